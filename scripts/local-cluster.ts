@@ -1,0 +1,113 @@
+// Runs a whole llm-atc cluster on this machine, each service its own process: a nats-server with
+// JetStream (unless given a NATS URL), schedulers, an ingress, decode and prefill workers. Used by
+// `npm start` and by the end-to-end tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startNatsServer, type NatsServerHandle } from '../shared/nats/index.js';
+
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface LocalClusterOptions {
+  /** Use this NATS server instead of starting one. */
+  readonly natsUrl?: string;
+  /** Port of the started nats-server (0: free port). */
+  readonly natsPort?: number;
+  readonly httpPort: number;
+  readonly decodeWorkers: number;
+  readonly prefillWorkers: number;
+  readonly schedulers: number;
+  readonly model: string;
+  /** Extra environment for every service (e.g. ATC_WORKER_TTL_MS, ATC_LOG_LEVEL). */
+  readonly env?: Record<string, string>;
+  /** Receives every output line of every service, with its name. */
+  readonly onLine?: (service: string, line: string) => void;
+}
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+}
+
+export class LocalCluster {
+  readonly services: ServiceProcess[] = [];
+  private nats: NatsServerHandle | undefined;
+  natsUrl = '';
+  private stopping: Promise<void> | undefined;
+
+  constructor(readonly options: LocalClusterOptions) {}
+
+  async start(): Promise<void> {
+    if (this.options.natsUrl) this.natsUrl = this.options.natsUrl;
+    else {
+      this.nats = await startNatsServer({ port: this.options.natsPort ?? 0 });
+      this.natsUrl = this.nats.url;
+    }
+    for (let i = 1; i <= this.options.schedulers; i++) this.spawn(`scheduler-${i}`, 'scheduler', ['--replica-id', `scheduler-${i}`]);
+    for (let i = 1; i <= this.options.decodeWorkers; i++) this.spawnWorker(`decode-${i}`, 'decode-worker', i);
+    for (let i = 1; i <= this.options.prefillWorkers; i++) this.spawnWorker(`prefill-${i}`, 'prefill-worker', 100 + i);
+    this.spawn('ingress', 'ingress', ['--port', String(this.options.httpPort)]);
+  }
+
+  spawnWorker(name: string, service: 'decode-worker' | 'prefill-worker', seed: number, extraArgs: string[] = []): ServiceProcess {
+    return this.spawn(name, service, ['--worker-id', name, '--model', this.options.model, '--seed', String(seed), ...extraArgs]);
+  }
+
+  spawn(name: string, service: string, args: string[]): ServiceProcess {
+    const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, 'services', service, 'main.js'), ...args], {
+      env: { ...process.env, ATC_NATS_URL: this.natsUrl, ...this.options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const emit = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) this.options.onLine?.(name, line);
+    };
+    child.stdout?.on('data', emit);
+    child.stderr?.on('data', emit);
+    child.on('exit', (code, signal) => {
+      if (!this.stopping) this.options.onLine?.(name, `exited (code ${code}, signal ${signal})`);
+    });
+    const proc = { name, child };
+    this.services.push(proc);
+    return proc;
+  }
+
+  /** Waits until a one-token completion goes through ingress, scheduler and a worker. */
+  async waitReady(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const url = `http://127.0.0.1:${this.options.httpPort}/v1/completions`;
+    let last = '';
+    for (;;) {
+      try {
+        const res = await fetch(url, {
+          method: 'POST', headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: this.options.model, prompt: 'ready?', max_tokens: 1 }),
+        });
+        if (res.ok) return;
+        last = `${res.status} ${await res.text()}`;
+      } catch (err) {
+        last = String(err);
+      }
+      if (Date.now() > deadline) throw new Error(`cluster not ready after ${timeoutMs} ms (${url}: ${last})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Kills one service abruptly (SIGKILL), as a crash would. */
+  kill(name: string): void {
+    this.services.find((s) => s.name === name)?.child.kill('SIGKILL');
+  }
+
+  /** Idempotent: SIGTERM to every service (SIGKILL after 5 s), then the nats-server. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all(this.services.map(({ child }) => new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => { clearTimeout(timer); resolve(); });
+        child.kill('SIGTERM');
+      })));
+      await this.nats?.stop();
+    })();
+    return this.stopping;
+  }
+}

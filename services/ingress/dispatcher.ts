@@ -1,0 +1,129 @@
+// The request path behind the ingress: ask a scheduler where to run, hand the request to that decode
+// worker, and relay its token stream. A worker that cannot take the request (gone, refusing) is
+// excluded and the scheduler is asked again, so an accepted request is not lost to a dead worker;
+// a stream that falls silent (no tokens, no keepalives) fails loudly as worker_lost.
+import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { InboxStream, InboxTimeoutError } from '../../shared/nats/index.js';
+import {
+  AtcError, ErrorCode, decodeMessage, encodeMessage, errorFromWire, schedulerPick, workerSubjects, type PickReplyV1,
+  type StreamFinishedV1,
+} from '../../shared/protocol/index.js';
+import type { InferenceJob } from './openai-request.js';
+
+export type DispatchEvent =
+  | { readonly type: 'tokens'; readonly text: string; readonly tokenCount: number }
+  | ({ readonly type: 'finished'; readonly workerId: string } & Omit<StreamFinishedV1, 'type' | 'seq' | 'requestId'>);
+
+export interface DispatcherOptions {
+  /** ms to wait for a scheduler's answer. */
+  readonly pickTimeoutMs: number;
+  /** ms to wait for a worker to accept. */
+  readonly acceptTimeoutMs: number;
+  /** ms of stream silence (workers keepalive every second) before the worker counts as lost. */
+  readonly streamIdleTimeoutMs: number;
+  /** Workers tried before giving up. */
+  readonly maxAttempts: number;
+  /** ms a request may take in all. */
+  readonly requestTimeoutMs: number;
+}
+
+export const defaultDispatcherOptions: DispatcherOptions = {
+  pickTimeoutMs: 2_000, acceptTimeoutMs: 2_000, streamIdleTimeoutMs: 5_000, maxAttempts: 3, requestTimeoutMs: 600_000,
+};
+
+const isNoResponders = (err: unknown) => err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
+const isTimeout = (err: unknown) => err instanceof TimeoutError || (err instanceof Error && err.name === 'TimeoutError');
+
+export class Dispatcher {
+  constructor(private readonly nc: NatsConnection, private readonly options: DispatcherOptions, private readonly logger: Logger) {}
+
+  /** Runs a job; yields token chunks and then one 'finished'. Aborting `signal` cancels it down to the engine. */
+  async *run(requestId: string, job: InferenceJob, headers: Record<string, string>, signal: AbortSignal): AsyncGenerator<DispatchEvent> {
+    const deadlineMs = Date.now() + this.options.requestTimeoutMs;
+    const exclude: string[] = [];
+    const log = this.logger.child({ requestId });
+    for (let attempt = 1; ; attempt++) {
+      const pick = await this.pick(requestId, job, headers, exclude, deadlineMs);
+      const workerId = pick.decodeWorkerId;
+      let yieldedTokens = false;
+      try {
+        for await (const event of this.runOn(workerId, pick, requestId, job, deadlineMs, signal)) {
+          if (event.type === 'tokens') yieldedTokens = true;
+          yield event;
+        }
+        return;
+      } catch (err) {
+        const retry = err instanceof AtcError && err.retryable && !yieldedTokens && !signal.aborted && attempt < this.options.maxAttempts;
+        log.warn({ workerId, attempt, err: String(err), retry }, 'worker failed the request');
+        if (!retry) throw err;
+        exclude.push(workerId);
+      }
+    }
+  }
+
+  private async pick(requestId: string, job: InferenceJob, headers: Record<string, string>, exclude: string[], deadlineMs: number): Promise<PickReplyV1> {
+    let reply;
+    try {
+      reply = await this.nc.request(schedulerPick, encodeMessage({
+        type: 'pick.request.v1', requestId, model: job.model, prompt: job.prompt, maxTokens: job.sampling.maxTokens,
+        headers, excludeWorkers: exclude, deadlineMs,
+      }), { timeout: this.options.pickTimeoutMs });
+    } catch (err) {
+      if (isNoResponders(err) || isTimeout(err)) throw new AtcError(ErrorCode.SchedulerUnavailable, 'no scheduler answered', false, { cause: err });
+      throw err;
+    }
+    const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
+    if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
+    return msg;
+  }
+
+  private async *runOn(
+    workerId: string, pick: PickReplyV1, requestId: string, job: InferenceJob, deadlineMs: number, signal: AbortSignal,
+  ): AsyncGenerator<DispatchEvent> {
+    const inbox = new InboxStream(this.nc);
+    let accepted = false;
+    let finished = false;
+    try {
+      try {
+        const ack = await this.nc.request(workerSubjects.generate(workerId), encodeMessage({
+          type: 'generate.request.v1', requestId, model: job.model, prompt: job.prompt, sampling: job.sampling,
+          streamTo: inbox.subject, deadlineMs, ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}),
+        }), { timeout: this.options.acceptTimeoutMs });
+        const msg = decodeMessage(ack.data, 'generate.accepted.v1', 'error.v1');
+        if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
+        accepted = true;
+      } catch (err) {
+        if (isNoResponders(err) || isTimeout(err)) throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} did not accept the request`, true, { cause: err });
+        throw err;
+      }
+      for (let expectedSeq = 0; ; expectedSeq++) {
+        let raw;
+        try {
+          raw = await inbox.next(this.options.streamIdleTimeoutMs, signal);
+        } catch (err) {
+          if (err instanceof InboxTimeoutError) throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} went silent for ${this.options.streamIdleTimeoutMs} ms`, true);
+          throw err;
+        }
+        const msg = decodeMessage(raw.data, 'stream.tokens.v1', 'stream.finished.v1', 'stream.keepalive.v1', 'error.v1');
+        if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
+        if (msg.seq !== expectedSeq) throw new AtcError(ErrorCode.WorkerLost, `stream from worker ${workerId} lost messages (expected ${expectedSeq}, got ${msg.seq})`);
+        if (msg.type === 'stream.keepalive.v1') continue;
+        if (msg.type === 'stream.tokens.v1') {
+          yield { type: 'tokens', text: msg.text, tokenCount: msg.tokenCount };
+          continue;
+        }
+        finished = true;
+        const { type: _t, seq: _s, requestId: _r, ...rest } = msg;
+        yield { type: 'finished', workerId, ...rest };
+        return;
+      }
+    } finally {
+      inbox.close();
+      // Stopped early (client gone, error, consumer broke off): tell the worker to free the engine.
+      if (accepted && !finished && !this.nc.isClosed()) {
+        this.nc.publish(workerSubjects.cancel(workerId), encodeMessage({ type: 'cancel.v1', requestId }));
+      }
+    }
+  }
+}

@@ -1,0 +1,156 @@
+// The OpenAI-compatible HTTP API. Node's http module, no framework: the surface is small and every
+// byte of it (statuses, SSE framing, disconnects) matters.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
+import type { InferenceFrontDoor } from './inference-call.js';
+import { HttpError, errorBody, invalidRequest, toHttpError } from './openai-errors.js';
+import { ApiKind } from './openai-request.js';
+
+export interface HttpServerOptions {
+  readonly port: number;
+  readonly host: string;
+  /** Largest accepted request body, bytes. */
+  readonly maxBodyBytes: number;
+}
+
+/** Request headers the scheduling plugins may read. */
+const FORWARDED_HEADER = /^(x-session-id|x-atc-[a-z0-9-]+|x-slo-[a-z0-9-]+)$/;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const data = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) });
+  res.end(data);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    const tooLarge = () => new HttpError(413, `request body is larger than ${limit} bytes`, 'invalid_request_error', 'request_too_large');
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export class IngressHttpServer {
+  private readonly server: Server;
+
+  constructor(private readonly frontDoor: InferenceFrontDoor, private readonly options: HttpServerOptions, private readonly logger: Logger) {
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((err: unknown) => {
+        this.logger.error({ err: String(err) }, 'unhandled error in HTTP handler');
+        if (!res.headersSent) sendJson(res, 500, errorBody(toHttpError(err)));
+        else res.end();
+      });
+    });
+    // Long generations: no socket timeout of ours; the request deadline governs.
+    this.server.requestTimeout = 0;
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    const routes: Record<string, [string, () => Promise<void> | void]> = {
+      '/health': ['GET', () => sendJson(res, 200, { status: 'ok', models: this.frontDoor.models() })],
+      '/v1/models': ['GET', () => sendJson(res, 200, {
+        object: 'list', data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })),
+      })],
+      '/v1/completions': ['POST', () => this.inference(ApiKind.Completion, req, res)],
+      '/v1/chat/completions': ['POST', () => this.inference(ApiKind.Chat, req, res)],
+    };
+    const route = path === undefined ? undefined : routes[path];
+    if (!route) {
+      sendJson(res, 404, errorBody(new HttpError(404, `no route for ${req.method} ${path}`, 'invalid_request_error', 'not_found')));
+      return;
+    }
+    if (req.method !== route[0]) {
+      res.setHeader('allow', route[0]);
+      sendJson(res, 405, errorBody(new HttpError(405, `${path} accepts ${route[0]} only`, 'invalid_request_error', 'method_not_allowed')));
+      return;
+    }
+    await route[1]();
+  }
+
+  private async inference(kind: ApiKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = this.frontDoor.newRequestId(req.headers['x-request-id'] as string | undefined);
+    res.setHeader('x-request-id', requestId);
+    let job;
+    try {
+      const raw = await readBody(req, this.options.maxBodyBytes);
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        throw invalidRequest('request body is not valid JSON', null, 'invalid_json');
+      }
+      job = this.frontDoor.prepare(kind, body);
+    } catch (err) {
+      const e = toHttpError(err);
+      this.logger.info({ requestId, status: e.status, code: e.code, param: e.param }, 'rejected request');
+      sendJson(res, e.status, errorBody(e));
+      return;
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (FORWARDED_HEADER.test(k) && typeof v === 'string') headers[k] = v;
+    const controller = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort(new AtcError(ErrorCode.Cancelled, 'client disconnected'));
+    });
+
+    try {
+      await this.frontDoor.run(requestId, job, headers, controller.signal, {
+        chunk: (chunk) => {
+          if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+          res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+        },
+        body: (body) => sendJson(res, 200, body),
+      });
+      if (job.stream) {
+        if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.end('data: [DONE]\n\n');
+      }
+    } catch (err) {
+      if (controller.signal.aborted) {
+        this.logger.info({ requestId }, 'client disconnected: request cancelled');
+        return;
+      }
+      const e = toHttpError(err);
+      this.logger.warn({ requestId, status: e.status, code: e.code, err: e.message }, 'request failed');
+      if (!res.headersSent) sendJson(res, e.status, errorBody(e));
+      else res.end(`data: ${JSON.stringify(errorBody(e))}\n\ndata: [DONE]\n\n`);
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}

@@ -1,0 +1,61 @@
+// The ingress service: HTTP and NATS front doors over one dispatcher and one view of the fleet.
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { WorkerDirectory } from '../../shared/fleet/index.js';
+import { connectNats } from '../../shared/nats/index.js';
+import { openWorkerRegistry, workerTtlMs } from '../../shared/worker/index.js';
+import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
+import { IngressHttpServer, type HttpServerOptions } from './http-server.js';
+import { InferenceFrontDoor } from './inference-call.js';
+import { IngressNatsApi } from './nats-api.js';
+import type { RequestLimits } from './openai-request.js';
+
+export interface IngressServiceOptions {
+  readonly natsUrl: string;
+  readonly logger: Logger;
+  readonly http: HttpServerOptions;
+  readonly limits: RequestLimits;
+  readonly dispatcher?: Partial<DispatcherOptions>;
+}
+
+export class IngressService {
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly port: number,
+    private readonly directory: WorkerDirectory,
+    private readonly http: IngressHttpServer,
+    private readonly natsApi: IngressNatsApi,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: IngressServiceOptions): Promise<IngressService> {
+    const { logger } = options;
+    const nc = await connectNats({ servers: options.natsUrl, name: 'atc-ingress', logger });
+    const ttlMs = workerTtlMs();
+    const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
+    await directory.start(false);
+    const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, logger);
+    const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits);
+    const natsApi = new IngressNatsApi(nc, frontDoor, logger);
+    natsApi.start();
+    const http = new IngressHttpServer(frontDoor, options.http, logger);
+    const port = await http.listen();
+    logger.info({ port }, 'ingress ready');
+    return new IngressService(nc, port, directory, http, natsApi, logger);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const step of [() => this.http.close(), () => this.natsApi.stop(), () => this.directory.stop(), () => this.nc.drain()]) {
+        try {
+          await step();
+        } catch (err) {
+          this.logger.warn({ err: String(err) }, 'ingress shutdown step failed');
+        }
+      }
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,88 @@
+// The OpenAI API over NATS request-reply, for NATS clients: same JSON bodies as HTTP on atc.v1.*.
+// Non-streaming: one reply. Streaming: each chunk is a message to the requester's reply subject, then a
+// final message with header Atc-Stream: done and body [DONE]. Errors: the OpenAI error body with header
+// Atc-Status carrying the HTTP status the same failure would get. Every reply carries Atc-Request-Id;
+// publishing {"request_id"} to atc.v1.cancel cancels a running request.
+import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { AtcError, ErrorCode, clientApi, queueGroups } from '../../shared/protocol/index.js';
+import type { InferenceFrontDoor } from './inference-call.js';
+import { errorBody, invalidRequest, toHttpError } from './openai-errors.js';
+import { ApiKind } from './openai-request.js';
+
+const encoder = new TextEncoder();
+
+export class IngressNatsApi {
+  private readonly subs: Subscription[] = [];
+  private readonly running = new Map<string, AbortController>();
+
+  constructor(private readonly nc: NatsConnection, private readonly frontDoor: InferenceFrontDoor, private readonly logger: Logger) {}
+
+  start(): void {
+    const q = { queue: queueGroups.ingress };
+    this.subs.push(this.nc.subscribe(clientApi.completions, { ...q, callback: (_e, m) => void this.inference(ApiKind.Completion, m) }));
+    this.subs.push(this.nc.subscribe(clientApi.chatCompletions, { ...q, callback: (_e, m) => void this.inference(ApiKind.Chat, m) }));
+    this.subs.push(this.nc.subscribe(clientApi.models, {
+      ...q,
+      callback: (_e, m) => this.reply(m, '', { object: 'list', data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })) }),
+    }));
+    this.subs.push(this.nc.subscribe(clientApi.cancel, {
+      callback: (_e, m) => {
+        try {
+          const id = (JSON.parse(new TextDecoder().decode(m.data)) as { request_id?: unknown }).request_id;
+          if (typeof id === 'string') this.running.get(id)?.abort(new AtcError(ErrorCode.Cancelled, 'cancelled by client'));
+        } catch {
+          this.logger.warn('dropped malformed cancel request');
+        }
+      },
+    }));
+  }
+
+  private reply(msg: Msg, requestId: string, body: unknown, extra: Record<string, string> = {}): void {
+    if (!msg.reply) return;
+    const h = natsHeaders();
+    if (requestId) h.set('Atc-Request-Id', requestId);
+    for (const [k, v] of Object.entries(extra)) h.set(k, v);
+    this.nc.publish(msg.reply, typeof body === 'string' ? encoder.encode(body) : encoder.encode(JSON.stringify(body)), { headers: h });
+  }
+
+  private async inference(kind: ApiKind, msg: Msg): Promise<void> {
+    const requestId = this.frontDoor.newRequestId(msg.headers?.get('Atc-Request-Id'));
+    if (!msg.reply) {
+      this.logger.warn({ requestId, subject: msg.subject }, 'dropped inference request without a reply subject');
+      return;
+    }
+    const controller = new AbortController();
+    try {
+      let body: unknown;
+      try {
+        body = JSON.parse(new TextDecoder().decode(msg.data));
+      } catch {
+        throw invalidRequest('request body is not valid JSON', null, 'invalid_json');
+      }
+      const job = this.frontDoor.prepare(kind, body);
+      const headers: Record<string, string> = {};
+      for (const key of ['x-session-id', 'x-slo-ttft-ms', 'x-slo-tpot-ms']) {
+        const v = msg.headers?.get(key);
+        if (v) headers[key] = v;
+      }
+      this.running.set(requestId, controller);
+      await this.frontDoor.run(requestId, job, headers, controller.signal, {
+        chunk: (chunk) => this.reply(msg, requestId, chunk),
+        body: (b) => this.reply(msg, requestId, b),
+      });
+      if (job.stream) this.reply(msg, requestId, '[DONE]', { 'Atc-Stream': 'done' });
+    } catch (err) {
+      const e = toHttpError(err);
+      if (!controller.signal.aborted) this.logger.info({ requestId, status: e.status, code: e.code }, 'NATS request failed');
+      this.reply(msg, requestId, errorBody(e), { 'Atc-Status': String(e.status), 'Atc-Stream': 'done' });
+    } finally {
+      this.running.delete(requestId);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.running.values()) c.abort(new AtcError(ErrorCode.Cancelled, 'ingress shutting down'));
+    await Promise.all(this.subs.map((s) => s.drain()));
+  }
+}

@@ -1,0 +1,47 @@
+// The edge where failures become HTTP statuses and OpenAI-format error bodies:
+// {"error": {"message", "type", "param", "code"}}.
+import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
+
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
+  new HttpError(400, message, 'invalid_request_error', code, param);
+
+export interface OpenAiErrorBody {
+  readonly error: { readonly message: string; readonly type: string; readonly param: string | null; readonly code: string | null };
+}
+
+const STATUS_OF_CODE: Record<string, [number, string]> = {
+  [ErrorCode.BadMessage]: [400, 'invalid_request_error'],
+  [ErrorCode.NoWorker]: [503, 'service_unavailable_error'],
+  [ErrorCode.SchedulerUnavailable]: [503, 'service_unavailable_error'],
+  [ErrorCode.WorkerLost]: [502, 'server_error'],
+  [ErrorCode.EngineFailed]: [502, 'server_error'],
+  [ErrorCode.DeadlineExceeded]: [504, 'timeout_error'],
+  [ErrorCode.Cancelled]: [499, 'cancelled'],
+};
+
+/** Maps any failure to an HTTP status and an OpenAI error body. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof AtcError) {
+    const [status, type] = STATUS_OF_CODE[err.code] ?? [500, 'server_error'];
+    return new HttpError(status, err.message, type, err.code);
+  }
+  return new HttpError(500, 'internal error', 'server_error', ErrorCode.Internal);
+}
+
+export function errorBody(err: HttpError): OpenAiErrorBody {
+  return { error: { message: err.message, type: err.type, param: err.param, code: err.code } };
+}

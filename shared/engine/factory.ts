@@ -1,0 +1,26 @@
+// Builds the engine a worker wraps, from its options.
+import { InterimEngine } from './interim-engine.js';
+import type { Engine, EngineKind } from './types.js';
+
+export interface EngineOptions {
+  readonly kind: EngineKind;
+  readonly model: string;
+  /** SimEngine latency profile name. */
+  readonly profile: string;
+  /** vLLM base URL, for kind 'vllm'. */
+  readonly vllmUrl: string;
+  /** vLLM ZMQ KV-events endpoint, for kind 'vllm' (empty: no events). */
+  readonly vllmKvEventsEndpoint: string;
+  readonly seed: number;
+  /** Identifies the engine (its KV events and kv_transfer_params). */
+  readonly engineId: string;
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  switch (options.kind) {
+    case 'sim':
+      return new InterimEngine(options.model);
+    case 'vllm':
+      throw new Error('engine kind "vllm" is not available yet');
+  }
+}

@@ -1,0 +1,49 @@
+// An inbox subscription read one message at a time, with an idle timeout and an abort signal: the
+// ingress's view of a worker's token stream.
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+
+export class InboxTimeoutError extends Error {
+  override name = 'InboxTimeoutError';
+}
+
+export class InboxStream {
+  readonly subject = createInbox();
+  private readonly sub: Subscription;
+  private readonly buffered: Msg[] = [];
+  private waiter: ((msg: Msg) => void) | undefined;
+
+  constructor(nc: NatsConnection) {
+    this.sub = nc.subscribe(this.subject, {
+      callback: (_err, msg) => {
+        const w = this.waiter;
+        if (w) {
+          this.waiter = undefined;
+          w(msg);
+        } else this.buffered.push(msg);
+      },
+    });
+  }
+
+  /** The next message; rejects with InboxTimeoutError after `idleMs` of silence, or with the signal's reason. */
+  next(idleMs: number, signal?: AbortSignal): Promise<Msg> {
+    const ready = this.buffered.shift();
+    if (ready) return Promise.resolve(ready);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Msg>((resolve, reject) => {
+      const onAbort = () => done(() => reject(signal?.reason));
+      const timer = setTimeout(() => done(() => reject(new InboxTimeoutError(`no message for ${idleMs} ms`))), idleMs);
+      const done = (settle: () => void) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.waiter = undefined;
+        settle();
+      };
+      this.waiter = (msg) => done(() => resolve(msg));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  close(): void {
+    this.sub.unsubscribe();
+  }
+}

@@ -1,0 +1,106 @@
+// Starts a local `nats-server` with JetStream as a child process: for `npm start` and for tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface NatsServerOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  readonly port?: number;
+  /** JetStream store directory; default a fresh temp dir, removed on stop. */
+  readonly storeDir?: string;
+  /** Binary; default $ATC_NATS_SERVER, else `nats-server` on PATH, else /usr/sbin/nats-server (Debian). */
+  readonly binary?: string;
+  /** ms to wait for the server to accept connections. Default 10000. */
+  readonly startTimeoutMs?: number;
+  /** Called with each line the server prints (it logs to stderr). */
+  readonly onLog?: (line: string) => void;
+}
+
+export interface NatsServerHandle {
+  readonly url: string;
+  readonly port: number;
+  /** Idempotent: stops the server and removes a temp store dir. */
+  stop(): Promise<void>;
+}
+
+export function natsServerBinary(explicit?: string): string {
+  if (explicit) return explicit;
+  if (process.env['ATC_NATS_SERVER']) return process.env['ATC_NATS_SERVER'];
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
+  }
+  if (existsSync('/usr/sbin/nats-server')) return '/usr/sbin/nats-server';
+  throw new Error('nats-server not found: run `bash scripts/ensure-nats-server.sh` (installs it where it can and says how otherwise), or set ATC_NATS_URL to an existing NATS server');
+}
+
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = tcpConnect({ port, host: '127.0.0.1' });
+    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
+  const binary = natsServerBinary(options.binary);
+  const port = options.port && options.port > 0 ? options.port : await freePort();
+  const ownStore = options.storeDir === undefined;
+  const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'atc-nats-'));
+  const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let exited = false;
+  let exitInfo = '';
+  const lines: string[] = [];
+  child.on('exit', (code, signal) => { exited = true; exitInfo = `code ${code} signal ${signal}`; });
+  child.on('error', (err) => { exited = true; exitInfo = String(err); });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) {
+      if (!line) continue;
+      if (lines.length < 50) lines.push(line);
+      options.onLog?.(line);
+    }
+  });
+
+  const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
+  while (!(await canConnect(port))) {
+    if (exited) throw new Error(`nats-server exited during start-up (${exitInfo}):\n${lines.join('\n')}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`nats-server did not accept connections on port ${port} within ${options.startTimeoutMs ?? 10_000} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    stop: () => {
+      stopping ??= (async () => {
+        if (!exited) {
+          const gone = new Promise<void>((r) => child.once('exit', () => r()));
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+          await gone;
+          clearTimeout(timer);
+        }
+        if (ownStore) rmSync(storeDir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// msgpack encoding of wire messages, and validation of everything decoded from the wire.
+import { Packr } from 'msgpackr';
+import type { EngineLoad, PromptInput } from '../engine/types.js';
+import { ProtocolError } from './errors.js';
+import type {
+  CancelV1, ErrorV1, GenerateAcceptedV1, GenerateRequestV1, LoadReportV1, PickReplyV1, PickRequestV1,
+  PrefillReplyV1, PrefillRequestV1, StreamFinishedV1, StreamKeepaliveV1, StreamTokensV1, WireMessage, WireSampling, WireType, WorkerRegistrationV1,
+} from './messages.js';
+import {
+  bool, intArray, num, oneOf, optBool, optNum, optStr, record, str, strArray, stringMap, type Rec,
+} from './validate.js';
+
+// Plain msgpack maps (no msgpackr record extension), so clients in other languages can read our messages.
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+/** Limits that keep a hostile message from costing unbounded memory or time. */
+const MAX_ID = 256;
+/** tokens; well above any served context length. */
+const MAX_PROMPT_TOKENS = 2_000_000;
+
+export function encodeMessage(message: WireMessage): Uint8Array {
+  return packr.pack(message);
+}
+
+type ByType = { [M in WireMessage as M['type']]: M };
+
+/** Decodes and validates; throws ProtocolError naming the bad field. */
+export function decodeMessage<T extends WireType>(bytes: Uint8Array, ...expected: T[]): ByType[T] {
+  let raw: unknown;
+  try {
+    raw = packr.unpack(bytes);
+  } catch (cause) {
+    throw new ProtocolError('message is not valid msgpack', { cause });
+  }
+  const obj = record(raw, 'message');
+  const type = str(obj, 'type', 'message');
+  if (!(expected as string[]).includes(type)) {
+    throw new ProtocolError(`message.type must be one of ${expected.join(', ')}, got ${JSON.stringify(type)}`);
+  }
+  const validate = validators[type as WireType];
+  return validate(obj) as ByType[T];
+}
+
+function prompt(obj: Rec, path: string): PromptInput {
+  const p = record(obj['prompt'], `${path}.prompt`);
+  if (typeof p['text'] === 'string') return { text: p['text'] };
+  if (Array.isArray(p['tokenIds'])) {
+    const ids = intArray(p, 'tokenIds', `${path}.prompt`);
+    if (ids.length > MAX_PROMPT_TOKENS) throw new ProtocolError(`${path}.prompt.tokenIds has more than ${MAX_PROMPT_TOKENS} tokens`);
+    return { tokenIds: ids };
+  }
+  throw new ProtocolError(`${path}.prompt must have text (string) or tokenIds (integers)`);
+}
+
+function sampling(obj: Rec, path: string): WireSampling {
+  const s = record(obj['sampling'], `${path}.sampling`);
+  const p = `${path}.sampling`;
+  const out: { -readonly [K in keyof WireSampling]: WireSampling[K] } = { maxTokens: num(s, 'maxTokens', p, { int: true, min: 1 }) };
+  const temperature = optNum(s, 'temperature', p, { min: 0 });
+  if (temperature !== undefined) out.temperature = temperature;
+  const topP = optNum(s, 'topP', p, { min: 0, max: 1 });
+  if (topP !== undefined) out.topP = topP;
+  const seed = optNum(s, 'seed', p, { int: true });
+  if (seed !== undefined) out.seed = seed;
+  if (s['stop'] !== undefined && s['stop'] !== null) out.stop = strArray(s, 'stop', p);
+  const ignoreEos = optBool(s, 'ignoreEos', p);
+  if (ignoreEos !== undefined) out.ignoreEos = ignoreEos;
+  return out;
+}
+
+function load(obj: Rec, path: string): EngineLoad {
+  const l = record(obj['load'], `${path}.load`);
+  const p = `${path}.load`;
+  return {
+    runningRequests: num(l, 'runningRequests', p, { min: 0 }),
+    waitingRequests: num(l, 'waitingRequests', p, { min: 0 }),
+    kvCacheUsage: num(l, 'kvCacheUsage', p, { min: 0, max: 1 }),
+    numGpuBlocks: num(l, 'numGpuBlocks', p, { min: 0 }),
+    blockSize: num(l, 'blockSize', p, { min: 0 }),
+    prefixCacheQueries: num(l, 'prefixCacheQueries', p, { min: 0 }),
+    prefixCacheHits: num(l, 'prefixCacheHits', p, { min: 0 }),
+  };
+}
+
+const id = (o: Rec, k: string, p: string) => str(o, k, p, { maxLength: MAX_ID });
+const withOpt = <T extends object, K extends string, V>(base: T, key: K, value: V | undefined): T & { [P in K]?: V } =>
+  (value === undefined ? base : { ...base, [key]: value }) as T & { [P in K]?: V };
+
+const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
+  'pick.request.v1': (o): PickRequestV1 => ({
+    type: 'pick.request.v1', requestId: id(o, 'requestId', 'pick'), model: id(o, 'model', 'pick'), prompt: prompt(o, 'pick'),
+    maxTokens: num(o, 'maxTokens', 'pick', { int: true, min: 1 }), headers: stringMap(o, 'headers', 'pick'),
+    excludeWorkers: strArray(o, 'excludeWorkers', 'pick'), deadlineMs: num(o, 'deadlineMs', 'pick'),
+  }),
+  'pick.reply.v1': (o): PickReplyV1 => withOpt({
+    type: 'pick.reply.v1' as const, requestId: id(o, 'requestId', 'pickReply'), decodeWorkerId: id(o, 'decodeWorkerId', 'pickReply'),
+    reason: str(o, 'reason', 'pickReply'),
+  }, 'prefillWorkerId', optStr(o, 'prefillWorkerId', 'pickReply')),
+  'generate.request.v1': (o): GenerateRequestV1 => withOpt({
+    type: 'generate.request.v1' as const, requestId: id(o, 'requestId', 'generate'), model: id(o, 'model', 'generate'),
+    prompt: prompt(o, 'generate'), sampling: sampling(o, 'generate'), streamTo: id(o, 'streamTo', 'generate'),
+    deadlineMs: num(o, 'deadlineMs', 'generate'),
+  }, 'prefillWorkerId', optStr(o, 'prefillWorkerId', 'generate')),
+  'generate.accepted.v1': (o): GenerateAcceptedV1 => ({
+    type: 'generate.accepted.v1', requestId: id(o, 'requestId', 'accepted'), workerId: id(o, 'workerId', 'accepted'),
+  }),
+  'prefill.request.v1': (o): PrefillRequestV1 => ({
+    type: 'prefill.request.v1', requestId: id(o, 'requestId', 'prefill'), model: id(o, 'model', 'prefill'),
+    prompt: prompt(o, 'prefill'), deadlineMs: num(o, 'deadlineMs', 'prefill'),
+  }),
+  'prefill.reply.v1': (o): PrefillReplyV1 => ({
+    type: 'prefill.reply.v1', requestId: id(o, 'requestId', 'prefillReply'), workerId: id(o, 'workerId', 'prefillReply'),
+    promptTokens: num(o, 'promptTokens', 'prefillReply', { int: true, min: 0 }),
+    cachedPromptTokens: num(o, 'cachedPromptTokens', 'prefillReply', { int: true, min: 0 }),
+    handoffKey: str(o, 'handoffKey', 'prefillReply', { maxLength: MAX_ID }),
+  }),
+  'cancel.v1': (o): CancelV1 => ({ type: 'cancel.v1', requestId: id(o, 'requestId', 'cancel') }),
+  'stream.tokens.v1': (o): StreamTokensV1 => ({
+    type: 'stream.tokens.v1', requestId: id(o, 'requestId', 'tokens'), seq: num(o, 'seq', 'tokens', { int: true, min: 0 }),
+    text: str(o, 'text', 'tokens'), tokenCount: num(o, 'tokenCount', 'tokens', { int: true, min: 0 }),
+  }),
+  'stream.finished.v1': (o): StreamFinishedV1 => ({
+    type: 'stream.finished.v1', requestId: id(o, 'requestId', 'finished'), seq: num(o, 'seq', 'finished', { int: true, min: 0 }),
+    finishReason: oneOf(o, 'finishReason', 'finished', ['stop', 'length', 'abort'] as const),
+    promptTokens: num(o, 'promptTokens', 'finished', { int: true, min: 0 }),
+    completionTokens: num(o, 'completionTokens', 'finished', { int: true, min: 0 }),
+    cachedPromptTokens: num(o, 'cachedPromptTokens', 'finished', { int: true, min: 0 }),
+    engineTtftMs: num(o, 'engineTtftMs', 'finished', { min: 0 }), queuedMs: num(o, 'queuedMs', 'finished', { min: 0 }),
+  }),
+  'stream.keepalive.v1': (o): StreamKeepaliveV1 => ({
+    type: 'stream.keepalive.v1', requestId: id(o, 'requestId', 'keepalive'), seq: num(o, 'seq', 'keepalive', { int: true, min: 0 }),
+  }),
+  'error.v1': (o): ErrorV1 => withOpt({
+    type: 'error.v1' as const, requestId: str(o, 'requestId', 'error', { maxLength: MAX_ID }), code: id(o, 'code', 'error'),
+    message: str(o, 'message', 'error'), retryable: bool(o, 'retryable', 'error'),
+  }, 'seq', optNum(o, 'seq', 'error', { int: true, min: 0 })),
+  'worker.registration.v1': (o): WorkerRegistrationV1 => ({
+    type: 'worker.registration.v1', workerId: id(o, 'workerId', 'registration'),
+    role: oneOf(o, 'role', 'registration', ['decode', 'prefill', 'both'] as const),
+    models: strArray(o, 'models', 'registration'), engineKind: id(o, 'engineKind', 'registration'),
+    startedAtMs: num(o, 'startedAtMs', 'registration'), heartbeatAtMs: num(o, 'heartbeatAtMs', 'registration'),
+  }),
+  'load.report.v1': (o): LoadReportV1 => ({
+    type: 'load.report.v1', workerId: id(o, 'workerId', 'loadReport'),
+    role: oneOf(o, 'role', 'loadReport', ['decode', 'prefill', 'both'] as const),
+    seq: num(o, 'seq', 'loadReport', { int: true, min: 0 }), reportedAtMs: num(o, 'reportedAtMs', 'loadReport'),
+    load: load(o, 'loadReport'), activeRequests: num(o, 'activeRequests', 'loadReport', { int: true, min: 0 }),
+  }),
+};

@@ -1,0 +1,44 @@
+// Failure kinds that cross service boundaries. Each has a stable `code` that travels on the wire
+// (in error messages), so the receiving side rebuilds the same class; HTTP statuses are chosen only at
+// the ingress edge (services/ingress/openai-errors.ts).
+
+export const ErrorCode = {
+  BadMessage: 'bad_message',
+  NoWorker: 'no_worker_available',
+  WorkerLost: 'worker_lost',
+  EngineFailed: 'engine_failed',
+  DeadlineExceeded: 'deadline_exceeded',
+  Cancelled: 'cancelled',
+  SchedulerUnavailable: 'scheduler_unavailable',
+  Internal: 'internal_error',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class AtcError extends Error {
+  override name = 'AtcError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    /** true when trying again on another worker may succeed. */
+    readonly retryable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A message from the wire that does not decode or validate. */
+export class ProtocolError extends AtcError {
+  override name = 'ProtocolError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.BadMessage, message, false, options);
+  }
+}
+
+const CODES = new Set<string>(Object.values(ErrorCode));
+
+/** Rebuilds an error received from another service. Unknown codes become internal errors. */
+export function errorFromWire(code: string, message: string, retryable: boolean): AtcError {
+  if (code === ErrorCode.BadMessage) return new ProtocolError(message);
+  return new AtcError(CODES.has(code) ? (code as ErrorCode) : ErrorCode.Internal, message, retryable);
+}

@@ -1,0 +1,161 @@
+// Wire messages between llm-atc services: a discriminated union on `type`, whose suffix is the
+// message version. Wire types only; decoding validates every field (see codec.ts).
+import type { EngineLoad, PromptInput } from '../engine/types.js';
+
+export const WorkerRole = { Decode: 'decode', Prefill: 'prefill', Both: 'both' } as const;
+export type WorkerRole = (typeof WorkerRole)[keyof typeof WorkerRole];
+
+export interface WireSampling {
+  readonly maxTokens: number;
+  readonly temperature?: number;
+  readonly topP?: number;
+  readonly seed?: number;
+  readonly stop?: readonly string[];
+  readonly ignoreEos?: boolean;
+}
+
+/** ingress -> scheduler. */
+export interface PickRequestV1 {
+  readonly type: 'pick.request.v1';
+  readonly requestId: string;
+  readonly model: string;
+  readonly prompt: PromptInput;
+  readonly maxTokens: number;
+  /** Lower-cased request headers the scheduling plugins may read (session affinity, SLOs). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Workers that already failed this request. */
+  readonly excludeWorkers: readonly string[];
+  /** ms since the epoch after which the request is abandoned. */
+  readonly deadlineMs: number;
+}
+
+/** scheduler -> ingress. */
+export interface PickReplyV1 {
+  readonly type: 'pick.reply.v1';
+  readonly requestId: string;
+  readonly decodeWorkerId: string;
+  readonly prefillWorkerId?: string;
+  /** Human-readable reason for logs and traces. */
+  readonly reason: string;
+}
+
+/** ingress -> decode worker (request-reply; the reply is a GenerateAcceptedV1 or ErrorV1, tokens go to streamTo). */
+export interface GenerateRequestV1 {
+  readonly type: 'generate.request.v1';
+  readonly requestId: string;
+  readonly model: string;
+  readonly prompt: PromptInput;
+  readonly sampling: WireSampling;
+  /** Subject the worker publishes StreamV1 messages to. */
+  readonly streamTo: string;
+  readonly deadlineMs: number;
+  readonly prefillWorkerId?: string;
+}
+
+export interface GenerateAcceptedV1 {
+  readonly type: 'generate.accepted.v1';
+  readonly requestId: string;
+  readonly workerId: string;
+}
+
+/** decode worker -> prefill worker (request-reply). */
+export interface PrefillRequestV1 {
+  readonly type: 'prefill.request.v1';
+  readonly requestId: string;
+  readonly model: string;
+  readonly prompt: PromptInput;
+  readonly deadlineMs: number;
+}
+
+export interface PrefillReplyV1 {
+  readonly type: 'prefill.reply.v1';
+  readonly requestId: string;
+  readonly workerId: string;
+  readonly promptTokens: number;
+  readonly cachedPromptTokens: number;
+  /** Key of the KV-block handoff record (empty when the engine produced none). */
+  readonly handoffKey: string;
+}
+
+export interface CancelV1 {
+  readonly type: 'cancel.v1';
+  readonly requestId: string;
+}
+
+export interface StreamTokensV1 {
+  readonly type: 'stream.tokens.v1';
+  readonly requestId: string;
+  /** Starts at 0 and grows by one per stream message, so a gap is visible. */
+  readonly seq: number;
+  readonly text: string;
+  readonly tokenCount: number;
+}
+
+export interface StreamFinishedV1 {
+  readonly type: 'stream.finished.v1';
+  readonly requestId: string;
+  readonly seq: number;
+  readonly finishReason: 'stop' | 'length' | 'abort';
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly cachedPromptTokens: number;
+  /** Engine-side ms from arrival to first token. */
+  readonly engineTtftMs: number;
+  readonly queuedMs: number;
+}
+
+/** Sent while a request is queued or prefilling so the ingress can tell a slow engine from a dead worker. */
+export interface StreamKeepaliveV1 {
+  readonly type: 'stream.keepalive.v1';
+  readonly requestId: string;
+  readonly seq: number;
+}
+
+export interface ErrorV1 {
+  readonly type: 'error.v1';
+  readonly requestId: string;
+  readonly seq?: number;
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+export type StreamMessageV1 = StreamTokensV1 | StreamFinishedV1 | StreamKeepaliveV1 | ErrorV1;
+
+/** A worker's registry entry in the workers KV bucket. */
+export interface WorkerRegistrationV1 {
+  readonly type: 'worker.registration.v1';
+  readonly workerId: string;
+  readonly role: WorkerRole;
+  readonly models: readonly string[];
+  readonly engineKind: string;
+  readonly startedAtMs: number;
+  /** ms since the epoch of this heartbeat. */
+  readonly heartbeatAtMs: number;
+}
+
+/** A worker's periodic load report. */
+export interface LoadReportV1 {
+  readonly type: 'load.report.v1';
+  readonly workerId: string;
+  readonly role: WorkerRole;
+  readonly seq: number;
+  readonly reportedAtMs: number;
+  readonly load: EngineLoad;
+  /** Requests the worker holds (accepted and not finished), engine queues included. */
+  readonly activeRequests: number;
+}
+
+export type WireMessage =
+  | PickRequestV1
+  | PickReplyV1
+  | GenerateRequestV1
+  | GenerateAcceptedV1
+  | PrefillRequestV1
+  | PrefillReplyV1
+  | CancelV1
+  | StreamMessageV1
+  | WorkerRegistrationV1
+  | LoadReportV1;
+
+export type WireType = WireMessage['type'];

@@ -1,0 +1,2 @@
+export { createLogger, logPrompts } from './logger.js';
+export type { Logger } from './logger.js';

@@ -1,0 +1,18 @@
+// Renders OpenAI chat messages into one prompt string, in the shape of Llama-3's chat template, so
+// that a conversation's earlier turns are a token prefix of its later requests (which is what makes
+// prefix caching pay for multi-turn chat).
+
+export interface ChatMessage {
+  readonly role: string;
+  readonly content: string;
+}
+
+export function renderChatPrompt(messages: readonly ChatMessage[]): string {
+  let prompt = '<|begin_of_text|>';
+  for (const message of messages) {
+    prompt += `<|start_header_id|>${message.role}<|end_header_id|>\n\n${message.content}<|eot_id|>`;
+  }
+  // The generation prompt: the assistant's turn starts here.
+  prompt += '<|start_header_id|>assistant<|end_header_id|>\n\n';
+  return prompt;
+}

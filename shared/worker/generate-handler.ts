@@ -1,0 +1,130 @@
+// Serves atc.worker.<id>.generate: accepts a request, runs it on the engine, and streams its tokens to
+// the requester's subject. A keepalive goes out while nothing else does, so the requester can tell a
+// queued request from a dead worker. Cancel messages and deadlines abort the engine's work.
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { EngineError, type Engine, type KvTransferParams } from '../engine/types.js';
+import {
+  AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, type GenerateRequestV1, type StreamMessageV1,
+} from '../protocol/index.js';
+import type { PrefillClient } from './prefill-client.js';
+
+export interface GenerateHandlerOptions {
+  readonly workerId: string;
+  readonly engine: Engine;
+  readonly nc: NatsConnection;
+  readonly logger: Logger;
+  /** ms of silence after which a keepalive is sent. */
+  readonly keepaliveMs: number;
+  readonly prefill?: PrefillClient;
+  /** Called when the set of active requests changes (to report load promptly). */
+  readonly onActivityChange?: () => void;
+}
+
+type StreamBody = StreamMessageV1 extends infer M ? (M extends StreamMessageV1 ? Omit<M, 'seq' | 'requestId'> : never) : never;
+
+export class GenerateHandler {
+  private readonly active = new Map<string, AbortController>();
+
+  constructor(private readonly opts: GenerateHandlerOptions) {}
+
+  get activeRequests(): number {
+    return this.active.size;
+  }
+
+  /** Handles one generate request message; never throws. */
+  handle(msg: Msg): void {
+    let request: GenerateRequestV1;
+    try {
+      request = decodeMessage(msg.data, 'generate.request.v1');
+      if (request.model !== this.opts.engine.model) throw new ProtocolError(`model ${JSON.stringify(request.model)} is not served by worker ${this.opts.workerId}`);
+      if (this.active.has(request.requestId)) throw new ProtocolError(`request ${request.requestId} is already running here`);
+    } catch (err) {
+      this.opts.logger.warn({ err: String(err), subject: msg.subject }, 'rejected generate request');
+      this.replyError(msg, '', err);
+      return;
+    }
+    if (Date.now() >= request.deadlineMs) {
+      this.replyError(msg, request.requestId, new AtcError(ErrorCode.DeadlineExceeded, 'deadline passed before the worker accepted the request'));
+      return;
+    }
+    const controller = new AbortController();
+    this.active.set(request.requestId, controller);
+    msg.respond(encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId: this.opts.workerId }));
+    this.opts.onActivityChange?.();
+    void this.run(request, controller).finally(() => {
+      this.active.delete(request.requestId);
+      this.opts.onActivityChange?.();
+    });
+  }
+
+  /** Aborts a running request (a cancel message); unknown ids are ignored. */
+  cancel(requestId: string, reason = 'cancelled by requester'): void {
+    this.active.get(requestId)?.abort(new AtcError(ErrorCode.Cancelled, reason));
+  }
+
+  /** Aborts everything (shutdown). */
+  abortAll(): void {
+    for (const c of this.active.values()) c.abort(new AtcError(ErrorCode.Cancelled, 'worker shutting down', true));
+  }
+
+  private replyError(msg: Msg, requestId: string, err: unknown): void {
+    if (!msg.reply) return;
+    const e = err instanceof AtcError ? err : new ProtocolError(String(err));
+    msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }));
+  }
+
+  private async run(request: GenerateRequestV1, controller: AbortController): Promise<void> {
+    const { nc, logger, keepaliveMs } = this.opts;
+    const log = logger.child({ requestId: request.requestId });
+    let seq = 0;
+    let tokensSent = false;
+    let lastSentAt = Date.now();
+    const send = (body: StreamBody) => {
+      if (nc.isClosed()) return;
+      nc.publish(request.streamTo, encodeMessage({ ...body, requestId: request.requestId, seq: seq++ } as StreamMessageV1));
+      lastSentAt = Date.now();
+    };
+    const keepalive = setInterval(() => {
+      if (Date.now() - lastSentAt >= keepaliveMs) send({ type: 'stream.keepalive.v1' });
+    }, Math.max(50, Math.floor(keepaliveMs / 2)));
+    const deadline = setTimeout(
+      () => controller.abort(new AtcError(ErrorCode.DeadlineExceeded, 'request deadline exceeded')),
+      Math.max(0, request.deadlineMs - Date.now()),
+    );
+    try {
+      let kvTransfer: KvTransferParams | undefined;
+      if (request.prefillWorkerId && this.opts.prefill) {
+        kvTransfer = await this.opts.prefill.prefill(request, controller.signal, log);
+      }
+      const outputs = this.opts.engine.generate({
+        requestId: request.requestId, prompt: request.prompt, sampling: request.sampling, signal: controller.signal,
+        ...(kvTransfer ? { kvTransfer } : {}),
+      });
+      for await (const out of outputs) {
+        if (out.type === 'tokens') {
+          tokensSent = true;
+          send({ type: 'stream.tokens.v1', text: out.text, tokenCount: out.tokenIds.length });
+        } else {
+          if (controller.signal.aborted) throw controller.signal.reason;
+          send({
+            type: 'stream.finished.v1', finishReason: out.finishReason, promptTokens: out.usage.promptTokens,
+            completionTokens: out.usage.completionTokens, cachedPromptTokens: out.usage.cachedPromptTokens,
+            engineTtftMs: out.ttftMs, queuedMs: out.queuedMs,
+          });
+          log.debug({ finishReason: out.finishReason, usage: out.usage, ttftMs: out.ttftMs }, 'request finished');
+        }
+      }
+    } catch (err) {
+      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      const e = reason instanceof AtcError ? reason
+        : reason instanceof EngineError ? new AtcError(ErrorCode.EngineFailed, reason.message, reason.retryable, { cause: reason })
+        : new AtcError(ErrorCode.Internal, String(reason));
+      if (e.code !== ErrorCode.Cancelled) log.warn({ code: e.code, err: e.message }, 'request failed');
+      send({ type: 'error.v1', code: e.code, message: e.message, retryable: e.retryable && !tokensSent });
+    } finally {
+      clearInterval(keepalive);
+      clearTimeout(deadline);
+    }
+  }
+}

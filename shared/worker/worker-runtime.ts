@@ -1,0 +1,109 @@
+// A worker: one engine behind NATS. Registers and heartbeats in the registry bucket, serves generate
+// (decode role) and prefill (prefill role) requests, honours cancels, and publishes load reports.
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { Engine } from '../engine/types.js';
+import { connectNats } from '../nats/index.js';
+import { decodeMessage, workerSubjects, type WorkerRole } from '../protocol/index.js';
+import { GenerateHandler } from './generate-handler.js';
+import { Heartbeat } from './heartbeat.js';
+import { LoadReporter } from './load-reporter.js';
+import { PrefillClient } from './prefill-client.js';
+import { PrefillHandler } from './prefill-handler.js';
+import { openWorkerRegistry, workerTtlMs } from './registry-bucket.js';
+
+export interface WorkerRuntimeOptions {
+  readonly workerId: string;
+  readonly role: WorkerRole;
+  readonly natsUrl: string;
+  readonly engine: Engine;
+  readonly logger: Logger;
+  /** ms between load reports. Default 250. */
+  readonly loadReportMs?: number;
+  /** ms of stream silence before a keepalive. Default 1000. */
+  readonly keepaliveMs?: number;
+  /** ms a decode worker waits for a remote prefill before prefilling locally. Default 30000. */
+  readonly prefillTimeoutMs?: number;
+}
+
+export class WorkerRuntime {
+  private readonly subs: Subscription[] = [];
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly options: WorkerRuntimeOptions,
+    readonly nc: NatsConnection,
+    private readonly heartbeat: Heartbeat,
+    private readonly loadReporter: LoadReporter,
+    readonly generate: GenerateHandler,
+    readonly prefill: PrefillHandler,
+    readonly prefillClient: PrefillClient,
+  ) {}
+
+  static async start(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
+    const { workerId, role, engine, logger } = options;
+    await engine.start();
+    const nc = await connectNats({ servers: options.natsUrl, name: `atc-${role}-worker/${workerId}`, logger });
+    const ttlMs = workerTtlMs();
+    const registry = await openWorkerRegistry(nc, ttlMs);
+    const prefillClient = new PrefillClient(nc, options.prefillTimeoutMs ?? 30_000);
+    let reporter: LoadReporter | undefined;
+    const generate = new GenerateHandler({
+      workerId, engine, nc, logger, keepaliveMs: options.keepaliveMs ?? 1_000, prefill: prefillClient,
+      onActivityChange: () => reporter?.report(),
+    });
+    const prefill = new PrefillHandler(workerId, engine, logger);
+    reporter = new LoadReporter(nc, workerId, role, engine, () => generate.activeRequests + prefill.activeRequests, options.loadReportMs ?? 250);
+    const heartbeat = new Heartbeat(registry, {
+      type: 'worker.registration.v1', workerId, role, models: [engine.model], engineKind: engine.kind, startedAtMs: Date.now(),
+    }, Math.max(100, Math.floor(ttlMs / 3)), logger);
+    const runtime = new WorkerRuntime(options, nc, heartbeat, reporter, generate, prefill, prefillClient);
+    runtime.subscribe();
+    await nc.flush();
+    reporter.start();
+    await heartbeat.start();
+    logger.info({ workerId, role, model: engine.model, engine: engine.kind }, 'worker ready');
+    return runtime;
+  }
+
+  private subscribe(): void {
+    const { workerId, role, logger } = this.options;
+    if (role !== 'prefill') {
+      this.subs.push(this.nc.subscribe(workerSubjects.generate(workerId), { callback: (_err, msg) => this.generate.handle(msg) }));
+      this.subs.push(this.nc.subscribe(workerSubjects.cancel(workerId), {
+        callback: (_err, msg) => {
+          try {
+            this.generate.cancel(decodeMessage(msg.data, 'cancel.v1').requestId);
+          } catch (err) {
+            logger.warn({ err: String(err) }, 'dropped malformed cancel message');
+          }
+        },
+      }));
+    }
+    if (role !== 'decode') {
+      this.subs.push(this.nc.subscribe(workerSubjects.prefill(workerId), { callback: (_err, msg) => this.prefill.handle(msg) }));
+    }
+  }
+
+  /** Idempotent: leaves the registry, stops taking work, aborts what runs, closes the engine and NATS. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const steps: Array<() => Promise<unknown> | unknown> = [
+        () => this.heartbeat.stop(),
+        () => this.loadReporter.stop(),
+        () => Promise.all(this.subs.map((s) => s.drain())),
+        () => this.generate.abortAll(),
+        () => this.options.engine.close(),
+        () => this.nc.drain(),
+      ];
+      for (const step of steps) {
+        try {
+          await step();
+        } catch (err) {
+          this.options.logger.warn({ err: String(err) }, 'worker shutdown step failed');
+        }
+      }
+    })();
+    return this.closing;
+  }
+}
