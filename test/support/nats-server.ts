@@ -1,0 +1,24 @@
+// Mocha hooks: a real nats-server (JetStream on) on a free port for the enclosing suite.
+import { startNatsServer, type NatsServerHandle } from '../../shared/nats/index.js';
+
+export interface SuiteNats {
+  readonly url: string;
+}
+
+export function useNatsServer(): SuiteNats {
+  let server: NatsServerHandle | undefined;
+  const handle = {
+    get url(): string {
+      if (!server) throw new Error('nats-server not started yet (use it inside hooks or tests)');
+      return server.url;
+    },
+  };
+  before(async function () {
+    this.timeout(20_000);
+    server = await startNatsServer();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return handle;
+}
