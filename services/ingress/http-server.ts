@@ -129,7 +129,12 @@ export class IngressHttpServer {
           if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
           res.write(`data: ${JSON.stringify(chunk)}\n\n`);
         },
-        body: (body) => sendJson(res, 200, body),
+        body: (body, served) => {
+          // Operators (and the path-latency benchmark) see where a request ran and the engine's own TTFT.
+          res.setHeader('x-atc-worker-id', served.workerId);
+          res.setHeader('x-atc-engine-ttft-ms', served.engineTtftMs.toFixed(3));
+          sendJson(res, 200, body);
+        },
       });
       if (job.stream) {
         if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
