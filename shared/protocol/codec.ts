@@ -4,7 +4,7 @@ import type { EngineLoad, PromptInput } from '../engine/types.js';
 import { ProtocolError } from './errors.js';
 import type {
   CancelV1, ErrorV1, GenerateAcceptedV1, GenerateRequestV1, LoadReportV1, PickReplyV1, PickRequestV1,
-  PrefillReplyV1, PrefillRequestV1, StreamFinishedV1, StreamKeepaliveV1, StreamTokensV1, WireMessage, WireSampling, WireType, WorkerRegistrationV1,
+  PrefillReplyV1, PrefillRequestV1, RequestCompletedV1, StreamFinishedV1, StreamKeepaliveV1, StreamTokensV1, WireMessage, WireSampling, WireType, WorkerRegistrationV1,
 } from './messages.js';
 import {
   bool, intArray, num, oneOf, optBool, optNum, optStr, record, str, strArray, stringMap, type Rec,
@@ -145,5 +145,14 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
     role: oneOf(o, 'role', 'loadReport', ['decode', 'prefill', 'both'] as const),
     seq: num(o, 'seq', 'loadReport', { int: true, min: 0 }), reportedAtMs: num(o, 'reportedAtMs', 'loadReport'),
     load: load(o, 'loadReport'), activeRequests: num(o, 'activeRequests', 'loadReport', { int: true, min: 0 }),
+  }),
+  'request.completed.v1': (o): RequestCompletedV1 => ({
+    type: 'request.completed.v1', workerId: id(o, 'workerId', 'completed'), requestId: id(o, 'requestId', 'completed'),
+    finishReason: oneOf(o, 'finishReason', 'completed', ['stop', 'length', 'abort', 'error'] as const),
+    promptTokens: num(o, 'promptTokens', 'completed', { int: true, min: 0 }),
+    cachedPromptTokens: num(o, 'cachedPromptTokens', 'completed', { int: true, min: 0 }),
+    completionTokens: num(o, 'completionTokens', 'completed', { int: true, min: 0 }),
+    ttftMs: num(o, 'ttftMs', 'completed', { min: 0 }), e2eMs: num(o, 'e2eMs', 'completed', { min: 0 }),
+    runningAtArrival: num(o, 'runningAtArrival', 'completed', { min: 0 }), waitingAtArrival: num(o, 'waitingAtArrival', 'completed', { min: 0 }),
   }),
 };

@@ -146,6 +146,24 @@ export interface LoadReportV1 {
   readonly activeRequests: number;
 }
 
+/** A decode worker's record of a finished request: schedulers settle in-flight accounting and learn latency from it. */
+export interface RequestCompletedV1 {
+  readonly type: 'request.completed.v1';
+  readonly workerId: string;
+  readonly requestId: string;
+  readonly finishReason: 'stop' | 'length' | 'abort' | 'error';
+  readonly promptTokens: number;
+  readonly cachedPromptTokens: number;
+  readonly completionTokens: number;
+  /** Engine ms from arrival to first token (0 when none came). */
+  readonly ttftMs: number;
+  /** Worker ms from acceptance to the end. */
+  readonly e2eMs: number;
+  /** Requests running on the engine when this one arrived (for latency models). */
+  readonly runningAtArrival: number;
+  readonly waitingAtArrival: number;
+}
+
 export type WireMessage =
   | PickRequestV1
   | PickReplyV1
@@ -156,6 +174,7 @@ export type WireMessage =
   | CancelV1
   | StreamMessageV1
   | WorkerRegistrationV1
-  | LoadReportV1;
+  | LoadReportV1
+  | RequestCompletedV1;
 
 export type WireType = WireMessage['type'];

@@ -33,6 +33,9 @@ export const eventSubjects = {
   loadAll: 'atc.events.load.*',
   kv: (workerId: string) => `atc.events.kv.${assertWorkerId(workerId)}`,
   kvAll: 'atc.events.kv.*',
+  /** RequestCompletedV1 records of a worker. */
+  completed: (workerId: string) => `atc.events.done.${assertWorkerId(workerId)}`,
+  completedAll: 'atc.events.done.*',
 } as const;
 
 /** The worker id is the last token of a per-worker event subject. */

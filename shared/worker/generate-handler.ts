@@ -5,7 +5,8 @@ import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { EngineError, type Engine, type KvTransferParams } from '../engine/types.js';
 import {
-  AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, type GenerateRequestV1, type StreamMessageV1,
+  AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, eventSubjects, type GenerateRequestV1, type RequestCompletedV1,
+  type StreamMessageV1,
 } from '../protocol/index.js';
 import type { PrefillClient } from './prefill-client.js';
 
@@ -79,6 +80,11 @@ export class GenerateHandler {
     const log = logger.child({ requestId: request.requestId });
     let seq = 0;
     let tokensSent = false;
+    const acceptedAt = Date.now();
+    const atArrival = this.opts.engine.load();
+    let completed: Omit<RequestCompletedV1, 'type' | 'workerId' | 'requestId' | 'e2eMs' | 'runningAtArrival' | 'waitingAtArrival'> = {
+      finishReason: 'error', promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0, ttftMs: 0,
+    };
     let lastSentAt = Date.now();
     const send = (body: StreamBody) => {
       if (nc.isClosed()) return;
@@ -112,6 +118,7 @@ export class GenerateHandler {
             completionTokens: out.usage.completionTokens, cachedPromptTokens: out.usage.cachedPromptTokens,
             engineTtftMs: out.ttftMs, queuedMs: out.queuedMs,
           });
+          completed = { finishReason: out.finishReason, ...out.usage, ttftMs: out.ttftMs };
           log.debug({ finishReason: out.finishReason, usage: out.usage, ttftMs: out.ttftMs }, 'request finished');
         }
       }
@@ -125,6 +132,12 @@ export class GenerateHandler {
     } finally {
       clearInterval(keepalive);
       clearTimeout(deadline);
+      if (!nc.isClosed()) {
+        nc.publish(eventSubjects.completed(this.opts.workerId), encodeMessage({
+          type: 'request.completed.v1', workerId: this.opts.workerId, requestId: request.requestId, ...completed,
+          e2eMs: Date.now() - acceptedAt, runningAtArrival: atArrival.runningRequests, waitingAtArrival: atArrival.waitingRequests,
+        }));
+      }
     }
   }
 }
