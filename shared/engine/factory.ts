@@ -1,6 +1,7 @@
 // Builds the engine a worker wraps, from its options.
-import { InterimEngine } from './interim-engine.js';
+import { SimEngine } from './sim/index.js';
 import type { Engine, EngineKind } from './types.js';
+import { VllmEngine } from './vllm/index.js';
 
 export interface EngineOptions {
   readonly kind: EngineKind;
@@ -19,8 +20,11 @@ export interface EngineOptions {
 export function createEngine(options: EngineOptions): Engine {
   switch (options.kind) {
     case 'sim':
-      return new InterimEngine(options.model);
+      return new SimEngine({ profile: options.profile, model: options.model, seed: options.seed, engineId: options.engineId });
     case 'vllm':
-      throw new Error('engine kind "vllm" is not available yet');
+      return new VllmEngine({
+        baseUrl: options.vllmUrl, model: options.model,
+        ...(options.vllmKvEventsEndpoint ? { kvEventsEndpoint: options.vllmKvEventsEndpoint } : {}),
+      });
   }
 }

@@ -1,0 +1,132 @@
+// vLLM v1's KVCacheManager for one full-attention group: per-request block tables over a BlockPool,
+// longest-prefix lookup, slot allocation for the tokens a step computes, caching of blocks as they
+// fill, and prefix-cache statistics (vllm:prefix_cache_queries / _hits, in tokens).
+import type { KvCacheEvent } from '../types.js';
+import type { BlockHash } from './block-hash-chain.js';
+import { BlockPool } from './block-pool.js';
+import type { KvBlock } from './kv-block.js';
+
+/** What the KV cache needs to know of a request. */
+export interface KvCacheRequest {
+  readonly requestId: string;
+  /** Prompt and output tokens so far. */
+  readonly tokenIds: readonly number[];
+  /** Hashes of every full block of tokenIds, in order (kept current by the request as tokens append). */
+  readonly blockHashes: readonly BlockHash[];
+  /** Tokens whose KV is computed (or being computed by the scheduled step). */
+  readonly numComputedTokens: number;
+}
+
+export interface PrefixHit {
+  readonly blocks: readonly KvBlock[];
+  /** blocks.length * blockSize. */
+  readonly numTokens: number;
+}
+
+export class KvCache {
+  readonly pool: BlockPool;
+  private readonly tables = new Map<string, KvBlock[]>();
+  /** Per request: how many leading blocks are already cached (hit or stored). */
+  private readonly numCached = new Map<string, number>();
+  /** vllm:prefix_cache_queries_total, tokens. */
+  queries = 0;
+  /** vllm:prefix_cache_hits_total, tokens. */
+  hits = 0;
+
+  constructor(
+    numGpuBlocks: number,
+    readonly blockSize: number,
+    emit: (event: KvCacheEvent) => void,
+  ) {
+    if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError(`blockSize must be a positive integer, got ${blockSize}`);
+    this.pool = new BlockPool(numGpuBlocks, emit);
+  }
+
+  /**
+   * Longest cached prefix of full blocks (vLLM's get_computed_blocks). The last token is never a hit,
+   * so at least one token is computed and yields logits. Counts the lookup in the prefix-cache stats.
+   */
+  findCachedPrefix(request: KvCacheRequest): PrefixHit {
+    const maxHitTokens = request.tokenIds.length - 1;
+    const maxBlocks = Math.min(Math.floor(maxHitTokens / this.blockSize), request.blockHashes.length);
+    const blocks: KvBlock[] = [];
+    for (let i = 0; i < maxBlocks; i++) {
+      const block = this.pool.getCachedBlock(request.blockHashes[i]!.key);
+      if (block === undefined) break;
+      blocks.push(block);
+    }
+    const numTokens = blocks.length * this.blockSize;
+    this.queries += request.tokenIds.length;
+    this.hits += numTokens;
+    return { blocks, numTokens };
+  }
+
+  /**
+   * Allocates blocks so that numNewTokens more tokens (after numComputedTokens plus the new hit) fit
+   * (vLLM's allocate_slots). Returns false, changing nothing, when there are not enough free blocks.
+   * Caches the blocks that will be full once the step has computed them, unless delayCaching (a P/D
+   * pull: the blocks are cached when the transfer lands, as vLLM's delay_cache_blocks).
+   */
+  allocateSlots(request: KvCacheRequest, numNewTokens: number, hit?: PrefixHit, delayCaching = false): boolean {
+    const table = this.tables.get(request.requestId) ?? [];
+    const hitBlocks = hit?.blocks ?? [];
+    const numComputed = request.numComputedTokens + (hit?.numTokens ?? 0);
+    const numNeeded = Math.ceil((numComputed + numNewTokens) / this.blockSize);
+    // Touching a free cached block takes it out of the free queue, so it costs a free block too.
+    let hitFromFree = 0;
+    for (const block of hitBlocks) if (block.refCount === 0) hitFromFree++;
+    const numNew = Math.max(0, numNeeded - table.length - hitBlocks.length);
+    if (numNew + hitFromFree > this.pool.numFreeBlocks) return false;
+    if (!this.tables.has(request.requestId)) {
+      this.tables.set(request.requestId, table);
+      this.numCached.set(request.requestId, hitBlocks.length);
+    }
+    if (hitBlocks.length > 0) {
+      this.pool.touch(hitBlocks);
+      table.push(...hitBlocks);
+    }
+    if (numNew > 0) table.push(...this.pool.getNewBlocks(numNew));
+    if (delayCaching) return true;
+    this.cacheBlocks(request, Math.min(numComputed + numNewTokens, request.tokenIds.length));
+    return true;
+  }
+
+  /** Caches the request's blocks that are full within its first numTokens tokens. */
+  cacheBlocks(request: KvCacheRequest, numTokens: number): void {
+    const table = this.tables.get(request.requestId);
+    if (table === undefined) return;
+    const first = this.numCached.get(request.requestId) ?? 0;
+    const end = Math.min(Math.floor(numTokens / this.blockSize), request.blockHashes.length, table.length);
+    if (end <= first) return;
+    this.pool.cacheFullBlocks(table, request.blockHashes, first, end, request.tokenIds, this.blockSize);
+    this.numCached.set(request.requestId, end);
+  }
+
+  /** The request's block table (physical block ids), e.g. for NixlConnector's remote_block_ids. */
+  blockIds(requestId: string): number[] {
+    return (this.tables.get(requestId) ?? []).map((b) => b.id);
+  }
+
+  numBlocksHeld(requestId: string): number {
+    return this.tables.get(requestId)?.length ?? 0;
+  }
+
+  /** Releases the request's blocks, last block first so a prompt's tail is evicted before its shared head. */
+  free(requestId: string): void {
+    const table = this.tables.get(requestId);
+    this.tables.delete(requestId);
+    this.numCached.delete(requestId);
+    if (table === undefined) return;
+    const reversed: KvBlock[] = [];
+    for (let i = table.length - 1; i >= 0; i--) reversed.push(table[i]!);
+    this.pool.free(reversed);
+  }
+
+  usage(): number {
+    return this.pool.usage();
+  }
+
+  resetPrefixCache(): boolean {
+    return this.pool.reset();
+  }
+}
