@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startNatsServer, type NatsServerHandle } from '../shared/nats/index.js';
+import { freePort, startNatsServer, type NatsServerHandle } from '../shared/nats/index.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,6 +18,11 @@ export interface LocalClusterOptions {
   readonly prefillWorkers: number;
   readonly schedulers: number;
   readonly model: string;
+  /**
+   * 'sim' (default): workers embed SimEngine. 'vllm-sim': each worker fronts its own vLLM-compatible
+   * server process (services/vllm-sim) through VllmEngine, HTTP and ZMQ KV events, as it would a real vLLM.
+   */
+  readonly engine?: 'sim' | 'vllm-sim';
   /** Extra environment for every service (e.g. ATC_WORKER_TTL_MS, ATC_LOG_LEVEL). */
   readonly env?: Record<string, string>;
   /** Receives every output line of every service, with its name. */
@@ -44,13 +49,23 @@ export class LocalCluster {
       this.natsUrl = this.nats.url;
     }
     for (let i = 1; i <= this.options.schedulers; i++) this.spawn(`scheduler-${i}`, 'scheduler', ['--replica-id', `scheduler-${i}`]);
-    for (let i = 1; i <= this.options.decodeWorkers; i++) this.spawnWorker(`decode-${i}`, 'decode-worker', i);
-    for (let i = 1; i <= this.options.prefillWorkers; i++) this.spawnWorker(`prefill-${i}`, 'prefill-worker', 100 + i);
+    for (let i = 1; i <= this.options.decodeWorkers; i++) await this.spawnWorker(`decode-${i}`, 'decode-worker', i);
+    for (let i = 1; i <= this.options.prefillWorkers; i++) await this.spawnWorker(`prefill-${i}`, 'prefill-worker', 100 + i);
     this.spawn('ingress', 'ingress', ['--port', String(this.options.httpPort)]);
   }
 
-  spawnWorker(name: string, service: 'decode-worker' | 'prefill-worker', seed: number, extraArgs: string[] = []): ServiceProcess {
-    return this.spawn(name, service, ['--worker-id', name, '--model', this.options.model, '--seed', String(seed), ...extraArgs]);
+  async spawnWorker(name: string, service: 'decode-worker' | 'prefill-worker', seed: number): Promise<ServiceProcess> {
+    const args = ['--worker-id', name, '--model', this.options.model, '--seed', String(seed)];
+    if (this.options.engine === 'vllm-sim') {
+      const [httpPort, zmqPort] = [await freePort(), await freePort()];
+      this.spawn(`vllm-${name}`, 'vllm-sim', [
+        '--port', String(httpPort), '--served-model-name', this.options.model, '--seed', String(seed),
+        // vLLM binds its publisher when the endpoint has '*', and subscribers connect to it.
+        '--kv-events-endpoint', `tcp://*:${zmqPort}`,
+      ]);
+      args.push('--engine', 'vllm', '--vllm-url', `http://127.0.0.1:${httpPort}`, '--vllm-kv-events', `tcp://127.0.0.1:${zmqPort}`);
+    }
+    return this.spawn(name, service, args);
   }
 
   spawn(name: string, service: string, args: string[]): ServiceProcess {

@@ -3,10 +3,12 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/types.js';
+import { VllmEngine } from '../engine/vllm/index.js';
 import { connectNats } from '../nats/index.js';
 import { decodeMessage, workerSubjects, type WorkerRole } from '../protocol/index.js';
 import { GenerateHandler } from './generate-handler.js';
 import { Heartbeat } from './heartbeat.js';
+import { KvEventForwarder } from './kv-event-forwarder.js';
 import { LoadReporter } from './load-reporter.js';
 import { PrefillClient } from './prefill-client.js';
 import { PrefillHandler } from './prefill-handler.js';
@@ -35,6 +37,7 @@ export class WorkerRuntime {
     readonly nc: NatsConnection,
     private readonly heartbeat: Heartbeat,
     private readonly loadReporter: LoadReporter,
+    readonly kvEvents: KvEventForwarder,
     readonly generate: GenerateHandler,
     readonly prefill: PrefillHandler,
     readonly prefillClient: PrefillClient,
@@ -57,7 +60,10 @@ export class WorkerRuntime {
     const heartbeat = new Heartbeat(registry, {
       type: 'worker.registration.v1', workerId, role, models: [engine.model], engineKind: engine.kind, startedAtMs: Date.now(),
     }, Math.max(100, Math.floor(ttlMs / 3)), logger);
-    const runtime = new WorkerRuntime(options, nc, heartbeat, reporter, generate, prefill, prefillClient);
+    const kvEvents = new KvEventForwarder(nc, workerId, engine);
+    kvEvents.start();
+    if (engine instanceof VllmEngine) engine.onKvEventGap(() => kvEvents.upstreamGap());
+    const runtime = new WorkerRuntime(options, nc, heartbeat, reporter, kvEvents, generate, prefill, prefillClient);
     runtime.subscribe();
     await nc.flush();
     reporter.start();
@@ -91,6 +97,7 @@ export class WorkerRuntime {
       const steps: Array<() => Promise<unknown> | unknown> = [
         () => this.heartbeat.stop(),
         () => this.loadReporter.stop(),
+        () => this.kvEvents.stop(),
         () => Promise.all(this.subs.map((s) => s.drain())),
         () => this.generate.abortAll(),
         () => this.options.engine.close(),

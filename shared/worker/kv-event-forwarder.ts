@@ -1,0 +1,40 @@
+// Forwards the engine's KV cache events to schedulers on atc.events.kv.<workerId>, in vLLM's own msgpack
+// batch layout ([ts, events, data_parallel_rank]), with the batch sequence number in header Atc-Seq
+// (as vLLM's ZMQ publisher puts it in its second frame). Numbers start at 0 when the worker starts, so a
+// scheduler sees a restart as a sequence going backwards and a lost message as a gap; either way it
+// drops this worker's prefix-index entries and rebuilds them rather than trusting a wrong index.
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import type { Engine, KvEventBatch } from '../engine/types.js';
+import { encodeKvEventBatch } from '../engine/vllm/index.js';
+import { eventSubjects } from '../protocol/index.js';
+
+export const KV_SEQ_HEADER = 'Atc-Seq';
+
+export class KvEventForwarder {
+  private seq = 0;
+  private unsubscribe: (() => void) | undefined;
+  published = 0;
+
+  constructor(private readonly nc: NatsConnection, private readonly workerId: string, private readonly engine: Engine) {}
+
+  start(): void {
+    this.unsubscribe = this.engine.onKvEvents((batch) => this.forward(batch));
+  }
+
+  /** Events were lost upstream (e.g. vLLM's ZMQ stream had a gap): pass the gap on so schedulers resync. */
+  upstreamGap(): void {
+    this.seq++;
+  }
+
+  private forward(batch: KvEventBatch): void {
+    if (this.nc.isClosed()) return;
+    const h = natsHeaders();
+    h.set(KV_SEQ_HEADER, String(this.seq++));
+    this.nc.publish(eventSubjects.kv(this.workerId), encodeKvEventBatch(batch), { headers: h });
+    this.published++;
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+  }
+}
