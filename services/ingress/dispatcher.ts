@@ -13,7 +13,7 @@ import type { InferenceJob } from './openai-request.js';
 
 export type DispatchEvent =
   | { readonly type: 'tokens'; readonly text: string; readonly tokenCount: number }
-  | ({ readonly type: 'finished'; readonly workerId: string } & Omit<StreamFinishedV1, 'type' | 'seq' | 'requestId'>);
+  | ({ readonly type: 'finished'; readonly workerId: string; readonly prefillWorkerId?: string } & Omit<StreamFinishedV1, 'type' | 'seq' | 'requestId'>);
 
 export interface DispatcherOptions {
   /** ms to wait for a scheduler's answer. */
@@ -115,7 +115,7 @@ export class Dispatcher {
         }
         finished = true;
         const { type: _t, seq: _s, requestId: _r, ...rest } = msg;
-        yield { type: 'finished', workerId, ...rest };
+        yield { type: 'finished', workerId, ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}), ...rest };
         return;
       }
     } finally {

@@ -132,6 +132,7 @@ export class IngressHttpServer {
         body: (body, served) => {
           // Operators (and the path-latency benchmark) see where a request ran and the engine's own TTFT.
           res.setHeader('x-atc-worker-id', served.workerId);
+          if (served.prefillWorkerId) res.setHeader('x-atc-prefill-worker-id', served.prefillWorkerId);
           res.setHeader('x-atc-engine-ttft-ms', served.engineTtftMs.toFixed(3));
           sendJson(res, 200, body);
         },

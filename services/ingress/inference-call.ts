@@ -11,7 +11,7 @@ export interface InferenceSink {
   /** Streaming: one OpenAI chunk object. */
   chunk(chunk: object): void;
   /** Non-streaming: the whole body, with where and how fast the engine served it. */
-  body(body: object, served: { workerId: string; engineTtftMs: number }): void;
+  body(body: object, served: { workerId: string; prefillWorkerId?: string; engineTtftMs: number }): void;
 }
 
 export class InferenceFrontDoor {
@@ -47,6 +47,8 @@ export class InferenceFrontDoor {
       if (event.type === 'tokens') text += event.text;
       else finished = event;
     }
-    if (!job.stream && finished) sink.body(builder.body(text, finished), { workerId: finished.workerId, engineTtftMs: finished.engineTtftMs });
+    if (!job.stream && finished) sink.body(builder.body(text, finished), {
+      workerId: finished.workerId, engineTtftMs: finished.engineTtftMs, ...(finished.prefillWorkerId ? { prefillWorkerId: finished.prefillWorkerId } : {}),
+    });
   }
 }

@@ -131,6 +131,11 @@ export interface Engine {
   load(): EngineLoad;
   /** Subscribes to the engine's KV cache events; returns the unsubscribe function. */
   onKvEvents(listener: KvEventListener): () => void;
+  /**
+   * P/D prefill side: the decode side has pulled this request's KV blocks, free them now rather than at
+   * the lease's end. Engines whose transfer layer frees blocks itself (vLLM's NixlConnector) omit it.
+   */
+  releaseRemoteBlocks?(requestId: string): boolean;
   /** Idempotent. Aborts running requests. */
   close(): Promise<void>;
 }

@@ -20,6 +20,8 @@ export interface WorkerView {
 
 export class WorkerDirectory {
   private readonly workers = new Map<string, WorkerView>();
+  /** Load reports that arrived before the registry entry did (a worker reports as it registers). */
+  private readonly earlyLoad = new Map<string, { report: LoadReportV1; seenAtMs: number }>();
   private loadSub: Subscription | undefined;
   private stopWatch: (() => void) | undefined;
   /** Called when a worker leaves (deleted, expired or stale), e.g. to drop its cache index entries. */
@@ -44,7 +46,11 @@ export class WorkerDirectory {
             known.heartbeatSeenAtMs = Date.now();
           } else {
             if (known) this.remove(registration.workerId, 'restarted');
-            this.workers.set(registration.workerId, { registration, heartbeatSeenAtMs: Date.now(), load: undefined, activeRequests: 0, loadSeenAtMs: 0 });
+            const view: WorkerView = { registration, heartbeatSeenAtMs: Date.now(), load: undefined, activeRequests: 0, loadSeenAtMs: 0 };
+            this.workers.set(registration.workerId, view);
+            const early = this.earlyLoad.get(registration.workerId);
+            this.earlyLoad.delete(registration.workerId);
+            if (early) this.applyLoad(early.report, early.seenAtMs);
             this.logger.info({ workerId: registration.workerId, role: registration.role, models: registration.models }, 'worker joined');
           }
         } catch (err) {
@@ -64,12 +70,16 @@ export class WorkerDirectory {
     });
   }
 
-  private applyLoad(report: LoadReportV1): void {
+  private applyLoad(report: LoadReportV1, seenAtMs = Date.now()): void {
     const view = this.workers.get(report.workerId);
-    if (!view) return;
+    if (!view) {
+      // Bounded: only the latest report per id, and ids of workers that never register are few.
+      if (this.earlyLoad.size < 1024) this.earlyLoad.set(report.workerId, { report, seenAtMs });
+      return;
+    }
     view.load = report.load;
     view.activeRequests = report.activeRequests;
-    view.loadSeenAtMs = Date.now();
+    view.loadSeenAtMs = seenAtMs;
   }
 
   private remove(workerId: string, why: string): void {

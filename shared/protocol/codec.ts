@@ -3,8 +3,8 @@ import { Packr } from 'msgpackr';
 import type { EngineLoad, PromptInput } from '../engine/types.js';
 import { ProtocolError } from './errors.js';
 import type {
-  CancelV1, ErrorV1, GenerateAcceptedV1, GenerateRequestV1, LoadReportV1, PickReplyV1, PickRequestV1,
-  PrefillReplyV1, PrefillRequestV1, RequestCompletedV1, StreamFinishedV1, StreamKeepaliveV1, StreamTokensV1, WireMessage, WireSampling, WireType, WorkerRegistrationV1,
+  CancelV1, ErrorV1, KvReleaseV1, GenerateAcceptedV1, GenerateRequestV1, LoadReportV1, PickReplyV1, PickRequestV1,
+  PrefillReplyV1, PrefillRequestV1, RequestCompletedV1, RequestFirstTokenV1, StreamFinishedV1, StreamKeepaliveV1, StreamTokensV1, WireMessage, WireSampling, WireType, WorkerRegistrationV1,
 } from './messages.js';
 import {
   bool, intArray, num, oneOf, optBool, optNum, optStr, record, str, strArray, stringMap, type Rec,
@@ -115,6 +115,7 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
     handoffKey: str(o, 'handoffKey', 'prefillReply', { maxLength: MAX_ID }),
   }),
   'cancel.v1': (o): CancelV1 => ({ type: 'cancel.v1', requestId: id(o, 'requestId', 'cancel') }),
+  'kv.release.v1': (o): KvReleaseV1 => ({ type: 'kv.release.v1', requestId: id(o, 'requestId', 'release') }),
   'stream.tokens.v1': (o): StreamTokensV1 => ({
     type: 'stream.tokens.v1', requestId: id(o, 'requestId', 'tokens'), seq: num(o, 'seq', 'tokens', { int: true, min: 0 }),
     text: str(o, 'text', 'tokens'), tokenCount: num(o, 'tokenCount', 'tokens', { int: true, min: 0 }),
@@ -154,5 +155,8 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
     completionTokens: num(o, 'completionTokens', 'completed', { int: true, min: 0 }),
     ttftMs: num(o, 'ttftMs', 'completed', { min: 0 }), e2eMs: num(o, 'e2eMs', 'completed', { min: 0 }),
     runningAtArrival: num(o, 'runningAtArrival', 'completed', { min: 0 }), waitingAtArrival: num(o, 'waitingAtArrival', 'completed', { min: 0 }),
+  }),
+  'request.first_token.v1': (o): RequestFirstTokenV1 => ({
+    type: 'request.first_token.v1', workerId: id(o, 'workerId', 'firstToken'), requestId: id(o, 'requestId', 'firstToken'),
   }),
 };

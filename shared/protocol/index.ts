@@ -2,8 +2,8 @@ export { decodeMessage, encodeMessage } from './codec.js';
 export { AtcError, ErrorCode, ProtocolError, errorFromWire } from './errors.js';
 export { WorkerRole } from './messages.js';
 export type {
-  CancelV1, ErrorV1, GenerateAcceptedV1, GenerateRequestV1, LoadReportV1, PickReplyV1, PickRequestV1, PrefillReplyV1,
-  PrefillRequestV1, RequestCompletedV1, StreamFinishedV1, StreamKeepaliveV1, StreamMessageV1, StreamTokensV1, WireMessage, WireSampling,
+  CancelV1, ErrorV1, KvReleaseV1, GenerateAcceptedV1, GenerateRequestV1, LoadReportV1, PickReplyV1, PickRequestV1, PrefillReplyV1,
+  PrefillRequestV1, RequestCompletedV1, RequestFirstTokenV1, StreamFinishedV1, StreamKeepaliveV1, StreamMessageV1, StreamTokensV1, WireMessage, WireSampling,
   WireType, WorkerRegistrationV1,
 } from './messages.js';
 export {

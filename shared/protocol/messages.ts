@@ -77,6 +77,13 @@ export interface PrefillReplyV1 {
   readonly handoffKey: string;
 }
 
+/** decode worker -> prefill worker: the handed-off KV blocks were pulled; the prefill engine may free them. */
+export interface KvReleaseV1 {
+  readonly type: 'kv.release.v1';
+  /** The prefill engine's request id (remote_request_id). */
+  readonly requestId: string;
+}
+
 export interface CancelV1 {
   readonly type: 'cancel.v1';
   readonly requestId: string;
@@ -164,6 +171,13 @@ export interface RequestCompletedV1 {
   readonly waitingAtArrival: number;
 }
 
+/** A decode worker's note that a request produced its first token (its prefill is done). */
+export interface RequestFirstTokenV1 {
+  readonly type: 'request.first_token.v1';
+  readonly workerId: string;
+  readonly requestId: string;
+}
+
 export type WireMessage =
   | PickRequestV1
   | PickReplyV1
@@ -172,9 +186,11 @@ export type WireMessage =
   | PrefillRequestV1
   | PrefillReplyV1
   | CancelV1
+  | KvReleaseV1
   | StreamMessageV1
   | WorkerRegistrationV1
   | LoadReportV1
-  | RequestCompletedV1;
+  | RequestCompletedV1
+  | RequestFirstTokenV1;
 
 export type WireType = WireMessage['type'];

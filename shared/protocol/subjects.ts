@@ -26,6 +26,8 @@ export const workerSubjects = {
   generate: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.generate`,
   prefill: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.prefill`,
   cancel: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.cancel`,
+  /** KvReleaseV1 to a prefill worker. */
+  release: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.release`,
 } as const;
 
 export const eventSubjects = {
@@ -33,7 +35,7 @@ export const eventSubjects = {
   loadAll: 'atc.events.load.*',
   kv: (workerId: string) => `atc.events.kv.${assertWorkerId(workerId)}`,
   kvAll: 'atc.events.kv.*',
-  /** RequestCompletedV1 records of a worker. */
+  /** Request lifecycle records of a worker: RequestFirstTokenV1 and RequestCompletedV1. */
   completed: (workerId: string) => `atc.events.done.${assertWorkerId(workerId)}`,
   completedAll: 'atc.events.done.*',
 } as const;

@@ -3,7 +3,7 @@
 // queued request from a dead worker. Cancel messages and deadlines abort the engine's work.
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { EngineError, type Engine, type KvTransferParams } from '../engine/types.js';
+import { EngineError, type Engine } from '../engine/types.js';
 import {
   AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, eventSubjects, type GenerateRequestV1, type RequestCompletedV1,
   type StreamMessageV1,
@@ -99,19 +99,22 @@ export class GenerateHandler {
       Math.max(0, request.deadlineMs - Date.now()),
     );
     try {
-      let kvTransfer: KvTransferParams | undefined;
-      if (request.prefillWorkerId && this.opts.prefill) {
-        kvTransfer = await this.opts.prefill.prefill(request, controller.signal, log);
-      }
+      const remote = request.prefillWorkerId && this.opts.prefill ? await this.opts.prefill.prefill(request, controller.signal, log) : undefined;
       const outputs = this.opts.engine.generate({
         requestId: request.requestId, prompt: request.prompt, sampling: request.sampling, signal: controller.signal,
-        ...(kvTransfer ? { kvTransfer } : {}),
+        ...(remote ? { kvTransfer: remote.kvTransfer } : {}),
       });
       for await (const out of outputs) {
         if (out.type === 'tokens') {
+          // The first token means the engine has pulled the handed-off blocks: the prefill side may free them.
+          remote?.release();
+          if (!tokensSent && !nc.isClosed()) {
+            nc.publish(eventSubjects.completed(this.opts.workerId), encodeMessage({ type: 'request.first_token.v1', workerId: this.opts.workerId, requestId: request.requestId }));
+          }
           tokensSent = true;
           send({ type: 'stream.tokens.v1', text: out.text, tokenCount: out.tokenIds.length });
         } else {
+          remote?.release();
           if (controller.signal.aborted) throw controller.signal.reason;
           send({
             type: 'stream.finished.v1', finishReason: out.finishReason, promptTokens: out.usage.promptTokens,

@@ -1,20 +1,28 @@
 // The decode worker's side of disaggregated prefill: asks the assigned prefill worker to compute the
-// prompt's KV cache. A prefill that fails or times out falls back to local prefill, visibly (log line
-// and counter), never silently.
+// prompt's KV cache, takes the handoff record from JetStream KV, and gives the decode engine vLLM's
+// do_remote_prefill kv_transfer_params. A prefill that fails, times out or hands off nothing falls
+// back to local prefill, visibly (a warning log line with pdFallback=true and a counter), never silently.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { KvTransferParams } from '../engine/types.js';
 import { decodeMessage, encodeMessage, workerSubjects, type GenerateRequestV1 } from '../protocol/index.js';
+import { kvTransferForDecode, type KvHandoffStore } from './kv-handoff.js';
+
+export interface RemotePrefill {
+  readonly kvTransfer: KvTransferParams;
+  /** Tells the prefill worker the blocks were pulled (call once the decode engine produced a token). */
+  readonly release: () => void;
+}
 
 export class PrefillClient {
-  /** Prefills that failed and were done locally instead. */
+  /** Prefills that failed or handed off nothing, done locally instead. */
   fallbacks = 0;
   remotePrefills = 0;
 
-  constructor(private readonly nc: NatsConnection, private readonly timeoutMs: number) {}
+  constructor(private readonly nc: NatsConnection, private readonly handoffs: KvHandoffStore, private readonly timeoutMs: number) {}
 
-  /** Returns the kv_transfer_params for the decode engine, or undefined to prefill locally. */
-  async prefill(request: GenerateRequestV1, signal: AbortSignal, log: Logger): Promise<KvTransferParams | undefined> {
+  /** The remote prefill's transfer params, or undefined to prefill locally. Never throws. */
+  async prefill(request: GenerateRequestV1, signal: AbortSignal, log: Logger): Promise<RemotePrefill | undefined> {
     const workerId = request.prefillWorkerId!;
     try {
       const reply = await this.nc.request(workerSubjects.prefill(workerId), encodeMessage({
@@ -23,14 +31,24 @@ export class PrefillClient {
       if (signal.aborted) return undefined;
       const msg = decodeMessage(reply.data, 'prefill.reply.v1', 'error.v1');
       if (msg.type === 'error.v1') throw new Error(`${msg.code}: ${msg.message}`);
+      if (!msg.handoffKey) throw new Error('the prefill engine handed off no KV blocks');
+      const record = await this.handoffs.take(msg.handoffKey);
+      if (!record) throw new Error(`handoff record ${msg.handoffKey} is gone (expired?)`);
+      if (Date.now() > record.expiresAtMs) throw new Error(`handoff record ${msg.handoffKey} expired`);
       this.remotePrefills++;
-      log.debug({ prefillWorkerId: workerId, handoffKey: msg.handoffKey, cachedPromptTokens: msg.cachedPromptTokens }, 'remote prefill done');
-      // The KV-block handoff (reading msg.handoffKey from JetStream KV) is not wired yet: the decode
-      // engine recomputes the prompt, so the remote prefill only warms the prefill engine's cache.
-      return undefined;
+      log.debug({ prefillWorkerId: workerId, handoffKey: msg.handoffKey, blocks: record.remoteBlockIds.length }, 'remote prefill handed off');
+      let released = false;
+      return {
+        kvTransfer: kvTransferForDecode(record),
+        release: () => {
+          if (released || this.nc.isClosed()) return;
+          released = true;
+          this.nc.publish(workerSubjects.release(workerId), encodeMessage({ type: 'kv.release.v1', requestId: record.remoteRequestId }));
+        },
+      };
     } catch (err) {
       this.fallbacks++;
-      log.warn({ prefillWorkerId: workerId, err: String(err), pdFallback: true }, 'remote prefill failed: prefilling locally');
+      log.warn({ prefillWorkerId: workerId, err: err instanceof Error ? err.message : String(err), pdFallback: true }, 'remote prefill failed: prefilling locally');
       return undefined;
     }
   }

@@ -1,13 +1,18 @@
-// Serves atc.worker.<id>.prefill: computes a prompt's KV cache on this worker's engine (one output
-// token, not streamed, as vLLM does for do_remote_decode) and answers with the result.
+// Serves atc.worker.<id>.prefill: computes a prompt's KV cache on this worker's engine with vLLM's
+// disaggregation semantics (kv_transfer_params.do_remote_decode: one output token, not streamed), records
+// the KV-block handoff in JetStream KV and answers with its key. Serves atc.worker.<id>.release: the
+// decode side pulled the blocks, so the engine frees them before its lease ends.
 import type { Msg } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/types.js';
 import { AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, type PrefillRequestV1 } from '../protocol/index.js';
+import { handoffFromKvTransfer, type KvHandoffStore } from './kv-handoff.js';
 
 export class PrefillHandler {
   private active = 0;
-  constructor(private readonly workerId: string, private readonly engine: Engine, private readonly logger: Logger) {}
+  prefills = 0;
+
+  constructor(private readonly workerId: string, private readonly engine: Engine, private readonly handoffs: KvHandoffStore, private readonly logger: Logger) {}
 
   get activeRequests(): number {
     return this.active;
@@ -27,24 +32,42 @@ export class PrefillHandler {
     void this.run(msg, request).finally(() => this.active--);
   }
 
+  /** A kv.release.v1 message; malformed ones are dropped with a log line. */
+  release(msg: Msg): void {
+    try {
+      const { requestId } = decodeMessage(msg.data, 'kv.release.v1');
+      this.engine.releaseRemoteBlocks?.(requestId);
+    } catch (err) {
+      this.logger.warn({ err: String(err) }, 'dropped malformed KV release message');
+    }
+  }
+
   private async run(msg: Msg, request: PrefillRequestV1): Promise<void> {
     const signal = AbortSignal.timeout(Math.max(1, request.deadlineMs - Date.now()));
+    const log = this.logger.child({ requestId: request.requestId });
     try {
       for await (const out of this.engine.generate({
         requestId: request.requestId, prompt: request.prompt, sampling: { maxTokens: 1, ignoreEos: true }, signal,
-        kvTransfer: { do_remote_decode: true },
+        kvTransfer: { do_remote_decode: true, do_remote_prefill: false },
       })) {
         if (out.type !== 'finished') continue;
         if (out.finishReason === 'abort') throw new AtcError(ErrorCode.DeadlineExceeded, 'prefill deadline exceeded');
+        const handoff = out.kvTransfer
+          ? handoffFromKvTransfer(request.requestId, this.workerId, out.usage.promptTokens, out.kvTransfer, this.handoffs.ttlMs)
+          : undefined;
+        // An engine that returns no transfer params leaves nothing to hand off: the decode side prefills itself.
+        const key = handoff ? await this.handoffs.put(handoff) : '';
+        this.prefills++;
+        log.debug({ handoffKey: key, blocks: handoff?.remoteBlockIds.length ?? 0, cachedPromptTokens: out.usage.cachedPromptTokens }, 'prefill done');
         msg.respond(encodeMessage({
           type: 'prefill.reply.v1', requestId: request.requestId, workerId: this.workerId, promptTokens: out.usage.promptTokens,
-          cachedPromptTokens: out.usage.cachedPromptTokens, handoffKey: '',
+          cachedPromptTokens: out.usage.cachedPromptTokens, handoffKey: key,
         }));
         return;
       }
       throw new AtcError(ErrorCode.EngineFailed, 'engine ended the prefill without a result');
     } catch (err) {
-      this.logger.warn({ requestId: request.requestId, err: String(err) }, 'prefill failed');
+      log.warn({ err: String(err) }, 'prefill failed');
       this.respondError(msg, request.requestId, err);
     }
   }

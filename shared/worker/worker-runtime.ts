@@ -8,6 +8,7 @@ import { connectNats } from '../nats/index.js';
 import { decodeMessage, workerSubjects, type WorkerRole } from '../protocol/index.js';
 import { GenerateHandler } from './generate-handler.js';
 import { Heartbeat } from './heartbeat.js';
+import { KvHandoffStore } from './kv-handoff.js';
 import { KvEventForwarder } from './kv-event-forwarder.js';
 import { LoadReporter } from './load-reporter.js';
 import { PrefillClient } from './prefill-client.js';
@@ -24,8 +25,13 @@ export interface WorkerRuntimeOptions {
   readonly loadReportMs?: number;
   /** ms of stream silence before a keepalive. Default 1000. */
   readonly keepaliveMs?: number;
-  /** ms a decode worker waits for a remote prefill before prefilling locally. Default 30000. */
+  /** ms a decode worker waits for a remote prefill before prefilling locally. Default $ATC_PREFILL_TIMEOUT_MS or 30000. */
   readonly prefillTimeoutMs?: number;
+}
+
+function prefillTimeoutMs(): number {
+  const raw = Number(process.env['ATC_PREFILL_TIMEOUT_MS']);
+  return Number.isInteger(raw) && raw >= 1 ? raw : 30_000;
 }
 
 export class WorkerRuntime {
@@ -49,13 +55,14 @@ export class WorkerRuntime {
     const nc = await connectNats({ servers: options.natsUrl, name: `atc-${role}-worker/${workerId}`, logger });
     const ttlMs = workerTtlMs();
     const registry = await openWorkerRegistry(nc, ttlMs);
-    const prefillClient = new PrefillClient(nc, options.prefillTimeoutMs ?? 30_000);
+    const handoffs = await KvHandoffStore.open(nc);
+    const prefillClient = new PrefillClient(nc, handoffs, options.prefillTimeoutMs ?? prefillTimeoutMs());
     let reporter: LoadReporter | undefined;
     const generate = new GenerateHandler({
       workerId, engine, nc, logger, keepaliveMs: options.keepaliveMs ?? 1_000, prefill: prefillClient,
       onActivityChange: () => reporter?.report(),
     });
-    const prefill = new PrefillHandler(workerId, engine, logger);
+    const prefill = new PrefillHandler(workerId, engine, handoffs, logger);
     reporter = new LoadReporter(nc, workerId, role, engine, () => generate.activeRequests + prefill.activeRequests, options.loadReportMs ?? 250);
     const heartbeat = new Heartbeat(registry, {
       type: 'worker.registration.v1', workerId, role, models: [engine.model], engineKind: engine.kind, startedAtMs: Date.now(),
@@ -88,6 +95,7 @@ export class WorkerRuntime {
     }
     if (role !== 'decode') {
       this.subs.push(this.nc.subscribe(workerSubjects.prefill(workerId), { callback: (_err, msg) => this.prefill.handle(msg) }));
+      this.subs.push(this.nc.subscribe(workerSubjects.release(workerId), { callback: (_err, msg) => this.prefill.release(msg) }));
     }
   }
 

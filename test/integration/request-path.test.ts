@@ -16,7 +16,13 @@ const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as any;
 
 describe('request path over NATS (in-process services)', function () {
   this.timeout(30_000);
+  // Outer hooks: the server stops after the inner suite's services have closed.
   const nats = useNatsServer();
+  describe('with a scheduler, two decode workers and an ingress', requestPathSuite(nats));
+});
+
+function requestPathSuite(nats: { readonly url: string }) {
+  return function (this: Mocha.Suite) {
   let scheduler: SchedulerService;
   let workers: WorkerRuntime[] = [];
   let ingress: IngressService;
@@ -129,4 +135,5 @@ describe('request path over NATS (in-process services)', function () {
       await new Promise((r) => setTimeout(r, 20));
     }
   });
-});
+  };
+}

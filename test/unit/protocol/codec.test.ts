@@ -20,6 +20,8 @@ describe('protocol codec', () => {
     { type: 'worker.registration.v1', workerId: 'w1', role: 'decode', models: ['m'], engineKind: 'sim', startedAtMs: 1, heartbeatAtMs: 2 },
     { type: 'load.report.v1', workerId: 'w1', role: 'both', seq: 3, reportedAtMs: 4, load, activeRequests: 2 },
     { type: 'request.completed.v1', workerId: 'w1', requestId: 'r1', finishReason: 'stop', promptTokens: 9, cachedPromptTokens: 8, completionTokens: 3, ttftMs: 5.5, e2eMs: 20, runningAtArrival: 1, waitingAtArrival: 0 },
+    { type: 'request.first_token.v1', workerId: 'w1', requestId: 'r1' },
+    { type: 'kv.release.v1', requestId: 'r1' },
   ];
   for (const message of samples) {
     it(`round-trips ${message.type}`, () => {

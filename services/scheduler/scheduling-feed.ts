@@ -1,0 +1,88 @@
+// Feeds the scheduling core's state from the workers' event streams: KV cache events into the prefix
+// index (sequence gaps and restarts make it drop and rebuild a worker's entries), and request-completed
+// records (first token, completion) into the in-flight ledger and the latency model.
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { decodeKvEventBatch } from '../../shared/engine/vllm/index.js';
+import { decodeMessage, eventSubjects, workerIdOfEventSubject } from '../../shared/protocol/index.js';
+import type { Scheduler } from '../../shared/scheduling/index.js';
+import { KV_SEQ_HEADER } from '../../shared/worker/kv-event-forwarder.js';
+
+/** What the latency model needs from the moment of dispatch, kept until the request completes. */
+export interface DispatchFeatures {
+  readonly workerId: string;
+  readonly uncachedTokens: number;
+  readonly waitingRequests: number;
+  readonly runningRequests: number;
+  readonly inflightPromptTokens: number;
+  readonly atMs: number;
+}
+
+/** ms after which dispatch features of a request never seen to complete are dropped. */
+const FEATURES_TTL_MS = 10 * 60_000;
+
+export class SchedulingFeed {
+  private readonly subs: Subscription[] = [];
+  private readonly dispatched = new Map<string, DispatchFeatures>();
+  kvBatches = 0;
+  resyncs = 0;
+
+  constructor(private readonly nc: NatsConnection, private readonly scheduler: Scheduler, private readonly logger: Logger) {}
+
+  start(): void {
+    this.subs.push(this.nc.subscribe(eventSubjects.kvAll, {
+      callback: (_err, msg) => {
+        const workerId = workerIdOfEventSubject(msg.subject);
+        const seq = Number(msg.headers?.get(KV_SEQ_HEADER));
+        if (!workerId || !Number.isSafeInteger(seq) || seq < 0) {
+          this.logger.warn({ subject: msg.subject }, 'dropped KV event batch without worker id or sequence number');
+          return;
+        }
+        try {
+          const result = this.scheduler.state.prefixIndex.applyEvents(workerId, seq, decodeKvEventBatch(msg.data));
+          this.kvBatches++;
+          if (result.resyncNeeded) {
+            this.resyncs++;
+            this.logger.warn({ workerId, reason: result.reason }, 'prefix index resynced a worker: its entries rebuild from new events');
+          }
+        } catch (err) {
+          this.logger.warn({ workerId, err: String(err) }, 'dropped malformed KV event batch');
+        }
+      },
+    }));
+    this.subs.push(this.nc.subscribe(eventSubjects.completedAll, {
+      callback: (_err, msg) => {
+        try {
+          const done = decodeMessage(msg.data, 'request.completed.v1', 'request.first_token.v1');
+          if (done.type === 'request.first_token.v1') {
+            this.scheduler.markPrefilled(done.requestId);
+            return;
+          }
+          this.scheduler.finish(done.requestId);
+          const features = this.dispatched.get(done.requestId);
+          this.dispatched.delete(done.requestId);
+          if (!features || features.workerId !== done.workerId || done.finishReason === 'error' || done.finishReason === 'abort') return;
+          this.scheduler.state.latency.observe({
+            workerId: done.workerId, uncachedTokens: features.uncachedTokens, waitingRequests: features.waitingRequests,
+            runningRequests: features.runningRequests, inflightPromptTokens: features.inflightPromptTokens, ttftMs: done.ttftMs,
+            ...(done.completionTokens >= 2 ? { tpotMs: (done.e2eMs - done.ttftMs) / (done.completionTokens - 1) } : {}),
+          });
+        } catch (err) {
+          this.logger.warn({ subject: msg.subject, err: String(err) }, 'dropped malformed request-completed record');
+        }
+      },
+    }));
+  }
+
+  /** Remembers the dispatch-time features of a request for the latency model. */
+  noteDispatch(requestId: string, features: DispatchFeatures): void {
+    this.dispatched.set(requestId, features);
+    if (this.dispatched.size % 1024 === 0) {
+      for (const [id, f] of this.dispatched) if (features.atMs - f.atMs > FEATURES_TTL_MS) this.dispatched.delete(id);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.subs.map((s) => s.drain()));
+  }
+}

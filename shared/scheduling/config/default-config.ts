@@ -1,0 +1,102 @@
+// The default scheduler policy, as YAML in a module (so it ships inside dist/ with no file lookup).
+// Load it with loadSchedulerConfig(DEFAULT_SCHEDULER_CONFIG).
+
+export const DEFAULT_SCHEDULER_CONFIG = `
+# llm-atc default scheduler config: precise prefix-cache affinity, tempered by load and by the
+# scheduler's own in-flight accounting, with a hot-spot guard; prefill split off for long uncached prompts.
+#
+# apiVersion / kind        optional, accepted for symmetry with the endpoint picker's EndpointPickerConfig.
+# plugins                  every plugin instance: type (registry name), name (defaults to type; profiles
+#                          refer to it), parameters (checked; unknown parameters are errors).
+#   model-filter           keeps workers that serve request.model.
+#   health-filter          keeps healthy workers with a load report at most maxLoadAgeMs (ms) old.
+#   role-filter            role: decode keeps decode+both workers; role: prefill keeps prefill+both.
+#   precise-prefix-cache-scorer  leading prompt blocks held per KV events / prompt blocks.
+#   queue-scorer           fewer waiting requests is better (min-max over candidates).
+#   kv-cache-utilization-scorer  1 - KV cache usage.
+#   inflight-scorer        less work this scheduler assigned and has not seen finish is better:
+#                          half/(half+x) of in-flight requests (halfRequests) and of pending prefill
+#                          tokens (halfTokens), blended by tokenShare in [0,1].
+#   session-affinity-scorer  1 for the worker a session is stuck to (x-atc-worker / x-session-id).
+#   predicted-latency-scorer online TTFT/TPOT model; SLO headers x-slo-ttft-ms / x-slo-tpot-ms are met
+#                          with the least headroom; neutral (0.5) until a worker has history.
+#   hot-spot-guard-picker  max score, skipping a worker whose requests exceed the least-loaded worker's
+#                          by more than absThreshold AND by a factor of more than relThreshold
+#                          (32 as SGLang router's balance_abs_threshold default).
+#   max-score-picker       highest score, random tie-break.
+#   pd-profile-handler     runs "decode" always and "prefill" when the uncached prompt tokens on the
+#                          chosen decode worker are ≥ thresholdTokens and a prefill worker has fewer than
+#                          maxPrefillWaiting waiting requests.
+# schedulingProfiles       name + plugins: [{pluginRef, weight}]; weight (≥ 0, default 1) only on scorers;
+#                          exactly one picker per profile.
+#
+# Weights: prefix affinity (3 × matched share) outweighs small load differences, so a long shared prefix
+# wins over noise; queue (1) + KV usage (1) + in-flight (2) together (up to 4) overrule it when the cached
+# worker is clearly busier (a queue forms, 8+ more requests in flight); the guard caps the pile-up a hot
+# tenant can cause. Not yet tuned against the virtual-time simulator: see the scheduling report.
+apiVersion: llm-atc/v1
+kind: SchedulerConfig
+plugins:
+  - type: model-filter
+  - type: health-filter
+    parameters:
+      maxLoadAgeMs: 5000
+  - type: role-filter
+    name: decode-role
+    parameters:
+      role: decode
+  - type: role-filter
+    name: prefill-role
+    parameters:
+      role: prefill
+  - type: precise-prefix-cache-scorer
+  - type: queue-scorer
+  - type: kv-cache-utilization-scorer
+  - type: inflight-scorer
+    parameters:
+      tokenShare: 0.5
+      halfRequests: 8
+      halfTokens: 8192
+  - type: session-affinity-scorer
+  - type: predicted-latency-scorer
+  - type: hot-spot-guard-picker
+    parameters:
+      absThreshold: 32
+      relThreshold: 2
+  - type: max-score-picker
+  - type: pd-profile-handler
+    parameters:
+      thresholdTokens: 2048
+      maxPrefillWaiting: 4
+schedulingProfiles:
+  - name: decode
+    plugins:
+      - pluginRef: model-filter
+      - pluginRef: health-filter
+      - pluginRef: decode-role
+      - pluginRef: precise-prefix-cache-scorer
+        weight: 3
+      - pluginRef: queue-scorer
+        weight: 1
+      - pluginRef: kv-cache-utilization-scorer
+        weight: 1
+      - pluginRef: inflight-scorer
+        weight: 2
+      - pluginRef: session-affinity-scorer
+        weight: 1
+      - pluginRef: predicted-latency-scorer
+        weight: 1
+      - pluginRef: hot-spot-guard-picker
+  - name: prefill
+    plugins:
+      - pluginRef: model-filter
+      - pluginRef: health-filter
+      - pluginRef: prefill-role
+      - pluginRef: precise-prefix-cache-scorer
+        weight: 1
+      - pluginRef: queue-scorer
+        weight: 2
+      - pluginRef: inflight-scorer
+        weight: 2
+      - pluginRef: max-score-picker
+`;

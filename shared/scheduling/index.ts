@@ -1,0 +1,52 @@
+// Public API of the scheduling core.
+export { WorkerRole, SchedulingHeader } from './types.js';
+export type {
+  WorkerSnapshot,
+  SchedulingRequest,
+  SchedulingState,
+  SchedulingContext,
+  Decision,
+  DecisionTarget,
+  ProfileExplanation,
+  FilterTrace,
+  ScorerTrace,
+} from './types.js';
+export { PluginKind } from './framework.js';
+export type {
+  Plugin,
+  Filter,
+  Scorer,
+  Picker,
+  ProfileHandler,
+  ScoredWorker,
+  WeightedScorer,
+  SchedulingProfile,
+  ProfileResult,
+  AnyPlugin,
+} from './framework.js';
+export { SchedulingCycle } from './cycle.js';
+export { schedule, runProfile, runSchedulingCycle } from './pipeline.js';
+export type { CompiledSchedulerConfig } from './pipeline.js';
+export { Scheduler } from './scheduler.js';
+export type { SchedulerOptions, SchedulerState } from './scheduler.js';
+export { SchedulingConfigError, NoEligibleWorkerError } from './errors.js';
+export { seededRandom } from './rng.js';
+
+export { loadSchedulerConfig, compileSchedulerConfig } from './config/loader.js';
+export { PluginRegistry, builtinPluginRegistry } from './config/registry.js';
+export { PluginParams } from './config/params.js';
+export type { PluginFactory } from './config/plugin-factory.js';
+export { DEFAULT_SCHEDULER_CONFIG } from './config/default-config.js';
+export { BASELINE_CONFIGS, BaselinePolicy } from './config/baseline-configs.js';
+
+export { PrefixIndex } from './state/prefix-index.js';
+export type { ApplyEventsResult, WorkerOwnership, PrefixIndexStats } from './state/prefix-index.js';
+export { computeBlockHashes, chainBlockHash, engineHashDigest, ROOT_PARENT_HASH } from './state/prefix-hash.js';
+export { BlockHashTable } from './state/block-hash-table.js';
+export { InflightLedger } from './state/inflight-ledger.js';
+export type { InflightTotals } from './state/inflight-ledger.js';
+export { ActiveBlockTracker } from './state/active-blocks.js';
+export { RoutedPrefixCache } from './state/routed-prefix-cache.js';
+export { LatencyModel, RecursiveLeastSquares } from './state/latency-model.js';
+export type { LatencyObservation, TtftFeatures } from './state/latency-model.js';
+export { SessionTable } from './state/session-table.js';

@@ -1,0 +1,126 @@
+// Requests and tokens this scheduler assigned to each worker and has not yet seen finish. Load reports lag
+// (they arrive every few hundred ms); the ledger covers the gap, so a burst is not all sent to the worker
+// that looked idle in its last report.
+
+export interface InflightTotals {
+  readonly requests: number;
+  /** tokens of prompts assigned, not yet finished. */
+  readonly promptTokens: number;
+  /** Uncached prompt tokens the worker still has to prefill (until markPrefilled or finish). */
+  readonly pendingPrefillTokens: number;
+  /** Upper bound on tokens still to be generated (sum of maxTokens). */
+  readonly maxNewTokens: number;
+}
+
+interface Entry {
+  readonly workerId: string;
+  readonly promptTokens: number;
+  /** Prefill tokens this worker computes for the request. */
+  readonly pendingTokens: number;
+  readonly maxTokens: number;
+  readonly assignedAtMs: number;
+  prefilled: boolean;
+}
+
+interface MutableTotals {
+  requests: number;
+  promptTokens: number;
+  pendingPrefillTokens: number;
+  maxNewTokens: number;
+}
+
+const ZERO: InflightTotals = { requests: 0, promptTokens: 0, pendingPrefillTokens: 0, maxNewTokens: 0 };
+
+export class InflightLedger {
+  /** ms after which an entry whose finish was never seen is dropped (a lost completion message). */
+  readonly ttlMs: number;
+  private readonly entries = new Map<string, Entry>();
+  private readonly totals = new Map<string, MutableTotals>();
+  private lastExpiryMs = -Infinity;
+
+  constructor(options: { ttlMs?: number } = {}) {
+    this.ttlMs = options.ttlMs ?? 600_000;
+    if (!(this.ttlMs > 0)) throw new RangeError(`ttlMs must be > 0, got ${this.ttlMs}`);
+  }
+
+  /**
+   * Records a request sent to a worker. uncachedTokens (default: all of promptTokens) is the prefill work
+   * the worker must do: prompt tokens not in its prefix cache, 0 when a prefill worker computes them.
+   */
+  assign(
+    workerId: string,
+    requestId: string,
+    promptTokens: number,
+    maxTokens: number,
+    nowMs: number,
+    uncachedTokens: number = promptTokens,
+  ): void {
+    this.finish(requestId); // re-assignment (retry elsewhere) replaces the old entry
+    this.expire(nowMs);
+    const pending = Math.max(0, Math.min(uncachedTokens, promptTokens));
+    this.entries.set(requestId, { workerId, promptTokens, pendingTokens: pending, maxTokens, assignedAtMs: nowMs, prefilled: false });
+    const t = this.totalsOf(workerId);
+    t.requests++;
+    t.promptTokens += promptTokens;
+    t.pendingPrefillTokens += pending;
+    t.maxNewTokens += maxTokens;
+  }
+
+  /** The first token was seen: the prompt no longer costs prefill work. */
+  markPrefilled(requestId: string): void {
+    const e = this.entries.get(requestId);
+    if (!e || e.prefilled) return;
+    e.prefilled = true;
+    this.totalsOf(e.workerId).pendingPrefillTokens -= e.pendingTokens;
+  }
+
+  /** Idempotent; unknown ids are ignored. */
+  finish(requestId: string): void {
+    const e = this.entries.get(requestId);
+    if (!e) return;
+    this.entries.delete(requestId);
+    const t = this.totalsOf(e.workerId);
+    t.requests--;
+    t.promptTokens -= e.promptTokens;
+    if (!e.prefilled) t.pendingPrefillTokens -= e.pendingTokens;
+    t.maxNewTokens -= e.maxTokens;
+    if (t.requests === 0) this.totals.delete(e.workerId);
+  }
+
+  /** Drops entries older than ttlMs. Runs at most once per ttlMs/10 of clock time (amortised). */
+  expire(nowMs: number): void {
+    if (nowMs - this.lastExpiryMs < this.ttlMs / 10) return;
+    this.lastExpiryMs = nowMs;
+    // Map iteration is in insertion order, so the oldest entries come first.
+    for (const [id, e] of this.entries) {
+      if (nowMs - e.assignedAtMs < this.ttlMs) break;
+      this.finish(id);
+    }
+  }
+
+  /** Forgets a worker's entries (worker gone). */
+  removeWorker(workerId: string): void {
+    for (const [id, e] of this.entries) if (e.workerId === workerId) this.finish(id);
+  }
+
+  totalsFor(workerId: string): InflightTotals {
+    return this.totals.get(workerId) ?? ZERO;
+  }
+
+  workerOf(requestId: string): string | undefined {
+    return this.entries.get(requestId)?.workerId;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private totalsOf(workerId: string): MutableTotals {
+    let t = this.totals.get(workerId);
+    if (!t) {
+      t = { requests: 0, promptTokens: 0, pendingPrefillTokens: 0, maxNewTokens: 0 };
+      this.totals.set(workerId, t);
+    }
+    return t;
+  }
+}

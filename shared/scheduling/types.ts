@@ -1,0 +1,112 @@
+// In-process types of the scheduling core: state and request in, decision out. No I/O here.
+import type { EngineLoad } from '../engine/types.js';
+import type { ActiveBlockTracker } from './state/active-blocks.js';
+import type { InflightLedger } from './state/inflight-ledger.js';
+import type { LatencyModel } from './state/latency-model.js';
+import type { PrefixIndex } from './state/prefix-index.js';
+import type { RoutedPrefixCache } from './state/routed-prefix-cache.js';
+import type { SessionTable } from './state/session-table.js';
+
+export const WorkerRole = { Decode: 'decode', Prefill: 'prefill', Both: 'both' } as const;
+export type WorkerRole = (typeof WorkerRole)[keyof typeof WorkerRole];
+
+/** One worker as the scheduler last saw it (registry entry plus its latest load report). */
+export interface WorkerSnapshot {
+  readonly id: string;
+  readonly role: WorkerRole;
+  readonly models: readonly string[];
+  readonly load: EngineLoad;
+  /** ms, the scheduler's clock when the load report arrived. */
+  readonly loadReportedAtMs: number;
+  readonly healthy: boolean;
+  /** Where to reach it, passed through to the decision (NATS subject prefix, host:port for KV transfer). */
+  readonly address?: string;
+}
+
+/** Request headers the core reads, lower-case. */
+export const SchedulingHeader = {
+  SessionId: 'x-session-id',
+  StickyWorker: 'x-atc-worker',
+  SloTtftMs: 'x-slo-ttft-ms',
+  SloTpotMs: 'x-slo-tpot-ms',
+} as const;
+
+export interface SchedulingRequest {
+  readonly requestId: string;
+  readonly model: string;
+  /** Prompt token ids (chat template already applied). */
+  readonly tokenIds: readonly number[];
+  readonly maxTokens: number;
+  /** Lower-case names; see SchedulingHeader. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** The shared state objects the service keeps up to date and plugins read. */
+export interface SchedulingState {
+  /** Tokens per block of the scheduler's own prefix hashes (must match the engines' block size). */
+  readonly blockSize: number;
+  readonly prefixIndex?: PrefixIndex;
+  readonly routedPrefixes?: RoutedPrefixCache;
+  readonly inflight?: InflightLedger;
+  readonly activeBlocks?: ActiveBlockTracker;
+  readonly latency?: LatencyModel;
+  readonly sessions?: SessionTable;
+}
+
+export interface SchedulingContext {
+  /** ms on the scheduler's clock (real or virtual). */
+  readonly nowMs: number;
+  readonly workers: readonly WorkerSnapshot[];
+  readonly state: SchedulingState;
+  /** Uniform in [0,1); injected so that tests and virtual-time runs are reproducible. */
+  readonly random: () => number;
+}
+
+export interface FilterTrace {
+  readonly plugin: string;
+  /** Worker ids this filter removed. */
+  readonly removed: readonly string[];
+}
+
+export interface ScorerTrace {
+  readonly plugin: string;
+  readonly weight: number;
+  /** Clamped score in [0,1] per worker id. */
+  readonly scores: Readonly<Record<string, number>>;
+}
+
+export interface ProfileExplanation {
+  readonly profile: string;
+  readonly candidates: readonly string[];
+  readonly filters: readonly FilterTrace[];
+  readonly scorers: readonly ScorerTrace[];
+  /** Weighted sum per worker id. */
+  readonly totals: Readonly<Record<string, number>>;
+  readonly picker: string;
+  /** null when every candidate was filtered out. */
+  readonly chosen: string | null;
+  /** On the chosen worker, per the prefix index (or the routed-prefix cache when no index). */
+  readonly cachedPrefixBlocks: number;
+  readonly uncachedTokens: number;
+}
+
+export interface DecisionTarget {
+  readonly workerId: string;
+  readonly address?: string;
+}
+
+export interface Decision {
+  readonly requestId: string;
+  readonly decode: DecisionTarget & {
+    /** Blocks of the prompt the decode worker is believed to hold already. */
+    readonly cachedPrefixBlocks: number;
+    /** tokens the decode worker would compute without a remote prefill. */
+    readonly uncachedTokens: number;
+  };
+  readonly prefill?: DecisionTarget;
+  readonly explanation: {
+    readonly profiles: readonly ProfileExplanation[];
+    /** Why prefill was or was not split off. */
+    readonly disaggregation: string;
+  };
+}

@@ -1,0 +1,105 @@
+// KV-block handoff records between a prefill worker and a decode worker, in the JetStream KV bucket
+// atc_kv_handoff: the prefill side puts what the decode side needs to pull the prompt's KV blocks
+// (NixlConnector's kv_transfer_params: engine id, block ids, host, port, tp size, request id), the
+// decode side takes it (get, then delete). The bucket's TTL expires records a dead decode worker left.
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Packr } from 'msgpackr';
+import type { KvTransferParams } from '../engine/types.js';
+import { ProtocolError, kvBuckets } from '../protocol/index.js';
+import { intArray, num, optNum, optStr, record, str } from '../protocol/validate.js';
+
+const packr = new Packr({ useRecords: false });
+
+/** ms a handoff record lives if nobody takes it (vLLM's NixlConnector abort timeout is 480 s; ours is shorter). */
+export const DEFAULT_HANDOFF_TTL_MS = 60_000;
+
+export interface KvHandoffRecordV1 {
+  readonly type: 'kv.handoff.v1';
+  readonly requestId: string;
+  /** The prefill worker that holds the blocks (it frees them when told they were pulled). */
+  readonly prefillWorkerId: string;
+  readonly remoteEngineId: string;
+  readonly remoteBlockIds: readonly number[];
+  readonly remoteHost: string;
+  readonly remotePort: number;
+  readonly remoteRequestId: string;
+  readonly tpSize: number;
+  readonly promptTokens: number;
+  /** ms since the epoch after which the prefill engine may have freed the blocks. */
+  readonly expiresAtMs: number;
+}
+
+export function handoffTtlMs(): number {
+  const raw = Number(process.env['ATC_KV_HANDOFF_TTL_MS']);
+  return Number.isInteger(raw) && raw >= 1000 ? raw : DEFAULT_HANDOFF_TTL_MS;
+}
+
+/** KV keys allow [-/_=.a-zA-Z0-9]; request ids are mapped onto that alphabet. */
+export function handoffKey(requestId: string): string {
+  return `h.${requestId.replace(/[^-_=a-zA-Z0-9]/g, '_')}`;
+}
+
+export function decodeHandoff(bytes: Uint8Array): KvHandoffRecordV1 {
+  const o = record(packr.unpack(bytes), 'handoff');
+  if (o['type'] !== 'kv.handoff.v1') throw new ProtocolError('handoff.type must be kv.handoff.v1');
+  return {
+    type: 'kv.handoff.v1', requestId: str(o, 'requestId', 'handoff'), prefillWorkerId: str(o, 'prefillWorkerId', 'handoff'),
+    remoteEngineId: str(o, 'remoteEngineId', 'handoff'), remoteBlockIds: intArray(o, 'remoteBlockIds', 'handoff'),
+    remoteHost: str(o, 'remoteHost', 'handoff'), remotePort: num(o, 'remotePort', 'handoff', { int: true, min: 0 }),
+    remoteRequestId: str(o, 'remoteRequestId', 'handoff'), tpSize: num(o, 'tpSize', 'handoff', { int: true, min: 1 }),
+    promptTokens: num(o, 'promptTokens', 'handoff', { int: true, min: 0 }), expiresAtMs: num(o, 'expiresAtMs', 'handoff'),
+  };
+}
+
+/** The record for the prefill engine's returned kv_transfer_params; undefined if they are incomplete. */
+export function handoffFromKvTransfer(requestId: string, prefillWorkerId: string, promptTokens: number, p: KvTransferParams, ttlMs: number): KvHandoffRecordV1 | undefined {
+  const o = p as Record<string, unknown>;
+  try {
+    return {
+      type: 'kv.handoff.v1', requestId, prefillWorkerId, remoteEngineId: str(o, 'remote_engine_id', 'kv_transfer_params'),
+      remoteBlockIds: intArray(o, 'remote_block_ids', 'kv_transfer_params'), remoteHost: optStr(o, 'remote_host', 'kv_transfer_params') ?? '',
+      remotePort: optNum(o, 'remote_port', 'kv_transfer_params', { int: true, min: 0 }) ?? 0,
+      remoteRequestId: optStr(o, 'remote_request_id', 'kv_transfer_params') ?? requestId,
+      tpSize: optNum(o, 'tp_size', 'kv_transfer_params', { int: true, min: 1 }) ?? 1, promptTokens, expiresAtMs: Date.now() + ttlMs,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The decode side's kv_transfer_params, exactly as vLLM's NixlConnector expects them. */
+export function kvTransferForDecode(r: KvHandoffRecordV1): KvTransferParams {
+  return {
+    do_remote_prefill: true, do_remote_decode: false, remote_engine_id: r.remoteEngineId, remote_block_ids: r.remoteBlockIds,
+    remote_host: r.remoteHost, remote_port: r.remotePort, remote_request_id: r.remoteRequestId, tp_size: r.tpSize,
+  };
+}
+
+export class KvHandoffStore {
+  private constructor(private readonly bucket: KV, readonly ttlMs: number) {}
+
+  static async open(nc: NatsConnection, ttlMs = handoffTtlMs()): Promise<KvHandoffStore> {
+    return new KvHandoffStore(await new Kvm(nc).create(kvBuckets.kvHandoff, { ttl: ttlMs, history: 1 }), ttlMs);
+  }
+
+  async put(r: KvHandoffRecordV1): Promise<string> {
+    const key = handoffKey(r.requestId);
+    await this.bucket.put(key, packr.pack(r));
+    return key;
+  }
+
+  /** Reads and deletes a record; undefined when it is gone (expired, or taken). */
+  async take(key: string): Promise<KvHandoffRecordV1 | undefined> {
+    const entry = await this.bucket.get(key);
+    if (!entry || entry.operation !== 'PUT') return undefined;
+    await this.bucket.delete(key);
+    return decodeHandoff(entry.value);
+  }
+
+  async keys(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const k of await this.bucket.keys()) out.push(k);
+    return out;
+  }
+}

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { NoEligibleWorkerError, Scheduler, seededRandom, type SchedulingRequest } from '../../../shared/scheduling/index.js';
+import { NOW_MS, batch, engineHashes, request, stored, tokens, worker } from './fixtures.js';
+
+const workers = ['w0', 'w1', 'w2', 'w3'].map((id) => worker(id));
+const prompt = tokens(4096); // 256 blocks
+const req = (id: string): SchedulingRequest => request(prompt, {}, { requestId: id });
+
+/** The engine behind `workerId` reports it cached the whole prompt (as vLLM's KV events would). */
+function engineCachesPrompt(s: Scheduler, workerId: string): void {
+  s.state.prefixIndex.applyEvents(workerId, 1, batch(stored(engineHashes(workerId, 256), null, prompt)));
+}
+
+describe('scheduling pipeline (default config)', () => {
+  it('sends a repeated long prompt to the worker that cached it', () => {
+    const s = new Scheduler({ random: seededRandom(7) });
+    const first = s.decide(req('r0'), workers, NOW_MS);
+    const cachedOn = first.decode.workerId;
+    assert.equal(first.decode.cachedPrefixBlocks, 0);
+    engineCachesPrompt(s, cachedOn);
+    s.finish('r0');
+    for (let i = 1; i <= 10; i++) {
+      const d = s.decide(req(`r${i}`), workers, NOW_MS + i);
+      assert.equal(d.decode.workerId, cachedOn);
+      assert.equal(d.decode.cachedPrefixBlocks, 256);
+      assert.equal(d.decode.uncachedTokens, 0);
+      s.finish(`r${i}`);
+    }
+  });
+
+  it('spreads load when the caching worker saturates', () => {
+    const s = new Scheduler({ random: seededRandom(7) });
+    engineCachesPrompt(s, 'w2');
+    const counts: Record<string, number> = {};
+    // 200 concurrent requests, none finishing; the load reports lag (still idle), the ledger does not.
+    for (let i = 0; i < 200; i++) {
+      const id = s.decide(req(`r${i}`), workers, NOW_MS + i).decode.workerId;
+      counts[id] = (counts[id] ?? 0) + 1;
+    }
+    const others = ['w0', 'w1', 'w3'].map((w) => counts[w] ?? 0);
+    assert.ok(Math.min(...others) > 20, JSON.stringify(counts)); // everyone got a real share
+    assert.ok(counts['w2']! > Math.max(...others), JSON.stringify(counts)); // affinity still visible
+    // the hot-spot guard (absThreshold 32, relThreshold 2) stops w2 once it is both 32 ahead of and twice
+    // the least loaded (+1: the request that crossed the line).
+    const min = Math.min(...others);
+    assert.ok(counts['w2']! <= Math.max(min + 32, 2 * min) + 1, JSON.stringify(counts));
+  });
+
+  it('avoids a caching worker whose own report shows it saturated', () => {
+    const s = new Scheduler({ random: seededRandom(3) });
+    engineCachesPrompt(s, 'w2');
+    const saturated = workers.map((w) => (w.id === 'w2' ? worker('w2', { load: { runningRequests: 256, waitingRequests: 30, kvCacheUsage: 0.98 } }) : w));
+    const d = s.decide(req('r0'), saturated, NOW_MS);
+    assert.notEqual(d.decode.workerId, 'w2');
+  });
+
+  it('explains the decision per profile and plugin', () => {
+    const s = new Scheduler({ random: seededRandom(1) });
+    engineCachesPrompt(s, 'w1');
+    const d = s.decide(req('r0'), workers, NOW_MS);
+    const decode = d.explanation.profiles[0]!;
+    assert.equal(decode.profile, 'decode');
+    assert.equal(decode.chosen, 'w1');
+    assert.equal(decode.cachedPrefixBlocks, 256);
+    const prefix = decode.scorers.find((x) => x.plugin === 'precise-prefix-cache-scorer')!;
+    assert.deepEqual(prefix.scores, { w0: 0, w1: 1, w2: 0, w3: 0 });
+    assert.equal(prefix.weight, 3);
+    assert.match(d.explanation.disaggregation, /uncached tokens 0 < threshold 2048/);
+  });
+
+  it('throws NoEligibleWorkerError naming the filters when nothing can serve', () => {
+    const s = new Scheduler();
+    assert.throws(
+      () => s.decide(request(prompt, {}, { model: 'unknown' }), workers, NOW_MS),
+      (e: unknown) => e instanceof NoEligibleWorkerError && e.removedBy['model-filter']?.length === 4,
+    );
+  });
+});
