@@ -83,6 +83,22 @@ describe('cache-aware routing (in-process services over real NATS)', function ()
         assert.equal(worker, home, `${topic} went to ${worker} after the scheduler restart, cached on ${home}`);
       }
     });
+
+    it('spreads a burst over the fleet instead of piling it onto the cached engine', async () => {
+      const topic = 'alpha';
+      const home = homes.get(topic)!;
+      // Last: the burst leaves the prompt cached on several engines.
+      // 48 concurrent long generations of a prompt cached on one engine: affinity alone would send them all there.
+      const results = await Promise.all(Array.from({ length: 48 }, () => complete(longPrompt(topic), 200)));
+      const perWorker = new Map<string, number>();
+      for (const r of results) perWorker.set(r.worker, (perWorker.get(r.worker) ?? 0) + 1);
+      const atHome = perWorker.get(home) ?? 0;
+      assert.ok(perWorker.size >= 3, `burst used only ${[...perWorker.keys()].join(', ')}`);
+      // The default config's hot-spot guard diverts once the cached engine runs 32 requests more than the
+      // least-loaded one (in-flight accounting sees the burst before any load report does).
+      assert.ok(atHome <= 40, `${atHome} of 48 went to the cached engine ${home}`);
+      assert.ok(atHome >= Math.max(...perWorker.values()) / 2, 'the cached engine still takes a fair share');
+    });
   });
 });
 
