@@ -63,7 +63,7 @@ export class LocalCluster {
         // vLLM binds its publisher when the endpoint has '*', and subscribers connect to it.
         '--kv-events-endpoint', `tcp://*:${zmqPort}`,
       ]);
-      args.push('--engine', 'vllm', '--vllm-url', `http://127.0.0.1:${httpPort}`, '--vllm-kv-events', `tcp://127.0.0.1:${zmqPort}`);
+      args.push('--vllm-url', `http://127.0.0.1:${httpPort}`, '--vllm-kv-events', `tcp://127.0.0.1:${zmqPort}`);
     }
     return this.spawn(name, service, args);
   }

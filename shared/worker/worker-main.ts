@@ -20,9 +20,12 @@ function workerOptions(defaultRole: WorkerRole) {
       default: `${defaultRole}-${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`, parse: parseString,
     },
     role: { flag: 'role', env: 'ATC_WORKER_ROLE', doc: 'decode, prefill or both', default: defaultRole, parse: parseChoice<WorkerRole>(['decode', 'prefill', 'both']) },
-    engine: { flag: 'engine', env: 'ATC_ENGINE', doc: 'sim (built-in simulated engine) or vllm', default: 'sim' as EngineKind, parse: parseChoice<EngineKind>(['sim', 'vllm']) },
+    engine: {
+      flag: 'engine', env: 'ATC_ENGINE', doc: 'sim (built-in simulated engine), vllm, or auto: vllm when --vllm-url is given, else sim',
+      default: 'auto' as EngineKind | 'auto', parse: parseChoice<EngineKind | 'auto'>(['auto', 'sim', 'vllm']),
+    },
     profile: { flag: 'profile', env: 'ATC_SIM_PROFILE', doc: 'simulated engine latency profile', default: 'llama-3-8b-h100', parse: parseString },
-    vllmUrl: { flag: 'vllm-url', env: 'ATC_VLLM_URL', doc: 'base URL of the vLLM server (engine vllm)', default: 'http://127.0.0.1:8000', parse: parseString },
+    vllmUrl: { flag: 'vllm-url', env: 'ATC_VLLM_URL', doc: 'base URL of the vLLM server to front, e.g. http://127.0.0.1:8000', default: '', parse: parseString },
     vllmKvEvents: { flag: 'vllm-kv-events', env: 'ATC_VLLM_KV_EVENTS', doc: "vLLM's ZMQ KV-events endpoint, e.g. tcp://127.0.0.1:5557 (empty: none)", default: '', parse: parseString },
     seed: { flag: 'seed', env: 'ATC_SEED', doc: 'simulated engine seed', default: 0, parse: parseInteger(0) },
     loadReportMs: { flag: 'load-report-ms', env: 'ATC_LOAD_REPORT_MS', doc: 'ms between load reports', default: 250, parse: parseInteger(10) },
@@ -40,8 +43,10 @@ export async function runWorkerMain(defaultRole: WorkerRole): Promise<void> {
   }
   const logger = createLogger(service, opts.logLevel, { workerId: opts.workerId });
   try {
+    const kind: EngineKind = opts.engine === 'auto' ? (opts.vllmUrl ? 'vllm' : 'sim') : opts.engine;
+    if (kind === 'vllm' && !opts.vllmUrl) throw new Error('--engine vllm needs --vllm-url (ATC_VLLM_URL)');
     const engine = createEngine({
-      kind: opts.engine, model: opts.model, profile: opts.profile, vllmUrl: opts.vllmUrl, vllmKvEventsEndpoint: opts.vllmKvEvents,
+      kind, model: opts.model, profile: opts.profile, vllmUrl: opts.vllmUrl, vllmKvEventsEndpoint: opts.vllmKvEvents,
       seed: opts.seed, engineId: opts.workerId,
     });
     const runtime = await WorkerRuntime.start({
