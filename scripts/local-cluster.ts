@@ -4,7 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
 import { freePort, startNatsServer, type NatsServerHandle } from '../shared/nats/index.js';
+import { kvBuckets } from '../shared/protocol/index.js';
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -36,6 +39,8 @@ export interface ServiceProcess {
 
 export class LocalCluster {
   readonly services: ServiceProcess[] = [];
+  /** Prometheus /metrics port of each service without HTTP of its own (scheduler-N, decode-N, prefill-N). */
+  readonly metricsPorts = new Map<string, number>();
   private nats: NatsServerHandle | undefined;
   natsUrl = '';
   private stopping: Promise<void> | undefined;
@@ -48,14 +53,16 @@ export class LocalCluster {
       this.nats = await startNatsServer({ port: this.options.natsPort ?? 0 });
       this.natsUrl = this.nats.url;
     }
-    for (let i = 1; i <= this.options.schedulers; i++) this.spawn(`scheduler-${i}`, 'scheduler', ['--replica-id', `scheduler-${i}`]);
+    for (let i = 1; i <= this.options.schedulers; i++) {
+      this.spawn(`scheduler-${i}`, 'scheduler', ['--replica-id', `scheduler-${i}`, '--metrics-port', String(await this.metricsPortFor(`scheduler-${i}`))]);
+    }
     for (let i = 1; i <= this.options.decodeWorkers; i++) await this.spawnWorker(`decode-${i}`, 'decode-worker', i);
     for (let i = 1; i <= this.options.prefillWorkers; i++) await this.spawnWorker(`prefill-${i}`, 'prefill-worker', 100 + i);
     this.spawn('ingress', 'ingress', ['--port', String(this.options.httpPort)]);
   }
 
   async spawnWorker(name: string, service: 'decode-worker' | 'prefill-worker', seed: number): Promise<ServiceProcess> {
-    const args = ['--worker-id', name, '--model', this.options.model, '--seed', String(seed)];
+    const args = ['--worker-id', name, '--model', this.options.model, '--seed', String(seed), '--metrics-port', String(await this.metricsPortFor(name))];
     if (this.options.engine === 'vllm-sim') {
       const [httpPort, zmqPort] = [await freePort(), await freePort()];
       this.spawn(`vllm-${name}`, 'vllm-sim', [
@@ -66,6 +73,12 @@ export class LocalCluster {
       args.push('--vllm-url', `http://127.0.0.1:${httpPort}`, '--vllm-kv-events', `tcp://127.0.0.1:${zmqPort}`);
     }
     return this.spawn(name, service, args);
+  }
+
+  private async metricsPortFor(name: string): Promise<number> {
+    const port = await freePort();
+    this.metricsPorts.set(name, port);
+    return port;
   }
 
   spawn(name: string, service: string, args: string[]): ServiceProcess {
@@ -86,9 +99,13 @@ export class LocalCluster {
     return proc;
   }
 
-  /** Waits until a one-token completion goes through ingress, scheduler and a worker. */
+  /**
+   * Waits until every worker has registered and a one-token completion goes through ingress, scheduler
+   * and a worker: after it, every part of the cluster is in use.
+   */
   async waitReady(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    await this.waitForWorkers(deadline);
     const url = `http://127.0.0.1:${this.options.httpPort}/v1/completions`;
     let last = '';
     for (;;) {
@@ -104,6 +121,32 @@ export class LocalCluster {
       }
       if (Date.now() > deadline) throw new Error(`cluster not ready after ${timeoutMs} ms (${url}: ${last})`);
       await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private async waitForWorkers(deadline: number): Promise<void> {
+    const expected = [
+      ...Array.from({ length: this.options.decodeWorkers }, (_, i) => `decode-${i + 1}`),
+      ...Array.from({ length: this.options.prefillWorkers }, (_, i) => `prefill-${i + 1}`),
+    ];
+    const nc = await connect({ servers: this.natsUrl });
+    try {
+      for (;;) {
+        // Opened, never created here: the services create the bucket with their TTL.
+        const keys = new Set<string>();
+        try {
+          const registry = await new Kvm(nc).open(kvBuckets.workers);
+          for await (const k of await registry.keys()) keys.add(k);
+        } catch {
+          // the bucket does not exist yet
+        }
+        const missing = expected.filter((id) => !keys.has(id));
+        if (missing.length === 0) return;
+        if (Date.now() > deadline) throw new Error(`workers not registered in time: ${missing.join(', ')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await nc.close();
     }
   }
 

@@ -9,6 +9,10 @@ import {
   AtcError, ErrorCode, decodeMessage, encodeMessage, errorFromWire, schedulerPick, workerSubjects, type PickReplyV1,
   type StreamFinishedV1,
 } from '../../shared/protocol/index.js';
+import {
+  AtcAttr, SpanKind, SpanName, endSpan, startSpan, traceHeaders, withSpan, type Context, type IngressMetrics,
+} from '../../shared/telemetry/index.js';
+import { context as otelContext } from '@opentelemetry/api';
 import type { InferenceJob } from './openai-request.js';
 
 export type DispatchEvent =
@@ -36,60 +40,83 @@ const isNoResponders = (err: unknown) => err instanceof NoRespondersError || (er
 const isTimeout = (err: unknown) => err instanceof TimeoutError || (err instanceof Error && err.name === 'TimeoutError');
 
 export class Dispatcher {
-  constructor(private readonly nc: NatsConnection, private readonly options: DispatcherOptions, private readonly logger: Logger) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: DispatcherOptions,
+    private readonly metrics: IngressMetrics,
+    private readonly logger: Logger,
+  ) {}
 
   /** Runs a job; yields token chunks and then one 'finished'. Aborting `signal` cancels it down to the engine. */
   async *run(requestId: string, job: InferenceJob, headers: Record<string, string>, signal: AbortSignal): AsyncGenerator<DispatchEvent> {
     const deadlineMs = Date.now() + this.options.requestTimeoutMs;
     const exclude: string[] = [];
     const log = this.logger.child({ requestId });
+    // The caller's span (the request's server span) parents this request's pick and dispatch spans.
+    const parent = otelContext.active();
     for (let attempt = 1; ; attempt++) {
-      const pick = await this.pick(requestId, job, headers, exclude, deadlineMs);
+      const pick = await this.pick(requestId, job, headers, exclude, deadlineMs, parent);
       const workerId = pick.decodeWorkerId;
       let yieldedTokens = false;
+      const { span, context: spanContext } = startSpan(SpanName.IngressDispatch, {
+        [AtcAttr.DecodeWorker]: workerId, [AtcAttr.Attempt]: attempt, ...(pick.prefillWorkerId ? { [AtcAttr.PrefillWorker]: pick.prefillWorkerId } : {}),
+      }, { kind: SpanKind.CLIENT, parent });
+      let failure: unknown;
       try {
-        for await (const event of this.runOn(workerId, pick, requestId, job, deadlineMs, signal)) {
+        for await (const event of this.runOn(workerId, pick, requestId, job, deadlineMs, signal, spanContext)) {
           if (event.type === 'tokens') yieldedTokens = true;
           yield event;
         }
         return;
       } catch (err) {
+        failure = err;
         const retry = err instanceof AtcError && err.retryable && !yieldedTokens && !signal.aborted && attempt < this.options.maxAttempts;
         log.warn({ workerId, attempt, err: String(err), retry }, 'worker failed the request');
         if (!retry) throw err;
+        this.metrics.workerRetries.inc({ reason: err.code });
         exclude.push(workerId);
+      } finally {
+        endSpan(span, failure);
       }
     }
   }
 
-  private async pick(requestId: string, job: InferenceJob, headers: Record<string, string>, exclude: string[], deadlineMs: number): Promise<PickReplyV1> {
-    let reply;
-    try {
-      reply = await this.nc.request(schedulerPick, encodeMessage({
-        type: 'pick.request.v1', requestId, model: job.model, prompt: job.prompt, maxTokens: job.sampling.maxTokens,
-        headers, excludeWorkers: exclude, deadlineMs,
-      }), { timeout: this.options.pickTimeoutMs });
-    } catch (err) {
-      if (isNoResponders(err) || isTimeout(err)) throw new AtcError(ErrorCode.SchedulerUnavailable, 'no scheduler answered', false, { cause: err });
-      throw err;
-    }
-    const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
-    if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
-    return msg;
+  private pick(requestId: string, job: InferenceJob, headers: Record<string, string>, exclude: string[], deadlineMs: number, parent: Context): Promise<PickReplyV1> {
+    return withSpan(SpanName.IngressPick, { [AtcAttr.ExcludedWorkers]: exclude }, async (span) => {
+      const t0 = performance.now();
+      let reply;
+      try {
+        const h = traceHeaders();
+        reply = await this.nc.request(schedulerPick, encodeMessage({
+          type: 'pick.request.v1', requestId, model: job.model, prompt: job.prompt, maxTokens: job.sampling.maxTokens,
+          headers, excludeWorkers: exclude, deadlineMs,
+        }), { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) });
+      } catch (err) {
+        if (isNoResponders(err) || isTimeout(err)) throw new AtcError(ErrorCode.SchedulerUnavailable, 'no scheduler answered', false, { cause: err });
+        throw err;
+      } finally {
+        this.metrics.pickDuration.observe({}, (performance.now() - t0) / 1000);
+      }
+      const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
+      if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
+      span.setAttributes({ [AtcAttr.DecodeWorker]: msg.decodeWorkerId, ...(msg.prefillWorkerId ? { [AtcAttr.PrefillWorker]: msg.prefillWorkerId } : {}) });
+      return msg;
+    }, { kind: SpanKind.CLIENT, parent });
   }
 
   private async *runOn(
-    workerId: string, pick: PickReplyV1, requestId: string, job: InferenceJob, deadlineMs: number, signal: AbortSignal,
+    workerId: string, pick: PickReplyV1, requestId: string, job: InferenceJob, deadlineMs: number, signal: AbortSignal, spanContext: Context,
   ): AsyncGenerator<DispatchEvent> {
     const inbox = new InboxStream(this.nc);
     let accepted = false;
     let finished = false;
     try {
       try {
+        const h = traceHeaders(spanContext);
         const ack = await this.nc.request(workerSubjects.generate(workerId), encodeMessage({
           type: 'generate.request.v1', requestId, model: job.model, prompt: job.prompt, sampling: job.sampling,
           streamTo: inbox.subject, deadlineMs, ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}),
-        }), { timeout: this.options.acceptTimeoutMs });
+        }), { timeout: this.options.acceptTimeoutMs, ...(h ? { headers: h } : {}) });
         const msg = decodeMessage(ack.data, 'generate.accepted.v1', 'error.v1');
         if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
         accepted = true;

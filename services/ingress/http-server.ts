@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { contextFromHttpHeaders, writeMetrics, type MetricsRegistry } from '../../shared/telemetry/index.js';
 import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
 import type { InferenceFrontDoor } from './inference-call.js';
 import { HttpError, errorBody, invalidRequest, toHttpError } from './openai-errors.js';
@@ -53,7 +54,12 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export class IngressHttpServer {
   private readonly server: Server;
 
-  constructor(private readonly frontDoor: InferenceFrontDoor, private readonly options: HttpServerOptions, private readonly logger: Logger) {
+  constructor(
+    private readonly frontDoor: InferenceFrontDoor,
+    private readonly options: HttpServerOptions,
+    private readonly registry: MetricsRegistry,
+    private readonly logger: Logger,
+  ) {
     this.server = createServer((req, res) => {
       this.route(req, res).catch((err: unknown) => {
         this.logger.error({ err: String(err) }, 'unhandled error in HTTP handler');
@@ -77,6 +83,7 @@ export class IngressHttpServer {
     const path = (req.url ?? '/').split('?')[0];
     const routes: Record<string, [string, () => Promise<void> | void]> = {
       '/health': ['GET', () => sendJson(res, 200, { status: 'ok', models: this.frontDoor.models() })],
+      '/metrics': ['GET', () => writeMetrics(res, this.registry)],
       '/v1/models': ['GET', () => sendJson(res, 200, {
         object: 'list', data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })),
       })],
@@ -99,55 +106,47 @@ export class IngressHttpServer {
   private async inference(kind: ApiKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = this.frontDoor.newRequestId(req.headers['x-request-id'] as string | undefined);
     res.setHeader('x-request-id', requestId);
-    let job;
-    try {
-      const raw = await readBody(req, this.options.maxBodyBytes);
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw invalidRequest('request body is not valid JSON', null, 'invalid_json');
-      }
-      job = this.frontDoor.prepare(kind, body);
-    } catch (err) {
-      const e = toHttpError(err);
-      this.logger.info({ requestId, status: e.status, code: e.code, param: e.param }, 'rejected request');
-      sendJson(res, e.status, errorBody(e));
-      return;
-    }
-
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (FORWARDED_HEADER.test(k) && typeof v === 'string') headers[k] = v;
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort(new AtcError(ErrorCode.Cancelled, 'client disconnected'));
     });
-
+    let stream = false;
     try {
-      await this.frontDoor.run(requestId, job, headers, controller.signal, {
-        chunk: (chunk) => {
-          if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-          res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      await this.frontDoor.serve({
+        kind, transport: 'http', requestId, headers, parent: contextFromHttpHeaders(req.headers), signal: controller.signal,
+        readBody: async () => {
+          const raw = await readBody(req, this.options.maxBodyBytes);
+          try {
+            const body: unknown = JSON.parse(raw.toString('utf8'));
+            stream = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
+            return body;
+          } catch {
+            throw invalidRequest('request body is not valid JSON', null, 'invalid_json');
+          }
         },
-        body: (body, served) => {
-          // Operators (and the path-latency benchmark) see where a request ran and the engine's own TTFT.
-          res.setHeader('x-atc-worker-id', served.workerId);
-          if (served.prefillWorkerId) res.setHeader('x-atc-prefill-worker-id', served.prefillWorkerId);
-          res.setHeader('x-atc-engine-ttft-ms', served.engineTtftMs.toFixed(3));
-          sendJson(res, 200, body);
+        sink: {
+          chunk: (chunk) => {
+            if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+            res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+          },
+          body: (body, served) => {
+            // Operators (and the path-latency benchmark) see where a request ran and the engine's own TTFT.
+            res.setHeader('x-atc-worker-id', served.workerId);
+            if (served.prefillWorkerId) res.setHeader('x-atc-prefill-worker-id', served.prefillWorkerId);
+            res.setHeader('x-atc-engine-ttft-ms', served.engineTtftMs.toFixed(3));
+            sendJson(res, 200, body);
+          },
         },
       });
-      if (job.stream) {
+      if (stream) {
         if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         res.end('data: [DONE]\n\n');
       }
     } catch (err) {
-      if (controller.signal.aborted) {
-        this.logger.info({ requestId }, 'client disconnected: request cancelled');
-        return;
-      }
+      if (controller.signal.aborted) return; // the client is gone: nobody to answer
       const e = toHttpError(err);
-      this.logger.warn({ requestId, status: e.status, code: e.code, err: e.message }, 'request failed');
       if (!res.headersSent) sendJson(res, e.status, errorBody(e));
       else res.end(`data: ${JSON.stringify(errorBody(e))}\n\ndata: [DONE]\n\n`);
     }

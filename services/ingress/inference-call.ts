@@ -1,10 +1,16 @@
-// One inference call as both front doors (HTTP and NATS) run it: validate, check the model, dispatch,
-// and deliver either chunks (stream) or one body.
+// One inference call as both front doors (HTTP and NATS) run it: one server span, validation and the
+// model check, dispatch, delivery of chunks (stream) or one body, and the call's metrics (outcome,
+// time to first token, inter-token latency, tokens).
 import { randomUUID } from 'node:crypto';
 import type { WorkerDirectory } from '../../shared/fleet/index.js';
+import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
+import {
+  AtcAttr, GenAiAttr, GenAiOperation, RequestOutcome, SemconvAttr, SpanKind, requestLogger, withSpan, type Context, type IngressMetrics,
+  type Logger,
+} from '../../shared/telemetry/index.js';
 import type { DispatchEvent, Dispatcher } from './dispatcher.js';
-import { HttpError } from './openai-errors.js';
-import { parseInferenceRequest, type ApiKind, type InferenceJob, type RequestLimits } from './openai-request.js';
+import { HttpError, toHttpError } from './openai-errors.js';
+import { ApiKind, parseInferenceRequest, type InferenceJob, type RequestLimits } from './openai-request.js';
 import { ResponseBuilder } from './openai-response.js';
 
 export interface InferenceSink {
@@ -14,8 +20,28 @@ export interface InferenceSink {
   body(body: object, served: { workerId: string; prefillWorkerId?: string; engineTtftMs: number }): void;
 }
 
+export interface InferenceCall {
+  readonly kind: ApiKind;
+  readonly transport: 'http' | 'nats';
+  readonly requestId: string;
+  /** Reads and parses the body (throws HttpError for an oversized or malformed one). */
+  readonly readBody: () => Promise<unknown>;
+  /** Lower-cased request headers the scheduler may read. */
+  readonly headers: Record<string, string>;
+  /** Trace context the caller sent (traceparent), or the root context. */
+  readonly parent: Context;
+  readonly signal: AbortSignal;
+  readonly sink: InferenceSink;
+}
+
 export class InferenceFrontDoor {
-  constructor(private readonly dispatcher: Dispatcher, private readonly directory: WorkerDirectory, readonly limits: RequestLimits) {}
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly directory: WorkerDirectory,
+    readonly limits: RequestLimits,
+    private readonly metrics: IngressMetrics,
+    private readonly logger: Logger,
+  ) {}
 
   /** Models served by at least one live worker. */
   models(): string[] {
@@ -37,18 +63,86 @@ export class InferenceFrontDoor {
     return given && /^[A-Za-z0-9_.:-]{1,128}$/.test(given) ? given : randomUUID();
   }
 
-  /** Runs the job to completion, feeding the sink; throws on failure (before or after the first chunk). */
-  async run(requestId: string, job: InferenceJob, headers: Record<string, string>, signal: AbortSignal, sink: InferenceSink): Promise<void> {
-    const builder = new ResponseBuilder(job, requestId);
+  /**
+   * Serves one call end to end. Throws HttpError (the status and OpenAI body to answer with) on failure,
+   * before or after the first chunk; a cancelled call throws the signal's reason.
+   */
+  async serve(call: InferenceCall): Promise<void> {
+    const api = call.kind === ApiKind.Chat ? 'chat_completions' : 'completions';
+    const startedAt = performance.now();
+    let model = 'unknown';
+    let outcome: string = RequestOutcome.Ok;
+    this.metrics.inFlight.inc({ api, transport: call.transport });
+    try {
+      await withSpan(`${call.kind === ApiKind.Chat ? 'chat' : 'completions'} ${call.transport}`, {
+        [AtcAttr.RequestId]: call.requestId, [GenAiAttr.OperationName]: call.kind === ApiKind.Chat ? GenAiOperation.Chat : GenAiOperation.TextCompletion,
+        [SemconvAttr.HttpRoute]: call.kind === ApiKind.Chat ? '/v1/chat/completions' : '/v1/completions',
+      }, async (span) => {
+        const log = requestLogger(this.logger, call.requestId);
+        try {
+          const job = this.prepare(call.kind, await call.readBody());
+          model = job.model;
+          span.setAttributes({ [GenAiAttr.RequestModel]: job.model, [GenAiAttr.RequestMaxTokens]: job.sampling.maxTokens, [GenAiAttr.RequestStream]: job.stream });
+          await this.run(call, job, span, startedAt, log);
+        } catch (err) {
+          if (call.signal.aborted) {
+            outcome = RequestOutcome.Cancelled;
+            log.info('client went away: request cancelled');
+            throw call.signal.reason instanceof Error ? call.signal.reason : new AtcError(ErrorCode.Cancelled, 'cancelled');
+          }
+          const e = toHttpError(err);
+          outcome = e.code ?? 'internal_error';
+          log[e.status >= 500 ? 'warn' : 'info']({ status: e.status, code: e.code, param: e.param, err: e.message }, 'request failed');
+          throw e;
+        }
+      }, { kind: SpanKind.SERVER, parent: call.parent });
+    } finally {
+      this.metrics.inFlight.dec({ api, transport: call.transport });
+      this.metrics.requests.inc({ api, transport: call.transport, model, outcome });
+      if (outcome === RequestOutcome.Ok) this.metrics.requestDuration.observe({ model }, (performance.now() - startedAt) / 1000);
+    }
+  }
+
+  private async run(call: InferenceCall, job: InferenceJob, span: import('../../shared/telemetry/index.js').Span, startedAt: number, log: Logger): Promise<void> {
+    const builder = new ResponseBuilder(job, call.requestId);
     let text = '';
     let finished: Extract<DispatchEvent, { type: 'finished' }> | undefined;
-    for await (const event of this.dispatcher.run(requestId, job, headers, signal)) {
-      if (job.stream) for (const c of builder.chunks(event)) sink.chunk(c);
-      if (event.type === 'tokens') text += event.text;
-      else finished = event;
+    let lastTokenAt: number | undefined;
+    for await (const event of this.dispatcher.run(call.requestId, job, call.headers, call.signal)) {
+      if (event.type === 'tokens') {
+        const now = performance.now();
+        if (lastTokenAt === undefined) {
+          const ttftS = (now - startedAt) / 1000;
+          this.metrics.timeToFirstToken.observe({ model: job.model }, ttftS);
+          span.setAttributes({ [AtcAttr.TtftMs]: ttftS * 1000 });
+        } else if (event.tokenCount > 0) {
+          // Per token, as vLLM's inter-token histogram counts: a chunk of n tokens is n gaps of (gap / n).
+          const perToken = (now - lastTokenAt) / 1000 / event.tokenCount;
+          for (let i = 0; i < event.tokenCount; i++) this.metrics.interTokenLatency.observe({ model: job.model }, perToken);
+        }
+        lastTokenAt = now;
+        text += event.text;
+      } else {
+        finished = event;
+      }
+      if (job.stream) for (const c of builder.chunks(event)) call.sink.chunk(c);
     }
-    if (!job.stream && finished) sink.body(builder.body(text, finished), {
-      workerId: finished.workerId, engineTtftMs: finished.engineTtftMs, ...(finished.prefillWorkerId ? { prefillWorkerId: finished.prefillWorkerId } : {}),
+    if (!finished) throw new AtcError(ErrorCode.Internal, 'the stream ended without a result');
+    const labels = { model: job.model };
+    this.metrics.promptTokens.inc(labels, finished.promptTokens);
+    this.metrics.cachedPromptTokens.inc(labels, finished.cachedPromptTokens);
+    this.metrics.generationTokens.inc(labels, finished.completionTokens);
+    span.setAttributes({
+      [GenAiAttr.UsageInputTokens]: finished.promptTokens, [GenAiAttr.UsageOutputTokens]: finished.completionTokens,
+      [GenAiAttr.UsageCacheReadInputTokens]: finished.cachedPromptTokens, [GenAiAttr.ResponseFinishReasons]: [finished.finishReason],
+      [AtcAttr.DecodeWorker]: finished.workerId, ...(finished.prefillWorkerId ? { [AtcAttr.PrefillWorker]: finished.prefillWorkerId } : {}),
     });
+    if (lastTokenAt === undefined) this.metrics.timeToFirstToken.observe(labels, (performance.now() - startedAt) / 1000);
+    log.debug({ workerId: finished.workerId, usage: { prompt: finished.promptTokens, completion: finished.completionTokens, cached: finished.cachedPromptTokens } }, 'request done');
+    if (!job.stream) {
+      call.sink.body(builder.body(text, finished), {
+        workerId: finished.workerId, engineTtftMs: finished.engineTtftMs, ...(finished.prefillWorkerId ? { prefillWorkerId: finished.prefillWorkerId } : {}),
+      });
+    }
   }
 }

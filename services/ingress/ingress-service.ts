@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
+import { ingressMetrics, MetricsRegistry } from '../../shared/telemetry/index.js';
 import { openWorkerRegistry, workerTtlMs } from '../../shared/worker/index.js';
 import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
 import { IngressHttpServer, type HttpServerOptions } from './http-server.js';
@@ -16,6 +17,8 @@ export interface IngressServiceOptions {
   readonly http: HttpServerOptions;
   readonly limits: RequestLimits;
   readonly dispatcher?: Partial<DispatcherOptions>;
+  /** Where the ingress's metrics go (served on its /metrics route); default a new registry. */
+  readonly registry?: MetricsRegistry;
 }
 
 export class IngressService {
@@ -32,15 +35,17 @@ export class IngressService {
 
   static async start(options: IngressServiceOptions): Promise<IngressService> {
     const { logger } = options;
-    const nc = await connectNats({ servers: options.natsUrl, name: 'atc-ingress', logger });
+    const registry = options.registry ?? new MetricsRegistry();
+    const metrics = ingressMetrics(registry);
+    const nc = await connectNats({ servers: options.natsUrl, name: 'atc-ingress', logger, onReconnect: () => metrics.natsReconnects.inc() });
     const ttlMs = workerTtlMs();
     const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
     await directory.start(false);
-    const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, logger);
-    const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits);
+    const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger);
+    const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits, metrics, logger);
     const natsApi = new IngressNatsApi(nc, frontDoor, logger);
     natsApi.start();
-    const http = new IngressHttpServer(frontDoor, options.http, logger);
+    const http = new IngressHttpServer(frontDoor, options.http, registry, logger);
     const port = await http.listen();
     logger.info({ port }, 'ingress ready');
     return new IngressService(nc, port, directory, http, natsApi, logger);

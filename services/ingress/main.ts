@@ -2,7 +2,7 @@
 import {
   closeOnSignals, exitOnStartupError, logLevelOption, natsUrlOption, parseInteger, parseOptions, parseString,
 } from '../../shared/config/index.js';
-import { createLogger } from '../../shared/telemetry/index.js';
+import { createLogger, initTracing } from '../../shared/telemetry/index.js';
 import { IngressService } from './ingress-service.js';
 
 const specs = {
@@ -24,13 +24,17 @@ try {
 }
 const logger = createLogger('ingress', opts.logLevel);
 try {
+  const tracing = initTracing('ingress', { logger });
   const service = await IngressService.start({
     natsUrl: opts.natsUrl, logger,
     http: { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBodyBytes },
     limits: { maxTokensLimit: opts.maxTokensLimit, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: opts.defaultMaxTokens },
     dispatcher: { requestTimeoutMs: opts.requestTimeoutMs },
   });
-  closeOnSignals(() => service.close(), logger);
+  closeOnSignals(async () => {
+    await service.close();
+    await tracing.shutdown();
+  }, logger);
 } catch (err) {
   exitOnStartupError('ingress', err);
 }

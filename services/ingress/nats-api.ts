@@ -5,6 +5,8 @@
 // publishing {"request_id"} to atc.v1.cancel cancels a running request.
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { guarded } from '../../shared/nats/index.js';
+import { contextFromMessage } from '../../shared/telemetry/index.js';
 import { AtcError, ErrorCode, clientApi, queueGroups } from '../../shared/protocol/index.js';
 import type { InferenceFrontDoor } from './inference-call.js';
 import { errorBody, invalidRequest, toHttpError } from './openai-errors.js';
@@ -20,11 +22,11 @@ export class IngressNatsApi {
 
   start(): void {
     const q = { queue: queueGroups.ingress };
-    this.subs.push(this.nc.subscribe(clientApi.completions, { ...q, callback: (_e, m) => void this.inference(ApiKind.Completion, m) }));
-    this.subs.push(this.nc.subscribe(clientApi.chatCompletions, { ...q, callback: (_e, m) => void this.inference(ApiKind.Chat, m) }));
+    this.subs.push(this.nc.subscribe(clientApi.completions, { ...q, callback: guarded(this.logger, 'completions', (m) => void this.inference(ApiKind.Completion, m)) }));
+    this.subs.push(this.nc.subscribe(clientApi.chatCompletions, { ...q, callback: guarded(this.logger, 'chat', (m) => void this.inference(ApiKind.Chat, m)) }));
     this.subs.push(this.nc.subscribe(clientApi.models, {
       ...q,
-      callback: (_e, m) => this.reply(m, '', { object: 'list', data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })) }),
+      callback: guarded(this.logger, 'models', (m) => this.reply(m, '', { object: 'list', data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })) })),
     }));
     this.subs.push(this.nc.subscribe(clientApi.cancel, {
       callback: (_e, m) => {
@@ -53,28 +55,30 @@ export class IngressNatsApi {
       return;
     }
     const controller = new AbortController();
+    this.running.set(requestId, controller);
+    const headers: Record<string, string> = {};
+    for (const key of ['x-session-id', 'x-slo-ttft-ms', 'x-slo-tpot-ms']) {
+      const v = msg.headers?.get(key);
+      if (v) headers[key] = v;
+    }
+    let stream = false;
     try {
-      let body: unknown;
-      try {
-        body = JSON.parse(new TextDecoder().decode(msg.data));
-      } catch {
-        throw invalidRequest('request body is not valid JSON', null, 'invalid_json');
-      }
-      const job = this.frontDoor.prepare(kind, body);
-      const headers: Record<string, string> = {};
-      for (const key of ['x-session-id', 'x-slo-ttft-ms', 'x-slo-tpot-ms']) {
-        const v = msg.headers?.get(key);
-        if (v) headers[key] = v;
-      }
-      this.running.set(requestId, controller);
-      await this.frontDoor.run(requestId, job, headers, controller.signal, {
-        chunk: (chunk) => this.reply(msg, requestId, chunk),
-        body: (b) => this.reply(msg, requestId, b),
+      await this.frontDoor.serve({
+        kind, transport: 'nats', requestId, headers, parent: contextFromMessage(msg), signal: controller.signal,
+        readBody: async () => {
+          try {
+            const body: unknown = JSON.parse(new TextDecoder().decode(msg.data));
+            stream = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
+            return body;
+          } catch {
+            throw invalidRequest('request body is not valid JSON', null, 'invalid_json');
+          }
+        },
+        sink: { chunk: (chunk) => this.reply(msg, requestId, chunk), body: (b) => this.reply(msg, requestId, b) },
       });
-      if (job.stream) this.reply(msg, requestId, '[DONE]', { 'Atc-Stream': 'done' });
+      if (stream) this.reply(msg, requestId, '[DONE]', { 'Atc-Stream': 'done' });
     } catch (err) {
       const e = toHttpError(err);
-      if (!controller.signal.aborted) this.logger.info({ requestId, status: e.status, code: e.code }, 'NATS request failed');
       this.reply(msg, requestId, errorBody(e), { 'Atc-Status': String(e.status), 'Atc-Stream': 'done' });
     } finally {
       this.running.delete(requestId);

@@ -2,16 +2,19 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
-  closeOnSignals, exitOnStartupError, logLevelOption, natsUrlOption, parseChoice, parseOptions, parseString,
+  closeOnSignals, exitOnStartupError, logLevelOption, metricsHostOption, metricsPortOption, natsUrlOption, parseChoice, parseOptions,
+  parseString,
 } from '../../shared/config/index.js';
 import { BASELINE_CONFIGS, loadSchedulerConfig, type BaselinePolicy } from '../../shared/scheduling/index.js';
-import { createLogger } from '../../shared/telemetry/index.js';
+import { MetricsRegistry, createLogger, initTracing, startMetricsServer } from '../../shared/telemetry/index.js';
 import { SchedulerService } from './scheduler-service.js';
 
 const policies = ['atc', ...Object.keys(BASELINE_CONFIGS)] as const;
 const specs = {
   natsUrl: natsUrlOption,
   logLevel: logLevelOption,
+  metricsPort: metricsPortOption,
+  metricsHost: metricsHostOption,
   replicaId: { flag: 'replica-id', env: 'ATC_SCHEDULER_ID', doc: 'this replica\'s name in logs', default: `${hostname()}-${process.pid}`, parse: parseString },
   config: { flag: 'config', env: 'ATC_SCHEDULER_CONFIG', doc: 'scheduling config YAML file (plugins and profiles); overrides --policy', default: '', parse: parseString },
   policy: {
@@ -35,8 +38,16 @@ try {
 }
 const logger = createLogger('scheduler', opts.logLevel, { replicaId: opts.replicaId });
 try {
-  const service = await SchedulerService.start({ natsUrl: opts.natsUrl, logger, replicaId: opts.replicaId, ...(configYaml !== undefined ? { configYaml } : {}) });
-  closeOnSignals(() => service.close(), logger);
+  const tracing = initTracing('scheduler', { logger, resourceAttributes: { 'service.instance.id': opts.replicaId } });
+  const registry = new MetricsRegistry();
+  const service = await SchedulerService.start({ natsUrl: opts.natsUrl, logger, replicaId: opts.replicaId, registry, ...(configYaml !== undefined ? { configYaml } : {}) });
+  const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);
+  logger.info({ metricsPort: metricsServer.port, tracing: tracing.enabled }, 'metrics endpoint ready');
+  closeOnSignals(async () => {
+    await service.close();
+    await metricsServer.close();
+    await tracing.shutdown();
+  }, logger);
 } catch (err) {
   exitOnStartupError('scheduler', err);
 }

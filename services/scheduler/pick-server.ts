@@ -2,6 +2,7 @@
 // running the scheduling core (filters, scorers, picker, profiles) over the live fleet.
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { guarded } from '../../shared/nats/index.js';
 import type { WorkerDirectory, WorkerView } from '../../shared/fleet/index.js';
 import type { EngineLoad } from '../../shared/engine/types.js';
 import {
@@ -9,6 +10,9 @@ import {
 } from '../../shared/protocol/index.js';
 import { NoEligibleWorkerError, type Decision, type Scheduler, type WorkerSnapshot } from '../../shared/scheduling/index.js';
 import { tokenize } from '../../shared/tokenizer/index.js';
+import {
+  AtcAttr, PdDecision, SpanKind, SpanName, contextFromMessage, pluginScoreAttributes, recordSpanError, requestLogger, withSpan, type SchedulerMetrics, type Span,
+} from '../../shared/telemetry/index.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
 
 /** Load of a worker that has not reported yet: looks empty; the health filter judges its staleness. */
@@ -40,11 +44,13 @@ export class PickServer {
     private readonly directory: WorkerDirectory,
     private readonly scheduler: Scheduler,
     private readonly feed: SchedulingFeed,
+    private readonly metrics: SchedulerMetrics,
+    private readonly replicaId: string,
     private readonly logger: Logger,
   ) {}
 
   start(): void {
-    this.sub = this.nc.subscribe(schedulerPick, { queue: queueGroups.scheduler, callback: (_err, msg) => this.handle(msg) });
+    this.sub = this.nc.subscribe(schedulerPick, { queue: queueGroups.scheduler, callback: guarded(this.logger, 'pick', (msg) => this.handle(msg)) });
   }
 
   private handle(msg: Msg): void {
@@ -56,16 +62,22 @@ export class PickServer {
       this.respondError(msg, '', new AtcError(ErrorCode.BadMessage, err instanceof Error ? err.message : String(err)));
       return;
     }
-    try {
-      msg.respond(encodeMessage(this.decide(request)));
-    } catch (err) {
-      const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
-      if (e.code === ErrorCode.Internal) this.logger.error({ requestId: request.requestId, err: String(err) }, 'scheduling failed');
-      this.respondError(msg, request.requestId, e);
-    }
+    withSpan(SpanName.SchedulerPick, { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId }, (span) => {
+      try {
+        msg.respond(encodeMessage(this.decide(request, span)));
+        this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
+      } catch (err) {
+        const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
+        this.metrics.picks.inc({ model: request.model, outcome: e.code });
+        if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
+        this.respondError(msg, request.requestId, e);
+        // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
+        recordSpanError(span, e);
+      }
+    }, { kind: SpanKind.SERVER, parent: contextFromMessage(msg) });
   }
 
-  decide(request: PickRequestV1): PickReplyV1 {
+  decide(request: PickRequestV1, span?: Span): PickReplyV1 {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
     const workers = this.directory.live().filter((w) => !excluded.has(w.registration.workerId)).map(snapshotOf);
@@ -88,11 +100,36 @@ export class PickServer {
       inflightPromptTokens: inflight.promptTokens, atMs: nowMs,
     });
     const reason = summarizeDecision(decision);
-    this.logger.debug({ requestId: request.requestId, decisionMs: this.lastDecisionMs, explanation: decision.explanation }, reason);
+    this.recordDecision(request, tokenIds.length, workers.length, decision, span);
+    requestLogger(this.logger, request.requestId).debug({ decisionMs: this.lastDecisionMs, explanation: decision.explanation }, reason);
     return {
       type: 'pick.reply.v1', requestId: request.requestId, decodeWorkerId: decision.decode.workerId, reason,
       ...(decision.prefill ? { prefillWorkerId: decision.prefill.workerId } : {}),
     };
+  }
+
+  /** Metrics and span attributes of one decision: what an operator asks "why did it go there?" with. */
+  private recordDecision(request: PickRequestV1, promptTokens: number, candidates: number, d: Decision, span: Span | undefined): void {
+    const model = { model: request.model };
+    this.metrics.decisionDuration.observe({}, this.lastDecisionMs / 1000);
+    this.metrics.promptBlocks.inc(model, Math.floor(promptTokens / this.scheduler.state.blockSize));
+    this.metrics.cachedPrefixBlocks.inc(model, d.decode.cachedPrefixBlocks);
+    const pd = d.prefill ? PdDecision.Disaggregated : PdDecision.Aggregated;
+    this.metrics.pdDecisions.inc({ ...model, decision: pd });
+    for (const profile of d.explanation.profiles) {
+      for (const plugin of profile.scorers) {
+        if (plugin.durationMs !== undefined) this.metrics.pluginDuration.observe({ profile: profile.profile, plugin: plugin.plugin }, plugin.durationMs / 1000);
+      }
+    }
+    if (!span?.isRecording()) return;
+    const chosen = d.explanation.profiles.filter((p) => p.chosen !== null);
+    span.setAttributes({
+      [AtcAttr.Candidates]: candidates, [AtcAttr.DecodeWorker]: d.decode.workerId, [AtcAttr.CachedPrefixBlocks]: d.decode.cachedPrefixBlocks,
+      [AtcAttr.UncachedTokens]: d.decode.uncachedTokens, [AtcAttr.PdDecision]: pd, [AtcAttr.PdReason]: d.explanation.disaggregation,
+      [AtcAttr.ScoreTotal]: chosen.find((p) => p.chosen === d.decode.workerId)?.totals[d.decode.workerId] ?? 0,
+      ...(d.prefill ? { [AtcAttr.PrefillWorker]: d.prefill.workerId } : {}),
+      ...pluginScoreAttributes(Object.fromEntries(chosen.map((p) => [p.profile, Object.fromEntries(p.scorers.map((s) => [s.plugin, s.scores[p.chosen!] ?? 0]))]))),
+    });
   }
 
   private respondError(msg: Msg, requestId: string, e: AtcError): void {

@@ -6,6 +6,7 @@ import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
 import { openWorkerRegistry, workerTtlMs } from '../../shared/worker/index.js';
+import { MetricsRegistry, schedulerMetrics } from '../../shared/telemetry/index.js';
 import { PickServer } from './pick-server.js';
 import { PrefixOwnershipStore } from './prefix-ownership-store.js';
 import { SchedulingFeed } from './scheduling-feed.js';
@@ -19,6 +20,8 @@ export interface SchedulerServiceOptions {
   readonly configYaml?: string;
   /** ms between saves of prefix-cache ownership to JetStream KV. Default 1000. */
   readonly ownershipSaveMs?: number;
+  /** Where the scheduler's metrics go; default a new registry. */
+  readonly registry?: MetricsRegistry;
 }
 
 export class SchedulerService {
@@ -36,7 +39,9 @@ export class SchedulerService {
   static async start(options: SchedulerServiceOptions): Promise<SchedulerService> {
     const { logger } = options;
     const scheduler = new Scheduler(options.configYaml !== undefined ? { config: options.configYaml } : {});
-    const nc = await connectNats({ servers: options.natsUrl, name: `atc-scheduler/${options.replicaId}`, logger });
+    const registry = options.registry ?? new MetricsRegistry();
+    const metrics = schedulerMetrics(registry);
+    const nc = await connectNats({ servers: options.natsUrl, name: `atc-scheduler/${options.replicaId}`, logger, onReconnect: () => metrics.natsReconnects.inc() });
     const ttlMs = workerTtlMs();
     const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
     const ownership = await PrefixOwnershipStore.open(nc, scheduler.state.prefixIndex, logger);
@@ -50,7 +55,20 @@ export class SchedulerService {
     feed.start();
     await directory.start();
     ownership.start(options.ownershipSaveMs ?? 1_000);
-    const pickServer = new PickServer(nc, directory, scheduler, feed, logger);
+    const pickServer = new PickServer(nc, directory, scheduler, feed, metrics, options.replicaId, logger);
+    registry.beforeCollect(() => {
+      metrics.workers.reset();
+      const counts = new Map<string, { model: string; role: string; n: number }>();
+      for (const w of directory.live()) {
+        for (const model of w.registration.models) {
+          const key = `${model}\u0000${w.registration.role}`;
+          const c = counts.get(key) ?? { model, role: w.registration.role, n: 0 };
+          c.n++;
+          counts.set(key, c);
+        }
+      }
+      for (const c of counts.values()) metrics.workers.set({ model: c.model, role: c.role }, c.n);
+    });
     pickServer.start();
     await nc.flush();
     logger.info({ replicaId: options.replicaId, importedPrefixOwnership: imported }, 'scheduler ready');

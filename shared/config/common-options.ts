@@ -1,5 +1,5 @@
 // Options every service shares.
-import { parseChoice, parseString, type OptionSpec } from './options.js';
+import { parseChoice, parseInteger, parseString, type OptionSpec } from './options.js';
 
 export const natsUrlOption: OptionSpec<string> = {
   flag: 'nats-url',
@@ -22,5 +22,21 @@ export const modelOption: OptionSpec<string> = {
   env: 'ATC_MODEL',
   doc: 'model name served (the OpenAI `model` field)',
   default: 'llama-3-8b',
+  parse: parseString,
+};
+
+export const metricsPortOption: OptionSpec<number> = {
+  flag: 'metrics-port',
+  env: 'ATC_METRICS_PORT',
+  doc: 'port of the Prometheus /metrics endpoint (0: any free port, logged at start-up)',
+  default: 0,
+  parse: parseInteger(0, 65535),
+};
+
+export const metricsHostOption: OptionSpec<string> = {
+  flag: 'metrics-host',
+  env: 'ATC_METRICS_HOST',
+  doc: 'listen address of the /metrics endpoint',
+  default: '0.0.0.0',
   parse: parseString,
 };

@@ -1,4 +1,4 @@
-export { logLevelOption, modelOption, natsUrlOption } from './common-options.js';
+export { logLevelOption, metricsHostOption, metricsPortOption, modelOption, natsUrlOption } from './common-options.js';
 export { closeOnSignals, exitOnStartupError } from './shutdown.js';
 export { OptionsError, parseChoice, parseInteger, parseOptions, parseString, usage } from './options.js';
 export type { OptionSpec, Options } from './options.js';

@@ -35,14 +35,17 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
   const totals = new Float64Array(candidates.length);
   if (candidates.length > 0) {
     for (const { scorer, weight } of profile.scorers) {
+      // Wall time of the plugin, for the per-plugin metric only: it never influences a decision.
+      const t0 = performance.now();
       const raw = scorer.score(cycle, candidates);
+      const durationMs = performance.now() - t0;
       const scores: Record<string, number> = {};
       for (let i = 0; i < candidates.length; i++) {
         const s = clamp01(raw[i]!);
         scores[candidates[i]!.id] = s;
         totals[i] = totals[i]! + weight * s;
       }
-      scorers.push({ plugin: scorer.name, weight, scores });
+      scorers.push({ plugin: scorer.name, weight, scores, durationMs });
     }
   }
   const scored: ScoredWorker[] = candidates.map((worker, i) => ({ worker, score: totals[i]! }));

@@ -73,6 +73,8 @@ export interface ScorerTrace {
   readonly weight: number;
   /** Clamped score in [0,1] per worker id. */
   readonly scores: Readonly<Record<string, number>>;
+  /** Wall-clock ms the scorer took (metrics only). */
+  readonly durationMs?: number;
 }
 
 export interface ProfileExplanation {

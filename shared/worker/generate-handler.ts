@@ -8,6 +8,9 @@ import {
   AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, eventSubjects, type GenerateRequestV1, type RequestCompletedV1,
   type StreamMessageV1,
 } from '../protocol/index.js';
+import {
+  AtcAttr, GenAiAttr, SpanKind, SpanName, contextFromMessage, requestLogger, startSpan, withSpan, type Span, type WorkerMetrics,
+} from '../telemetry/index.js';
 import type { PrefillClient } from './prefill-client.js';
 
 export interface GenerateHandlerOptions {
@@ -18,6 +21,7 @@ export interface GenerateHandlerOptions {
   /** ms of silence after which a keepalive is sent. */
   readonly keepaliveMs: number;
   readonly prefill?: PrefillClient;
+  readonly metrics: WorkerMetrics;
   /** Called when the set of active requests changes (to report load promptly). */
   readonly onActivityChange?: () => void;
 }
@@ -53,7 +57,11 @@ export class GenerateHandler {
     this.active.set(request.requestId, controller);
     msg.respond(encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId: this.opts.workerId }));
     this.opts.onActivityChange?.();
-    void this.run(request, controller).finally(() => {
+    const traced = withSpan(SpanName.DecodeGenerate, {
+      [AtcAttr.RequestId]: request.requestId, [AtcAttr.WorkerId]: this.opts.workerId, [GenAiAttr.RequestModel]: request.model,
+      [GenAiAttr.RequestMaxTokens]: request.sampling.maxTokens,
+    }, (span) => this.run(request, controller, span), { kind: SpanKind.SERVER, parent: contextFromMessage(msg) });
+    void traced.catch(() => undefined).finally(() => {
       this.active.delete(request.requestId);
       this.opts.onActivityChange?.();
     });
@@ -75,13 +83,14 @@ export class GenerateHandler {
     msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }));
   }
 
-  private async run(request: GenerateRequestV1, controller: AbortController): Promise<void> {
-    const { nc, logger, keepaliveMs } = this.opts;
-    const log = logger.child({ requestId: request.requestId });
+  private async run(request: GenerateRequestV1, controller: AbortController, span: Span): Promise<void> {
+    const { nc, logger, keepaliveMs, metrics } = this.opts;
+    const log = requestLogger(logger, request.requestId);
     let seq = 0;
     let tokensSent = false;
     const acceptedAt = Date.now();
     const atArrival = this.opts.engine.load();
+    let engineSpan: Span | undefined;
     let completed: Omit<RequestCompletedV1, 'type' | 'workerId' | 'requestId' | 'e2eMs' | 'runningAtArrival' | 'waitingAtArrival'> = {
       finishReason: 'error', promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0, ttftMs: 0,
     };
@@ -100,6 +109,8 @@ export class GenerateHandler {
     );
     try {
       const remote = request.prefillWorkerId && this.opts.prefill ? await this.opts.prefill.prefill(request, controller.signal, log) : undefined;
+      if (request.prefillWorkerId) span.setAttributes({ [AtcAttr.PrefillWorker]: request.prefillWorkerId, [AtcAttr.PdFallback]: remote === undefined });
+      engineSpan = startSpan(SpanName.EngineGenerate, { 'atc.engine.kind': this.opts.engine.kind, ...(remote ? { 'atc.engine.remote_prefill': true } : {}) }).span;
       const outputs = this.opts.engine.generate({
         requestId: request.requestId, prompt: request.prompt, sampling: request.sampling, signal: controller.signal,
         ...(remote ? { kvTransfer: remote.kvTransfer } : {}),
@@ -122,6 +133,13 @@ export class GenerateHandler {
             engineTtftMs: out.ttftMs, queuedMs: out.queuedMs,
           });
           completed = { finishReason: out.finishReason, ...out.usage, ttftMs: out.ttftMs };
+          metrics.queueTime.observe({ role: 'decode' }, out.queuedMs / 1000);
+          if (out.ttftMs >= 0) metrics.engineTimeToFirstToken.observe({}, out.ttftMs / 1000);
+          engineSpan.setAttributes({ [AtcAttr.QueueTimeMs]: out.queuedMs, [AtcAttr.EngineTtftMs]: out.ttftMs });
+          span.setAttributes({
+            [AtcAttr.QueueTimeMs]: out.queuedMs, [AtcAttr.EngineTtftMs]: out.ttftMs, [GenAiAttr.UsageInputTokens]: out.usage.promptTokens,
+            [GenAiAttr.UsageOutputTokens]: out.usage.completionTokens, [GenAiAttr.UsageCacheReadInputTokens]: out.usage.cachedPromptTokens,
+          });
           log.debug({ finishReason: out.finishReason, usage: out.usage, ttftMs: out.ttftMs }, 'request finished');
         }
       }
@@ -132,9 +150,13 @@ export class GenerateHandler {
         : new AtcError(ErrorCode.Internal, String(reason));
       if (e.code !== ErrorCode.Cancelled) log.warn({ code: e.code, err: e.message }, 'request failed');
       send({ type: 'error.v1', code: e.code, message: e.message, retryable: e.retryable && !tokensSent });
+      completed = { ...completed, finishReason: e.code === ErrorCode.Cancelled ? 'abort' : 'error' };
+      if (e.code !== ErrorCode.Cancelled) throw e; // recorded on the span
     } finally {
+      engineSpan?.end();
       clearInterval(keepalive);
       clearTimeout(deadline);
+      metrics.requests.inc({ role: 'decode', outcome: completed.finishReason === 'error' ? 'error' : completed.finishReason === 'abort' ? 'cancelled' : 'ok' });
       if (!nc.isClosed()) {
         nc.publish(eventSubjects.completed(this.opts.workerId), encodeMessage({
           type: 'request.completed.v1', workerId: this.opts.workerId, requestId: request.requestId, ...completed,

@@ -6,6 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { KvTransferParams } from '../engine/types.js';
 import { decodeMessage, encodeMessage, workerSubjects, type GenerateRequestV1 } from '../protocol/index.js';
+import { AtcAttr, SpanKind, SpanName, traceHeaders, withSpan, type WorkerMetrics } from '../telemetry/index.js';
 import { kvTransferForDecode, type KvHandoffStore } from './kv-handoff.js';
 
 export interface RemotePrefill {
@@ -19,23 +20,47 @@ export class PrefillClient {
   fallbacks = 0;
   remotePrefills = 0;
 
-  constructor(private readonly nc: NatsConnection, private readonly handoffs: KvHandoffStore, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly handoffs: KvHandoffStore,
+    private readonly timeoutMs: number,
+    private readonly metrics: WorkerMetrics,
+  ) {}
 
   /** The remote prefill's transfer params, or undefined to prefill locally. Never throws. */
-  async prefill(request: GenerateRequestV1, signal: AbortSignal, log: Logger): Promise<RemotePrefill | undefined> {
+  prefill(request: GenerateRequestV1, signal: AbortSignal, log: Logger): Promise<RemotePrefill | undefined> {
     const workerId = request.prefillWorkerId!;
+    return withSpan(SpanName.DecodeRemotePrefill, { [AtcAttr.PrefillWorker]: workerId }, async (span) => {
+      const result = await this.attempt(request, workerId, signal, log);
+      if (typeof result === 'string') {
+        this.fallbacks++;
+        this.metrics.pdFallbacks.inc({ reason: result.split(':')[0]! });
+        this.metrics.remotePrefills.inc({ outcome: 'fallback' });
+        span.setAttributes({ [AtcAttr.PdFallback]: true, [AtcAttr.PdFallbackReason]: result });
+        log.warn({ prefillWorkerId: workerId, err: result, pdFallback: true }, 'remote prefill failed: prefilling locally');
+        return undefined;
+      }
+      this.remotePrefills++;
+      this.metrics.remotePrefills.inc({ outcome: 'ok' });
+      span.setAttributes({ [AtcAttr.PdFallback]: false });
+      return result;
+    }, { kind: SpanKind.CLIENT });
+  }
+
+  /** The handed-off KV, or why there is none (a reason starting with a short code). */
+  private async attempt(request: GenerateRequestV1, workerId: string, signal: AbortSignal, log: Logger): Promise<RemotePrefill | string> {
     try {
+      const h = traceHeaders();
       const reply = await this.nc.request(workerSubjects.prefill(workerId), encodeMessage({
         type: 'prefill.request.v1', requestId: request.requestId, model: request.model, prompt: request.prompt, deadlineMs: request.deadlineMs,
-      }), { timeout: Math.min(this.timeoutMs, Math.max(1, request.deadlineMs - Date.now())) });
-      if (signal.aborted) return undefined;
+      }), { timeout: Math.min(this.timeoutMs, Math.max(1, request.deadlineMs - Date.now())), ...(h ? { headers: h } : {}) });
+      if (signal.aborted) return 'cancelled: the request was cancelled during the prefill';
       const msg = decodeMessage(reply.data, 'prefill.reply.v1', 'error.v1');
-      if (msg.type === 'error.v1') throw new Error(`${msg.code}: ${msg.message}`);
-      if (!msg.handoffKey) throw new Error('the prefill engine handed off no KV blocks');
+      if (msg.type === 'error.v1') return `${msg.code}: ${msg.message}`;
+      if (!msg.handoffKey) return 'no_handoff: the prefill engine handed off no KV blocks';
       const record = await this.handoffs.take(msg.handoffKey);
-      if (!record) throw new Error(`handoff record ${msg.handoffKey} is gone (expired?)`);
-      if (Date.now() > record.expiresAtMs) throw new Error(`handoff record ${msg.handoffKey} expired`);
-      this.remotePrefills++;
+      if (!record) return `handoff_gone: handoff record ${msg.handoffKey} is gone (expired?)`;
+      if (Date.now() > record.expiresAtMs) return `handoff_expired: handoff record ${msg.handoffKey} expired`;
       log.debug({ prefillWorkerId: workerId, handoffKey: msg.handoffKey, blocks: record.remoteBlockIds.length }, 'remote prefill handed off');
       let released = false;
       return {
@@ -47,9 +72,9 @@ export class PrefillClient {
         },
       };
     } catch (err) {
-      this.fallbacks++;
-      log.warn({ prefillWorkerId: workerId, err: err instanceof Error ? err.message : String(err), pdFallback: true }, 'remote prefill failed: prefilling locally');
-      return undefined;
+      const name = err instanceof Error ? err.name : 'Error';
+      const code = name === 'TimeoutError' ? 'timeout' : name === 'NoRespondersError' || String(err).includes('no responders') ? 'no_responders' : 'error';
+      return `${code}: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
 }

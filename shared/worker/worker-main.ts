@@ -1,19 +1,21 @@
 // The command-line entry of a worker process (decode-worker and prefill-worker differ only in role).
 import { hostname } from 'node:os';
 import {
-  closeOnSignals, exitOnStartupError, logLevelOption, modelOption, natsUrlOption, parseChoice, parseInteger, parseOptions,
-  parseString,
+  closeOnSignals, exitOnStartupError, logLevelOption, metricsHostOption, metricsPortOption, modelOption, natsUrlOption, parseChoice,
+  parseInteger, parseOptions, parseString,
 } from '../config/index.js';
 import { createEngine } from '../engine/factory.js';
 import type { EngineKind } from '../engine/types.js';
 import { assertWorkerId, type WorkerRole } from '../protocol/index.js';
-import { createLogger } from '../telemetry/index.js';
+import { MetricsRegistry, createLogger, initTracing, startMetricsServer } from '../telemetry/index.js';
 import { WorkerRuntime } from './worker-runtime.js';
 
 function workerOptions(defaultRole: WorkerRole) {
   return {
     natsUrl: natsUrlOption,
     logLevel: logLevelOption,
+    metricsPort: metricsPortOption,
+    metricsHost: metricsHostOption,
     model: modelOption,
     workerId: {
       flag: 'worker-id', env: 'ATC_WORKER_ID', doc: 'unique worker id (letters, digits, _ and -)',
@@ -43,6 +45,8 @@ export async function runWorkerMain(defaultRole: WorkerRole): Promise<void> {
   }
   const logger = createLogger(service, opts.logLevel, { workerId: opts.workerId });
   try {
+    const tracing = initTracing(service, { logger, resourceAttributes: { 'service.instance.id': opts.workerId } });
+    const registry = new MetricsRegistry();
     const kind: EngineKind = opts.engine === 'auto' ? (opts.vllmUrl ? 'vllm' : 'sim') : opts.engine;
     if (kind === 'vllm' && !opts.vllmUrl) throw new Error('--engine vllm needs --vllm-url (ATC_VLLM_URL)');
     const engine = createEngine({
@@ -50,9 +54,15 @@ export async function runWorkerMain(defaultRole: WorkerRole): Promise<void> {
       seed: opts.seed, engineId: opts.workerId,
     });
     const runtime = await WorkerRuntime.start({
-      workerId: opts.workerId, role: opts.role, natsUrl: opts.natsUrl, engine, logger, loadReportMs: opts.loadReportMs,
+      workerId: opts.workerId, role: opts.role, natsUrl: opts.natsUrl, engine, logger, loadReportMs: opts.loadReportMs, registry,
     });
-    closeOnSignals(() => runtime.close(), logger);
+    const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);
+    logger.info({ metricsPort: metricsServer.port, tracing: tracing.enabled }, 'metrics endpoint ready');
+    closeOnSignals(async () => {
+      await runtime.close();
+      await metricsServer.close();
+      await tracing.shutdown();
+    }, logger);
   } catch (err) {
     exitOnStartupError(service, err);
   }

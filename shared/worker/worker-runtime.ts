@@ -4,7 +4,8 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/types.js';
 import { VllmEngine } from '../engine/vllm/index.js';
-import { connectNats } from '../nats/index.js';
+import { connectNats, guarded } from '../nats/index.js';
+import { MetricsRegistry, recordEngineLoad, workerMetrics } from '../telemetry/index.js';
 import { decodeMessage, workerSubjects, type WorkerRole } from '../protocol/index.js';
 import { GenerateHandler } from './generate-handler.js';
 import { Heartbeat } from './heartbeat.js';
@@ -27,6 +28,8 @@ export interface WorkerRuntimeOptions {
   readonly keepaliveMs?: number;
   /** ms a decode worker waits for a remote prefill before prefilling locally. Default $ATC_PREFILL_TIMEOUT_MS or 30000. */
   readonly prefillTimeoutMs?: number;
+  /** Where the worker's metrics go; default a new registry. */
+  readonly registry?: MetricsRegistry;
 }
 
 function prefillTimeoutMs(): number {
@@ -52,17 +55,20 @@ export class WorkerRuntime {
   static async start(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
     const { workerId, role, engine, logger } = options;
     await engine.start();
-    const nc = await connectNats({ servers: options.natsUrl, name: `atc-${role}-worker/${workerId}`, logger });
+    const metricsRegistry = options.registry ?? new MetricsRegistry();
+    const metrics = workerMetrics(metricsRegistry);
+    metricsRegistry.beforeCollect(() => recordEngineLoad(metrics, { worker_id: workerId, model: engine.model }, engine.load()));
+    const nc = await connectNats({ servers: options.natsUrl, name: `atc-${role}-worker/${workerId}`, logger, onReconnect: () => metrics.natsReconnects.inc() });
     const ttlMs = workerTtlMs();
     const registry = await openWorkerRegistry(nc, ttlMs);
     const handoffs = await KvHandoffStore.open(nc);
-    const prefillClient = new PrefillClient(nc, handoffs, options.prefillTimeoutMs ?? prefillTimeoutMs());
+    const prefillClient = new PrefillClient(nc, handoffs, options.prefillTimeoutMs ?? prefillTimeoutMs(), metrics);
     let reporter: LoadReporter | undefined;
     const generate = new GenerateHandler({
-      workerId, engine, nc, logger, keepaliveMs: options.keepaliveMs ?? 1_000, prefill: prefillClient,
+      workerId, engine, nc, logger, keepaliveMs: options.keepaliveMs ?? 1_000, prefill: prefillClient, metrics,
       onActivityChange: () => reporter?.report(),
     });
-    const prefill = new PrefillHandler(workerId, engine, handoffs, logger);
+    const prefill = new PrefillHandler(workerId, engine, handoffs, metrics, logger);
     reporter = new LoadReporter(nc, workerId, role, engine, () => generate.activeRequests + prefill.activeRequests, options.loadReportMs ?? 250);
     const heartbeat = new Heartbeat(registry, {
       type: 'worker.registration.v1', workerId, role, models: [engine.model], engineKind: engine.kind, startedAtMs: Date.now(),
@@ -82,7 +88,7 @@ export class WorkerRuntime {
   private subscribe(): void {
     const { workerId, role, logger } = this.options;
     if (role !== 'prefill') {
-      this.subs.push(this.nc.subscribe(workerSubjects.generate(workerId), { callback: (_err, msg) => this.generate.handle(msg) }));
+      this.subs.push(this.nc.subscribe(workerSubjects.generate(workerId), { callback: guarded(logger, 'generate', (msg) => this.generate.handle(msg)) }));
       this.subs.push(this.nc.subscribe(workerSubjects.cancel(workerId), {
         callback: (_err, msg) => {
           try {
@@ -94,8 +100,8 @@ export class WorkerRuntime {
       }));
     }
     if (role !== 'decode') {
-      this.subs.push(this.nc.subscribe(workerSubjects.prefill(workerId), { callback: (_err, msg) => this.prefill.handle(msg) }));
-      this.subs.push(this.nc.subscribe(workerSubjects.release(workerId), { callback: (_err, msg) => this.prefill.release(msg) }));
+      this.subs.push(this.nc.subscribe(workerSubjects.prefill(workerId), { callback: guarded(logger, 'prefill', (msg) => this.prefill.handle(msg)) }));
+      this.subs.push(this.nc.subscribe(workerSubjects.release(workerId), { callback: guarded(logger, 'release', (msg) => this.prefill.release(msg)) }));
     }
   }
 

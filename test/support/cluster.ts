@@ -25,8 +25,13 @@ export function useCluster(options: Partial<LocalClusterOptions> = {}): { readon
         if (process.env['ATC_TEST_LOG']) process.stderr.write(`[${service}] ${line}\n`);
       },
     });
-    await cluster.start();
-    await cluster.waitReady(45_000);
+    try {
+      await cluster.start();
+      await cluster.waitReady(45_000);
+    } catch (err) {
+      process.stderr.write(`--- cluster logs ---\n${logs.slice(-60).join('\n')}\n`);
+      throw err;
+    }
   });
   after(async function () {
     this.timeout(20_000);
