@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { WorkerDirectory } from '../../shared/fleet/index.js';
 import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
 import {
-  AtcAttr, GenAiAttr, GenAiOperation, RequestOutcome, SemconvAttr, SpanKind, requestLogger, withSpan, type Context, type IngressMetrics,
+  AtcAttr, GenAiAttr, GenAiOperation, RequestOutcome, SemconvAttr, SpanKind, loggablePrompt, requestLogger, withSpan, type Context, type IngressMetrics,
   type Logger,
 } from '../../shared/telemetry/index.js';
 import type { DispatchEvent, Dispatcher } from './dispatcher.js';
@@ -83,6 +83,8 @@ export class InferenceFrontDoor {
           const job = this.prepare(call.kind, await call.readBody());
           model = job.model;
           span.setAttributes({ [GenAiAttr.RequestModel]: job.model, [GenAiAttr.RequestMaxTokens]: job.sampling.maxTokens, [GenAiAttr.RequestStream]: job.stream });
+          // The prompt itself only with ATC_LOG_PROMPTS=1; otherwise its size.
+          log.debug({ model: job.model, stream: job.stream, maxTokens: job.sampling.maxTokens, prompt: loggablePrompt('text' in job.prompt ? job.prompt.text : job.prompt.tokenIds) }, 'request accepted');
           await this.run(call, job, span, startedAt, log);
         } catch (err) {
           if (call.signal.aborted) {
