@@ -1,14 +1,27 @@
-// `npm run bench -- <scenario> [options]`: the project's benchmarks.
+// `npm run bench -- <scenario> [options]`: the project's benchmarks. `npm run bench` lists them.
+import { runEngineProfilesBench } from './engine-profiles.js';
 import { runPathLatencyBench } from './path-latency.js';
+import { resultsMarkdown } from './report/results-md.js';
+import { COMMON_FLAGS, ROUTING_SCENARIOS, runRoutingBench, scenarioUsage } from './routing-bench.js';
+import { flagUsage } from './harness/flags.js';
 
 const fmt = (x: number) => x.toFixed(2);
 
-const scenarios: Record<string, { doc: string; run: (args: string[]) => Promise<void> }> = {
+interface Entry {
+  readonly doc: string;
+  readonly run: (args: string[]) => Promise<void>;
+}
+
+function argValue(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+const scenarios: Record<string, Entry> = {
   'path-latency': {
     doc: 'ms llm-atc adds to time to first token (ingress -> scheduler -> worker, real processes and NATS); --requests N (default 300)',
     run: async (args) => {
-      const i = args.indexOf('--requests');
-      const requests = i >= 0 ? Number(args[i + 1]) : 300;
+      const requests = Number(argValue(args, '--requests') ?? 300);
       if (!Number.isInteger(requests) || requests < 1) throw new Error('--requests must be a positive integer');
       const { overheadMs, clientMs } = await runPathLatencyBench({ requests, warmup: 30 });
       process.stdout.write(`path-latency: ${overheadMs.count} sequential one-token completions over HTTP\n`);
@@ -16,12 +29,60 @@ const scenarios: Record<string, { doc: string; run: (args: string[]) => Promise<
       process.stdout.write(`  client time, ms:                               median ${fmt(clientMs.p50)}  p90 ${fmt(clientMs.p90)}  p99 ${fmt(clientMs.p99)}\n`);
     },
   },
+  'engine-profiles': {
+    doc: 'SimEngine profiles: TTFT and ITL on a grid of batch sizes and prompt lengths beside their calibration figures; --out DIR|FILE.json',
+    run: async (args) => {
+      const out = argValue(args, '--out');
+      await runEngineProfilesBench(out !== undefined ? { out } : {});
+    },
+  },
 };
 
-const [name, ...args] = process.argv.slice(2);
+// The scheduling core's decision-time benchmark, when its module is present (written in parallel).
+try {
+  const mod = (await import('./scheduler-bench.js')) as { runSchedulerBench?: (o: Record<string, number>) => Promise<unknown> };
+  if (typeof mod.runSchedulerBench === 'function') {
+    const run = mod.runSchedulerBench;
+    scenarios['scheduler'] = {
+      doc: 'decision time of the scheduling core over a 1,000,000-block prefix index; --decisions N --blocks N --engines N',
+      run: async (args) => {
+        const opts: Record<string, number> = {};
+        for (const k of ['decisions', 'blocks', 'engines']) {
+          const v = argValue(args, `--${k}`);
+          if (v !== undefined) opts[k] = Number(v);
+        }
+        await run(opts);
+      },
+    };
+  }
+} catch {
+  // not built yet: the scenario is simply not listed
+}
+
+for (const s of ROUTING_SCENARIOS) {
+  scenarios[s.name] = {
+    doc: s.doc,
+    run: async (args) => {
+      const command = `npm run bench -- ${[s.name, ...args].join(' ')}`;
+      const r = await runRoutingBench(s, args, command);
+      process.stdout.write('\n' + resultsMarkdown(r));
+    },
+  };
+}
+
+function usage(): string {
+  const fixed = Object.entries(scenarios).filter(([n]) => !ROUTING_SCENARIOS.some((s) => s.name === n)).map(([n, s]) => `  ${n}: ${s.doc}`);
+  return `usage: npm run bench -- <scenario> [options]   (npm run bench -- --trace FILE ... replays a trace)\n\nscenarios:\n${fixed.join('\n')}\n\nrouting scenarios (virtual time; options below apply to each):\n${flagUsage(COMMON_FLAGS)}\n\n${ROUTING_SCENARIOS.map(scenarioUsage).join('\n\n')}\n`;
+}
+
+let [name, ...args] = process.argv.slice(2);
+if (name === '--trace') {
+  args = [name, ...args];
+  name = 'trace';
+}
 const scenario = name === undefined ? undefined : scenarios[name];
 if (!scenario) {
-  process.stderr.write(`usage: npm run bench -- <scenario> [options]\nscenarios:\n${Object.entries(scenarios).map(([n, s]) => `  ${n}: ${s.doc}`).join('\n')}\n`);
+  process.stderr.write(usage());
   process.exit(name === undefined || name === '--help' ? 0 : 2);
 }
 try {

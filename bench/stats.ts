@@ -11,7 +11,8 @@ export interface Summary {
   readonly max: number;
 }
 
-export function percentile(sorted: readonly number[], p: number): number {
+/** p in [0,100] of samples sorted ascending; NaN for none. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;
   if (p <= 0) return sorted[0]!;
   if (p >= 100) return sorted[sorted.length - 1]!;
@@ -21,11 +22,16 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (rank - lo);
 }
 
-export function summarize(samples: readonly number[]): Summary {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const mean = sorted.reduce((s, x) => s + x, 0) / (sorted.length || 1);
+/** Samples in any order (a typed array is sorted as a copy without boxing each value). */
+export function summarize(samples: readonly number[] | Float32Array | Float64Array): Summary {
+  const sorted: ArrayLike<number> = Array.isArray(samples)
+    ? [...samples].sort((a, b) => a - b)
+    : (samples as Float32Array | Float64Array).slice().sort();
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;
+  const n = sorted.length;
   return {
-    count: sorted.length, mean: sorted.length ? mean : NaN, p50: percentile(sorted, 50), p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99), min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN,
+    count: n, mean: n ? sum / n : NaN, p50: percentile(sorted, 50), p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99), min: n ? sorted[0]! : NaN, max: n ? sorted[n - 1]! : NaN,
   };
 }

@@ -1,0 +1,239 @@
+// One run of a workload under one policy, in virtual time: the live request path modelled step by step.
+//   arrival -> scheduler.decide (worker snapshots as last reported) -> +schedulingLatencyMs -> engine
+//   [P/D: prefill replica with do_remote_decode -> +pdHopMs -> decode replica with do_remote_prefill and
+//   the returned kv_transfer_params; the prefill's pinned blocks are released at the decode's first token]
+//   first token -> inflight.markPrefilled; finish -> +kvEventDelayMs -> scheduler.finish + latency.observe.
+import { performance } from 'node:perf_hooks';
+import { VirtualClock } from '../../shared/clock/index.js';
+import type { CoreFinish, SimEngineCore } from '../../shared/engine/sim/index.js';
+import { Scheduler, seededRandom, type SchedulingRequest } from '../../shared/scheduling/index.js';
+import type { RequestOutcome, RunRecord } from './run-record.js';
+import { SampleBuffer } from './sample-buffer.js';
+import { policyConfig } from './policies.js';
+import { VirtualFleet, type FleetTiming } from './virtual-fleet.js';
+import type { FleetSpec, PlannedRequest, Workload } from './workload.js';
+
+export interface VirtualRunOptions extends Partial<FleetTiming> {
+  readonly seed?: number;
+  /** ms from arrival to the engine's queue: the scheduling decision and the NATS hops (default 2). */
+  readonly schedulingLatencyMs?: number;
+  /** ms from the prefill's finish to the decode request's arrival (default 1). */
+  readonly pdHopMs?: number;
+  /** ms between worker-load samples for the report (default: adaptive, ≤ ~400 samples). */
+  readonly sampleIntervalMs?: number;
+  /** Called with the share of requests finished, in [0,1]. */
+  readonly onProgress?: (fraction: number) => void;
+  /** Safety stop, ms of virtual time (default 24 h). */
+  readonly maxVirtualMs?: number;
+}
+
+export const DEFAULT_TIMING: FleetTiming = { loadReportIntervalMs: 250, kvEventDelayMs: 2 };
+
+export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetSpec, options: VirtualRunOptions = {}): RunRecord {
+  const wallStart = performance.now();
+  const seed = options.seed ?? 1;
+  const clock = new VirtualClock();
+  const scheduler = new Scheduler({ config: policyConfig(policy), random: seededRandom(seed ^ 0x5c4ed), blockSize: 16 });
+  const timing: FleetTiming = {
+    loadReportIntervalMs: options.loadReportIntervalMs ?? DEFAULT_TIMING.loadReportIntervalMs,
+    kvEventDelayMs: options.kvEventDelayMs ?? DEFAULT_TIMING.kvEventDelayMs,
+    rawKvEvents: options.rawKvEvents ?? false,
+  };
+  const fleet = new VirtualFleet(fleetSpec, clock, scheduler, timing, seed);
+  const schedulingLatencyMs = options.schedulingLatencyMs ?? 2;
+  const pdHopMs = options.pdHopMs ?? 1;
+  const outcomes: RequestOutcome[] = [];
+  const itl = new SampleBuffer();
+  const tokensPerSecond: number[] = [];
+  const planned = workload.requests;
+  const expected = Math.max(1, workload.expectedRequests ?? planned.length);
+  const lastPlannedMs = planned.length > 0 ? planned[planned.length - 1]!.arrivalMs : 0;
+  const sampleIntervalMs = options.sampleIntervalMs ?? Math.max(250, Math.ceil(lastPlannedMs / 300 / 250) * 250);
+  const series = { timesMs: [] as number[], load: Object.fromEntries(fleetSpec.replicas.map((r) => [r.id, [] as number[]])) };
+  let outstanding = 0;
+  /** Requests started so far: seeds each request's output tokens. */
+  let started = 0;
+  let arrivalsDone = planned.length === 0;
+  let endMs = 0;
+
+  const sample = () => {
+    series.timesMs.push(clock.now());
+    for (const [id, core] of fleet.engines) {
+      const l = core.load();
+      series.load[id]!.push(l.runningRequests + l.waitingRequests);
+    }
+  };
+  let stopSampling = clock.setTimer(0, function tick() {
+    sample();
+    stopSampling = clock.setTimer(sampleIntervalMs, tick);
+  });
+
+  const maybeEnd = () => {
+    if (arrivalsDone && outstanding === 0) {
+      endMs = clock.now();
+      sample();
+      stopSampling();
+      fleet.stop();
+    }
+  };
+
+  const fail = (req: PlannedRequest, reason: string, workerId: string, prefillWorkerId?: string) => {
+    outcomes.push({
+      id: req.id, arrivalMs: req.arrivalMs, stage: req.stage, warmup: req.warmup === true, workerId, prefillWorkerId, failed: true,
+      failReason: reason, ttftMs: NaN, e2eMs: clock.now() - req.arrivalMs, meanItlMs: NaN, promptTokens: 0, outputTokens: 0, cachedPromptTokens: 0,
+    });
+  };
+
+  const start = (req: PlannedRequest) => {
+    outstanding++;
+    const requestSeed = seed * 100_003 + started++;
+    const tokenIds = req.prompt();
+    const sreq: SchedulingRequest = { requestId: req.id, model: fleet.model, tokenIds, maxTokens: req.maxTokens, headers: req.headers ?? {} };
+    const inflightBefore = new Map(fleet.snapshots.map((w) => [w.id, scheduler.state.inflight.totalsFor(w.id).promptTokens]));
+    let decision;
+    try {
+      decision = scheduler.decide(sreq, fleet.snapshots, clock.now());
+    } catch (err) {
+      fail(req, `no decision: ${err instanceof Error ? err.message : String(err)}`, '');
+      outstanding--;
+      return maybeEnd();
+    }
+    const decodeId = decision.decode.workerId;
+    const prefillId = decision.prefill?.workerId;
+    const snap = fleet.snapshots.find((w) => w.id === decodeId)!;
+    const dispatchLoad = { waiting: snap.load.waitingRequests, running: snap.load.runningRequests, inflight: inflightBefore.get(decodeId) ?? 0 };
+    const warm = req.warmup === true;
+    const outputs: number[] | undefined = workload.wantsOutputTokens ? [] : undefined;
+    let firstTokenMs = NaN;
+    let lastTokenMs = NaN;
+    let pinnedPrefill: { core: SimEngineCore; id: string } | undefined;
+
+    const onTokens = (ids: readonly number[]) => {
+      const now = clock.now();
+      const sec = Math.floor(now / 1000);
+      tokensPerSecond[sec] = (tokensPerSecond[sec] ?? 0) + ids.length;
+      if (Number.isNaN(firstTokenMs)) {
+        firstTokenMs = now;
+        scheduler.state.inflight.markPrefilled(req.id);
+        if (pinnedPrefill) {
+          pinnedPrefill.core.releaseRemoteBlocks(pinnedPrefill.id);
+          pinnedPrefill = undefined;
+        }
+      } else if (!warm) itl.push(now - lastTokenMs);
+      lastTokenMs = now;
+      if (outputs) for (const t of ids) outputs.push(t);
+    };
+    const onFinish = (f: CoreFinish) => {
+      const now = clock.now();
+      const failed = f.finishReason === 'abort' || f.completionTokens === 0;
+      const ttftMs = firstTokenMs - req.arrivalMs;
+      outcomes.push({
+        id: req.id, arrivalMs: req.arrivalMs, stage: req.stage, warmup: warm, workerId: decodeId, prefillWorkerId: prefillId, failed,
+        failReason: failed ? `engine finished with ${f.finishReason}` : undefined, ttftMs, e2eMs: now - req.arrivalMs,
+        meanItlMs: f.completionTokens >= 2 ? (lastTokenMs - firstTokenMs) / (f.completionTokens - 1) : NaN,
+        promptTokens: f.promptTokens, outputTokens: f.completionTokens, cachedPromptTokens: f.cachedPromptTokens,
+      });
+      clock.setTimer(timing.kvEventDelayMs, () => {
+        scheduler.finish(req.id);
+        if (!failed) {
+          scheduler.state.latency.observe({
+            workerId: decodeId, uncachedTokens: Math.max(0, f.promptTokens - f.cachedPromptTokens), waitingRequests: dispatchLoad.waiting,
+            runningRequests: dispatchLoad.running, inflightPromptTokens: dispatchLoad.inflight, ttftMs: firstTokenMs - dispatchedAtMs,
+            ...(f.completionTokens >= 2 ? { tpotMs: (lastTokenMs - firstTokenMs) / (f.completionTokens - 1) } : {}),
+          });
+        }
+      });
+      const next = !failed && workload.followUp ? workload.followUp(req, tokenIds, outputs ?? [], now) : undefined;
+      if (next) schedule(next);
+      outstanding--;
+      maybeEnd();
+    };
+    const submitDecode = (kvTransfer?: CoreFinish['kvTransfer']) => {
+      try {
+        fleet.engine(decodeId).submit(
+          { requestId: req.id, promptTokenIds: tokenIds, maxTokens: req.maxTokens, ignoreEos: true, seed: requestSeed, ...(kvTransfer ? { kvTransfer } : {}) },
+          { onTokens, onFinish },
+        );
+      } catch (err) {
+        fail(req, `decode submit: ${err instanceof Error ? err.message : String(err)}`, decodeId, prefillId);
+        scheduler.finish(req.id);
+        outstanding--;
+        maybeEnd();
+      }
+    };
+    const dispatchedAtMs = clock.now() + schedulingLatencyMs;
+    clock.setTimer(schedulingLatencyMs, () => {
+      if (prefillId === undefined) return submitDecode();
+      const core = fleet.engine(prefillId);
+      const pid = `${req.id}/prefill`;
+      try {
+        core.submit({ requestId: pid, promptTokenIds: tokenIds, maxTokens: 1, ignoreEos: true, kvTransfer: { do_remote_decode: true } }, {
+          onFinish: (f) => {
+            if (f.kvTransfer === undefined || f.finishReason === 'abort') {
+              fail(req, `prefill on ${prefillId} finished with ${f.finishReason} and no kv_transfer_params`, decodeId, prefillId);
+              scheduler.finish(req.id);
+              outstanding--;
+              return maybeEnd();
+            }
+            pinnedPrefill = { core, id: pid };
+            const kv = f.kvTransfer;
+            clock.setTimer(pdHopMs, () => submitDecode(kv));
+          },
+        });
+      } catch (err) {
+        fail(req, `prefill submit: ${err instanceof Error ? err.message : String(err)}`, decodeId, prefillId);
+        scheduler.finish(req.id);
+        outstanding--;
+        maybeEnd();
+      }
+    });
+  };
+
+  // Arrivals: the planned list (sorted) as one chain of timers, follow-ups as their own timers.
+  let nextIndex = 0;
+  const schedule = (req: PlannedRequest) => {
+    outstanding++; // counted from scheduling, so the run does not end while a follow-up waits its think time
+    clock.setTimer(Math.max(0, req.arrivalMs - clock.now()), () => {
+      outstanding--;
+      start(req);
+    });
+  };
+  const arriveNext = () => {
+    const req = planned[nextIndex++]!;
+    start(req);
+    while (nextIndex < planned.length && planned[nextIndex]!.arrivalMs <= clock.now()) start(planned[nextIndex++]!);
+    if (nextIndex < planned.length) clock.setTimer(planned[nextIndex]!.arrivalMs - clock.now(), arriveNext);
+    else {
+      arrivalsDone = true;
+      maybeEnd();
+    }
+  };
+  if (planned.length > 0) clock.setTimer(planned[0]!.arrivalMs, arriveNext);
+
+  const maxVirtualMs = options.maxVirtualMs ?? 24 * 3600_000;
+  let lastReported = -1;
+  while (clock.pendingTimers > 0 && clock.now() < maxVirtualMs) {
+    clock.runUntil(clock.now() + 5_000);
+    const fraction = Math.min(1, outcomes.length / expected);
+    if (options.onProgress && fraction - lastReported >= 0.01) {
+      lastReported = fraction;
+      options.onProgress(fraction);
+    }
+  }
+  if (!(arrivalsDone && outstanding === 0)) {
+    throw new Error(`run did not finish within ${maxVirtualMs} ms of virtual time (${outstanding} requests outstanding)`);
+  }
+  let queries = 0;
+  let hits = 0;
+  for (const core of fleet.engines.values()) {
+    const l = core.load();
+    queries += l.prefixCacheQueries;
+    hits += l.prefixCacheHits;
+    core.close();
+  }
+  outcomes.sort((a, b) => a.arrivalMs - b.arrivalMs || (a.id < b.id ? -1 : 1));
+  return {
+    policy, requests: outcomes, itlGapsMs: itl.toArray(), tokensPerSecond: Array.from(tokensPerSecond, (x) => x ?? 0), workerSeries: series,
+    prefixCacheQueries: queries, prefixCacheHits: hits, endMs, wallMs: performance.now() - wallStart, engineSteps: fleet.engineSteps, kvResyncs: fleet.kvResyncs, firstResyncReason: fleet.firstResyncReason,
+  };
+}

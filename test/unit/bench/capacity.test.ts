@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { passes, searchCapacity } from '../../../bench/harness/capacity.js';
+
+// A system whose p90 TTFT is 100 ms below `knee` and explodes above it: capacity is the knee.
+const knee = (k: number) => (load: number) => ({ p90TtftMs: load <= k ? 100 : 10_000, failed: 0, completed: 10, outputTokensPerS: load });
+
+describe('capacity search', () => {
+  it('brackets by doubling, then bisects to within the tolerance', () => {
+    const r = searchCapacity(knee(13), { unit: 'qps', sloTtftMs: 2000, initial: 4, min: 0.5, max: 100, maxRuns: 10, relTolerance: 0.05 });
+    // 4 ok, 8 ok, 16 fail; then bisect 12 ok, 14 fail, 13 ok, 13.5 fail -> 13.
+    assert.equal(r.capacity, 13);
+    assert.equal(r.first_failing_load, 13.5);
+    assert.ok(r.probes.length <= 10);
+  });
+
+  it('halves when the first probe fails', () => {
+    const r = searchCapacity(knee(1.1), { unit: 'qps', sloTtftMs: 2000, initial: 8, min: 0.5, max: 100, maxRuns: 4 });
+    // 8 fail, 4 fail, 2 fail, 1 ok: the run budget (4) ends the search at the first pass.
+    assert.equal(r.capacity, 1);
+    assert.deepEqual(r.probes.map((p) => p.load), [8, 4, 2, 1]);
+  });
+
+  it('reports 0 when even the minimum load fails, and respects the run budget', () => {
+    const r = searchCapacity(knee(0.1), { unit: 'qps', sloTtftMs: 2000, initial: 1, min: 0.5, max: 100, maxRuns: 7 });
+    assert.equal(r.capacity, 0);
+    assert.deepEqual(r.probes.map((p) => p.load), [1, 0.5]);
+  });
+
+  it('a failed request fails the probe even within the latency bound', () => {
+    assert.equal(passes({ p90TtftMs: 10, failed: 1, completed: 9, outputTokensPerS: 1 }, 2000), false);
+    assert.equal(passes({ p90TtftMs: 10, failed: 0, completed: 9, outputTokensPerS: 1 }, 2000), true);
+    assert.equal(passes({ p90TtftMs: 2001, failed: 0, completed: 9, outputTokensPerS: 1 }, 2000), false);
+  });
+});
