@@ -25,7 +25,6 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'load-report-ms', kind: FlagKind.Number, default: 250, doc: 'ms between a worker\'s load reports' },
   { name: 'kv-event-delay-ms', kind: FlagKind.Number, default: 2, doc: 'ms from an engine step to its KV events in the prefix index' },
   { name: 'scheduling-latency-ms', kind: FlagKind.Number, default: 2, doc: 'ms from arrival to the engine queue' },
-  { name: 'raw-kv-events', kind: FlagKind.Boolean, doc: 'feed engine KV events to the prefix index without the duplicate-block refcount (see BENCHMARKS.md)' },
   { name: 'quiet', kind: FlagKind.Boolean, doc: 'no progress output' },
 ];
 
@@ -60,7 +59,6 @@ export async function runRoutingBench(scenario: Scenario, args: readonly string[
         loadReportIntervalMs: flags.positive('load-report-ms'),
         kvEventDelayMs: flags.number('kv-event-delay-ms'),
         schedulingLatencyMs: flags.number('scheduling-latency-ms'),
-        rawKvEvents: flags.bool('raw-kv-events'),
       },
     });
   }

@@ -48,7 +48,7 @@ export interface ScenarioResults {
   readonly mode: 'virtual' | 'live';
   readonly slo: { readonly ttft_ms: number; readonly itl_ms: number | null };
   readonly capacity_unit: string;
-  readonly harness: { readonly load_report_interval_ms: number; readonly kv_event_delay_ms: number; readonly scheduling_latency_ms: number; readonly raw_kv_events: boolean };
+  readonly harness: { readonly load_report_interval_ms: number; readonly kv_event_delay_ms: number; readonly scheduling_latency_ms: number };
   readonly policies: ArmFigures[];
   readonly plots: ArmPlotData[];
 }
@@ -114,7 +114,6 @@ export function runScenario(o: ScenarioRunOptions): ScenarioResults {
       load_report_interval_ms: o.harness?.loadReportIntervalMs ?? 250,
       kv_event_delay_ms: o.harness?.kvEventDelayMs ?? 2,
       scheduling_latency_ms: o.harness?.schedulingLatencyMs ?? 2,
-      raw_kv_events: o.harness?.rawKvEvents ?? false,
     },
     policies: figures,
     plots,

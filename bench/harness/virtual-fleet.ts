@@ -4,7 +4,6 @@
 import type { VirtualClock } from '../../shared/clock/index.js';
 import { SimEngineCore } from '../../shared/engine/sim/index.js';
 import type { Scheduler, WorkerSnapshot } from '../../shared/scheduling/index.js';
-import { KvEventRefcount } from './kv-event-refcount.js';
 import type { FleetSpec } from './workload.js';
 
 export interface FleetTiming {
@@ -12,8 +11,6 @@ export interface FleetTiming {
   readonly loadReportIntervalMs: number;
   /** ms from an engine step's KV events to the scheduler's prefix index (a NATS hop). */
   readonly kvEventDelayMs: number;
-  /** Pass engine KV events to the index unfiltered (see kv-event-refcount.ts); default false. */
-  readonly rawKvEvents?: boolean;
 }
 
 export class VirtualFleet {
@@ -41,10 +38,8 @@ export class VirtualFleet {
       const core = new SimEngineCore({ profile: spec.profile, clock, seed: seed * 1000 + i + 1, engineId: r.id });
       this.engines.set(r.id, core);
       let seq = 0;
-      const refcount = timing.rawKvEvents ? undefined : new KvEventRefcount();
       this.stops.push(
-        core.onKvEvents((raw) => {
-          const batch = refcount ? refcount.filter(raw) : raw;
+        core.onKvEvents((batch) => {
           const apply = () => {
             const result = scheduler.state.prefixIndex.applyEvents(r.id, ++seq, batch);
             if (result.resyncNeeded) {

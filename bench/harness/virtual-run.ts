@@ -37,7 +37,6 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   const timing: FleetTiming = {
     loadReportIntervalMs: options.loadReportIntervalMs ?? DEFAULT_TIMING.loadReportIntervalMs,
     kvEventDelayMs: options.kvEventDelayMs ?? DEFAULT_TIMING.kvEventDelayMs,
-    rawKvEvents: options.rawKvEvents ?? false,
   };
   const fleet = new VirtualFleet(fleetSpec, clock, scheduler, timing, seed);
   const schedulingLatencyMs = options.schedulingLatencyMs ?? 2;

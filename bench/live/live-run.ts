@@ -118,7 +118,7 @@ export async function runLive(scenario: Scenario, flags: Flags, seed: number, co
   return {
     scenario: scenario.name, description: `live, ${layout.name}: ${built.description}`, command, seed, mode: 'live',
     slo: { ttft_ms: built.slo.ttftMs, itl_ms: built.slo.itlMs ?? null }, capacity_unit: scenario.capacity.unit,
-    harness: { load_report_interval_ms: 250, kv_event_delay_ms: 0, scheduling_latency_ms: 0, raw_kv_events: true },
+    harness: { load_report_interval_ms: 250, kv_event_delay_ms: 0, scheduling_latency_ms: 0 },
     policies: [{ name: `${ATC_POLICY} (live)`, layout: layout.name, ...f, prefix_cache_hit_rate: NaN }],
     plots: [{ name: `${ATC_POLICY} (live)`, ttftCdf: cdfPoints(ttfts), workerSeries: run.workerSeries }],
   };

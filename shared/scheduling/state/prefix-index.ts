@@ -47,6 +47,12 @@ interface WorkerBlocks {
   readonly engineToOurs: BlockHashTable;
   /** Our hashes reached by more than one engine hash on this worker (extra reference counts). */
   readonly extraRefs: Map<number, number>;
+  /**
+   * digest(engine hash) -> copies beyond the first. vLLM may hold several physical blocks with one hash
+   * (requests sharing a prefix computed it at the same time) and announces each BlockStored and each
+   * BlockRemoved; the block stays cached until its last copy is evicted.
+   */
+  readonly copies: Map<number, number>;
 }
 
 export class PrefixIndex {
@@ -104,6 +110,13 @@ export class PrefixIndex {
       } else if (ev.type === 'BlockRemoved') {
         for (const h of ev.blockHashes) {
           const digest = engineHashDigest(h);
+          const extraCopies = w.copies.get(digest);
+          if (extraCopies !== undefined) {
+            // Another copy of this block is still cached on the engine.
+            if (extraCopies <= 1) w.copies.delete(digest);
+            else w.copies.set(digest, extraCopies - 1);
+            continue;
+          }
           const ours = w.engineToOurs.get(digest);
           if (ours === undefined) continue; // stored before a resync, or never seen
           w.engineToOurs.delete(digest);
@@ -203,14 +216,17 @@ export class PrefixIndex {
     const slot = this.freeSlots.pop() ?? this.slotWorkers.length;
     this.owners.ensureSlots(slot + 1);
     this.slotWorkers[slot] = workerId;
-    const w: WorkerBlocks = { slot, lastSeq: null, importedUpTo: null, engineToOurs: new BlockHashTable(256), extraRefs: new Map() };
+    const w: WorkerBlocks = { slot, lastSeq: null, importedUpTo: null, engineToOurs: new BlockHashTable(256), extraRefs: new Map(), copies: new Map() };
     this.workers.set(workerId, w);
     return w;
   }
 
   private store(w: WorkerBlocks, digest: number, ours: number): void {
     const previous = w.engineToOurs.get(digest);
-    if (previous === ours) return;
+    if (previous === ours) {
+      w.copies.set(digest, (w.copies.get(digest) ?? 0) + 1);
+      return;
+    }
     if (previous !== undefined) this.release(w, previous);
     w.engineToOurs.set(digest, ours);
     if (!this.owners.add(ours, w.slot)) w.extraRefs.set(ours, (w.extraRefs.get(ours) ?? 0) + 1);
@@ -230,5 +246,6 @@ export class PrefixIndex {
     w.engineToOurs.forEach((ours) => this.owners.remove(ours, w.slot));
     w.engineToOurs.clear();
     w.extraRefs.clear();
+    w.copies.clear();
   }
 }

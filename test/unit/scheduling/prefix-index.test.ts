@@ -49,6 +49,31 @@ describe('PrefixIndex', () => {
       distinct: 3,
     },
     {
+      // vLLM may cache two physical copies of a block (two requests computed it at once) and announces
+      // each; evicting one copy leaves the block cached, so the prefix still matches in full.
+      name: 'evicting one of two copies of a block keeps it',
+      steps: [
+        { worker: 'a', seq: 1, events: [stored(engineHashes('a', 4), null, prompt)] },
+        { worker: 'a', seq: 2, events: [stored(['a-2', 'a-3'], 'a-1', range(2, 4))] },
+        { worker: 'a', seq: 3, events: [removed(['a-2'])] },
+        // a later store chaining on the still-cached copy is no unknown parent
+        { worker: 'a', seq: 4, events: [stored(['a-3'], 'a-2', range(3, 4))] },
+      ],
+      match: { a: 4 },
+      distinct: 4,
+    },
+    {
+      name: 'evicting the last copy forgets the block',
+      steps: [
+        { worker: 'a', seq: 1, events: [stored(engineHashes('a', 4), null, prompt)] },
+        { worker: 'a', seq: 2, events: [stored(['a-2'], 'a-1', range(2, 3))] },
+        { worker: 'a', seq: 3, events: [removed(['a-2'])] },
+        { worker: 'a', seq: 4, events: [removed(['a-2'])] },
+      ],
+      match: { a: 2 },
+      distinct: 3,
+    },
+    {
       name: 'remove of an unknown engine hash is ignored',
       steps: [
         { worker: 'a', seq: 1, events: [stored(engineHashes('a', 4), null, prompt)] },
