@@ -1,6 +1,8 @@
 // `npm run bench -- <scenario> [options]`: the project's benchmarks. `npm run bench` lists them.
 import { runEngineProfilesBench } from './engine-profiles.js';
 import { runPathLatencyBench } from './path-latency.js';
+import { runSchedulerBench } from './scheduler-bench.js';
+import { runSchedulerReplicasBench } from './scheduler-replicas.js';
 import { resultsMarkdown } from './report/results-md.js';
 import { COMMON_FLAGS, ROUTING_SCENARIOS, runRoutingBench, scenarioUsage } from './routing-bench.js';
 import { flagUsage } from './harness/flags.js';
@@ -36,28 +38,30 @@ const scenarios: Record<string, Entry> = {
       await runEngineProfilesBench(out !== undefined ? { out } : {});
     },
   },
+  scheduler: {
+    doc: 'decision time of the scheduling core over a 1,000,000-block prefix index; --decisions N --blocks N --engines N',
+    run: async (args) => {
+      const opts: Record<string, number> = {};
+      for (const k of ['decisions', 'blocks', 'engines']) {
+        const v = argValue(args, `--${k}`);
+        if (v !== undefined) opts[k] = Number(v);
+      }
+      await runSchedulerBench(opts);
+    },
+  },
+  'scheduler-replicas': {
+    doc: 'decision quality of 1 vs N scheduler replicas in one queue group, through the real cluster; --replicas N (default 3)',
+    run: async (args) => {
+      const n = Number(argValue(args, '--replicas') ?? 3);
+      if (!Number.isInteger(n) || n < 2) throw new Error('--replicas must be an integer >= 2');
+      const results = await runSchedulerReplicasBench({ replicaCounts: [1, n], groups: 12, promptsPerGroup: 8, concurrency: 8, decodeWorkers: 4 });
+      process.stdout.write('scheduler-replicas: 12 groups x 8 prompts sharing a ~1,400-token system prompt, 8 in flight, 4 decode workers\n');
+      for (const r of results) {
+        process.stdout.write(`  ${r.schedulers} replica(s): prefix-cache hit rate ${(r.prefixCacheHitRate * 100).toFixed(1)}%  e2e p50 ${fmt(r.e2eMs.p50)} ms  p90 ${fmt(r.e2eMs.p90)} ms  requests per worker ${JSON.stringify(r.requestsPerWorker)}\n`);
+      }
+    },
+  },
 };
-
-// The scheduling core's decision-time benchmark, when its module is present (written in parallel).
-try {
-  const mod = (await import('./scheduler-bench.js')) as { runSchedulerBench?: (o: Record<string, number>) => Promise<unknown> };
-  if (typeof mod.runSchedulerBench === 'function') {
-    const run = mod.runSchedulerBench;
-    scenarios['scheduler'] = {
-      doc: 'decision time of the scheduling core over a 1,000,000-block prefix index; --decisions N --blocks N --engines N',
-      run: async (args) => {
-        const opts: Record<string, number> = {};
-        for (const k of ['decisions', 'blocks', 'engines']) {
-          const v = argValue(args, `--${k}`);
-          if (v !== undefined) opts[k] = Number(v);
-        }
-        await run(opts);
-      },
-    };
-  }
-} catch {
-  // not built yet: the scenario is simply not listed
-}
 
 for (const s of ROUTING_SCENARIOS) {
   scenarios[s.name] = {
