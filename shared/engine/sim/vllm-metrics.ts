@@ -4,20 +4,9 @@ import { type FinishReason } from '../types.js';
 import { Histogram, type MetricFamily, MetricType, type MetricSample } from './metric-types.js';
 import type { SimRequest } from './sim-request.js';
 
-/** vLLM v1 time_to_first_token_seconds buckets (loggers.py). */
-export const TTFT_BUCKETS_S = [
-  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0,
-  160.0, 640.0, 2560.0,
-] as const;
-/** vLLM v1 inter_token_latency_seconds buckets. */
-export const ITL_BUCKETS_S = [
-  0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0,
-] as const;
-/** vLLM v1 request latency buckets (e2e_request_latency_seconds, queue time, ...). */
-export const REQUEST_LATENCY_BUCKETS_S = [
-  0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0,
-  1920.0, 7680.0,
-] as const;
+// vLLM v1's histogram buckets (loggers.py) live with the project's other bucket bounds.
+export { ITL_BUCKETS_S, REQUEST_LATENCY_BUCKETS_S, TTFT_BUCKETS_S } from '../../telemetry/metrics/buckets.js';
+import { ITL_BUCKETS_S, REQUEST_LATENCY_BUCKETS_S, TTFT_BUCKETS_S } from '../../telemetry/metrics/buckets.js';
 
 /** Static facts for vllm:cache_config_info and the labels of every sample. */
 export interface VllmMetricsInfo {

@@ -1,7 +1,7 @@
 // Histogram bucket bounds, seconds.
 
 /** vLLM v1 `vllm:time_to_first_token_seconds` buckets (vllm/v1/metrics/loggers.py), so our TTFT and
- * the engines' compare bucket for bucket. Same as shared/engine/sim/vllm-metrics.ts TTFT_BUCKETS_S. */
+ * the engines' compare bucket for bucket; the simulated engine exports its vLLM metrics with these too. */
 export const TTFT_BUCKETS_S = [
   0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0,
   160.0, 640.0, 2560.0,
