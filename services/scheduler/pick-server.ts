@@ -15,13 +15,14 @@ import {
 } from '../../shared/telemetry/index.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
 
-/** Load of a worker that has not reported yet: looks empty; the health filter judges its staleness. */
+/** Load of a worker that has not reported yet: a worker that just registered is idle. */
 const NO_LOAD: EngineLoad = { runningRequests: 0, waitingRequests: 0, kvCacheUsage: 0, numGpuBlocks: 0, blockSize: 16, prefixCacheQueries: 0, prefixCacheHits: 0 };
 
 function snapshotOf(view: WorkerView): WorkerSnapshot {
   return {
     id: view.registration.workerId, role: view.registration.role, models: view.registration.models,
-    load: view.load ?? NO_LOAD, loadReportedAtMs: view.loadSeenAtMs, healthy: true,
+    // Until its first load report, a just-registered worker counts as idle as of its heartbeat.
+    load: view.load ?? NO_LOAD, loadReportedAtMs: view.load ? view.loadSeenAtMs : view.heartbeatSeenAtMs, healthy: true,
   };
 }
 

@@ -59,9 +59,15 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const ownStore = options.storeDir === undefined;
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'atc-nats-'));
+  // Its own process group: a Ctrl-C in the terminal reaches the services (which then leave the registry
+  // cleanly) but not the server they need for that; stop() ends it afterwards. If this process exits
+  // without stop(), the server goes with it.
   const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let exited = false;
   let exitInfo = '';
   const lines: string[] = [];
@@ -98,6 +104,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
           await gone;
           clearTimeout(timer);
         }
+        process.removeListener('exit', killOnExit);
         if (ownStore) rmSync(storeDir, { recursive: true, force: true });
       })();
       return stopping;
