@@ -7,6 +7,7 @@ import {
 } from '../../shared/config/index.js';
 import { BASELINE_CONFIGS, loadSchedulerConfig, type BaselinePolicy } from '../../shared/scheduling/index.js';
 import { MetricsRegistry, createLogger, initTracing, startMetricsServer } from '../../shared/telemetry/index.js';
+import { promptTokenizer } from '../../shared/tokenizer/index.js';
 import { SchedulerService } from './scheduler-service.js';
 
 const policies = ['atc', ...Object.keys(BASELINE_CONFIGS)] as const;
@@ -40,6 +41,7 @@ const logger = createLogger('scheduler', opts.logLevel, { replicaId: opts.replic
 try {
   const tracing = initTracing('scheduler', { logger, resourceAttributes: { 'service.instance.id': opts.replicaId } });
   const registry = new MetricsRegistry();
+  logger.info({ tokenizer: promptTokenizer().name }, 'prompt tokenizer');
   const service = await SchedulerService.start({ natsUrl: opts.natsUrl, logger, replicaId: opts.replicaId, registry, ...(configYaml !== undefined ? { configYaml } : {}) });
   const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);
   logger.info({ metricsPort: metricsServer.port, tracing: tracing.enabled }, 'metrics endpoint ready');

@@ -8,6 +8,7 @@ import { createEngine } from '../engine/factory.js';
 import type { EngineKind } from '../engine/types.js';
 import { assertWorkerId, type WorkerRole } from '../protocol/index.js';
 import { MetricsRegistry, createLogger, initTracing, startMetricsServer } from '../telemetry/index.js';
+import { promptTokenizer } from '../tokenizer/index.js';
 import { WorkerRuntime } from './worker-runtime.js';
 
 function workerOptions(defaultRole: WorkerRole) {
@@ -47,6 +48,7 @@ export async function runWorkerMain(defaultRole: WorkerRole): Promise<void> {
   try {
     const tracing = initTracing(service, { logger, resourceAttributes: { 'service.instance.id': opts.workerId } });
     const registry = new MetricsRegistry();
+    if (opts.engine !== 'vllm' && !opts.vllmUrl) logger.info({ tokenizer: promptTokenizer().name }, 'prompt tokenizer');
     const kind: EngineKind = opts.engine === 'auto' ? (opts.vllmUrl ? 'vllm' : 'sim') : opts.engine;
     if (kind === 'vllm' && !opts.vllmUrl) throw new Error('--engine vllm needs --vllm-url (ATC_VLLM_URL)');
     const engine = createEngine({
