@@ -6,7 +6,7 @@ import type { WorkerDirectory } from '../../shared/fleet/index.js';
 import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
 import {
   AtcAttr, GenAiAttr, GenAiOperation, RequestOutcome, SemconvAttr, SpanKind, loggablePrompt, requestLogger, withSpan, type Context, type IngressMetrics,
-  type Logger,
+  type Logger, type Span,
 } from '../../shared/telemetry/index.js';
 import type { DispatchEvent, Dispatcher } from './dispatcher.js';
 import { HttpError, toHttpError } from './openai-errors.js';
@@ -105,7 +105,7 @@ export class InferenceFrontDoor {
     }
   }
 
-  private async run(call: InferenceCall, job: InferenceJob, span: import('../../shared/telemetry/index.js').Span, startedAt: number, log: Logger): Promise<void> {
+  private async run(call: InferenceCall, job: InferenceJob, span: Span, startedAt: number, log: Logger): Promise<void> {
     const builder = new ResponseBuilder(job, call.requestId);
     let text = '';
     let finished: Extract<DispatchEvent, { type: 'finished' }> | undefined;
