@@ -8,7 +8,9 @@ export interface ChatMessage {
 }
 
 export function renderChatPrompt(messages: readonly ChatMessage[]): string {
-  let prompt = '<|begin_of_text|>';
+  // No <|begin_of_text|>: engines add their BOS to a completions prompt themselves (vLLM tokenizes with
+  // add_special_tokens=True), so a rendered one would make two.
+  let prompt = '';
   for (const message of messages) {
     prompt += `<|start_header_id|>${message.role}<|end_header_id|>\n\n${message.content}<|eot_id|>`;
   }
