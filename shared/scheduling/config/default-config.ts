@@ -18,22 +18,34 @@ export const DEFAULT_SCHEDULER_CONFIG = `
 #                          half/(half+x) of in-flight requests (halfRequests) and of pending prefill
 #                          tokens (halfTokens), blended by tokenShare in [0,1].
 #   session-affinity-scorer  1 for the worker a session is stuck to (x-atc-worker / x-session-id).
+#   (tried, not in this profile, see BENCHMARKS.md "Tuning log": ttft-estimate-scorer (pending prefill +
+#   uncached tokens) lost 12 points of hit rate on llmd-shared-prefix; ttft-guard-picker (skip a worker
+#   whose estimated work ahead exceeds the cheapest's by absTokens) raised Mooncake's knee p90; Dynamo's
+#   kv-cost-scorer at weight 3-4 lowered it by 0.2-1.1 s but not below the 5 s SLO, and its mean TTFT on
+#   the toy shared-prefix cluster is 19% above llm-d precise's.)
 #   predicted-latency-scorer online TTFT/TPOT model; SLO headers x-slo-ttft-ms / x-slo-tpot-ms are met
 #                          with the least headroom; neutral (0.5) until a worker has history.
 #   hot-spot-guard-picker  max score, skipping a worker whose requests exceed the least-loaded worker's
 #                          by more than absThreshold AND by a factor of more than relThreshold
 #                          (32 as SGLang router's balance_abs_threshold default).
 #   max-score-picker       highest score, random tie-break.
-#   pd-profile-handler     runs "decode" always and "prefill" when the uncached prompt tokens on the
+#   pd-profile-handler     runs "decode" always; runs "prefill" when the uncached prompt tokens on the
 #                          chosen decode worker are ≥ thresholdTokens and a prefill worker has fewer than
-#                          maxPrefillWaiting waiting requests.
+#                          maxPrefillWaiting waiting requests; with costAware, splits only when the prefill
+#                          worker's estimated backlog + this prompt + KV transfer (tokens) is at most
+#                          (1 + remoteBias) × the decode worker's pending prefill + this prompt's uncached
+#                          tokens (remoteBias: how much later a first token we accept to keep a long
+#                          prefill off the decode streams; prefillTokensPerS drains the backlog estimate).
 # schedulingProfiles       name + plugins: [{pluginRef, weight}]; weight (≥ 0, default 1) only on scorers;
 #                          exactly one picker per profile.
 #
 # Weights: prefix affinity (3 × matched share) outweighs small load differences, so a long shared prefix
 # wins over noise; queue (1) + KV usage (1) + in-flight (2) together (up to 4) overrule it when the cached
 # worker is clearly busier (a queue forms, 8+ more requests in flight); the guard caps the pile-up a hot
-# tenant can cause. Not yet tuned against the virtual-time simulator: see the scheduling report.
+# tenant can cause.
+# remoteBias 0.5: on pd-long-prefill, 0 left the prefill GPU mostly idle (goodput 2.04/s at 1P+3D);
+# 0.25 / 0.5 / 1 gave 2.19 / 2.20 / 2.24, but 1 raised the 1/s stage's p90 TTFT to 0.98 s (0.83 s at
+# 0.5, 0.74 s aggregated); 0.5 is within 2% of the best goodput (BENCHMARKS.md, pd-long-prefill).
 apiVersion: llm-atc/v1
 kind: SchedulerConfig
 plugins:
@@ -68,6 +80,10 @@ plugins:
     parameters:
       thresholdTokens: 2048
       maxPrefillWaiting: 4
+      costAware: true
+      prefillTokensPerS: 25000
+      transferCostPerToken: 0.07
+      remoteBias: 0.5
 schedulingProfiles:
   - name: decode
     plugins:

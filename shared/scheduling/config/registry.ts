@@ -7,6 +7,7 @@ import { maxScorePickerFactory } from '../plugins/pickers/max-score-picker.js';
 import { randomPickerFactory } from '../plugins/pickers/random-picker.js';
 import { roundRobinPickerFactory } from '../plugins/pickers/round-robin-picker.js';
 import { softmaxPickerFactory } from '../plugins/pickers/softmax-picker.js';
+import { ttftGuardPickerFactory } from '../plugins/pickers/ttft-guard-picker.js';
 import { weightedRandomPickerFactory } from '../plugins/pickers/weighted-random-picker.js';
 import { pdProfileHandlerFactory } from '../plugins/profile-handlers/pd-profile-handler.js';
 import { approxPrefixScorerFactory } from '../plugins/scorers/approx-prefix-scorer.js';
@@ -19,6 +20,7 @@ import { queueScorerFactory } from '../plugins/scorers/queue-scorer.js';
 import { runningRequestsScorerFactory } from '../plugins/scorers/running-requests-scorer.js';
 import { sessionAffinityScorerFactory } from '../plugins/scorers/session-affinity-scorer.js';
 import { sglangCacheAwareScorerFactory } from '../plugins/scorers/sglang-cache-aware-scorer.js';
+import { ttftEstimateScorerFactory } from '../plugins/scorers/ttft-estimate-scorer.js';
 import type { PluginFactory } from './plugin-factory.js';
 
 export class PluginRegistry {
@@ -54,12 +56,14 @@ const BUILTIN_FACTORIES: readonly PluginFactory[] = [
   predictedLatencyScorerFactory,
   kvCostScorerFactory,
   sglangCacheAwareScorerFactory,
+  ttftEstimateScorerFactory,
   maxScorePickerFactory,
   weightedRandomPickerFactory,
   hotSpotGuardPickerFactory,
   roundRobinPickerFactory,
   randomPickerFactory,
   softmaxPickerFactory,
+  ttftGuardPickerFactory,
   pdProfileHandlerFactory,
 ];
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { PrefixIndex, loadSchedulerConfig, schedule, seededRandom, type WorkerSnapshot } from '../../../shared/scheduling/index.js';
+import { InflightLedger, PrefixIndex, loadSchedulerConfig, schedule, seededRandom, type WorkerSnapshot } from '../../../shared/scheduling/index.js';
+import { PrefillBacklog } from '../../../shared/scheduling/plugins/profile-handlers/prefill-backlog.js';
 import { NOW_MS, batch, engineHashes, request, stored, tokens, worker } from './fixtures.js';
 
 const CONFIG = loadSchedulerConfig(`
@@ -48,5 +49,88 @@ describe('pd-profile-handler', () => {
       assert.equal(decision.decode.workerId, 'd');
       assert.equal(decision.prefill?.workerId, r.prefill, decision.explanation.disaggregation);
       assert.equal(decision.explanation.profiles.length, r.prefill ? 2 : 1);
+    });
+});
+
+// Cost-aware split: local = decode worker's pending prefill tokens + uncached; remote = prefill backlog
+// (at least reported running+waiting × threshold) + uncached there + 0.07 × uncached on the decode worker.
+const COST_CONFIG = (remoteBias: number) =>
+  loadSchedulerConfig(`
+plugins:
+  - type: role-filter
+    name: decode-role
+    parameters: {role: decode}
+  - type: role-filter
+    name: prefill-role
+    parameters: {role: prefill}
+  - type: queue-scorer
+  - type: max-score-picker
+  - type: pd-profile-handler
+    parameters: {thresholdTokens: 2048, maxPrefillWaiting: 4, costAware: true, remoteBias: ${remoteBias}, prefillTokensPerS: 10000, transferCostPerToken: 0.07}
+schedulingProfiles:
+  - name: decode
+    plugins: [{pluginRef: decode-role}, {pluginRef: queue-scorer}, {pluginRef: max-score-picker}]
+  - name: prefill
+    plugins: [{pluginRef: prefill-role}, {pluginRef: queue-scorer}, {pluginRef: max-score-picker}]
+`);
+
+describe('pd-profile-handler, cost-aware', () => {
+  const d = worker('d', { role: 'decode' });
+  const p = worker('p', { role: 'prefill' });
+  const p2 = worker('p2', { role: 'prefill' });
+  const runningP = worker('p', { role: 'prefill', load: { runningRequests: 2 } });
+  const rows: Array<{
+    name: string;
+    remoteBias: number;
+    decodePending: number; // uncached tokens already queued on d (InflightLedger)
+    workers: WorkerSnapshot[];
+    earlierSplits?: number; // 8000-token prompts split off just before, same instant
+    prefill: string | undefined;
+  }> = [
+    // Idle fleet, 8000 tokens: local 8000 vs remote 8000 + 560 transfer = 8560 > 8000: local.
+    { name: 'idle decode worker, no bias: local', remoteBias: 0, decodePending: 0, workers: [d, p], prefill: undefined },
+    // Same with bias 0.1: 8560 ≤ 8800: split (keeps the prefill off the decode streams).
+    { name: 'idle decode worker, bias 0.1: split', remoteBias: 0.1, decodePending: 0, workers: [d, p], prefill: 'p' },
+    // 16000 tokens queued on d: local 24000 vs remote 8560: split.
+    { name: 'busy decode worker: split', remoteBias: 0, decodePending: 16000, workers: [d, p], prefill: 'p' },
+    // p reports 2 running: floor 2 × 2048 = 4096 backlog, remote 12656 vs local 24000: still split.
+    { name: 'prefill worker busy but less than decode: split', remoteBias: 0, decodePending: 16000, workers: [d, runningP], prefill: 'p' },
+    // Two earlier splits of 8000 tokens queue 16000 on p: remote 24560 > local 24000: local.
+    { name: 'prefill backlog from earlier splits: local', remoteBias: 0, decodePending: 16000, workers: [d, p], earlierSplits: 2, prefill: undefined },
+    // With a second prefill worker the backlog on p is avoided: p2 (idle) takes it.
+    { name: 'cheapest prefill worker is taken', remoteBias: 0, decodePending: 16000, workers: [d, p, p2], earlierSplits: 1, prefill: 'p2' },
+  ];
+  for (const r of rows)
+    it(r.name, () => {
+      const config = COST_CONFIG(r.remoteBias);
+      const ledger = new InflightLedger();
+      if (r.decodePending > 0) ledger.assign('d', 'queued', r.decodePending, 16, NOW_MS);
+      const ctx = { nowMs: NOW_MS, workers: r.workers, state: { blockSize: 16, inflight: ledger }, random: seededRandom(1) };
+      for (let i = 0; i < (r.earlierSplits ?? 0); i++) {
+        // Earlier requests see the same busy decode worker and only p: each is split to p (schedule() records
+        // nothing in the ledger, so d's pending stays 16000) and adds 8000 tokens to p's backlog.
+        const earlier = schedule(request(tokens(8000, 100_000 * (i + 1)), {}, { requestId: `e${i}` }), { ...ctx, workers: [d, p] }, config);
+        assert.equal(earlier.prefill?.workerId, 'p');
+      }
+      const decision = schedule(request(tokens(8000)), ctx, config);
+      assert.equal(decision.prefill?.workerId, r.prefill, decision.explanation.disaggregation);
+    });
+});
+
+describe('PrefillBacklog', () => {
+  // 10,000 tokens/s drain: 10 tokens per ms.
+  const rows: Array<{ name: string; adds: Array<[number, number]>; atMs: number; want: number }> = [
+    { name: 'unknown worker: 0', adds: [], atMs: 0, want: 0 },
+    // 8000 added at 0, 300 ms later 3000 drained.
+    { name: 'drains at the rate', adds: [[8000, 0]], atMs: 300, want: 5000 },
+    // 8000 at 0; at 500 ms 3000 left, +8000 = 11000; at 600 ms 10000.
+    { name: 'adds to what is left', adds: [[8000, 0], [8000, 500]], atMs: 600, want: 10000 },
+    { name: 'never below 0', adds: [[1000, 0]], atMs: 10_000, want: 0 },
+  ];
+  for (const r of rows)
+    it(r.name, () => {
+      const b = new PrefillBacklog(10_000);
+      for (const [t, at] of r.adds) b.add('p', t, at);
+      assert.equal(b.tokensAt('p', r.atMs), r.want);
     });
 });
