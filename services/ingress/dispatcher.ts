@@ -10,7 +10,7 @@ import {
   type StreamFinishedV1,
 } from '../../shared/protocol/index.js';
 import {
-  AtcAttr, SpanKind, SpanName, endSpan, startSpan, traceHeaders, withSpan, type Context, type IngressMetrics,
+  AtcAttr, SpanKind, SpanName, endSpan, requestLogger, startSpan, traceHeaders, withSpan, type Context, type IngressMetrics,
 } from '../../shared/telemetry/index.js';
 import { context as otelContext } from '@opentelemetry/api';
 import type { InferenceJob } from './openai-request.js';
@@ -51,9 +51,9 @@ export class Dispatcher {
   async *run(requestId: string, job: InferenceJob, headers: Record<string, string>, signal: AbortSignal): AsyncGenerator<DispatchEvent> {
     const deadlineMs = Date.now() + this.options.requestTimeoutMs;
     const exclude: string[] = [];
-    const log = this.logger.child({ requestId });
     // The caller's span (the request's server span) parents this request's pick and dispatch spans.
     const parent = otelContext.active();
+    const log = requestLogger(this.logger, requestId, parent);
     for (let attempt = 1; ; attempt++) {
       const pick = await this.pick(requestId, job, headers, exclude, deadlineMs, parent);
       const workerId = pick.decodeWorkerId;

@@ -14,7 +14,8 @@ const LONG_PROMPT = 'Chapter one of the manual for air traffic controllers. '.re
 describe('observability of a running cluster', function () {
   this.timeout(60_000);
   let receiver: OtlpReceiver;
-  const clusterEnv: Record<string, string> = {};
+  // debug: the per-request log lines (decisions, accepted requests) are what the log assertions read.
+  const clusterEnv: Record<string, string> = { ATC_LOG_LEVEL: 'debug' };
   before(async () => {
     receiver = await OtlpReceiver.start();
     Object.assign(clusterEnv, receiver.env('http/protobuf'));
@@ -74,6 +75,14 @@ describe('observability of a running cluster', function () {
     assert.ok(Object.keys(schedulerPick.attributes).some((k) => k.startsWith(PLUGIN_SCORE_PREFIX)), 'per-plugin scores');
     assert.ok('atc.engine.queue_time_ms' in generate.attributes);
     assert.ok(Number(generate.attributes['atc.engine.time_to_first_token_ms']) > 0);
+    // Logs: the request's lines in every service carry its request id and trace id; no prompt text.
+    const requestId = server.attributes['atc.request.id'];
+    for (const service of ['ingress', 'scheduler-1', generate.attributes['atc.worker.id'] as string]) {
+      const lines = env.logs.filter((l) => l.startsWith(`[${service}]`) && l.includes(`"trace_id":"${traceId}"`));
+      assert.ok(lines.length > 0, `${service} logged the request with its trace id`);
+      assert.ok(lines.every((l) => l.includes(`"requestId":"${requestId}"`)), `${service} lines carry the request id`);
+    }
+    assert.ok(!env.logs.some((l) => l.includes('Where should this short request run?')), 'prompt text stays out of the logs');
   });
 
   it('traces a disaggregated request through the prefill worker, correctly parented', async () => {
