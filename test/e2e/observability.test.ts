@@ -78,7 +78,10 @@ describe('observability of a running cluster', function () {
     // Logs: the request's lines in every service carry its request id and trace id; no prompt text.
     const requestId = server.attributes['atc.request.id'];
     for (const service of ['ingress', 'scheduler-1', generate.attributes['atc.worker.id'] as string]) {
-      const lines = env.logs.filter((l) => l.startsWith(`[${service}]`) && l.includes(`"trace_id":"${traceId}"`));
+      const linesOf = () => env.logs.filter((l) => l.startsWith(`[${service}]`) && l.includes(`"trace_id":"${traceId}"`));
+      // Logs arrive over the services' stdout pipes, spans over HTTP: either may come first.
+      for (let i = 0; i < 50 && linesOf().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      const lines = linesOf();
       assert.ok(lines.length > 0, `${service} logged the request with its trace id`);
       assert.ok(lines.every((l) => l.includes(`"requestId":"${requestId}"`)), `${service} lines carry the request id`);
     }
