@@ -84,7 +84,7 @@ export class InferenceFrontDoor {
           model = job.model;
           span.setAttributes({ [GenAiAttr.RequestModel]: job.model, [GenAiAttr.RequestMaxTokens]: job.sampling.maxTokens, [GenAiAttr.RequestStream]: job.stream });
           // The prompt itself only with ATC_LOG_PROMPTS=1; otherwise its size.
-          log.debug({ model: job.model, stream: job.stream, maxTokens: job.sampling.maxTokens, prompt: loggablePrompt('text' in job.prompt ? job.prompt.text : job.prompt.tokenIds) }, 'request accepted');
+          log.debug({ model: job.model, stream: job.stream, maxTokens: job.sampling.maxTokens, prompt: loggablePrompt('text' in job.prompt ? job.prompt.text : 'messages' in job.prompt ? job.prompt.messages : job.prompt.tokenIds) }, 'request accepted');
           await this.run(call, job, span, startedAt, log);
         } catch (err) {
           if (call.signal.aborted) {

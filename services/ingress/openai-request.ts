@@ -2,7 +2,7 @@
 // HttpError naming the offending parameter; nothing is sent anywhere for a bad body.
 import type { PromptInput } from '../../shared/engine/types.js';
 import type { WireSampling } from '../../shared/protocol/index.js';
-import { renderChatPrompt, type ChatMessage } from '../../shared/tokenizer/index.js';
+import type { ChatMessage } from '../../shared/tokenizer/index.js';
 import { invalidRequest } from './openai-errors.js';
 
 export const ApiKind = { Completion: 'completion', Chat: 'chat' } as const;
@@ -90,7 +90,8 @@ function chatPrompt(body: Body): PromptInput {
     }
     throw invalidRequest(`'${param}.content' must be a string or an array of text parts`, `${param}.content`, 'invalid_type');
   });
-  return { text: renderChatPrompt(parsed) };
+  // The engine applies its model's chat template (as vLLM's /v1/chat/completions does).
+  return { messages: parsed };
 }
 
 export function parseInferenceRequest(kind: ApiKind, body: unknown, limits: RequestLimits): InferenceJob {

@@ -9,7 +9,7 @@ import {
   AtcError, ErrorCode, decodeMessage, encodeMessage, queueGroups, schedulerPick, type PickReplyV1, type PickRequestV1,
 } from '../../shared/protocol/index.js';
 import { NoEligibleWorkerError, type Decision, type Scheduler, type WorkerSnapshot } from '../../shared/scheduling/index.js';
-import { promptTokenizer } from '../../shared/tokenizer/index.js';
+import { promptTokenIds } from '../../shared/tokenizer/index.js';
 import {
   AtcAttr, PdDecision, SpanKind, SpanName, contextFromMessage, pluginScoreAttributes, recordSpanError, requestLogger, withSpan, type SchedulerMetrics, type Span,
 } from '../../shared/telemetry/index.js';
@@ -82,7 +82,7 @@ export class PickServer {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
     const workers = this.directory.live().filter((w) => !excluded.has(w.registration.workerId)).map(snapshotOf);
-    const tokenIds = 'text' in request.prompt ? promptTokenizer().encode(request.prompt.text) : request.prompt.tokenIds;
+    const tokenIds = promptTokenIds(request.prompt);
     const nowMs = Date.now();
     let decision: Decision;
     try {

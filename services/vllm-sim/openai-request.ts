@@ -2,7 +2,7 @@
 // accepting vLLM's extensions (ignore_eos, kv_transfer_params, return_token_ids, request_id).
 import { randomUUID } from 'node:crypto';
 import type { EngineRequest, KvTransferParams, PromptInput, SamplingParams } from '../../shared/engine/types.js';
-import { promptTokenizer, renderChatPrompt } from '../../shared/tokenizer/index.js';
+import { promptTokenIds } from '../../shared/tokenizer/index.js';
 import type { ChatMessage } from '../../shared/tokenizer/index.js';
 import { ApiError, ApiErrorType, badRequest } from './api-error.js';
 
@@ -97,8 +97,9 @@ export function parseOpenAiRequest(raw: unknown, kind: 'completion' | 'chat', li
     throw new ApiError(404, `The model \`${String(body['model'])}\` does not exist.`, ApiErrorType.NotFound, 'model');
   }
   checkUnsupported(body);
-  const prompt = kind === 'completion' ? completionPrompt(body) : { text: renderChatPrompt(chatMessages(body['messages'])) };
-  const promptTokens = 'text' in prompt ? promptTokenizer().encode(prompt.text).length : prompt.tokenIds.length;
+  // Chat goes to the engine as messages: it applies its model's chat template, as vLLM does.
+  const prompt = kind === 'completion' ? completionPrompt(body) : { messages: chatMessages(body['messages']) };
+  const promptTokens = promptTokenIds(prompt).length;
   const isCount = (n: number): boolean => Number.isInteger(n) && n >= 1;
   const requested =
     optionalNumber(body, 'max_completion_tokens', isCount, 'a positive integer') ?? optionalNumber(body, 'max_tokens', isCount, 'a positive integer');

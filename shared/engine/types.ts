@@ -4,8 +4,20 @@
 export const EngineKind = { Sim: 'sim', Vllm: 'vllm' } as const;
 export type EngineKind = (typeof EngineKind)[keyof typeof EngineKind];
 
-/** A prompt is either text (tokenized by the engine) or token ids (trace replays, chat templates applied upstream). */
-export type PromptInput = { readonly text: string } | { readonly tokenIds: readonly number[] };
+/** A chat message as the OpenAI API carries it (text content). */
+export interface PromptMessage {
+  readonly role: string;
+  readonly content: string;
+}
+
+/**
+ * A prompt: text (tokenized by the engine), token ids (trace replays, pre-tokenized clients), or chat
+ * messages (the engine applies its model's chat template, as vLLM's /v1/chat/completions does).
+ */
+export type PromptInput =
+  | { readonly text: string }
+  | { readonly tokenIds: readonly number[] }
+  | { readonly messages: readonly PromptMessage[] };
 
 export interface SamplingParams {
   /** Upper bound on generated tokens. */

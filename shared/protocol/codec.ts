@@ -17,6 +17,8 @@ const packr = new Packr({ useRecords: false, moreTypes: false });
 const MAX_ID = 256;
 /** tokens; well above any served context length. */
 const MAX_PROMPT_TOKENS = 2_000_000;
+/** chat messages in one prompt. */
+const MAX_MESSAGES = 10_000;
 
 export function encodeMessage(message: WireMessage): Uint8Array {
   return packr.pack(message);
@@ -49,7 +51,17 @@ function prompt(obj: Rec, path: string): PromptInput {
     if (ids.length > MAX_PROMPT_TOKENS) throw new ProtocolError(`${path}.prompt.tokenIds has more than ${MAX_PROMPT_TOKENS} tokens`);
     return { tokenIds: ids };
   }
-  throw new ProtocolError(`${path}.prompt must have text (string) or tokenIds (integers)`);
+  if (Array.isArray(p['messages'])) {
+    const raw = p['messages'] as unknown[];
+    if (raw.length === 0 || raw.length > MAX_MESSAGES) throw new ProtocolError(`${path}.prompt.messages must hold 1 to ${MAX_MESSAGES} messages`);
+    return {
+      messages: raw.map((m, i) => {
+        const msg = record(m, `${path}.prompt.messages[${i}]`);
+        return { role: str(msg, 'role', `${path}.prompt.messages[${i}]`, { maxLength: MAX_ID }), content: str(msg, 'content', `${path}.prompt.messages[${i}]`) };
+      }),
+    };
+  }
+  throw new ProtocolError(`${path}.prompt must have text (string), tokenIds (integers) or messages`);
 }
 
 function sampling(obj: Rec, path: string): WireSampling {

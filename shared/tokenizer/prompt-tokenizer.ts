@@ -5,7 +5,10 @@
 // it, with tokenizer_config.json): it is loaded from that local file, never downloaded.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
+import type { PromptInput } from '../engine/types.js';
+import { renderChatPrompt, type ChatMessage } from './chat-template.js';
 import { tokenize } from './tokenizer.js';
 
 export interface PromptTokenizer {
@@ -13,9 +16,22 @@ export interface PromptTokenizer {
   readonly name: string;
   /** Token ids as the engine computes them for a completions prompt (special tokens such as BOS included). */
   encode(text: string): number[];
+  /** Token ids of chat messages as the engine computes them: its chat template, then the tokens. */
+  encodeChat(messages: readonly ChatMessage[]): number[];
 }
 
-export const CL100K_TOKENIZER: PromptTokenizer = { name: 'cl100k_base', encode: tokenize };
+export const CL100K_TOKENIZER: PromptTokenizer = {
+  name: 'cl100k_base',
+  encode: tokenize,
+  encodeChat: (messages) => tokenize(renderChatPrompt(messages)),
+};
+
+/** The token ids the engine computes for any prompt form. */
+export function promptTokenIds(prompt: PromptInput): readonly number[] {
+  if ('tokenIds' in prompt) return prompt.tokenIds;
+  if ('messages' in prompt) return promptTokenizer().encodeChat(prompt.messages);
+  return promptTokenizer().encode(prompt.text);
+}
 
 export class TokenizerLoadError extends Error {
   override name = 'TokenizerLoadError';
@@ -43,8 +59,36 @@ export function loadHfTokenizer(path: string): PromptTokenizer {
   } catch (cause) {
     throw new TokenizerLoadError(`${file} is not a tokenizer this loader understands: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
-  // vLLM's /v1/completions tokenizes with add_special_tokens=True (the BOS of Llama-style templates).
-  return { name: file, encode: (text) => hf.encode(text, { add_special_tokens: true }).ids };
+  const encode = (text: string) => hf.encode(text, { add_special_tokens: true }).ids;
+  const template = chatTemplate(config, file);
+  const special = (key: string): string => {
+    const v = (config as Record<string, unknown>)[key];
+    return typeof v === 'string' ? v : typeof v === 'object' && v !== null && typeof (v as { content?: unknown }).content === 'string' ? (v as { content: string }).content : '';
+  };
+  return {
+    name: file,
+    // vLLM's /v1/completions tokenizes with add_special_tokens=True (the BOS of Llama-style templates).
+    encode,
+    // vLLM's chat path renders the model's chat template (which writes its own BOS), then tokenizes the
+    // result with add_special_tokens=False. Without a template, the project's Llama-3-style one.
+    encodeChat: template
+      ? (messages) => hf.encode(template.render({ messages, add_generation_prompt: true, bos_token: special('bos_token'), eos_token: special('eos_token') }), { add_special_tokens: false }).ids
+      : (messages) => encode(renderChatPrompt(messages)),
+  };
+}
+
+/** The model's Jinja chat template from tokenizer_config.json (a string, or the entry named "default"). */
+function chatTemplate(config: object, file: string): Template | undefined {
+  const raw = (config as { chat_template?: unknown }).chat_template;
+  const source = typeof raw === 'string' ? raw
+    : Array.isArray(raw) ? (raw.find((t: { name?: unknown }) => t?.name === 'default') as { template?: unknown } | undefined)?.template
+    : undefined;
+  if (typeof source !== 'string') return undefined;
+  try {
+    return new Template(source);
+  } catch (cause) {
+    throw new TokenizerLoadError(`the chat_template beside ${file} does not parse: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
 }
 
 let active: PromptTokenizer | undefined;

@@ -8,8 +8,12 @@ import { Kvm } from '@nats-io/kv';
 import { kvBuckets } from '../../shared/protocol/index.js';
 import { useCluster } from '../support/cluster.js';
 
-/** About 4,000 tokens, above the default 2,048-token disaggregation threshold. */
-const longPrompt = (topic: string) => `Report on ${topic}. ` + `Section about ${topic} and how prefill is split from decode. `.repeat(400);
+/**
+ * About 12,000 tokens: the default config splits prefill off when the prefill worker's backlog plus the
+ * transfer is at most 1.5 × the local prefill; a prompt this long pays even if the prefill worker still
+ * reports the previous test's request (a backlog of 2,048 tokens per reported request).
+ */
+const longPrompt = (topic: string) => `Report on ${topic}. ` + `Section about ${topic} and how prefill is split from decode. `.repeat(1200);
 
 for (const engine of ['sim', 'vllm-sim'] as const) {
   describe(`prefill/decode disaggregation (${engine === 'sim' ? 'SimEngine workers' : 'workers in front of vLLM-compatible servers'})`, function () {

@@ -8,8 +8,11 @@ import type { CollectedSpan } from '../../shared/telemetry/otlp/index.js';
 import { useCluster } from '../support/cluster.js';
 import { OtlpReceiver } from '../support/otlp-receiver.js';
 
-/** About 4,000 tokens: disaggregated by the default config (threshold 2,048 uncached tokens). */
-const LONG_PROMPT = 'Chapter one of the manual for air traffic controllers. '.repeat(400);
+/**
+ * About 12,000 tokens: disaggregated by the default config (cost-aware: the prefill worker's backlog plus
+ * the transfer must be at most 1.5 × the local prefill, which holds even with a request still reported there).
+ */
+const LONG_PROMPT = 'Chapter one of the manual for air traffic controllers. '.repeat(1200);
 
 describe('observability of a running cluster', function () {
   this.timeout(60_000);
@@ -131,7 +134,7 @@ describe('observability of a running cluster', function () {
       for (const s of services) before.set(s, await scrape(s));
       await complete('A short one to count.');
       // A long prompt no engine holds yet (cached prefixes stay local), so it is disaggregated.
-      await complete('Appendix B, a different long document. '.repeat(400));
+      await complete('Appendix B, a different long document. '.repeat(1500));
       const after = new Map<string, MetricFamily[]>();
       for (const s of services) after.set(s, await scrape(s));
       const delta = (s: string, name: string, labels: Record<string, string> = {}) => total(after.get(s)!, name, labels) - total(before.get(s)!, name, labels);

@@ -48,10 +48,14 @@ export function tinyTokenizerJson(): object {
   };
 }
 
-/** Writes tokenizer.json and tokenizer_config.json into a new temp dir; returns the dir. */
+/** A Jinja chat template in the shape models ship in tokenizer_config.json (it writes its own BOS). */
+export const TINY_CHAT_TEMPLATE =
+  '{{ bos_token }}{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}';
+
+/** Writes tokenizer.json and tokenizer_config.json (with the chat template) into a new temp dir; returns the dir. */
 export function writeTinyTokenizer(): string {
   const dir = mkdtempSync(join(tmpdir(), 'atc-tokenizer-'));
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tinyTokenizerJson()));
-  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<|bos|>' }));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ bos_token: '<|bos|>', chat_template: TINY_CHAT_TEMPLATE }));
   return dir;
 }

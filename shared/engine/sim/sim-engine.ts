@@ -1,6 +1,6 @@
 // SimEngine: the Engine interface over SimEngineCore. Tokenizes text prompts, detokenizes outputs,
 // applies stop strings, and turns the core's callbacks into an async iterable per request.
-import { promptTokenizer } from '../../tokenizer/index.js';
+import { promptTokenIds as promptTokenIdsOf } from '../../tokenizer/index.js';
 import {
   EngineKind,
   FinishReason,
@@ -39,7 +39,7 @@ export class SimEngine implements Engine {
 
   private async *run(request: EngineRequest): AsyncGenerator<EngineOutput> {
     const { requestId, sampling, signal } = request;
-    const promptTokenIds = 'text' in request.prompt ? promptTokenizer().encode(request.prompt.text) : request.prompt.tokenIds;
+    const promptTokenIds = promptTokenIdsOf(request.prompt);
     const channel = new OutputChannel<EngineOutput>();
     const stops = new StopStringMatcher(sampling.stop ?? []);
     let done = false;

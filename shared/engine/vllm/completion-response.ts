@@ -62,7 +62,9 @@ export function completionPiece(json: unknown): CompletionPiece {
   const choices = body['choices'];
   if (!Array.isArray(choices)) throw new EngineError('vLLM completion body has no choices array', false);
   const choice = asRecord(choices[0]);
-  const text = choice?.['text'];
+  // completions: choice.text; chat: choice.delta.content (stream) or choice.message.content (whole).
+  const chat = asRecord(choice?.['delta']) ?? asRecord(choice?.['message']);
+  const text = chat ? (chat['content'] ?? '') : choice?.['text'];
   if (choice && typeof text !== 'string') throw new EngineError('vLLM completion choice has no text', false);
   const rawIds = choice?.['token_ids'];
   const tokenIds = Array.isArray(rawIds) ? rawIds.map((id, i) => nonNegative(id, `token_ids[${i}]`)) : undefined;

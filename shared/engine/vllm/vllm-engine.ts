@@ -2,7 +2,7 @@
 // OpenAI HTTP API, load comes from polling its /metrics, KV events from its ZMQ publisher.
 import { EngineError, EngineKind, FinishReason } from '../types.js';
 import type { Engine, EngineLoad, EngineOutput, EngineRequest, EngineUsage, KvEventListener, KvTransferParams } from '../types.js';
-import { completionRequestBody, needsNonStreaming } from './completion-request.js';
+import { completionPath, completionRequestBody, needsNonStreaming } from './completion-request.js';
 import { completionPiece } from './completion-response.js';
 import type { CompletionPiece } from './completion-response.js';
 import { KvEventSubscriber } from './kv-event-stream.js';
@@ -124,7 +124,7 @@ export class VllmEngine implements Engine {
     const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), this.requestTimeoutMs);
     this.inflight.add(controller);
     const state = { tokens: 0, ttftMs: 0, usage: undefined as EngineUsage | undefined, kvTransfer: undefined as KvTransferParams | undefined };
-    const url = `${this.baseUrl}/v1/completions`;
+    const url = `${this.baseUrl}${completionPath(request)}`;
     const stream = !needsNonStreaming(request);
     try {
       let finishReason: FinishReason | undefined;

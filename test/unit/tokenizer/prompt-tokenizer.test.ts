@@ -24,6 +24,13 @@ describe('prompt tokenizer', () => {
     for (const [text, ids] of rows) {
       it(`encodes ${JSON.stringify(text)}`, () => assert.deepEqual(loadHfTokenizer(dir).encode(text), ids));
     }
+    it('renders chat through the model\'s chat template, its BOS once', () => {
+      // '{{ bos_token }}<user>the' then '<assistant>': the template writes the BOS, the encoder adds none.
+      const ids = loadHfTokenizer(dir).encodeChat([{ role: 'user', content: 'the' }]);
+      const expected = [TINY_BOS_ID, ...loadHfTokenizer(dir).encode('<user>the<assistant>').slice(1)];
+      assert.deepEqual(ids, expected);
+      assert.equal(ids.filter((id) => id === TINY_BOS_ID).length, 1);
+    });
     it('loads from the directory or the file itself', () => {
       assert.deepEqual(loadHfTokenizer(join(dir, 'tokenizer.json')).encode('the'), [TINY_BOS_ID, 257]);
     });
