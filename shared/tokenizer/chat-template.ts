@@ -2,10 +2,10 @@
 // that a conversation's earlier turns are a token prefix of its later requests (which is what makes
 // prefix caching pay for multi-turn chat).
 
-export interface ChatMessage {
-  readonly role: string;
-  readonly content: string;
-}
+import type { PromptMessage } from '../engine/types.js';
+
+/** A chat message (the engine contract's PromptMessage). */
+export type ChatMessage = PromptMessage;
 
 export function renderChatPrompt(messages: readonly ChatMessage[]): string {
   // No <|begin_of_text|>: engines add their BOS to a completions prompt themselves (vLLM tokenizes with
