@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { contextFromHttpHeaders, writeMetrics, type MetricsRegistry } from '../../shared/telemetry/index.js';
 import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
 import type { InferenceFrontDoor } from './inference-call.js';
-import { HttpError, errorBody, invalidRequest, toHttpError } from './openai-errors.js';
+import { HttpError, errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
 
 export interface HttpServerOptions {
@@ -112,20 +112,10 @@ export class IngressHttpServer {
     res.on('close', () => {
       if (!res.writableFinished) controller.abort(new AtcError(ErrorCode.Cancelled, 'client disconnected'));
     });
-    let stream = false;
     try {
-      await this.frontDoor.serve({
+      const { stream } = await this.frontDoor.serve({
         kind, transport: 'http', requestId, headers, parent: contextFromHttpHeaders(req.headers), signal: controller.signal,
-        readBody: async () => {
-          const raw = await readBody(req, this.options.maxBodyBytes);
-          try {
-            const body: unknown = JSON.parse(raw.toString('utf8'));
-            stream = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
-            return body;
-          } catch {
-            throw invalidRequest('request body is not valid JSON', null, 'invalid_json');
-          }
-        },
+        readBody: async () => (await readBody(req, this.options.maxBodyBytes)).toString('utf8'),
         sink: {
           chunk: (chunk) => {
             if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });

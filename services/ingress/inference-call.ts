@@ -9,7 +9,7 @@ import {
   type Logger, type Span,
 } from '../../shared/telemetry/index.js';
 import type { DispatchEvent, Dispatcher } from './dispatcher.js';
-import { HttpError, toHttpError } from './openai-errors.js';
+import { HttpError, invalidRequest, toHttpError } from './openai-errors.js';
 import { ApiKind, parseInferenceRequest, type InferenceJob, type RequestLimits } from './openai-request.js';
 import { ResponseBuilder } from './openai-response.js';
 
@@ -24,14 +24,22 @@ export interface InferenceCall {
   readonly kind: ApiKind;
   readonly transport: 'http' | 'nats';
   readonly requestId: string;
-  /** Reads and parses the body (throws HttpError for an oversized or malformed one). */
-  readonly readBody: () => Promise<unknown>;
+  /** Reads the body as text (throws HttpError for an oversized one). */
+  readonly readBody: () => Promise<string>;
   /** Lower-cased request headers the scheduler may read. */
   readonly headers: Record<string, string>;
   /** Trace context the caller sent (traceparent), or the root context. */
   readonly parent: Context;
   readonly signal: AbortSignal;
   readonly sink: InferenceSink;
+}
+
+function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalidRequest('request body is not valid JSON', null, 'invalid_json');
+  }
 }
 
 export class InferenceFrontDoor {
@@ -64,14 +72,16 @@ export class InferenceFrontDoor {
   }
 
   /**
-   * Serves one call end to end. Throws HttpError (the status and OpenAI body to answer with) on failure,
-   * before or after the first chunk; a cancelled call throws the signal's reason.
+   * Serves one call end to end; resolves with whether it was streamed (the transport then ends the
+   * stream). Throws HttpError (the status and OpenAI body to answer with) on failure, before or after
+   * the first chunk; a cancelled call throws the signal's reason.
    */
-  async serve(call: InferenceCall): Promise<void> {
+  async serve(call: InferenceCall): Promise<{ readonly stream: boolean }> {
     const api = call.kind === ApiKind.Chat ? 'chat_completions' : 'completions';
     const startedAt = performance.now();
     let model = 'unknown';
     let outcome: string = RequestOutcome.Ok;
+    let stream = false;
     this.metrics.inFlight.inc({ api, transport: call.transport });
     try {
       await withSpan(`${call.kind === ApiKind.Chat ? 'chat' : 'completions'} ${call.transport}`, {
@@ -80,8 +90,9 @@ export class InferenceFrontDoor {
       }, async (span) => {
         const log = requestLogger(this.logger, call.requestId);
         try {
-          const job = this.prepare(call.kind, await call.readBody());
+          const job = this.prepare(call.kind, parseJsonBody(await call.readBody()));
           model = job.model;
+          stream = job.stream;
           span.setAttributes({ [GenAiAttr.RequestModel]: job.model, [GenAiAttr.RequestMaxTokens]: job.sampling.maxTokens, [GenAiAttr.RequestStream]: job.stream });
           // The prompt itself only with ATC_LOG_PROMPTS=1; otherwise its size.
           log.debug({ model: job.model, stream: job.stream, maxTokens: job.sampling.maxTokens, prompt: loggablePrompt('text' in job.prompt ? job.prompt.text : 'messages' in job.prompt ? job.prompt.messages : job.prompt.tokenIds) }, 'request accepted');
@@ -103,6 +114,7 @@ export class InferenceFrontDoor {
       this.metrics.requests.inc({ api, transport: call.transport, model, outcome });
       if (outcome === RequestOutcome.Ok) this.metrics.requestDuration.observe({ model }, (performance.now() - startedAt) / 1000);
     }
+    return { stream };
   }
 
   private async run(call: InferenceCall, job: InferenceJob, span: Span, startedAt: number, log: Logger): Promise<void> {

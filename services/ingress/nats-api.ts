@@ -9,7 +9,7 @@ import { guarded } from '../../shared/nats/index.js';
 import { contextFromMessage } from '../../shared/telemetry/index.js';
 import { AtcError, ErrorCode, clientApi, queueGroups } from '../../shared/protocol/index.js';
 import type { InferenceFrontDoor } from './inference-call.js';
-import { errorBody, invalidRequest, toHttpError } from './openai-errors.js';
+import { errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
 
 const encoder = new TextEncoder();
@@ -61,19 +61,10 @@ export class IngressNatsApi {
       const v = msg.headers?.get(key);
       if (v) headers[key] = v;
     }
-    let stream = false;
     try {
-      await this.frontDoor.serve({
+      const { stream } = await this.frontDoor.serve({
         kind, transport: 'nats', requestId, headers, parent: contextFromMessage(msg), signal: controller.signal,
-        readBody: async () => {
-          try {
-            const body: unknown = JSON.parse(new TextDecoder().decode(msg.data));
-            stream = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true;
-            return body;
-          } catch {
-            throw invalidRequest('request body is not valid JSON', null, 'invalid_json');
-          }
-        },
+        readBody: async () => new TextDecoder().decode(msg.data),
         sink: { chunk: (chunk) => this.reply(msg, requestId, chunk), body: (b) => this.reply(msg, requestId, b) },
       });
       if (stream) this.reply(msg, requestId, '[DONE]', { 'Atc-Stream': 'done' });
