@@ -36,9 +36,6 @@ export function summarizeDecision(d: Decision): string {
 
 export class PickServer {
   private sub: Subscription | undefined;
-  decisions = 0;
-  /** ms spent in the scheduling core (tokenization included), for metrics. */
-  lastDecisionMs = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -91,8 +88,8 @@ export class PickServer {
       if (err instanceof NoEligibleWorkerError) throw new AtcError(ErrorCode.NoWorker, `no decode worker available for model ${JSON.stringify(request.model)}: ${err.message}`);
       throw err;
     }
-    this.lastDecisionMs = performance.now() - t0;
-    this.decisions++;
+    // ms in the scheduling core, tokenization included.
+    const decisionMs = performance.now() - t0;
     const chosen = workers.find((w) => w.id === decision.decode.workerId);
     const inflight = this.scheduler.state.inflight.totalsFor(decision.decode.workerId);
     this.feed.noteDispatch(request.requestId, {
@@ -101,8 +98,8 @@ export class PickServer {
       inflightPromptTokens: inflight.promptTokens, atMs: nowMs,
     });
     const reason = summarizeDecision(decision);
-    this.recordDecision(request, tokenIds.length, workers.length, decision, span);
-    requestLogger(this.logger, request.requestId).debug({ decisionMs: this.lastDecisionMs, explanation: decision.explanation }, reason);
+    this.recordDecision(request, tokenIds.length, workers.length, decision, decisionMs, span);
+    requestLogger(this.logger, request.requestId).debug({ decisionMs, explanation: decision.explanation }, reason);
     return {
       type: 'pick.reply.v1', requestId: request.requestId, decodeWorkerId: decision.decode.workerId, reason,
       ...(decision.prefill ? { prefillWorkerId: decision.prefill.workerId } : {}),
@@ -110,9 +107,9 @@ export class PickServer {
   }
 
   /** Metrics and span attributes of one decision: what an operator asks "why did it go there?" with. */
-  private recordDecision(request: PickRequestV1, promptTokens: number, candidates: number, d: Decision, span: Span | undefined): void {
+  private recordDecision(request: PickRequestV1, promptTokens: number, candidates: number, d: Decision, decisionMs: number, span: Span | undefined): void {
     const model = { model: request.model };
-    this.metrics.decisionDuration.observe({}, this.lastDecisionMs / 1000);
+    this.metrics.decisionDuration.observe({}, decisionMs / 1000);
     this.metrics.promptBlocks.inc(model, Math.floor(promptTokens / this.scheduler.state.blockSize));
     this.metrics.cachedPrefixBlocks.inc(model, d.decode.cachedPrefixBlocks);
     const pd = d.prefill ? PdDecision.Disaggregated : PdDecision.Aggregated;

@@ -24,8 +24,6 @@ const FEATURES_TTL_MS = 10 * 60_000;
 export class SchedulingFeed {
   private readonly subs: Subscription[] = [];
   private readonly dispatched = new Map<string, DispatchFeatures>();
-  kvBatches = 0;
-  resyncs = 0;
 
   constructor(private readonly nc: NatsConnection, private readonly scheduler: Scheduler, private readonly logger: Logger) {}
 
@@ -40,9 +38,7 @@ export class SchedulingFeed {
         }
         try {
           const result = this.scheduler.state.prefixIndex.applyEvents(workerId, seq, decodeKvEventBatch(msg.data));
-          this.kvBatches++;
           if (result.resyncNeeded) {
-            this.resyncs++;
             this.logger.warn({ workerId, reason: result.reason }, 'prefix index resynced a worker: its entries rebuild from new events');
           }
         } catch (err) {

@@ -13,7 +13,6 @@ export const KV_SEQ_HEADER = 'Atc-Seq';
 export class KvEventForwarder {
   private seq = 0;
   private unsubscribe: (() => void) | undefined;
-  published = 0;
 
   constructor(private readonly nc: NatsConnection, private readonly workerId: string, private readonly engine: Engine) {}
 
@@ -31,7 +30,6 @@ export class KvEventForwarder {
     const h = natsHeaders();
     h.set(KV_SEQ_HEADER, String(this.seq++));
     this.nc.publish(eventSubjects.kv(this.workerId), encodeKvEventBatch(batch), { headers: h });
-    this.published++;
   }
 
   stop(): void {

@@ -16,10 +16,6 @@ export interface RemotePrefill {
 }
 
 export class PrefillClient {
-  /** Prefills that failed or handed off nothing, done locally instead. */
-  fallbacks = 0;
-  remotePrefills = 0;
-
   constructor(
     private readonly nc: NatsConnection,
     private readonly handoffs: KvHandoffStore,
@@ -33,14 +29,12 @@ export class PrefillClient {
     return withSpan(SpanName.DecodeRemotePrefill, { [AtcAttr.PrefillWorker]: workerId }, async (span) => {
       const result = await this.attempt(request, workerId, signal, log);
       if (typeof result === 'string') {
-        this.fallbacks++;
         this.metrics.pdFallbacks.inc({ reason: result.split(':')[0]! });
         this.metrics.remotePrefills.inc({ outcome: 'fallback' });
         span.setAttributes({ [AtcAttr.PdFallback]: true, [AtcAttr.PdFallbackReason]: result });
         log.warn({ prefillWorkerId: workerId, err: result, pdFallback: true }, 'remote prefill failed: prefilling locally');
         return undefined;
       }
-      this.remotePrefills++;
       this.metrics.remotePrefills.inc({ outcome: 'ok' });
       span.setAttributes({ [AtcAttr.PdFallback]: false });
       return result;

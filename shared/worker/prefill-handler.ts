@@ -11,7 +11,6 @@ import { handoffFromKvTransfer, type KvHandoffStore } from './kv-handoff.js';
 
 export class PrefillHandler {
   private active = 0;
-  prefills = 0;
 
   constructor(
     private readonly workerId: string,
@@ -64,7 +63,6 @@ export class PrefillHandler {
         : undefined;
       // An engine that returns no transfer params leaves nothing to hand off: the decode side prefills itself.
       const key = handoff ? await this.handoffs.put(handoff) : '';
-      this.prefills++;
       this.metrics.kvHandoffs.inc({ role: 'prefill', outcome: key ? 'ok' : 'none' });
       this.metrics.requests.inc({ role: 'prefill', outcome: 'ok' });
       this.metrics.queueTime.observe({ role: 'prefill' }, out.queuedMs / 1000);
