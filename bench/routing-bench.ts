@@ -1,17 +1,18 @@
 // `npm run bench -- <routing scenario> [flags]`: virtual-time runs of every policy (or --live through
 // the real cluster), written to --out (default bench-out/<scenario>).
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags, FlagKind, flagUsage, type FlagSpec } from './harness/flags.js';
 import { parsePolicies } from './harness/policies.js';
 import { runLive } from './live/live-run.js';
 import { writeResults } from './report/write-results.js';
 import { runScenario, type ScenarioResults } from './run-scenario.js';
-import { chatMultiturn, llmdSharedPrefix, mooncakeConversation, pdLongPrefill, traceReplay, type Scenario } from './scenarios/index.js';
+import { ROUTING_SCENARIOS, type Scenario } from './scenarios/index.js';
 import { runVirtual } from './harness/virtual-run.js';
 import { summarizeRun } from './harness/summary.js';
 import { ATC_POLICY } from './harness/policies.js';
 
-export const ROUTING_SCENARIOS: readonly Scenario[] = [llmdSharedPrefix, mooncakeConversation, chatMultiturn, pdLongPrefill, traceReplay];
+export { ROUTING_SCENARIOS };
 
 export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'policies', kind: FlagKind.String, doc: 'comma-separated policies (atc, random, round-robin, least-loaded, llmd-approx, llmd-precise, dynamo, sglang); default: the scenario\'s' },
@@ -26,6 +27,7 @@ export const COMMON_FLAGS: readonly FlagSpec[] = [
   { name: 'kv-event-delay-ms', kind: FlagKind.Number, default: 2, doc: 'ms from an engine step to its KV events in the prefix index' },
   { name: 'scheduling-latency-ms', kind: FlagKind.Number, default: 2, doc: 'ms from arrival to the engine queue' },
   { name: 'quiet', kind: FlagKind.Boolean, doc: 'no progress output' },
+  { name: 'jobs', kind: FlagKind.Number, default: availableParallelism(), doc: 'policies run at once, one worker thread each (default: the CPU count); results do not depend on it' },
 ];
 
 export function scenarioUsage(s: Scenario): string {
@@ -48,11 +50,12 @@ export async function runRoutingBench(scenario: Scenario, args: readonly string[
     results.plots.push({ name: `${ATC_POLICY} (virtual)`, ttftCdf: [], workerSeries: run.workerSeries });
   } else {
     const policies = flags.has('policies') ? parsePolicies(flags.string('policies')) : [...scenario.defaultPolicies];
-    results = runScenario({
+    results = await runScenario({
       scenario, flags, policies, seed, command,
       capacity: flags.bool('capacity'),
       maxCapacityRuns: flags.count('capacity-runs'),
       progress: !flags.bool('quiet'),
+      jobs: flags.count('jobs'),
       ...(flags.has('slo-ttft-ms') ? { sloTtftMs: flags.positive('slo-ttft-ms') } : {}),
       ...(flags.has('slo-itl-ms') ? { sloItlMs: flags.positive('slo-itl-ms') } : {}),
       harness: {

@@ -8,6 +8,7 @@ import { runVirtual, type VirtualRunOptions } from './harness/virtual-run.js';
 import type { WorkerSeries } from './harness/run-record.js';
 import type { Slo } from './harness/workload.js';
 import type { BuiltScenario, Scenario } from './scenarios/scenario.js';
+import { runArmsInWorkers } from './harness/arm-pool.js';
 
 export interface ScenarioRunOptions {
   readonly scenario: Scenario;
@@ -22,6 +23,8 @@ export interface ScenarioRunOptions {
   /** Capacity probes per policy at most (default 7). */
   readonly maxCapacityRuns?: number;
   readonly progress?: boolean;
+  /** Arms (policy × layout) run at once, each on its own worker thread (default 1: in this thread). */
+  readonly jobs?: number;
   /** The command line, recorded in results.json. */
   readonly command: string;
 }
@@ -63,45 +66,77 @@ export function cdfPoints(sortedAscending: readonly number[], maxPoints = 500): 
   return out;
 }
 
-function withSlo(built: BuiltScenario, o: ScenarioRunOptions): Slo {
+function withSlo(built: BuiltScenario, o: Pick<ScenarioRunOptions, 'sloTtftMs' | 'sloItlMs'>): Slo {
   const itl = o.sloItlMs ?? built.slo.itlMs;
   return { ttftMs: o.sloTtftMs ?? built.slo.ttftMs, ...(itl !== undefined ? { itlMs: itl } : {}) };
 }
 
-export function runScenario(o: ScenarioRunOptions): ScenarioResults {
+/** What one arm (a policy on a layout) reports while it runs. */
+export interface ArmReporter {
+  progress(fraction: number, label: string): void;
+  unitDone(summary: string): void;
+  warn(message: string): void;
+}
+
+export interface ArmOutcome {
+  readonly figures: ArmFigures;
+  readonly plot: ArmPlotData;
+}
+
+/** The options an arm needs, without the live objects (a worker thread rebuilds them from these). */
+export type ArmOptions = Omit<ScenarioRunOptions, 'policies' | 'command' | 'progress'>;
+
+/** One policy on one layout: its run, and with capacity its SLO-capacity search. */
+export function runArm(o: ArmOptions, policy: string, layoutIndex: number, report: ArmReporter): ArmOutcome {
+  const { scenario, flags, seed } = o;
+  const layouts = scenario.layouts(flags, false);
+  const layout = layouts[layoutIndex]!;
+  const built = scenario.build({ seed, flags });
+  const slo = withSlo(built, o);
+  const name = layouts.length > 1 ? `${policy} @ ${layout.name}` : policy;
+  const run = runVirtual(built.workload, policy, layout.fleet, { ...o.harness, seed, onProgress: (f) => report.progress(f, name) });
+  if (run.kvResyncs > 0) report.warn(`warning: ${name}: prefix index resynced ${run.kvResyncs} times (${run.firstResyncReason})`);
+  const f = summarizeRun(run, slo, built.stages);
+  report.unitDone(`${name}: p90 TTFT ${(f.ttft_ms.p90 / 1000).toFixed(3)} s, ${f.output_tokens_per_s} output tok/s, hit rate ${(f.prefix_cache_hit_rate * 100).toFixed(1)}% (${f.sim.wall_s} s)`);
+  let capacity: CapacityResult | undefined;
+  if (o.capacity) {
+    let probes = 0;
+    capacity = searchCapacity(
+      (load) => {
+        probes++;
+        const b = scenario.build({ seed, flags, load });
+        const r = runVirtual(b.workload, policy, layout.fleet, { ...o.harness, seed, onProgress: (x) => report.progress(x, `${name} capacity probe ${probes} at ${load} ${scenario.capacity.unit}`) });
+        const s = summarizeRun(r, withSlo(b, o), b.stages);
+        return { p90TtftMs: s.ttft_ms.p90 ?? Infinity, failed: s.failed, completed: s.completed, outputTokensPerS: s.output_tokens_per_s };
+      },
+      { unit: scenario.capacity.unit, sloTtftMs: slo.ttftMs, initial: scenario.capacity.initial, min: scenario.capacity.min, max: scenario.capacity.max, ...(o.maxCapacityRuns !== undefined ? { maxRuns: o.maxCapacityRuns } : {}) },
+    );
+    report.unitDone(`${name}: SLO capacity ${capacity.capacity} ${capacity.unit} (${capacity.probes.length} probes)`);
+  }
+  const ttfts = run.requests.filter((r) => !r.warmup && !r.failed).map((r) => r.ttftMs).sort((a, b) => a - b);
+  return {
+    figures: { name, layout: layout.name, ...f, ...(capacity ? { capacity } : {}) },
+    plot: { name, ttftCdf: cdfPoints(ttfts), workerSeries: run.workerSeries },
+  };
+}
+
+export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResults> {
   const { scenario, flags, seed } = o;
   const layouts = scenario.layouts(flags, false);
   const built = scenario.build({ seed, flags });
   const slo = withSlo(built, o);
-  const arms = layouts.flatMap((layout) => o.policies.map((policy) => ({ policy, layout })));
+  const arms = layouts.flatMap((_, layoutIndex) => o.policies.map((policy) => ({ policy, layoutIndex })));
   const progress = new Progress(arms.length * (o.capacity ? 2 : 1), process.stderr, o.progress ?? true);
-  const figures: ArmFigures[] = [];
-  const plots: ArmPlotData[] = [];
-  for (const { policy, layout } of arms) {
-    const name = layouts.length > 1 ? `${policy} @ ${layout.name}` : policy;
-    const run = runVirtual(built.workload, policy, layout.fleet, { ...o.harness, seed, onProgress: (f) => progress.update(name, f) });
-    if (run.kvResyncs > 0) process.stderr.write(`warning: ${name}: prefix index resynced ${run.kvResyncs} times (${run.firstResyncReason})\n`);
-    const f = summarizeRun(run, slo, built.stages);
-    progress.unitDone(`${name}: p90 TTFT ${(f.ttft_ms.p90 / 1000).toFixed(3)} s, ${f.output_tokens_per_s} output tok/s, hit rate ${(f.prefix_cache_hit_rate * 100).toFixed(1)}% (${f.sim.wall_s} s)`);
-    let capacity: CapacityResult | undefined;
-    if (o.capacity) {
-      let probes = 0;
-      capacity = searchCapacity(
-        (load) => {
-          probes++;
-          const b = scenario.build({ seed, flags, load });
-          const r = runVirtual(b.workload, policy, layout.fleet, { ...o.harness, seed, onProgress: (x) => progress.update(`${name} capacity probe ${probes} at ${load} ${scenario.capacity.unit}`, x) });
-          const s = summarizeRun(r, withSlo(b, o), b.stages);
-          return { p90TtftMs: s.ttft_ms.p90 ?? Infinity, failed: s.failed, completed: s.completed, outputTokensPerS: s.output_tokens_per_s };
-        },
-        { unit: scenario.capacity.unit, sloTtftMs: slo.ttftMs, initial: scenario.capacity.initial, min: scenario.capacity.min, max: scenario.capacity.max, ...(o.maxCapacityRuns !== undefined ? { maxRuns: o.maxCapacityRuns } : {}) },
-      );
-      progress.unitDone(`${name}: SLO capacity ${capacity.capacity} ${capacity.unit} (${capacity.probes.length} probes)`);
-    }
-    figures.push({ name, layout: layout.name, ...f, ...(capacity ? { capacity } : {}) });
-    const ttfts = run.requests.filter((r) => !r.warmup && !r.failed).map((r) => r.ttftMs).sort((a, b) => a - b);
-    plots.push({ name, ttftCdf: cdfPoints(ttfts), workerSeries: run.workerSeries });
-  }
+  const jobs = Math.max(1, Math.min(o.jobs ?? 1, arms.length));
+  const reporter = (key: string): ArmReporter => ({
+    progress: (fraction, label) => progress.update(key, fraction, label),
+    unitDone: (summary) => progress.unitDone(summary, key),
+    warn: (message) => process.stderr.write(message + '\n'),
+  });
+  const { jobs: _jobs, policies: _policies, command: _command, progress: _progress, ...armOptions } = o;
+  const outcomes = jobs === 1
+    ? arms.map((a, i) => runArm(armOptions, a.policy, a.layoutIndex, reporter(String(i))))
+    : await runArmsInWorkers(armOptions, arms, jobs, reporter);
   return {
     scenario: scenario.name,
     description: built.description,
@@ -115,7 +150,7 @@ export function runScenario(o: ScenarioRunOptions): ScenarioResults {
       kv_event_delay_ms: o.harness?.kvEventDelayMs ?? 2,
       scheduling_latency_ms: o.harness?.schedulingLatencyMs ?? 2,
     },
-    policies: figures,
-    plots,
+    policies: outcomes.map((x) => x.figures),
+    plots: outcomes.map((x) => x.plot),
   };
 }

@@ -15,7 +15,8 @@ export interface FlagSpec {
 export class Flags {
   private readonly values = new Map<string, string | true>();
 
-  constructor(args: readonly string[], readonly specs: readonly FlagSpec[]) {
+  /** args: the command line after the scenario name (kept, so a worker thread can parse the same flags). */
+  constructor(readonly args: readonly string[], readonly specs: readonly FlagSpec[]) {
     const byName = new Map(specs.map((s) => [s.name, s]));
     for (let i = 0; i < args.length; i++) {
       const arg = args[i]!;

@@ -50,4 +50,9 @@ export interface RunRecord {
   /** KV event batches after which the prefix index dropped a worker (events it could not apply). */
   readonly kvResyncs: number;
   readonly firstResyncReason: string | undefined;
+  /**
+   * stageBarrier workloads: per stage index, ms from its start to the finish of its last request
+   * (what inference-perf divides a stage's tokens and requests by).
+   */
+  readonly stageSpans?: ReadonlyArray<{ readonly startMs: number; readonly endMs: number }>;
 }

@@ -62,10 +62,19 @@ export function meetsSlo(r: RequestOutcome, slo: Slo): boolean {
 function stageFigures(run: RunRecord, stage: Stage, index: number, slo: Slo): StageFigures {
   const rs = run.requests.filter((r) => r.stage === index);
   const ok = rs.filter((r) => !r.failed);
-  const seconds = (stage.endMs - stage.startMs) / 1000;
+  const span = run.stageSpans?.[index];
+  let seconds: number;
   let tokens = 0;
-  // Whole seconds of the bins inside the stage (stages start and end on whole seconds in our ladders).
-  for (let s = Math.floor(stage.startMs / 1000); s < Math.ceil(stage.endMs / 1000); s++) tokens += run.tokensPerSecond[s] ?? 0;
+  if (span !== undefined) {
+    // A barrier stage (inference-perf): its own requests' tokens over its span, from its start to its
+    // last finish, as inference-perf's per-stage report divides them.
+    seconds = Math.max(1e-9, (span.endMs - span.startMs) / 1000);
+    for (const r of ok) tokens += r.outputTokens;
+  } else {
+    seconds = (stage.endMs - stage.startMs) / 1000;
+    // Whole seconds of the bins inside the stage (stages start and end on whole seconds in our ladders).
+    for (let s = Math.floor(stage.startMs / 1000); s < Math.ceil(stage.endMs / 1000); s++) tokens += run.tokensPerSecond[s] ?? 0;
+  }
   return {
     label: stage.label,
     offered_load: stage.offeredLoad,

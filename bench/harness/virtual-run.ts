@@ -11,7 +11,7 @@ import type { RequestOutcome, RunRecord } from './run-record.js';
 import { SampleBuffer } from './sample-buffer.js';
 import { policyConfig } from './policies.js';
 import { VirtualFleet, type FleetTiming } from './virtual-fleet.js';
-import type { FleetSpec, PlannedRequest, Workload } from './workload.js';
+import { requestsByStage, type FleetSpec, type PlannedRequest, type Workload } from './workload.js';
 
 export interface VirtualRunOptions extends Partial<FleetTiming> {
   readonly seed?: number;
@@ -46,7 +46,13 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   const tokensPerSecond: number[] = [];
   const planned = workload.requests;
   const expected = Math.max(1, workload.expectedRequests ?? planned.length);
-  const lastPlannedMs = planned.length > 0 ? planned[planned.length - 1]!.arrivalMs : 0;
+  if (workload.stageBarrier !== undefined && workload.followUp !== undefined) throw new Error('a workload cannot have both a stage barrier and follow-up requests');
+  const stageGroups = workload.stageBarrier !== undefined ? requestsByStage(workload) : undefined;
+  const stageSpans: Array<{ startMs: number; endMs: number }> = [];
+  /** ms of arrivals (with a barrier: the stages' arrival spans added up, a lower bound of the run). */
+  const lastPlannedMs = stageGroups !== undefined
+    ? stageGroups.reduce((sum, g) => sum + (g.length > 0 ? g[g.length - 1]!.arrivalMs : 0), 0)
+    : planned.length > 0 ? planned[planned.length - 1]!.arrivalMs : 0;
   const sampleIntervalMs = options.sampleIntervalMs ?? Math.max(250, Math.ceil(lastPlannedMs / 300 / 250) * 250);
   const series = { timesMs: [] as number[], load: Object.fromEntries(fleetSpec.replicas.map((r) => [r.id, [] as number[]])) };
   let outstanding = 0;
@@ -76,6 +82,29 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
     }
   };
 
+  /** Requests of the current barrier stage not yet finished. */
+  let stageLeft = 0;
+  const startStage = (k: number) => {
+    const group = stageGroups![k]!;
+    const t0 = clock.now();
+    stageSpans[k] = { startMs: t0, endMs: t0 };
+    stageLeft = group.length;
+    if (k === stageGroups!.length - 1) arrivalsDone = true;
+    for (const req of group) schedule({ ...req, arrivalMs: t0 + req.arrivalMs });
+    if (group.length === 0) endStage(k);
+  };
+  const endStage = (k: number) => {
+    stageSpans[k]!.endMs = clock.now();
+    if (k + 1 < stageGroups!.length) clock.setTimer(workload.stageBarrier!.gapMs, () => startStage(k + 1));
+    else maybeEnd();
+  };
+  /** A request is done (finished or failed): the run may end, or its barrier stage may drain. */
+  const settle = (req: PlannedRequest) => {
+    outstanding--;
+    if (stageGroups !== undefined && --stageLeft === 0) return endStage(req.stage!);
+    maybeEnd();
+  };
+
   const fail = (req: PlannedRequest, reason: string, workerId: string, prefillWorkerId?: string) => {
     outcomes.push({
       id: req.id, arrivalMs: req.arrivalMs, stage: req.stage, warmup: req.warmup === true, workerId, prefillWorkerId, failed: true,
@@ -94,8 +123,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       decision = scheduler.decide(sreq, fleet.snapshots, clock.now());
     } catch (err) {
       fail(req, `no decision: ${err instanceof Error ? err.message : String(err)}`, '');
-      outstanding--;
-      return maybeEnd();
+      return settle(req);
     }
     const decodeId = decision.decode.workerId;
     const prefillId = decision.prefill?.workerId;
@@ -144,8 +172,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       });
       const next = !failed && workload.followUp ? workload.followUp(req, tokenIds, outputs ?? [], now) : undefined;
       if (next) schedule(next);
-      outstanding--;
-      maybeEnd();
+      settle(req);
     };
     const submitDecode = (kvTransfer?: CoreFinish['kvTransfer']) => {
       try {
@@ -156,8 +183,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       } catch (err) {
         fail(req, `decode submit: ${err instanceof Error ? err.message : String(err)}`, decodeId, prefillId);
         scheduler.finish(req.id);
-        outstanding--;
-        maybeEnd();
+        settle(req);
       }
     };
     const dispatchedAtMs = clock.now() + schedulingLatencyMs;
@@ -171,8 +197,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
             if (f.kvTransfer === undefined || f.finishReason === 'abort') {
               fail(req, `prefill on ${prefillId} finished with ${f.finishReason} and no kv_transfer_params`, decodeId, prefillId);
               scheduler.finish(req.id);
-              outstanding--;
-              return maybeEnd();
+              return settle(req);
             }
             pinnedPrefill = { core, id: pid };
             const kv = f.kvTransfer;
@@ -182,14 +207,13 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       } catch (err) {
         fail(req, `prefill submit: ${err instanceof Error ? err.message : String(err)}`, decodeId, prefillId);
         scheduler.finish(req.id);
-        outstanding--;
-        maybeEnd();
+        settle(req);
       }
     });
   };
 
-  // Arrivals: the planned list (sorted) as one chain of timers, follow-ups as their own timers.
-  let nextIndex = 0;
+  // Arrivals: the planned list (sorted) as one chain of timers, follow-ups as their own timers; with a
+  // stage barrier, one stage at a time, each scheduled when the previous one has drained.
   const schedule = (req: PlannedRequest) => {
     outstanding++; // counted from scheduling, so the run does not end while a follow-up waits its think time
     clock.setTimer(Math.max(0, req.arrivalMs - clock.now()), () => {
@@ -197,17 +221,21 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       start(req);
     });
   };
-  const arriveNext = () => {
-    const req = planned[nextIndex++]!;
-    start(req);
-    while (nextIndex < planned.length && planned[nextIndex]!.arrivalMs <= clock.now()) start(planned[nextIndex++]!);
-    if (nextIndex < planned.length) clock.setTimer(planned[nextIndex]!.arrivalMs - clock.now(), arriveNext);
-    else {
-      arrivalsDone = true;
-      maybeEnd();
-    }
-  };
-  if (planned.length > 0) clock.setTimer(planned[0]!.arrivalMs, arriveNext);
+  if (stageGroups !== undefined) startStage(0);
+  else if (planned.length > 0) {
+    let nextIndex = 0;
+    const arriveNext = () => {
+      const req = planned[nextIndex++]!;
+      start(req);
+      while (nextIndex < planned.length && planned[nextIndex]!.arrivalMs <= clock.now()) start(planned[nextIndex++]!);
+      if (nextIndex < planned.length) clock.setTimer(planned[nextIndex]!.arrivalMs - clock.now(), arriveNext);
+      else {
+        arrivalsDone = true;
+        maybeEnd();
+      }
+    };
+    clock.setTimer(planned[0]!.arrivalMs, arriveNext);
+  }
 
   const maxVirtualMs = options.maxVirtualMs ?? 24 * 3600_000;
   let lastReported = -1;
@@ -234,5 +262,6 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   return {
     policy, requests: outcomes, itlGapsMs: itl.toArray(), tokensPerSecond: Array.from(tokensPerSecond, (x) => x ?? 0), workerSeries: series,
     prefixCacheQueries: queries, prefixCacheHits: hits, endMs, wallMs: performance.now() - wallStart, engineSteps: fleet.engineSteps, kvResyncs: fleet.kvResyncs, firstResyncReason: fleet.firstResyncReason,
+    ...(stageGroups !== undefined ? { stageSpans } : {}),
   };
 }

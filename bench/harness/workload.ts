@@ -30,9 +30,17 @@ export interface Stage {
 }
 
 export interface Workload {
-  /** Sorted by arrivalMs. */
+  /** Sorted by arrivalMs (by stage, then arrivalMs, with stageBarrier). */
   readonly requests: readonly PlannedRequest[];
   readonly stages?: readonly Stage[];
+  /**
+   * inference-perf's stage semantics: its load generator sends a stage's requests, waits until every one
+   * of them has finished, sleeps its `interval`, then starts the next stage (kubernetes-sigs/inference-perf,
+   * inference_perf/loadgen/load_generator.py, run_stage). When set, every request has a stage, its
+   * arrivalMs counts from its stage's start, and stage k+1 starts gapMs after the last request of stage k
+   * finished; the run records each stage's actual span.
+   */
+  readonly stageBarrier?: { readonly gapMs: number };
   /** Requests the run will see in all, follow-ups included (for the progress bar); default requests.length. */
   readonly expectedRequests?: number;
   /** Keep each request's output token ids for followUp (chat: the answer is part of the next prompt). */
@@ -63,6 +71,17 @@ export interface Slo {
   readonly ttftMs: number;
   /** ms, the request's mean inter-token latency; no bound when absent. */
   readonly itlMs?: number;
+}
+
+/** Requests grouped by stage index, in stage order (for stageBarrier workloads). */
+export function requestsByStage(workload: Workload): PlannedRequest[][] {
+  const groups: PlannedRequest[][] = [];
+  for (const r of workload.requests) {
+    if (r.stage === undefined) throw new Error(`request ${r.id} has no stage (a stageBarrier workload needs one on every request)`);
+    (groups[r.stage] ??= []).push(r);
+  }
+  for (let i = 0; i < groups.length; i++) groups[i] ??= [];
+  return groups;
 }
 
 /** n replicas named `${prefix}-${i}` (1-based) with one role. */

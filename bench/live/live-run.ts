@@ -10,7 +10,7 @@ import { ATC_POLICY } from '../harness/policies.js';
 import type { RequestOutcome, RunRecord } from '../harness/run-record.js';
 import { SampleBuffer } from '../harness/sample-buffer.js';
 import { summarizeRun } from '../harness/summary.js';
-import type { PlannedRequest } from '../harness/workload.js';
+import { requestsByStage, type PlannedRequest } from '../harness/workload.js';
 import { cdfPoints, type ScenarioResults } from '../run-scenario.js';
 import type { Scenario } from '../scenarios/scenario.js';
 
@@ -77,6 +77,7 @@ export async function runLive(scenario: Scenario, flags: Flags, seed: number, co
   const itl = new SampleBuffer();
   const tokensPerSecond: number[] = [];
   const wallStart = performance.now();
+  const stageSpans: Array<{ startMs: number; endMs: number }> = [];
   try {
     await cluster.start();
     await cluster.waitReady(60_000);
@@ -101,7 +102,17 @@ export async function runLive(scenario: Scenario, flags: Flags, seed: number, co
       const next = r.failed === undefined ? built.workload.followUp?.(req, tokenIds, [], performance.now() - t0) : undefined;
       if (next) pending.push(launch(next));
     })();
-    for (const req of built.workload.requests) pending.push(launch(req));
+    if (built.workload.stageBarrier !== undefined) {
+      // inference-perf's stages: each sent from its own start, drained, then the gap.
+      for (const [k, group] of requestsByStage(built.workload).entries()) {
+        const startMs = performance.now() - t0;
+        await Promise.all(group.map((req) => launch({ ...req, arrivalMs: startMs + req.arrivalMs })));
+        stageSpans[k] = { startMs, endMs: performance.now() - t0 };
+        await new Promise((r) => setTimeout(r, built.workload.stageBarrier!.gapMs));
+      }
+    } else {
+      for (const req of built.workload.requests) pending.push(launch(req));
+    }
     for (let i = 0; i < pending.length; i++) await pending[i];
   } finally {
     await cluster.stop();
@@ -111,7 +122,7 @@ export async function runLive(scenario: Scenario, flags: Flags, seed: number, co
   const run: RunRecord = {
     policy: ATC_POLICY, requests: outcomes, itlGapsMs: itl.toArray(), tokensPerSecond: Array.from(tokensPerSecond, (x) => x ?? 0),
     workerSeries: { timesMs: [], load: {} }, prefixCacheQueries: 0, prefixCacheHits: 0, endMs: end, wallMs: performance.now() - wallStart, engineSteps: 0,
-    kvResyncs: 0, firstResyncReason: undefined,
+    kvResyncs: 0, firstResyncReason: undefined, ...(built.workload.stageBarrier !== undefined ? { stageSpans } : {}),
   };
   const f = summarizeRun(run, built.slo, built.stages);
   const ttfts = outcomes.filter((r) => !r.warmup && !r.failed).map((r) => r.ttftMs).sort((a, b) => a - b);

@@ -1,23 +1,69 @@
-// llm-d's published precise-prefix-cache benchmark ("KV-Cache Wins You Can See", llm-d blog, 2025):
-// inference-perf `shared_prefix` data, 150 groups × 5 prompts, a 6,000-token system prompt per group and
-// a 1,200-token question, 1,000 output tokens (ignore_eos), Poisson arrivals on a ladder 3 → 60 QPS after
-// a warm-up at 15 QPS, 8 replicas of Qwen3-32B on 2×H100 (TP2, 307,328 KV tokens each). Each request
-// takes one of the 750 prompts uniformly at random, as inference-perf's shared_prefix generator does.
+// llm-d's published precise-prefix-cache benchmark ("KV-Cache Wins You Can See", llm-d blog, 2025; the
+// run behind it: llm-d/llm-d guides/precise-prefix-cache-aware/benchmark-results, workload profile
+// "X-70R-6kSys"): inference-perf `shared_prefix` data, 150 groups × 5 prompts, a 6,000-token system
+// prompt per group and a 1,200-token question, 1,000 output tokens (max_tokens, ignore_eos), Poisson
+// stages after a 15 QPS × 50 s warm-up that "seats" every prompt once, on 8 replicas of Qwen3-32B on
+// 2×H100 (TP2, 307,328 KV tokens each).
+//
+// Reproduced as inference-perf runs it (kubernetes-sigs/inference-perf, inference_perf/loadgen and
+// datagen/shared_prefix_datagen.py):
+// - a stage sends int(rate × duration) requests at Poisson times, then waits until every one of them
+//   has finished, sleeps the config's `interval` (1 s), and only then starts the next stage;
+// - the 750 prompts are shuffled once, and request j of every stage sends prompt j mod 750, so each
+//   stage replays the same order from its start (a 1,500-request stage sends every prompt twice).
 import { seededRandom } from '../../shared/scheduling/index.js';
-import { ladderStages, poissonArrivals } from '../harness/arrivals.js';
 import { FlagKind } from '../harness/flags.js';
 import { mixSeed, seededTokens } from '../harness/token-ids.js';
-import { replicas, type PlannedRequest } from '../harness/workload.js';
+import { replicas, type PlannedRequest, type Stage } from '../harness/workload.js';
 import { ALL_POLICIES } from '../harness/policies.js';
 import type { BuildOptions, BuiltScenario, Scenario } from './scenario.js';
 
+/**
+ * The published ladder, rate (requests/s) : duration (s), from the workload profile of llm-d's benchmark
+ * (guides/precise-prefix-cache-aware/benchmark-results/README.md, "X-70R-6kSys").
+ */
+export const LLMD_PUBLISHED_STAGES = '3:20,10:20,15:20,20:38,22:34,25:30,30:25,35:21,40:38,43:36,46:33,49:30,52:29,55:27,57:26,60:25';
+
+export interface RateStage {
+  /** requests/s */
+  readonly rate: number;
+  /** s */
+  readonly seconds: number;
+}
+
+/** Parses "rate:seconds,rate:seconds" (e.g. "3:20,10:20"), naming the flag and the bad entry. */
+export function parseRateStages(flag: string, text: string): RateStage[] {
+  const out: RateStage[] = [];
+  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const m = /^([0-9.]+):([0-9.]+)$/.exec(part);
+    const rate = m ? Number(m[1]) : NaN;
+    const seconds = m ? Number(m[2]) : NaN;
+    if (!(rate > 0) || !(seconds > 0)) throw new Error(`--${flag}: '${part}' is not rate:seconds with both > 0 (e.g. 15:50)`);
+    out.push({ rate, seconds });
+  }
+  if (out.length === 0) throw new Error(`--${flag} needs at least one rate:seconds stage`);
+  return out;
+}
+
+/** count Poisson arrival times (exponential gaps at ratePerS) from 0, ms. */
+function poissonTimes(random: () => number, ratePerS: number, count: number): number[] {
+  const out = new Array<number>(count);
+  let t = 0;
+  for (let i = 0; i < count; i++) {
+    t += (-Math.log(1 - random()) / ratePerS) * 1000;
+    out[i] = t;
+  }
+  return out;
+}
+
 export const llmdSharedPrefix: Scenario = {
   name: 'llmd-shared-prefix',
-  doc: "llm-d's shared-prefix benchmark: 150 groups × 5 prompts (6,000-token system prompt + 1,200-token question, 1,000 output tokens), Poisson ladder 3→60 QPS after a 15 QPS warm-up, 8 × qwen3-32b-2xh100",
+  doc: "llm-d's shared-prefix benchmark as inference-perf runs it: 150 groups × 5 prompts (6,000-token system prompt + 1,200-token question, 1,000 output tokens), llm-d's published 16-stage Poisson ladder 3→60 QPS after a 15 QPS × 50 s warm-up, each stage drained before the next, 8 × qwen3-32b-2xh100",
   flags: [
-    { name: 'rates', kind: FlagKind.String, default: '3,10,15,20,30,40,50,60', doc: 'ladder of offered loads, requests/s' },
-    { name: 'stage-s', kind: FlagKind.Number, default: 15, doc: 'seconds per ladder stage (15 s keeps all 8 policies under 5 minutes on 2 cores)' },
-    { name: 'warmup-s', kind: FlagKind.Number, default: 20, doc: 'seconds of warm-up at 15 requests/s before the ladder (not measured)' },
+    { name: 'stages', kind: FlagKind.String, default: LLMD_PUBLISHED_STAGES, doc: 'ladder as rate:seconds stages (requests/s : s); default llm-d\'s published ladder' },
+    { name: 'warmup', kind: FlagKind.String, default: '15:50', doc: 'warm-up stage(s) as rate:seconds, served and left out of the figures' },
+    { name: 'stage-gap-s', kind: FlagKind.Number, default: 1, doc: "seconds between a stage's last finish and the next stage's start (inference-perf's interval)" },
+    { name: 'back-to-back', kind: FlagKind.Boolean, doc: 'stages follow each other on the clock without waiting for the previous one to drain (an open-loop overload ladder)' },
     { name: 'groups', kind: FlagKind.Number, default: 150, doc: 'shared-prefix groups' },
     { name: 'prompts-per-group', kind: FlagKind.Number, default: 5, doc: 'questions per group' },
     { name: 'system-tokens', kind: FlagKind.Number, default: 6000, doc: 'tokens of each group system prompt' },
@@ -41,27 +87,48 @@ export const llmdSharedPrefix: Scenario = {
     const systemTokens = o.live ? 1500 : f.count('system-tokens');
     const questionTokens = o.live ? 300 : f.count('question-tokens');
     const outputTokens = o.live ? 64 : f.count('output-tokens');
+    const backToBack = f.bool('back-to-back');
+    const gapS = f.number('stage-gap-s');
+    if (!(gapS >= 0)) throw new Error(`--stage-gap-s must be ≥ 0, got ${gapS}`);
+    const warmups = o.live ? [{ rate: 2, seconds: 5 }] : parseRateStages('warmup', f.string('warmup'));
+    const ladder = o.load !== undefined
+      ? [{ rate: o.load, seconds: f.positive('capacity-s') }]
+      : o.live ? [{ rate: 1, seconds: 8 }, { rate: 2, seconds: 8 }, { rate: 4, seconds: 8 }] : parseRateStages('stages', f.string('stages'));
+
     const systems = Array.from({ length: groups }, (_, g) => seededTokens(mixSeed(o.seed * 2 + 1, g), systemTokens));
     const questions = Array.from({ length: groups * perGroup }, (_, q) => seededTokens(mixSeed(o.seed * 2 + 2, q), questionTokens));
     const random = seededRandom(mixSeed(o.seed, 0x11d));
-    const warmupS = o.live ? 5 : f.number('warmup-s');
-    const stages = o.load !== undefined
-      ? ladderStages([o.load], f.positive('capacity-s'), { rate: 15, seconds: warmupS })
-      : o.live
-        ? ladderStages([1, 2, 4], 10, { rate: 1, seconds: warmupS })
-        : ladderStages(f.numbers('rates'), f.positive('stage-s'), { rate: 15, seconds: warmupS });
+    // inference-perf shuffles its prompts once; every stage sends them in that order from the first.
+    const order = Array.from(questions.keys());
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+
+    const stages: Stage[] = [];
     const requests: PlannedRequest[] = [];
-    stages.forEach((stage, si) => {
-      for (const t of poissonArrivals(random, stage.offeredLoad, stage.startMs, stage.endMs)) {
-        const q = Math.floor(random() * questions.length);
+    let clockMs = 0; // back-to-back only: where the next stage starts on the run's clock
+    const all = [...warmups.map((s) => ({ ...s, warmup: true })), ...ladder.map((s) => ({ ...s, warmup: false }))];
+    all.forEach(({ rate, seconds, warmup }, si) => {
+      const startMs = backToBack ? clockMs : 0;
+      stages.push({ label: `${warmup ? 'warm-up ' : ''}${rate}/s`, offeredLoad: rate, startMs, endMs: startMs + seconds * 1000, warmup });
+      clockMs += seconds * 1000;
+      const count = Math.floor(rate * seconds);
+      const times = poissonTimes(random, rate, count);
+      for (let j = 0; j < count; j++) {
+        const q = order[j % order.length]!;
         const sys = systems[Math.floor(q / perGroup)]!;
         const question = questions[q]!;
-        requests.push({ id: `r${requests.length}`, arrivalMs: t, prompt: () => sys.concat(question), maxTokens: outputTokens, stage: si, warmup: stage.warmup });
+        requests.push({ id: `r${requests.length}`, arrivalMs: startMs + times[j]!, prompt: () => sys.concat(question), maxTokens: outputTokens, stage: si, warmup });
       }
     });
+    if (backToBack) requests.sort((a, b) => a.arrivalMs - b.arrivalMs);
     return {
-      description: `${groups} groups × ${perGroup} prompts, ${systemTokens}+${questionTokens} prompt tokens, ${outputTokens} output tokens; stages ${stages.map((s) => s.label).join(', ')} of ${((stages.at(-1)!.endMs - stages.at(-1)!.startMs) / 1000).toFixed(0)} s`,
-      workload: { requests },
+      description:
+        `${groups} groups × ${perGroup} prompts, ${systemTokens}+${questionTokens} prompt tokens, ${outputTokens} output tokens; ` +
+        `stages (rate/s × s) ${all.map((s) => `${s.warmup ? 'warm-up ' : ''}${s.rate}×${s.seconds}`).join(', ')}, ` +
+        (backToBack ? 'back to back' : `each drained before the next (+${gapS} s)`),
+      workload: { requests, stages, ...(backToBack ? {} : { stageBarrier: { gapMs: gapS * 1000 } }) },
       stages,
       slo: { ttftMs: 2000 },
     };

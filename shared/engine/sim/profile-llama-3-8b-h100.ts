@@ -43,8 +43,10 @@ export const LLAMA_3_8B_H100: EngineProfile = {
   stepOverheadMs: 1.2,
   allReduceUsPerLayer: 0,
   jitterFraction: 0.03,
-  // vLLM v1 defaults for online serving on an H100-class GPU (max_num_seqs 256, max_num_batched_tokens 8192).
-  maxNumSeqs: 256,
+  // vLLM's defaults for `vllm serve` on a GPU with ≥ 70 GiB that is not an A100 (H100, H200, MI300x):
+  // max_num_seqs 1024, max_num_batched_tokens 8192 (vllm/engine/arg_utils.py, EngineArgs.get_batch_defaults,
+  // OPENAI_API_SERVER usage context; 256 / 2048 on smaller GPUs and A100).
+  maxNumSeqs: 1024,
   maxNumBatchedTokens: 8192,
   references: [
     {

@@ -38,7 +38,10 @@ export const QWEN3_32B_2XH100: EngineProfile = {
   // ~8-10 µs (nccl-tests all_reduce_perf at KB sizes), so ~18 µs per layer, 1.15 ms per 64-layer step.
   allReduceUsPerLayer: 18,
   jitterFraction: 0.03,
-  maxNumSeqs: 256,
+  // vLLM's defaults for `vllm serve` on a GPU with ≥ 70 GiB that is not an A100 (H100, H200, MI300x):
+  // max_num_seqs 1024, max_num_batched_tokens 8192 (vllm/engine/arg_utils.py, EngineArgs.get_batch_defaults,
+  // OPENAI_API_SERVER usage context; 256 / 2048 on smaller GPUs and A100).
+  maxNumSeqs: 1024,
   maxNumBatchedTokens: 8192,
   references: [
     {

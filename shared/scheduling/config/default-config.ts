@@ -2,8 +2,9 @@
 // Load it with loadSchedulerConfig(DEFAULT_SCHEDULER_CONFIG).
 
 export const DEFAULT_SCHEDULER_CONFIG = `
-# llm-atc default scheduler config: precise prefix-cache affinity, tempered by load and by the
-# scheduler's own in-flight accounting, with a hot-spot guard; prefill split off for long uncached prompts.
+# llm-atc default scheduler config: precise prefix-cache affinity, tempered by load, by the scheduler's
+# own in-flight accounting and by the prefill and decode work a worker would carry (in blocks), with a
+# hot-spot guard; prefill split off for long uncached prompts.
 #
 # apiVersion / kind        optional, accepted for symmetry with the endpoint picker's EndpointPickerConfig.
 # plugins                  every plugin instance: type (registry name), name (defaults to type; profiles
@@ -17,12 +18,13 @@ export const DEFAULT_SCHEDULER_CONFIG = `
 #   inflight-scorer        less work this scheduler assigned and has not seen finish is better:
 #                          half/(half+x) of in-flight requests (halfRequests) and of pending prefill
 #                          tokens (halfTokens), blended by tokenShare in [0,1].
+#   kv-cost-scorer         Dynamo's KV-router cost, min-max: uncached + pending prefill blocks plus the
+#                          active decode blocks the worker would hold; lower is better. Absolute work, so a
+#                          long prompt's cached half counts for more than a short prompt's.
 #   session-affinity-scorer  1 for the worker a session is stuck to (x-atc-worker / x-session-id).
 #   (tried, not in this profile, see BENCHMARKS.md "Tuning log": ttft-estimate-scorer (pending prefill +
 #   uncached tokens) lost 12 points of hit rate on llmd-shared-prefix; ttft-guard-picker (skip a worker
-#   whose estimated work ahead exceeds the cheapest's by absTokens) raised Mooncake's knee p90; Dynamo's
-#   kv-cost-scorer at weight 3-4 lowered it by 0.2-1.1 s but not below the 5 s SLO, and its mean TTFT on
-#   the toy shared-prefix cluster is 19% above llm-d precise's.)
+#   whose estimated work ahead exceeds the cheapest's by absTokens) raised Mooncake's knee p90.)
 #   predicted-latency-scorer online TTFT/TPOT model; SLO headers x-slo-ttft-ms / x-slo-tpot-ms are met
 #                          with the least headroom; neutral (0.5) until a worker has history.
 #   hot-spot-guard-picker  max score, skipping a worker whose requests exceed the least-loaded worker's
@@ -42,7 +44,9 @@ export const DEFAULT_SCHEDULER_CONFIG = `
 # Weights: prefix affinity (3 × matched share) outweighs small load differences, so a long shared prefix
 # wins over noise; queue (1) + KV usage (1) + in-flight (2) together (up to 4) overrule it when the cached
 # worker is clearly busier (a queue forms, 8+ more requests in flight); the guard caps the pile-up a hot
-# tenant can cause.
+# tenant can cause. kv-cost 2: on the Mooncake conversation trace it lifts the SLO capacity from 3.375 /
+# 3.25 / 3.25 (seeds 1-3) to 3.375 on every seed, above Dynamo's 3.25 on each; weight 3 cost 25-40% mean
+# TTFT on the toy shared-prefix cluster of the unit tests, 2 costs nothing there (BENCHMARKS.md).
 # remoteBias 0.5: on pd-long-prefill, 0 left the prefill GPU mostly idle (goodput 2.04/s at 1P+3D);
 # 0.25 / 0.5 / 1 gave 2.19 / 2.20 / 2.24, but 1 raised the 1/s stage's p90 TTFT to 0.98 s (0.83 s at
 # 0.5, 0.74 s aggregated); 0.5 is within 2% of the best goodput (BENCHMARKS.md, pd-long-prefill).
@@ -69,6 +73,7 @@ plugins:
       tokenShare: 0.5
       halfRequests: 8
       halfTokens: 8192
+  - type: kv-cost-scorer
   - type: session-affinity-scorer
   - type: predicted-latency-scorer
   - type: hot-spot-guard-picker
@@ -97,6 +102,8 @@ schedulingProfiles:
       - pluginRef: kv-cache-utilization-scorer
         weight: 1
       - pluginRef: inflight-scorer
+        weight: 2
+      - pluginRef: kv-cost-scorer
         weight: 2
       - pluginRef: session-affinity-scorer
         weight: 1

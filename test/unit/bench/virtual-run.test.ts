@@ -4,7 +4,7 @@ import { seededTokens } from '../../../bench/harness/token-ids.js';
 import { replicas, type PlannedRequest } from '../../../bench/harness/workload.js';
 import { resultsJson } from '../../../bench/report/write-results.js';
 import { reportHtml } from '../../../bench/report/report-html.js';
-import { runScenario } from '../../../bench/run-scenario.js';
+import { runScenario, type ScenarioResults } from '../../../bench/run-scenario.js';
 import type { Scenario } from '../../../bench/scenarios/index.js';
 
 // Tiny: 2 llama replicas, 3 shared 512-token prefixes (3 is odd: a 2-worker rotation splits each over both), 40 requests at --rate (default 20/s), 8 tokens out.
@@ -38,22 +38,22 @@ const tiny: Scenario = {
   },
 };
 
-function run(seed: number, capacity = false) {
+function run(seed: number, capacity = false): Promise<ScenarioResults> {
   const flags = new Flags([], tiny.flags);
   return runScenario({ scenario: tiny, flags, policies: ['atc', 'round-robin'], seed, capacity, maxCapacityRuns: 3, progress: false, command: 'test' });
 }
 
-const withoutWallTime = (r: ReturnType<typeof run>) => JSON.stringify(resultsJson(r), (k, v) => (k === 'wall_s' ? 0 : v));
+const withoutWallTime = (r: ScenarioResults) => JSON.stringify(resultsJson(r), (k, v) => (k === 'wall_s' ? 0 : v));
 
 describe('virtual-time harness on a tiny scenario', () => {
-  it('gives identical results for the same seed, and different ones for another seed', () => {
-    const a = run(3);
-    assert.equal(withoutWallTime(a), withoutWallTime(run(3)));
-    assert.notEqual(withoutWallTime(a), withoutWallTime(run(4)));
+  it('gives identical results for the same seed, and different ones for another seed', async () => {
+    const a = await run(3);
+    assert.equal(withoutWallTime(a), withoutWallTime(await run(3)));
+    assert.notEqual(withoutWallTime(a), withoutWallTime(await run(4)));
   });
 
-  it('writes results.json with the documented shape', () => {
-    const r = resultsJson(run(1));
+  it('writes results.json with the documented shape', async () => {
+    const r = resultsJson(await run(1));
     assert.deepEqual(Object.keys(r).sort(), ['capacity_unit', 'command', 'description', 'harness', 'mode', 'policies', 'scenario', 'seed', 'slo']);
     assert.equal(r.policies.length, 2);
     for (const p of r.policies) {
@@ -79,8 +79,8 @@ describe('virtual-time harness on a tiny scenario', () => {
     assert.ok(atc.prefix_cache_hit_rate > rr.prefix_cache_hit_rate, `${atc.prefix_cache_hit_rate} vs ${rr.prefix_cache_hit_rate}`);
   });
 
-  it('searches capacity within the run budget and renders the report', () => {
-    const r = run(1, true);
+  it('searches capacity within the run budget and renders the report', async () => {
+    const r = await run(1, true);
     for (const p of r.policies) {
       assert.ok(p.capacity !== undefined);
       assert.ok(p.capacity.probes.length <= 3);

@@ -137,3 +137,26 @@ describe('KvCache (vLLM KVCacheManager + BlockPool)', () => {
     assert.equal(events.filter((e) => e.type === 'BlockRemoved').length, 0);
   });
 });
+
+describe('KvCache repeated prefix lookups (a request blocked at the head of the queue)', () => {
+  it('finds the same prefix again, a shorter one after an eviction, a longer one after new blocks', () => {
+    const { kv } = setup(4); // 3 usable blocks
+    const owner = req('owner', tokenRange(1, 12)); // 3 full blocks
+    assert.ok(kv.allocateSlots(owner, 12));
+    kv.free('owner'); // cached, free: evictable from the oldest (its last block, freed first)
+    const waiter = req('waiter', tokenRange(1, 13));
+    assert.equal(kv.findCachedPrefix(waiter).numTokens, 12);
+    assert.equal(kv.findCachedPrefix(waiter).numTokens, 12);
+    // Another request takes one free block: the owner's last block is evicted.
+    assert.ok(kv.allocateSlots(req('other', tokenRange(500, 2)), 2));
+    assert.equal(kv.findCachedPrefix(waiter).numTokens, 8);
+    assert.equal(kv.findCachedPrefix(req('fresh', tokenRange(1, 13))).numTokens, 8, 'a first lookup agrees');
+    // The block comes back (recomputed by someone else): the repeated lookup sees it again.
+    kv.free('other');
+    const again = req('again', tokenRange(1, 12));
+    assert.ok(kv.allocateSlots(again, 4, kv.findCachedPrefix(again)));
+    assert.equal(kv.findCachedPrefix(waiter).numTokens, 12);
+    // Hit statistics count every lookup, as vLLM's do.
+    assert.equal(kv.queries, 13 * 5 + 12);
+  });
+});
