@@ -6,6 +6,9 @@ import { runSchedulerReplicasBench } from './scheduler-replicas.js';
 import { resultsMarkdown } from './report/results-md.js';
 import { COMMON_FLAGS, ROUTING_SCENARIOS, runRoutingBench, scenarioUsage } from './routing-bench.js';
 import { flagUsage } from './harness/flags.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { agentTrace, DEFAULT_AGENT_TRACE, traceJsonl } from './scenarios/agent-trace.js';
 
 const fmt = (x: number) => x.toFixed(2);
 
@@ -20,6 +23,28 @@ function argValue(args: readonly string[], name: string): string | undefined {
 }
 
 const scenarios: Record<string, Entry> = {
+  'agent-trace': {
+    doc: 'writes a synthetic tool-agent workload as a Mooncake-format trace (replay it with --trace FILE); --out FILE --duration-s S (600) --session-rate R (1/s) --apps N (16) --seed N (1)',
+    run: async (args) => {
+      const out = argValue(args, '--out');
+      if (out === undefined) throw new Error('agent-trace needs --out FILE');
+      const num = (name: string, d: number) => {
+        const v = argValue(args, `--${name}`);
+        return v === undefined ? d : Number(v);
+      };
+      const records = agentTrace({
+        durationS: num('duration-s', DEFAULT_AGENT_TRACE.durationS),
+        sessionRatePerS: num('session-rate', DEFAULT_AGENT_TRACE.sessionRatePerS),
+        apps: num('apps', DEFAULT_AGENT_TRACE.apps),
+        seed: num('seed', DEFAULT_AGENT_TRACE.seed),
+      });
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, traceJsonl(records));
+      const input = records.reduce((a, r) => a + r.inputLength, 0) / records.length;
+      const output = records.reduce((a, r) => a + r.outputLength, 0) / records.length;
+      process.stdout.write(`wrote ${out}: ${records.length} requests, average input ${input.toFixed(0)} tokens, average output ${output.toFixed(0)} tokens\n`);
+    },
+  },
   'path-latency': {
     doc: 'ms llm-atc adds to time to first token (ingress -> scheduler -> worker, real processes and NATS); --requests N (default 300)',
     run: async (args) => {

@@ -16,9 +16,16 @@ export function resultsMarkdown(r: ScenarioResults): string {
   const staged = r.policies.filter((p) => p.stages !== undefined && p.stages.length > 0);
   if (staged.length > 0) {
     const labels = staged[0]!.stages!.map((x) => x.label);
+    const cell = (x: { ttft_ms: { p90: number }; output_tokens_per_s: number }) => `${s(x.ttft_ms.p90)} / ${x.output_tokens_per_s.toFixed(0)}`;
     lines.push('', 'p90 TTFT (s) / output tokens per s, by ladder stage (requests arriving in the stage):', '');
-    lines.push(`| policy | ${labels.join(' | ')} |`, `|---|${labels.map(() => '---').join('|')}|`);
-    for (const p of staged) lines.push(`| ${p.name} | ${p.stages!.map((x) => `${s(x.ttft_ms.p90)} / ${x.output_tokens_per_s.toFixed(0)}`).join(' | ')} |`);
+    if (labels.length <= 8) {
+      lines.push(`| policy | ${labels.join(' | ')} |`, `|---|${labels.map(() => '---').join('|')}|`);
+      for (const p of staged) lines.push(`| ${p.name} | ${p.stages!.map(cell).join(' | ')} |`);
+    } else {
+      // Long ladders: a row per stage reads better than a row 16 stages wide.
+      lines.push(`| stage | ${staged.map((p) => p.name).join(' | ')} |`, `|---|${staged.map(() => '---').join('|')}|`);
+      labels.forEach((label, i) => lines.push(`| ${label} | ${staged.map((p) => (p.stages![i] ? cell(p.stages![i]!) : '–')).join(' | ')} |`));
+    }
   }
   const cap = r.policies.filter((p) => p.capacity !== undefined);
   if (cap.length > 0) {

@@ -37,7 +37,8 @@ function traceFlags(defaultSpeedup: number, defaultDuration: number, defaultCapa
     { name: 'replicas', kind: FlagKind.Number, default: 8, doc: 'engine replicas' },
     { name: 'profile', kind: FlagKind.String, default: 'llama-3-8b-h100', doc: 'SimEngine profile' },
     { name: 'speedup', kind: FlagKind.Number, default: defaultSpeedup, doc: 'divides the trace timestamps (2 = twice the request rate)' },
-    { name: 'duration-s', kind: FlagKind.Number, default: defaultDuration, doc: 'replay only requests arriving in the first N seconds of the trace (before speed-up; 0 = all)' },
+    { name: 'start-s', kind: FlagKind.Number, default: 0, doc: 'replay from this second of trace time on (its requests shifted to start at 0)' },
+    { name: 'duration-s', kind: FlagKind.Number, default: defaultDuration, doc: 'replay only requests arriving in the first N seconds of the trace from --start-s (before speed-up; 0 = all)' },
     { name: 'capacity-duration-s', kind: FlagKind.Number, default: defaultCapacityDuration, doc: 'with --capacity: seconds of trace time each probe replays (bounded cost per probe; 0 = as --duration-s)' },
   ];
 }
@@ -46,7 +47,13 @@ function buildTrace(records: readonly TraceRecord[], o: BuildOptions, source: st
   const speedup = o.load ?? (o.live ? 1 : o.flags.positive('speedup'));
   const capacityS = o.flags.number('capacity-duration-s');
   const durationS = o.live ? 0 : o.load !== undefined && capacityS > 0 ? capacityS : o.flags.number('duration-s');
-  let chosen = durationS > 0 ? records.filter((r) => r.timestampMs < durationS * 1000) : records;
+  const startS = o.flags.number('start-s');
+  if (!(startS >= 0)) throw new Error(`--start-s must be ≥ 0, got ${startS}`);
+  const fromMs = startS * 1000;
+  let chosen = records
+    .filter((r) => r.timestampMs >= fromMs && (durationS <= 0 || r.timestampMs < fromMs + durationS * 1000))
+    .map((r) => (fromMs > 0 ? { ...r, timestampMs: r.timestampMs - fromMs } : r));
+  if (chosen.length === 0) throw new Error(`${source}: no request arrives in the chosen window (from ${startS} s, ${durationS > 0 ? `${durationS} s` : 'to the end'})`);
   if (o.live) chosen = records.slice(0, 40).map((r, i) => ({ ...r, timestampMs: i * 1000, inputLength: Math.min(r.inputLength, 4096), outputLength: Math.min(r.outputLength, 64) }));
   const salt = o.seed;
   const requests: PlannedRequest[] = chosen.map((r, i) => ({
@@ -57,7 +64,7 @@ function buildTrace(records: readonly TraceRecord[], o: BuildOptions, source: st
   }));
   const spanS = chosen.length > 0 ? chosen[chosen.length - 1]!.timestampMs / 1000 : 0;
   return {
-    description: `${source}: ${chosen.length} requests over ${spanS.toFixed(0)} s of trace time, speed-up ${speedup}`,
+    description: `${source}: ${chosen.length} requests over ${spanS.toFixed(0)} s of trace time${fromMs > 0 && !o.live ? ` from ${startS} s` : ''}, speed-up ${speedup}`,
     workload: { requests },
     slo: { ttftMs: sloTtftMs },
   };
