@@ -24,7 +24,7 @@ function argValue(args: readonly string[], name: string): string | undefined {
 
 const scenarios: Record<string, Entry> = {
   'agent-trace': {
-    doc: 'writes a synthetic tool-agent workload as a Mooncake-format trace (replay it with --trace FILE); --out FILE --duration-s S (600) --session-rate R (1/s) --apps N (16) --seed N (1)',
+    doc: 'writes a synthetic tool-agent workload as a Mooncake-format trace (replay it with --trace FILE); --out FILE --duration-s S (300) --session-rate R (8/s) --apps N (16) --seed N (1)',
     run: async (args) => {
       const out = argValue(args, '--out');
       if (out === undefined) throw new Error('agent-trace needs --out FILE');

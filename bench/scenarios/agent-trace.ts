@@ -18,7 +18,7 @@ export interface AgentTraceOptions {
   readonly seed: number;
 }
 
-export const DEFAULT_AGENT_TRACE: AgentTraceOptions = { durationS: 600, sessionRatePerS: 1, apps: 16, seed: 1 };
+export const DEFAULT_AGENT_TRACE: AgentTraceOptions = { durationS: 300, sessionRatePerS: 8, apps: 16, seed: 1 };
 
 /** Context cap, tokens: a session ends once its next step would exceed it. */
 const MAX_CONTEXT_TOKENS = 65_536;
