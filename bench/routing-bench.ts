@@ -3,7 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Flags, FlagKind, flagUsage, type FlagSpec } from './harness/flags.js';
-import { parsePolicies } from './harness/policies.js';
+import { parsePolicies, readCustomConfigs } from './harness/policies.js';
 import { runLive } from './live/live-run.js';
 import { writeResults } from './report/write-results.js';
 import { runScenario, type ScenarioResults } from './run-scenario.js';
@@ -15,7 +15,8 @@ import { ATC_POLICY } from './harness/policies.js';
 export { ROUTING_SCENARIOS };
 
 export const COMMON_FLAGS: readonly FlagSpec[] = [
-  { name: 'policies', kind: FlagKind.String, doc: 'comma-separated policies (atc, random, round-robin, least-loaded, llmd-approx, llmd-precise, dynamo, sglang); default: the scenario\'s' },
+  { name: 'policies', kind: FlagKind.String, doc: 'comma-separated policies (atc, random, round-robin, least-loaded, llmd-approx, llmd-precise, dynamo, sglang, and names given with --configs); default: the scenario\'s and those of --configs' },
+  { name: 'configs', kind: FlagKind.String, doc: 'your own scheduler configs as policies: name=FILE[,name=FILE] (the scheduler\'s --config YAML)' },
   { name: 'out', kind: FlagKind.String, doc: 'output directory (default bench-out/<scenario>)' },
   { name: 'seed', kind: FlagKind.Number, default: 1, doc: 'seeds arrivals, prompts, engines and tie-breaks' },
   { name: 'capacity', kind: FlagKind.Boolean, doc: 'also search each policy\'s SLO capacity (bisection on the load)' },
@@ -49,9 +50,10 @@ export async function runRoutingBench(scenario: Scenario, args: readonly string[
     results.policies.push({ name: `${ATC_POLICY} (virtual)`, layout: layout.name, ...f });
     results.plots.push({ name: `${ATC_POLICY} (virtual)`, ttftCdf: [], workerSeries: run.workerSeries });
   } else {
-    const policies = flags.has('policies') ? parsePolicies(flags.string('policies')) : [...scenario.defaultPolicies];
+    const configs = flags.has('configs') ? readCustomConfigs(flags.string('configs')) : {};
+    const policies = flags.has('policies') ? parsePolicies(flags.string('policies'), configs) : [...scenario.defaultPolicies, ...Object.keys(configs)];
     results = await runScenario({
-      scenario, flags, policies, seed, command,
+      scenario, flags, policies, seed, command, configs,
       capacity: flags.bool('capacity'),
       maxCapacityRuns: flags.count('capacity-runs'),
       progress: !flags.bool('quiet'),

@@ -23,6 +23,8 @@ export interface ScenarioRunOptions {
   /** Capacity probes per policy at most (default 7). */
   readonly maxCapacityRuns?: number;
   readonly progress?: boolean;
+  /** Scheduler configs of policies that are not built in (--configs), YAML by policy name. */
+  readonly configs?: Readonly<Record<string, string>>;
   /** Arms (policy × layout) run at once, each on its own worker thread (default 1: in this thread). */
   readonly jobs?: number;
   /** The command line, recorded in results.json. */
@@ -94,7 +96,8 @@ export function runArm(o: ArmOptions, policy: string, layoutIndex: number, repor
   const built = scenario.build({ seed, flags });
   const slo = withSlo(built, o);
   const name = layouts.length > 1 ? `${policy} @ ${layout.name}` : policy;
-  const run = runVirtual(built.workload, policy, layout.fleet, { ...o.harness, seed, onProgress: (f) => report.progress(f, name) });
+  const config = o.configs?.[policy];
+  const run = runVirtual(built.workload, policy, layout.fleet, { ...o.harness, seed, ...(config !== undefined ? { config } : {}), onProgress: (f) => report.progress(f, name) });
   if (run.kvResyncs > 0) report.warn(`warning: ${name}: prefix index resynced ${run.kvResyncs} times (${run.firstResyncReason})`);
   const f = summarizeRun(run, slo, built.stages);
   report.unitDone(`${name}: p90 TTFT ${(f.ttft_ms.p90 / 1000).toFixed(3)} s, ${f.output_tokens_per_s} output tok/s, hit rate ${(f.prefix_cache_hit_rate * 100).toFixed(1)}% (${f.sim.wall_s} s)`);
@@ -105,7 +108,7 @@ export function runArm(o: ArmOptions, policy: string, layoutIndex: number, repor
       (load) => {
         probes++;
         const b = scenario.build({ seed, flags, load });
-        const r = runVirtual(b.workload, policy, layout.fleet, { ...o.harness, seed, onProgress: (x) => report.progress(x, `${name} capacity probe ${probes} at ${load} ${scenario.capacity.unit}`) });
+        const r = runVirtual(b.workload, policy, layout.fleet, { ...o.harness, seed, ...(config !== undefined ? { config } : {}), onProgress: (x) => report.progress(x, `${name} capacity probe ${probes} at ${load} ${scenario.capacity.unit}`) });
         const s = summarizeRun(r, withSlo(b, o), b.stages);
         return { p90TtftMs: s.ttft_ms.p90 ?? Infinity, failed: s.failed, completed: s.completed, outputTokensPerS: s.output_tokens_per_s };
       },

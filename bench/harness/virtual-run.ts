@@ -23,6 +23,8 @@ export interface VirtualRunOptions extends Partial<FleetTiming> {
   readonly sampleIntervalMs?: number;
   /** Called with the share of requests finished, in [0,1]. */
   readonly onProgress?: (fraction: number) => void;
+  /** The policy's scheduler config (YAML), when it is not a built-in policy's. */
+  readonly config?: string;
   /** Safety stop, ms of virtual time (default 24 h). */
   readonly maxVirtualMs?: number;
 }
@@ -33,7 +35,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   const wallStart = performance.now();
   const seed = options.seed ?? 1;
   const clock = new VirtualClock();
-  const scheduler = new Scheduler({ config: policyConfig(policy), random: seededRandom(seed ^ 0x5c4ed), blockSize: 16 });
+  const scheduler = new Scheduler({ config: options.config ?? policyConfig(policy), random: seededRandom(seed ^ 0x5c4ed), blockSize: 16 });
   const timing: FleetTiming = {
     loadReportIntervalMs: options.loadReportIntervalMs ?? DEFAULT_TIMING.loadReportIntervalMs,
     kvEventDelayMs: options.kvEventDelayMs ?? DEFAULT_TIMING.kvEventDelayMs,

@@ -33,7 +33,8 @@ export const BASELINE_CONFIGS: Readonly<Record<BaselinePolicy, string>> = {
   // Strict rotation (Dynamo's --router-mode round-robin, SGLang's round_robin, Kubernetes Services).
   [BaselinePolicy.RoundRobin]: config(`\n  - type: round-robin-picker`, `\n      - pluginRef: round-robin-picker`),
   // llm-d's load-aware baseline: queue-scorer + kv-cache-utilization-scorer, equal weights, max-score
-  // (llm-d inference-scheduler well-lit path "load-aware"; weights from memory of its sample config).
+  // (the "load-scheduling" config of llm-d's published shared-prefix benchmark, llm-d/llm-d
+  // guides/precise-prefix-cache-aware/benchmark-results/README.md).
   [BaselinePolicy.LeastLoaded]: config(
     `\n  - type: queue-scorer\n  - type: kv-cache-utilization-scorer\n  - type: max-score-picker`,
     `\n      - pluginRef: queue-scorer\n        weight: 1\n      - pluginRef: kv-cache-utilization-scorer\n        weight: 1\n      - pluginRef: max-score-picker`,
@@ -46,7 +47,8 @@ export const BASELINE_CONFIGS: Readonly<Record<BaselinePolicy, string>> = {
     `\n      - pluginRef: approx-prefix-cache-scorer\n        weight: 3\n      - pluginRef: queue-scorer\n        weight: 2\n      - pluginRef: kv-cache-utilization-scorer\n        weight: 2\n      - pluginRef: max-score-picker`,
   ),
   // llm-d precise prefix-cache aware routing (KV events): precise-prefix-cache-scorer 3, KV utilization 2,
-  // queue 2, max-score-picker (llm-d well-lit path "precise prefix cache aware").
+  // queue 2, max-score-picker (llm-d well-lit path "precise prefix cache aware"; the same weights as the
+  // "precise-scheduling" config of its published shared-prefix benchmark).
   [BaselinePolicy.LlmdPrecise]: config(
     `\n  - type: precise-prefix-cache-scorer\n  - type: queue-scorer\n  - type: kv-cache-utilization-scorer\n  - type: max-score-picker`,
     `\n      - pluginRef: precise-prefix-cache-scorer\n        weight: 3\n      - pluginRef: kv-cache-utilization-scorer\n        weight: 2\n      - pluginRef: queue-scorer\n        weight: 2\n      - pluginRef: max-score-picker`,
