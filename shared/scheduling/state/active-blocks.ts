@@ -15,7 +15,7 @@ export class ActiveBlockTracker {
       table = new BlockHashTable(1024);
       this.perWorker.set(workerId, table);
     }
-    for (const h of blockHashes) table.set(h, (table.get(h) ?? 0) + 1);
+    for (let i = 0; i < blockHashes.length; i++) table.add(blockHashes[i]!, 1);
     this.requests.set(requestId, { workerId, hashes: blockHashes });
   }
 
@@ -26,12 +26,8 @@ export class ActiveBlockTracker {
     this.requests.delete(requestId);
     const table = this.perWorker.get(r.workerId);
     if (!table) return;
-    for (const h of r.hashes) {
-      const n = table.get(h);
-      if (n === undefined) continue;
-      if (n <= 1) table.delete(h);
-      else table.set(h, n - 1);
-    }
+    const hashes = r.hashes;
+    for (let i = 0; i < hashes.length; i++) table.add(hashes[i]!, -1);
   }
 
   /** Distinct blocks in use by the worker's in-flight requests. */

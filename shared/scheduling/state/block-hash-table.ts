@@ -67,6 +67,33 @@ export class BlockHashTable {
     }
   }
 
+  /**
+   * Adds delta to key's value (absent counts as 0) in one probe sequence and returns the new value; an
+   * entry whose value reaches 0 or less is deleted (reference counts).
+   */
+  add(key: number, delta: number): number {
+    if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.grow();
+    const { slots, mask } = this;
+    let i = (key >>> 0) & mask;
+    for (;;) {
+      const k = slots[2 * i]!;
+      if (k === key) {
+        const v = slots[2 * i + 1]! + delta;
+        if (v <= 0) this.deleteAt(i);
+        else slots[2 * i + 1] = v;
+        return v;
+      }
+      if (k === EMPTY) {
+        if (delta <= 0) return delta;
+        slots[2 * i] = key;
+        slots[2 * i + 1] = delta;
+        this.count++;
+        return delta;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+
   delete(key: number): boolean {
     const { slots, mask } = this;
     let i = (key >>> 0) & mask;
@@ -76,6 +103,13 @@ export class BlockHashTable {
       if (k === key) break;
       i = (i + 1) & mask;
     }
+    this.deleteAt(i);
+    return true;
+  }
+
+  /** Empties slot i, which holds an entry. */
+  private deleteAt(i: number): void {
+    const { slots, mask } = this;
     // Backward-shift deletion: pull later entries of the probe run into the hole so lookups stay correct.
     let hole = i;
     let j = i;
@@ -93,7 +127,6 @@ export class BlockHashTable {
     }
     slots[2 * hole] = EMPTY;
     this.count--;
-    return true;
   }
 
   clear(): void {
