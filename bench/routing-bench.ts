@@ -41,6 +41,8 @@ export async function runRoutingBench(scenario: Scenario, args: readonly string[
   const out = flags.optionalString('out') ?? join('bench-out', scenario.name);
   let results: ScenarioResults;
   if (flags.bool('live')) {
+    // The live cluster's scheduler serves with its own config (ATC_SCHEDULER_POLICY / --config there).
+    if (flags.has('configs') || flags.has('policies')) throw new Error('--live runs the cluster\'s own scheduler config: --policies and --configs apply to virtual-time runs');
     results = await runLive(scenario, flags, seed, command);
     // The same scaled-down workload in virtual time, beside it.
     const built = scenario.build({ seed, flags, live: true });

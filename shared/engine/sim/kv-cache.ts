@@ -51,10 +51,10 @@ export class KvCache {
   findCachedPrefix(request: KvCacheRequest): PrefixHit {
     const maxHitTokens = request.tokenIds.length - 1;
     const maxBlocks = Math.min(Math.floor(maxHitTokens / this.blockSize), request.blockHashes.length);
-    // A request blocked at the head of the waiting queue is looked up again every step (at 450 blocks a
-    // prompt, most of a saturated run's time). The blocks its last lookup found still hold its prefix as
-    // long as each carries the same hash object (eviction and reset clear it, re-caching sets another),
-    // so they are checked by identity and only the rest is looked up by hash.
+    // A request blocked at the head of the waiting queue is looked up again every step (450 blocks a
+    // prompt on llmd-shared-prefix: 12% of a run's time went to these lookups). The blocks its last lookup
+    // found still hold its prefix as long as each carries the same hash object (eviction and reset clear
+    // it, re-caching sets another), so they are checked by identity and only the rest is looked up by hash.
     const memo = this.lastHit.get(request);
     let n = 0;
     if (memo !== undefined) while (n < memo.blocks.length && n < maxBlocks && memo.blocks[n]!.hash === memo.hashes[n]) n++;
