@@ -96,7 +96,7 @@ export function runArm(o: ArmOptions, policy: string, layoutIndex: number, repor
   const built = scenario.build({ seed, flags });
   const slo = withSlo(built, o);
   const name = layouts.length > 1 ? `${policy} @ ${layout.name}` : policy;
-  const config = o.configs?.[policy];
+  const config = o.configs !== undefined && Object.hasOwn(o.configs, policy) ? o.configs[policy] : undefined;
   const run = runVirtual(built.workload, policy, layout.fleet, { ...o.harness, seed, ...(config !== undefined ? { config } : {}), onProgress: (f) => report.progress(f, name) });
   if (run.kvResyncs > 0) report.warn(`warning: ${name}: prefix index resynced ${run.kvResyncs} times (${run.firstResyncReason})`);
   const f = summarizeRun(run, slo, built.stages);

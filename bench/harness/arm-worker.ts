@@ -17,5 +17,5 @@ try {
   });
   post({ type: 'done', outcome });
 } catch (err) {
-  post({ type: 'error', message: err instanceof Error ? err.message : String(err) });
+  post({ type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
 }

@@ -13,10 +13,10 @@ export type CustomConfigs = Readonly<Record<string, string>>;
 
 /** The YAML config of a policy (a custom one first); throws naming the known policies. */
 export function policyConfig(name: string, custom: CustomConfigs = {}): string {
-  const own = custom[name];
-  if (own !== undefined) return own;
+  // Own properties only: 'toString' or 'constructor' are not policies.
+  if (Object.hasOwn(custom, name)) return custom[name]!;
   if (name === ATC_POLICY) return DEFAULT_SCHEDULER_CONFIG;
-  const cfg = (BASELINE_CONFIGS as Readonly<Record<string, string>>)[name];
+  const cfg = Object.hasOwn(BASELINE_CONFIGS, name) ? (BASELINE_CONFIGS as Readonly<Record<string, string>>)[name] : undefined;
   if (cfg === undefined) throw new Error(`unknown policy '${name}' (known: ${[...ALL_POLICIES, ...Object.keys(custom)].join(', ')})`);
   return cfg;
 }
@@ -40,7 +40,7 @@ export function readCustomConfigs(list: string, read: (path: string) => string =
     const name = eq > 0 ? entry.slice(0, eq).trim() : '';
     const path = eq > 0 ? entry.slice(eq + 1).trim() : '';
     if (!/^[A-Za-z0-9._-]+$/.test(name) || path === '') throw new Error(`--configs: '${entry}' is not name=FILE (name: letters, digits, . _ -)`);
-    if (ALL_POLICIES.includes(name) || name in out) throw new Error(`--configs: the name '${name}' is taken; give the config its own name`);
+    if (ALL_POLICIES.includes(name) || Object.hasOwn(out, name)) throw new Error(`--configs: the name '${name}' is taken; give the config its own name`);
     let text: string;
     try {
       text = read(path);

@@ -223,8 +223,8 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       start(req);
     });
   };
-  if (stageGroups !== undefined) startStage(0);
-  else if (planned.length > 0) {
+  if (stageGroups !== undefined && stageGroups.length > 0) startStage(0);
+  else if (stageGroups === undefined && planned.length > 0) {
     let nextIndex = 0;
     const arriveNext = () => {
       const req = planned[nextIndex++]!;
@@ -237,7 +237,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       }
     };
     clock.setTimer(planned[0]!.arrivalMs, arriveNext);
-  }
+  } else maybeEnd(); // nothing to run
 
   const maxVirtualMs = options.maxVirtualMs ?? 24 * 3600_000;
   let lastReported = -1;

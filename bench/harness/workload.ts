@@ -73,9 +73,9 @@ export interface Slo {
   readonly itlMs?: number;
 }
 
-/** Requests grouped by stage index, in stage order (for stageBarrier workloads). */
+/** Requests grouped by stage index, in stage order, one group for every stage (for stageBarrier workloads). */
 export function requestsByStage(workload: Workload): PlannedRequest[][] {
-  const groups: PlannedRequest[][] = [];
+  const groups: PlannedRequest[][] = Array.from({ length: workload.stages?.length ?? 0 }, () => []);
   for (const r of workload.requests) {
     if (r.stage === undefined) throw new Error(`request ${r.id} has no stage (a stageBarrier workload needs one on every request)`);
     (groups[r.stage] ??= []).push(r);

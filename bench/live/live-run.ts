@@ -103,12 +103,14 @@ export async function runLive(scenario: Scenario, flags: Flags, seed: number, co
       if (next) pending.push(launch(next));
     })();
     if (built.workload.stageBarrier !== undefined) {
+      if (built.workload.followUp !== undefined) throw new Error('a workload cannot have both a stage barrier and follow-up requests');
       // inference-perf's stages: each sent from its own start, drained, then the gap.
-      for (const [k, group] of requestsByStage(built.workload).entries()) {
+      const groups = requestsByStage(built.workload);
+      for (const [k, group] of groups.entries()) {
         const startMs = performance.now() - t0;
         await Promise.all(group.map((req) => launch({ ...req, arrivalMs: startMs + req.arrivalMs })));
         stageSpans[k] = { startMs, endMs: performance.now() - t0 };
-        await new Promise((r) => setTimeout(r, built.workload.stageBarrier!.gapMs));
+        if (k + 1 < groups.length) await new Promise((r) => setTimeout(r, built.workload.stageBarrier!.gapMs));
       }
     } else {
       for (const req of built.workload.requests) pending.push(launch(req));

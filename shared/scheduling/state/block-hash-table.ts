@@ -72,7 +72,7 @@ export class BlockHashTable {
    * entry whose value reaches 0 or less is deleted (reference counts).
    */
   add(key: number, delta: number): number {
-    if ((this.count + 1) * 4 > (this.mask + 1) * 3) this.grow();
+    if (delta > 0 && (this.count + 1) * 4 > (this.mask + 1) * 3) this.grow();
     const { slots, mask } = this;
     let i = (key >>> 0) & mask;
     for (;;) {

@@ -22,6 +22,10 @@ describe('bench --configs: your own scheduler configs as policies', () => {
     assert.deepEqual(Object.keys(configs), ['mine']);
     assert.deepEqual(parsePolicies('atc,mine', configs), ['atc', 'mine']);
     assert.throws(() => parsePolicies('atc,theirs', configs), /unknown policy 'theirs'/);
+    // Names of Object.prototype's members are not policies.
+    assert.throws(() => parsePolicies('toString', configs), /unknown policy 'toString'/);
+    assert.throws(() => parsePolicies('constructor'), /unknown policy 'constructor'/);
+    assert.deepEqual(Object.keys(readCustomConfigs('constructor=good.yaml', read)), ['constructor']);
   });
 
   it('rejects a bad entry, a taken name, an unreadable file and a bad config, naming each', () => {

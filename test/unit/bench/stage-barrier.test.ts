@@ -48,6 +48,20 @@ describe('llmd-shared-prefix as inference-perf runs it', () => {
     assert.ok(Math.abs(last.output_tokens_per_s - (20 * 8) / ((span.endMs - span.startMs) / 1000)) < 0.1);
   });
 
+  it('a stage too short for one request is empty, wherever it is, and an empty run ends', () => {
+    // 0.1/s × 2 s: int(0.2) = 0 requests, as inference-perf sends.
+    const flags = flagsOf([...SMALL.slice(0, -2), '--stages', '0.1:2,2:3,0.1:2']);
+    const built = llmdSharedPrefix.build({ seed: 1, flags });
+    const run = runVirtual(built.workload, 'atc', llmdSharedPrefix.layouts(flags, false)[0]!.fleet, { seed: 1 });
+    const figures = summarizeRun(run, built.slo, built.stages);
+    assert.deepEqual(figures.stages!.map((s) => [s.completed, s.output_tokens_per_s]), [[0, 0], [6, figures.stages![1]!.output_tokens_per_s], [0, 0]]);
+    assert.ok(figures.stages![1]!.output_tokens_per_s > 0);
+    assert.equal(run.stageSpans?.length, 4);
+    const none = flagsOf([...SMALL.slice(0, -4), '--warmup', '0.1:2', '--stages', '0.1:2']);
+    const empty = runVirtual(llmdSharedPrefix.build({ seed: 1, flags: none }).workload, 'atc', llmdSharedPrefix.layouts(none, false)[0]!.fleet, { seed: 1 });
+    assert.equal(empty.requests.length, 0);
+  });
+
   it('--back-to-back puts the stages on one clock instead', () => {
     const built = llmdSharedPrefix.build({ seed: 1, flags: flagsOf([...SMALL, '--back-to-back']) });
     assert.equal(built.workload.stageBarrier, undefined);
