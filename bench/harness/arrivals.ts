@@ -12,6 +12,17 @@ export function poissonArrivals(random: () => number, ratePerS: number, startMs:
   }
 }
 
+/** The first `count` Poisson arrivals at ratePerS from 0 (exponential gaps), ms: a stage that sends a fixed number of requests, as inference-perf's do. */
+export function poissonArrivalTimes(random: () => number, ratePerS: number, count: number): number[] {
+  const out = new Array<number>(count);
+  let t = 0;
+  for (let i = 0; i < count; i++) {
+    t += (-Math.log(1 - random()) / ratePerS) * 1000;
+    out[i] = t;
+  }
+  return out;
+}
+
 /** A ladder of constant-rate stages, back to back from startMs; a warm-up stage first when warmupS > 0. */
 export function ladderStages(
   rates: readonly number[],

@@ -12,6 +12,7 @@
 // - the 750 prompts are shuffled once, and request j of every stage sends prompt j mod 750, so each
 //   stage replays the same order from its start (a 1,500-request stage sends every prompt twice).
 import { seededRandom } from '../../shared/scheduling/index.js';
+import { poissonArrivalTimes } from '../harness/arrivals.js';
 import { FlagKind } from '../harness/flags.js';
 import { mixSeed, seededTokens } from '../harness/token-ids.js';
 import { replicas, type PlannedRequest, type Stage } from '../harness/workload.js';
@@ -42,17 +43,6 @@ export function parseRateStages(flag: string, text: string): RateStage[] {
     out.push({ rate, seconds });
   }
   if (out.length === 0) throw new Error(`--${flag} needs at least one rate:seconds stage`);
-  return out;
-}
-
-/** count Poisson arrival times (exponential gaps at ratePerS) from 0, ms. */
-function poissonTimes(random: () => number, ratePerS: number, count: number): number[] {
-  const out = new Array<number>(count);
-  let t = 0;
-  for (let i = 0; i < count; i++) {
-    t += (-Math.log(1 - random()) / ratePerS) * 1000;
-    out[i] = t;
-  }
   return out;
 }
 
@@ -114,7 +104,7 @@ export const llmdSharedPrefix: Scenario = {
       stages.push({ label: `${warmup ? 'warm-up ' : ''}${rate}/s`, offeredLoad: rate, startMs, endMs: startMs + seconds * 1000, warmup });
       clockMs += seconds * 1000;
       const count = Math.floor(rate * seconds);
-      const times = poissonTimes(random, rate, count);
+      const times = poissonArrivalTimes(random, rate, count);
       for (let j = 0; j < count; j++) {
         const q = order[j % order.length]!;
         const sys = systems[Math.floor(q / perGroup)]!;
