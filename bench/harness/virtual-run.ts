@@ -48,7 +48,6 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   const tokensPerSecond: number[] = [];
   const planned = workload.requests;
   const expected = Math.max(1, workload.expectedRequests ?? planned.length);
-  if (workload.stageBarrier !== undefined && workload.followUp !== undefined) throw new Error('a workload cannot have both a stage barrier and follow-up requests');
   const stageGroups = workload.stageBarrier !== undefined ? requestsByStage(workload) : undefined;
   const stageSpans: Array<{ startMs: number; endMs: number }> = [];
   /** ms of arrivals (with a barrier: the stages' arrival spans added up, a lower bound of the run). */

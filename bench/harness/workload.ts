@@ -75,6 +75,7 @@ export interface Slo {
 
 /** Requests grouped by stage index, in stage order, one group for every stage (for stageBarrier workloads). */
 export function requestsByStage(workload: Workload): PlannedRequest[][] {
+  if (workload.followUp !== undefined) throw new Error('a workload cannot have both a stage barrier and follow-up requests');
   const groups: PlannedRequest[][] = Array.from({ length: workload.stages?.length ?? 0 }, () => []);
   for (const r of workload.requests) {
     if (r.stage === undefined) throw new Error(`request ${r.id} has no stage (a stageBarrier workload needs one on every request)`);

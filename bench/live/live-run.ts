@@ -103,7 +103,6 @@ export async function runLive(scenario: Scenario, flags: Flags, seed: number, co
       if (next) pending.push(launch(next));
     })();
     if (built.workload.stageBarrier !== undefined) {
-      if (built.workload.followUp !== undefined) throw new Error('a workload cannot have both a stage barrier and follow-up requests');
       // inference-perf's stages: each sent from its own start, drained, then the gap.
       const groups = requestsByStage(built.workload);
       for (const [k, group] of groups.entries()) {
