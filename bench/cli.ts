@@ -5,9 +5,14 @@ import { runSchedulerBench } from './scheduler-bench.js';
 import { runSchedulerReplicasBench } from './scheduler-replicas.js';
 import { resultsMarkdown } from './report/results-md.js';
 import { COMMON_FLAGS, ROUTING_SCENARIOS, runRoutingBench, scenarioUsage } from './routing-bench.js';
-import { flagUsage } from './harness/flags.js';
+import { Flags, flagUsage } from './harness/flags.js';
+import { parsePolicies } from './harness/policies.js';
+import { EVALUATE_FLAGS, selectGroups } from './evaluate/evaluate-flags.js';
+import { evaluationMatrix } from './evaluate/matrix.js';
+import { evaluationMarkdown } from './evaluate/report-md.js';
+import { runEvaluation } from './evaluate/run-evaluate.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { agentTrace, DEFAULT_AGENT_TRACE, traceJsonl } from './scenarios/agent-trace.js';
 
 const fmt = (x: number) => x.toFixed(2);
@@ -23,6 +28,23 @@ function argValue(args: readonly string[], name: string): string | undefined {
 }
 
 const scenarios: Record<string, Entry> = {
+  evaluate: {
+    doc: `every policy's SLO capacity on the frozen evaluation matrix (bench/evaluate/matrix.ts; medians over seeds 1-3, 2% resolution), written to bench-out/evaluate and spliced into BENCHMARKS.md; ${flagUsage(EVALUATE_FLAGS).trim()}`,
+    run: async (args) => {
+      const flags = new Flags(args, EVALUATE_FLAGS);
+      const report = await runEvaluation({
+        command: `npm run bench -- ${['evaluate', ...args].join(' ')}`,
+        out: flags.string('out'),
+        jobs: flags.count('jobs'),
+        ...(flags.has('policies') ? { policies: parsePolicies(flags.string('policies')) } : {}),
+        ...(flags.has('seeds') ? { seeds: flags.numbers('seeds') } : {}),
+        ...(flags.has('groups') ? { entries: selectGroups(evaluationMatrix(join(flags.string('out'), 'agent-trace.jsonl')), flags.string('groups')) } : {}),
+        ...(flags.bool('no-splice') ? {} : { benchmarksFile: flags.string('benchmarks') }),
+        progress: !flags.bool('quiet'),
+      });
+      process.stdout.write(`\n${evaluationMarkdown(report)}\nwrote ${flags.string('out')}/EVALUATION.md and results.json${flags.bool('no-splice') ? '' : `; tables spliced into ${flags.string('benchmarks')}`}\n`);
+    },
+  },
   'agent-trace': {
     doc: 'writes a synthetic tool-agent workload as a Mooncake-format trace (replay it with --trace FILE); --out FILE --duration-s S (300) --session-rate R (8/s) --apps N (16) --seed N (1)',
     run: async (args) => {

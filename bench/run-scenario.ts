@@ -9,6 +9,8 @@ import type { WorkerSeries } from './harness/run-record.js';
 import type { Slo } from './harness/workload.js';
 import type { BuiltScenario, Scenario } from './scenarios/scenario.js';
 import { runArmsInWorkers } from './harness/arm-pool.js';
+import { runProbe, sloOf, type ProbeSpec } from './harness/capacity-probe.js';
+import { IDEAL_POLICY, metricsRefreshMs } from './harness/policies.js';
 
 export interface ScenarioRunOptions {
   readonly scenario: Scenario;
@@ -35,6 +37,8 @@ export interface ArmFigures extends PolicyFigures {
   /** "policy" or "policy @ layout" when the scenario compares layouts. */
   readonly name: string;
   readonly layout: string;
+  /** ms between the engine metrics the policy's router sees; null for `ideal`, which reads the engines directly. */
+  readonly metrics_refresh_ms: number | null;
   readonly capacity?: CapacityResult;
 }
 
@@ -54,6 +58,12 @@ export interface ScenarioResults {
   readonly slo: { readonly ttft_ms: number; readonly itl_ms: number | null };
   readonly capacity_unit: string;
   readonly harness: { readonly load_report_interval_ms: number; readonly kv_event_delay_ms: number; readonly scheduling_latency_ms: number };
+  /**
+   * The hit rate one unlimited cache would reach over the measured requests in arrival order: no
+   * policy's request_hit_rate can exceed it. The largest over the arms (closed-loop workloads send
+   * follow-ups at times that depend on the policy; open-loop ones give every arm the same figure).
+   */
+  readonly reuse_bound: number | null;
   readonly policies: ArmFigures[];
   readonly plots: ArmPlotData[];
 }
@@ -69,8 +79,11 @@ export function cdfPoints(sortedAscending: readonly number[], maxPoints = 500): 
 }
 
 function withSlo(built: BuiltScenario, o: Pick<ScenarioRunOptions, 'sloTtftMs' | 'sloItlMs'>): Slo {
-  const itl = o.sloItlMs ?? built.slo.itlMs;
-  return { ttftMs: o.sloTtftMs ?? built.slo.ttftMs, ...(itl !== undefined ? { itlMs: itl } : {}) };
+  return sloOf(built.slo, o);
+}
+
+function sloOverrides(o: Pick<ScenarioRunOptions, 'sloTtftMs' | 'sloItlMs'>): { sloTtftMs?: number; sloItlMs?: number } {
+  return { ...(o.sloTtftMs !== undefined ? { sloTtftMs: o.sloTtftMs } : {}), ...(o.sloItlMs !== undefined ? { sloItlMs: o.sloItlMs } : {}) };
 }
 
 /** What one arm (a policy on a layout) reports while it runs. */
@@ -100,17 +113,15 @@ export function runArm(o: ArmOptions, policy: string, layoutIndex: number, repor
   const run = runVirtual(built.workload, policy, layout.fleet, { ...o.harness, seed, ...(config !== undefined ? { config } : {}), onProgress: (f) => report.progress(f, name) });
   if (run.kvResyncs > 0) report.warn(`warning: ${name}: prefix index resynced ${run.kvResyncs} times (${run.firstResyncReason})`);
   const f = summarizeRun(run, slo, built.stages);
-  report.unitDone(`${name}: p90 TTFT ${(f.ttft_ms.p90 / 1000).toFixed(3)} s, ${f.output_tokens_per_s} output tok/s, hit rate ${(f.prefix_cache_hit_rate * 100).toFixed(1)}% (${f.sim.wall_s} s)`);
+  report.unitDone(`${name}: p90 TTFT ${(f.ttft_ms.p90 / 1000).toFixed(3)} s, ${f.output_tokens_per_s} output tok/s, request hit rate ${(f.request_hit_rate * 100).toFixed(1)}% (${f.sim.wall_s} s)`);
   let capacity: CapacityResult | undefined;
   if (o.capacity) {
     let probes = 0;
+    const spec: ProbeSpec = { scenario, flags, seed, policy, layout, ...(o.harness ? { harness: o.harness } : {}), ...(config !== undefined ? { config } : {}), ...sloOverrides(o) };
     capacity = searchCapacity(
       (load) => {
         probes++;
-        const b = scenario.build({ seed, flags, load });
-        const r = runVirtual(b.workload, policy, layout.fleet, { ...o.harness, seed, ...(config !== undefined ? { config } : {}), onProgress: (x) => report.progress(x, `${name} capacity probe ${probes} at ${load} ${scenario.capacity.unit}`) });
-        const s = summarizeRun(r, withSlo(b, o), b.stages);
-        return { p90TtftMs: s.ttft_ms.p90 ?? Infinity, failed: s.failed, completed: s.completed, outputTokensPerS: s.output_tokens_per_s };
+        return runProbe({ ...spec, onProgress: (x) => report.progress(x, `${name} capacity probe ${probes} at ${load} ${scenario.capacity.unit}`) }, load);
       },
       { unit: scenario.capacity.unit, sloTtftMs: slo.ttftMs, initial: scenario.capacity.initial, min: scenario.capacity.min, max: scenario.capacity.max, ...(o.maxCapacityRuns !== undefined ? { maxRuns: o.maxCapacityRuns } : {}) },
     );
@@ -118,7 +129,7 @@ export function runArm(o: ArmOptions, policy: string, layoutIndex: number, repor
   }
   const ttfts = run.requests.filter((r) => !r.warmup && !r.failed).map((r) => r.ttftMs).sort((a, b) => a - b);
   return {
-    figures: { name, layout: layout.name, ...f, ...(capacity ? { capacity } : {}) },
+    figures: { name, layout: layout.name, metrics_refresh_ms: policy === IDEAL_POLICY ? null : metricsRefreshMs(config !== undefined ? '' : policy, o.harness?.workerLoadReportMs ?? 250), ...f, ...(capacity ? { capacity } : {}) },
     plot: { name, ttftCdf: cdfPoints(ttfts), workerSeries: run.workerSeries },
   };
 }
@@ -149,10 +160,11 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
     slo: { ttft_ms: slo.ttftMs, itl_ms: slo.itlMs ?? null },
     capacity_unit: scenario.capacity.unit,
     harness: {
-      load_report_interval_ms: o.harness?.loadReportIntervalMs ?? 250,
+      load_report_interval_ms: o.harness?.workerLoadReportMs ?? 250,
       kv_event_delay_ms: o.harness?.kvEventDelayMs ?? 2,
       scheduling_latency_ms: o.harness?.schedulingLatencyMs ?? 2,
     },
+    reuse_bound: outcomes.reduce((m, x) => Math.max(m, x.figures.reuse_bound), 0),
     policies: outcomes.map((x) => x.figures),
     plots: outcomes.map((x) => x.plot),
   };

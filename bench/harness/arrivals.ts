@@ -41,3 +41,46 @@ export function ladderStages(
   }
   return out;
 }
+
+/**
+ * A trace's timestamp resolution, ms: the most common gap between consecutive distinct timestamps (the
+ * Mooncake conversation trace: 3,000 ms, its 12,031 requests on 1,180 distinct timestamps). 0 when the
+ * trace has fewer than two distinct timestamps. Ties go to the smaller gap.
+ */
+export function timestampResolutionMs(sortedTimestampsMs: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (let i = 1; i < sortedTimestampsMs.length; i++) {
+    const gap = sortedTimestampsMs[i]! - sortedTimestampsMs[i - 1]!;
+    if (gap > 0) counts.set(gap, (counts.get(gap) ?? 0) + 1);
+  }
+  let best = 0;
+  let bestCount = 0;
+  for (const [gap, n] of counts) if (n > bestCount || (n === bestCount && gap < best)) [best, bestCount] = [gap, n];
+  return best;
+}
+
+/**
+ * Arrival times for a trace whose timestamps are quantized: the requests that share a timestamp t are
+ * spread uniformly at random over [t, t + resolutionMs), capped at the next distinct timestamp so that
+ * the order of the requests never changes (their offsets are drawn, sorted, and given out in trace
+ * order). A trace recorded at a coarse resolution does not say that those requests came at one instant;
+ * replaying them as one burst decides them all against one load snapshot, which no live router sees.
+ * Requests alone on their timestamp keep it. Input sorted ascending; output the same length and order.
+ */
+export function spreadWithinResolution(sortedTimestampsMs: readonly number[], resolutionMs: number, random: () => number): number[] {
+  const n = sortedTimestampsMs.length;
+  const out = sortedTimestampsMs.slice();
+  if (!(resolutionMs > 0)) return out;
+  for (let i = 0; i < n; ) {
+    const t = sortedTimestampsMs[i]!;
+    let j = i + 1;
+    while (j < n && sortedTimestampsMs[j] === t) j++;
+    if (j - i > 1) {
+      const width = Math.min(resolutionMs, j < n ? sortedTimestampsMs[j]! - t : resolutionMs);
+      const offsets = Array.from({ length: j - i }, () => random() * width).sort((a, b) => a - b);
+      for (let k = i; k < j; k++) out[k] = t + offsets[k - i]!;
+    }
+    i = j;
+  }
+  return out;
+}

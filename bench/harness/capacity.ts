@@ -1,6 +1,6 @@
 // SLO capacity: the highest load at which a policy keeps p90 TTFT within the SLO with no failed request.
-// Search: from the initial load, double (or halve) until the outcome flips, then bisect the bracket;
-// at most maxRuns probes in all, stopping early when the bracket is within relTolerance.
+// Search: from the initial load, step up (or down) by stepFactor until the outcome flips, then bisect the
+// bracket until it is within relTolerance (2%); maxRuns bounds the probes in all.
 
 export interface ProbeOutcome {
   readonly p90TtftMs: number;
@@ -34,10 +34,12 @@ export interface CapacitySearchOptions {
   readonly initial: number;
   readonly min: number;
   readonly max: number;
-  /** default 7 */
+  /** default 16 */
   readonly maxRuns?: number;
-  /** default 0.05: stop when (hi − lo) / lo is below this. */
+  /** default 0.02: stop when (hi − lo) / lo is at most this. */
   readonly relTolerance?: number;
+  /** Factor between the probes that look for the bracket (default 2; a good initial guess warrants less). */
+  readonly stepFactor?: number;
 }
 
 export function passes(o: ProbeOutcome, sloTtftMs: number): boolean {
@@ -45,8 +47,10 @@ export function passes(o: ProbeOutcome, sloTtftMs: number): boolean {
 }
 
 export function searchCapacity(probe: (load: number) => ProbeOutcome, opts: CapacitySearchOptions): CapacityResult {
-  const maxRuns = opts.maxRuns ?? 7;
-  const tol = opts.relTolerance ?? 0.05;
+  const maxRuns = opts.maxRuns ?? 16;
+  const tol = opts.relTolerance ?? 0.02;
+  const step = opts.stepFactor ?? 2;
+  if (!(step > 1)) throw new RangeError(`stepFactor must be > 1, got ${step}`);
   const probes: CapacityProbe[] = [];
   const run = (load: number): boolean => {
     const o = probe(load);
@@ -63,10 +67,10 @@ export function searchCapacity(probe: (load: number) => ProbeOutcome, opts: Capa
     if (lo !== null && hi !== null) break;
     if (hi === null) {
       if (load >= opts.max) break;
-      load = Math.min(opts.max, load * 2);
+      load = Math.min(opts.max, Number((load * step).toPrecision(4)));
     } else {
       if (load <= opts.min) break;
-      load = Math.max(opts.min, load / 2);
+      load = Math.max(opts.min, Number((load / step).toPrecision(4)));
     }
   }
   while (probes.length < maxRuns && lo !== null && hi !== null && (hi - lo) / lo > tol) {

@@ -1,31 +1,68 @@
 // Routing policies by name: `atc` is the default scheduler config (what the live scheduler runs); the
-// rest are the scheduling core's reproductions of other routers (shared/scheduling BASELINE_CONFIGS).
+// baselines are the scheduling core's reproductions of other routers (shared/scheduling BASELINE_CONFIGS);
+// `ideal` is the harness's reference ceiling (ideal-policy.ts), not a scheduler config.
 import { readFileSync } from 'node:fs';
-import { BASELINE_CONFIGS, DEFAULT_SCHEDULER_CONFIG, loadSchedulerConfig } from '../../shared/scheduling/index.js';
+import {
+  BaselinePolicy,
+  baselineConfig,
+  DEFAULT_SCHEDULER_CONFIG,
+  loadSchedulerConfig,
+  type BaselineCalibration,
+} from '../../shared/scheduling/index.js';
+import { IDEAL_POLICY } from './ideal-policy.js';
 
 export const ATC_POLICY = 'atc';
+export { IDEAL_POLICY };
 
-/** Every policy, ours first. */
-export const ALL_POLICIES: readonly string[] = [ATC_POLICY, ...Object.keys(BASELINE_CONFIGS)];
+/** The faithful reproductions of other routers that atc is ranked against. */
+export const FAITHFUL_BASELINES: readonly string[] = [BaselinePolicy.Llmd, BaselinePolicy.LlmdPrecise, BaselinePolicy.LlmdApprox, BaselinePolicy.Dynamo, BaselinePolicy.Sglang];
+
+/** Every policy, ours first and the ceiling last. */
+export const ALL_POLICIES: readonly string[] = [ATC_POLICY, ...Object.values(BaselinePolicy), IDEAL_POLICY];
 
 /** Scheduler configs given on the command line (--configs name=FILE), by policy name. */
 export type CustomConfigs = Readonly<Record<string, string>>;
 
-/** The YAML config of a policy (a custom one first); throws naming the known policies. */
-export function policyConfig(name: string, custom: CustomConfigs = {}): string {
+const isBaseline = (name: string): name is BaselinePolicy => (Object.values(BaselinePolicy) as string[]).includes(name);
+
+/**
+ * The YAML config of a policy (a custom one first), with engine-specific baseline values calibrated when
+ * given; throws naming the known policies. `ideal` has no config (the harness routes it itself).
+ */
+export function policyConfig(name: string, custom: CustomConfigs = {}, calibration: BaselineCalibration = {}): string {
   // Own properties only: 'toString' or 'constructor' are not policies.
   if (Object.hasOwn(custom, name)) return custom[name]!;
   if (name === ATC_POLICY) return DEFAULT_SCHEDULER_CONFIG;
-  const cfg = Object.hasOwn(BASELINE_CONFIGS, name) ? (BASELINE_CONFIGS as Readonly<Record<string, string>>)[name] : undefined;
-  if (cfg === undefined) throw new Error(`unknown policy '${name}' (known: ${[...ALL_POLICIES, ...Object.keys(custom)].join(', ')})`);
-  return cfg;
+  if (isBaseline(name)) return baselineConfig(name, calibration);
+  if (name === IDEAL_POLICY) throw new Error(`'${IDEAL_POLICY}' is the harness's reference ceiling, not a scheduler config`);
+  throw new Error(`unknown policy '${name}' (known: ${[...ALL_POLICIES, ...Object.keys(custom)].join(', ')})`);
+}
+
+/**
+ * ms between the fresh engine metrics a policy's router sees, where its upstream says: llm-d's endpoint
+ * picker scrapes every 50 ms (--refresh-metrics-interval default, llm-d/llm-d-router pkg/epp/server/
+ * options.go), smg polls worker loads every 10 s (--load-monitor-interval). Others read our workers'
+ * load reports (--load-report-ms); Dynamo's cost uses only its own bookkeeping.
+ */
+export function metricsRefreshMs(policy: string, loadReportMs: number): number {
+  switch (policy) {
+    case BaselinePolicy.Llmd:
+    case BaselinePolicy.LlmdPrecise:
+    case BaselinePolicy.LlmdApprox:
+    case BaselinePolicy.LeastLoaded:
+      return 50;
+    case BaselinePolicy.Sglang:
+      return 10_000;
+    default:
+      return loadReportMs;
+  }
 }
 
 /** Parses a --policies list ("a,b"), checking each name. */
 export function parsePolicies(list: string, custom: CustomConfigs = {}): string[] {
   const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (names.length === 0) throw new Error('--policies needs at least one policy');
-  for (const n of names) policyConfig(n, custom);
+  for (const n of names) if (n !== IDEAL_POLICY) policyConfig(n, custom);
   return names;
 }
 

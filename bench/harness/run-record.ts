@@ -22,6 +22,12 @@ export interface RequestOutcome {
   readonly outputTokens: number;
   /** Prompt tokens the serving engine did not compute (prefix cache or remote prefill). */
   readonly cachedPromptTokens: number;
+  /**
+   * Prompt tokens found in the prefix cache when the request was first admitted by the engine that
+   * computed its prompt (the prefill engine when disaggregated); a preempted request's recompute is not
+   * counted again.
+   */
+  readonly firstAdmissionCachedTokens: number;
 }
 
 export interface WorkerSeries {
@@ -39,9 +45,14 @@ export interface RunRecord {
   /** Output tokens generated in each second of virtual time (index = floor(ms / 1000)), warm-up included. */
   readonly tokensPerSecond: number[];
   readonly workerSeries: WorkerSeries;
-  /** Summed over every engine (vLLM prefix_cache_queries_total / hits_total), tokens. */
+  /**
+   * Summed over every engine (vLLM prefix_cache_queries_total / hits_total), tokens. vLLM counts every
+   * lookup, so a request blocked at the head of the queue or preempted is counted again each time.
+   */
   readonly prefixCacheQueries: number;
   readonly prefixCacheHits: number;
+  /** One unlimited cache over the measured requests in arrival order (ReuseBound), tokens. */
+  readonly reuseBound: { readonly queries: number; readonly hits: number };
   /** ms of virtual time when the last request finished. */
   readonly endMs: number;
   /** Wall-clock ms the simulation took. */
@@ -55,4 +66,6 @@ export interface RunRecord {
    * (what inference-perf divides a stage's tokens and requests by).
    */
   readonly stageSpans?: ReadonlyArray<{ readonly startMs: number; readonly endMs: number }>;
+  /** The run stopped once its SLO could no longer be met (VirtualRunOptions.stopAfterSloMisses). */
+  readonly stoppedEarly?: boolean;
 }

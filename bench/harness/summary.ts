@@ -38,7 +38,18 @@ export interface PolicyFigures {
   readonly e2e_ms: LatencyFigures;
   readonly output_tokens_per_s: number;
   readonly requests_per_s: number;
-  readonly prefix_cache_hit_rate: number;
+  /**
+   * Share of the measured requests' prompt tokens found cached at each request's first admission (each
+   * request counted once, on the engine that computed its prompt).
+   */
+  readonly request_hit_rate: number;
+  /**
+   * vLLM's own counter, prefix_cache_hits / prefix_cache_queries summed over the engines: it counts every
+   * lookup, so requests looked up again (blocked at the queue head, preempted) weigh more than once.
+   */
+  readonly engine_prefix_cache_hit_rate: number;
+  /** This run's reuse bound (ReuseBound): one unlimited cache over the measured requests in arrival order. */
+  readonly reuse_bound: number;
   readonly goodput_per_s: number;
   readonly slo_attainment: number;
   readonly disaggregated_share: number;
@@ -47,6 +58,7 @@ export interface PolicyFigures {
   readonly sim: { readonly virtual_s: number; readonly wall_s: number; readonly engine_steps: number };
 }
 
+const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
 const round = (x: number, digits = 3) => (Number.isFinite(x) ? Number(x.toFixed(digits)) : null) as number;
 
 export function latency(samples: readonly number[] | Float32Array): LatencyFigures {
@@ -108,7 +120,9 @@ export function summarizeRun(run: RunRecord, slo: Slo, stages?: readonly Stage[]
     e2e_ms: latency(ok.map((r) => r.e2eMs)),
     output_tokens_per_s: round(ok.reduce((a, r) => a + r.outputTokens, 0) / seconds, 1),
     requests_per_s: round(ok.length / seconds),
-    prefix_cache_hit_rate: round(run.prefixCacheQueries > 0 ? run.prefixCacheHits / run.prefixCacheQueries : 0, 4),
+    request_hit_rate: round(ratio(ok.reduce((a, r) => a + r.firstAdmissionCachedTokens, 0), ok.reduce((a, r) => a + r.promptTokens, 0)), 4),
+    engine_prefix_cache_hit_rate: round(ratio(run.prefixCacheHits, run.prefixCacheQueries), 4),
+    reuse_bound: round(ratio(run.reuseBound.hits, run.reuseBound.queries), 4),
     goodput_per_s: round(good / seconds),
     slo_attainment: round(measured.length > 0 ? good / measured.length : 0, 4),
     disaggregated_share: round(measured.length > 0 ? measured.filter((r) => r.prefillWorkerId !== undefined).length / measured.length : 0, 4),

@@ -2,8 +2,8 @@
 // publishing a load report every loadReportIntervalMs (phase-staggered, as independent worker processes
 // are) and its KV event batches, which reach the scheduler's prefix index kvEventDelayMs later.
 import type { VirtualClock } from '../../shared/clock/index.js';
-import { SimEngineCore } from '../../shared/engine/sim/index.js';
-import type { Scheduler, WorkerSnapshot } from '../../shared/scheduling/index.js';
+import { SimEngineCore, type ExternalKvStore } from '../../shared/engine/sim/index.js';
+import type { PrefixIndex, WorkerSnapshot } from '../../shared/scheduling/index.js';
 import type { FleetSpec } from './workload.js';
 
 export interface FleetTiming {
@@ -11,6 +11,14 @@ export interface FleetTiming {
   readonly loadReportIntervalMs: number;
   /** ms from an engine step's KV events to the scheduler's prefix index (a NATS hop). */
   readonly kvEventDelayMs: number;
+}
+
+/** Engine options every replica of the fleet shares. */
+export interface FleetEngineOptions {
+  /** A KV connector every engine reads (the `ideal` reference's shared unlimited cache). */
+  readonly externalKv?: ExternalKvStore;
+  /** One block-hash seed for every engine (default: each engine its own, as independent vLLMs). */
+  readonly hashSeed?: number;
 }
 
 export class VirtualFleet {
@@ -30,18 +38,24 @@ export class VirtualFleet {
   constructor(
     readonly spec: FleetSpec,
     private readonly clock: VirtualClock,
-    scheduler: Scheduler,
+    /** The scheduler's prefix index the engines' KV events feed; none when the policy reads no events. */
+    prefixIndex: PrefixIndex | undefined,
     private readonly timing: FleetTiming,
     seed: number,
+    engineOptions: FleetEngineOptions = {},
   ) {
     spec.replicas.forEach((r, i) => {
-      const core = new SimEngineCore({ profile: spec.profile, clock, seed: seed * 1000 + i + 1, engineId: r.id });
+      const core = new SimEngineCore({
+        profile: spec.profile, clock, seed: seed * 1000 + i + 1, engineId: r.id,
+        ...(engineOptions.hashSeed !== undefined ? { hashSeed: engineOptions.hashSeed } : {}),
+        ...(engineOptions.externalKv !== undefined ? { externalKv: engineOptions.externalKv } : {}),
+      });
       this.engines.set(r.id, core);
       let seq = 0;
-      this.stops.push(
+      if (prefixIndex !== undefined) this.stops.push(
         core.onKvEvents((batch) => {
           const apply = () => {
-            const result = scheduler.state.prefixIndex.applyEvents(r.id, ++seq, batch);
+            const result = prefixIndex.applyEvents(r.id, ++seq, batch);
             if (result.resyncNeeded) {
               this.kvResyncs++;
               this.firstResyncReason ??= `${r.id}: ${result.reason ?? 'unknown'}`;

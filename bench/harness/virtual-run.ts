@@ -6,14 +6,23 @@
 import { performance } from 'node:perf_hooks';
 import { VirtualClock } from '../../shared/clock/index.js';
 import type { CoreFinish, SimEngineCore } from '../../shared/engine/sim/index.js';
-import { Scheduler, seededRandom, type SchedulingRequest } from '../../shared/scheduling/index.js';
+import { computeBlockHashes, Scheduler, seededRandom, type SchedulingRequest } from '../../shared/scheduling/index.js';
+import { calibrateForProfile } from './calibration.js';
+import { IDEAL_POLICY, IdealRouter, UnlimitedPrefixStore } from './ideal-policy.js';
 import type { RequestOutcome, RunRecord } from './run-record.js';
+import { ReuseBound } from './reuse-bound.js';
+import { SchedulerRouter, type RunRouter } from './run-router.js';
 import { SampleBuffer } from './sample-buffer.js';
-import { policyConfig } from './policies.js';
+import { metricsRefreshMs, policyConfig } from './policies.js';
 import { VirtualFleet, type FleetTiming } from './virtual-fleet.js';
 import { requestsByStage, type FleetSpec, type PlannedRequest, type Workload } from './workload.js';
 
 export interface VirtualRunOptions extends Partial<FleetTiming> {
+  /**
+   * ms between our workers' load reports (default 250); a baseline's router refreshes at its upstream's
+   * interval instead (policies.ts metricsRefreshMs). loadReportIntervalMs, when given, applies to all.
+   */
+  readonly workerLoadReportMs?: number;
   readonly seed?: number;
   /** ms from arrival to the engine's queue: the scheduling decision and the NATS hops (default 2). */
   readonly schedulingLatencyMs?: number;
@@ -27,7 +36,16 @@ export interface VirtualRunOptions extends Partial<FleetTiming> {
   readonly config?: string;
   /** Safety stop, ms of virtual time (default 24 h). */
   readonly maxVirtualMs?: number;
+  /**
+   * Stop as soon as more than `misses` measured requests are known to miss a TTFT bound of `ttftMs`
+   * (failed, first token later than the bound, or still without one past it): a capacity probe that can
+   * no longer pass need not run to the end. The record then has stoppedEarly set.
+   */
+  readonly stopAfterSloMisses?: { readonly ttftMs: number; readonly misses: number };
 }
+
+/** Tokens per KV block: the engines' (vLLM's default) and so the scheduler's. */
+const BLOCK_SIZE = 16;
 
 export const DEFAULT_TIMING: FleetTiming = { loadReportIntervalMs: 250, kvEventDelayMs: 2 };
 
@@ -35,16 +53,28 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   const wallStart = performance.now();
   const seed = options.seed ?? 1;
   const clock = new VirtualClock();
-  const scheduler = new Scheduler({ config: options.config ?? policyConfig(policy), random: seededRandom(seed ^ 0x5c4ed), blockSize: 16 });
   const timing: FleetTiming = {
-    loadReportIntervalMs: options.loadReportIntervalMs ?? DEFAULT_TIMING.loadReportIntervalMs,
+    loadReportIntervalMs: options.loadReportIntervalMs ?? metricsRefreshMs(options.config !== undefined ? '' : policy, options.workerLoadReportMs ?? DEFAULT_TIMING.loadReportIntervalMs),
     kvEventDelayMs: options.kvEventDelayMs ?? DEFAULT_TIMING.kvEventDelayMs,
   };
-  const fleet = new VirtualFleet(fleetSpec, clock, scheduler, timing, seed);
+  let fleet: VirtualFleet;
+  let router: RunRouter;
+  if (policy === IDEAL_POLICY && options.config === undefined) {
+    // Every engine hashes blocks alike, so that a block one engine cached is found by all.
+    const store = new UnlimitedPrefixStore();
+    fleet = new VirtualFleet(fleetSpec, clock, undefined, timing, seed, { externalKv: store, hashSeed: seed });
+    router = new IdealRouter(fleet, store, seed, BLOCK_SIZE, seededRandom(seed ^ 0x1dea1));
+  } else {
+    const config = options.config ?? policyConfig(policy, {}, calibrateForProfile(fleetSpec.profile));
+    const scheduler = new Scheduler({ config, random: seededRandom(seed ^ 0x5c4ed), blockSize: BLOCK_SIZE });
+    fleet = new VirtualFleet(fleetSpec, clock, scheduler.config.readsPrefixIndex ? scheduler.state.prefixIndex : undefined, timing, seed);
+    router = new SchedulerRouter(scheduler, fleet);
+  }
   const schedulingLatencyMs = options.schedulingLatencyMs ?? 2;
   const pdHopMs = options.pdHopMs ?? 1;
   const outcomes: RequestOutcome[] = [];
   const itl = new SampleBuffer();
+  const reuse = new ReuseBound(BLOCK_SIZE);
   const tokensPerSecond: number[] = [];
   const planned = workload.requests;
   const expected = Math.max(1, workload.expectedRequests ?? planned.length);
@@ -61,6 +91,11 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   let started = 0;
   let arrivalsDone = planned.length === 0;
   let endMs = 0;
+  const stopRule = options.stopAfterSloMisses;
+  /** Measured requests known to miss stopRule's bound. */
+  let sloMisses = 0;
+  /** Measured requests started and without a first token yet: id -> arrival ms. */
+  const awaitingFirstToken = new Map<string, number>();
 
   const sample = () => {
     series.timesMs.push(clock.now());
@@ -107,9 +142,11 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   };
 
   const fail = (req: PlannedRequest, reason: string, workerId: string, prefillWorkerId?: string) => {
+    if (req.warmup !== true && awaitingFirstToken.delete(req.id)) sloMisses++;
     outcomes.push({
       id: req.id, arrivalMs: req.arrivalMs, stage: req.stage, warmup: req.warmup === true, workerId, prefillWorkerId, failed: true,
       failReason: reason, ttftMs: NaN, e2eMs: clock.now() - req.arrivalMs, meanItlMs: NaN, promptTokens: 0, outputTokens: 0, cachedPromptTokens: 0,
+      firstAdmissionCachedTokens: 0,
     });
   };
 
@@ -117,24 +154,25 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
     outstanding++;
     const requestSeed = seed * 100_003 + started++;
     const tokenIds = req.prompt();
-    const sreq: SchedulingRequest = { requestId: req.id, model: fleet.model, tokenIds, maxTokens: req.maxTokens, headers: req.headers ?? {} };
-    const inflightBefore = new Map(fleet.snapshots.map((w) => [w.id, scheduler.state.inflight.totalsFor(w.id).promptTokens]));
+    const blockHashes = computeBlockHashes(tokenIds, BLOCK_SIZE);
+    reuse.arrive(tokenIds, req.warmup !== true, blockHashes);
+    if (stopRule !== undefined && req.warmup !== true) awaitingFirstToken.set(req.id, req.arrivalMs);
+    const sreq: SchedulingRequest = { requestId: req.id, model: fleet.model, tokenIds, blockHashes, maxTokens: req.maxTokens, headers: req.headers ?? {} };
     let decision;
     try {
-      decision = scheduler.decide(sreq, fleet.snapshots, clock.now());
+      decision = router.decide(sreq, clock.now());
     } catch (err) {
       fail(req, `no decision: ${err instanceof Error ? err.message : String(err)}`, '');
       return settle(req);
     }
-    const decodeId = decision.decode.workerId;
-    const prefillId = decision.prefill?.workerId;
-    const snap = fleet.snapshots.find((w) => w.id === decodeId)!;
-    const dispatchLoad = { waiting: snap.load.waitingRequests, running: snap.load.runningRequests, inflight: inflightBefore.get(decodeId) ?? 0 };
+    const { decodeId, prefillId } = decision;
     const warm = req.warmup === true;
     const outputs: number[] | undefined = workload.wantsOutputTokens ? [] : undefined;
     let firstTokenMs = NaN;
     let lastTokenMs = NaN;
     let pinnedPrefill: { core: SimEngineCore; id: string } | undefined;
+    /** P/D: prompt tokens the prefill engine found cached (it, not the decode engine, computed the prompt). */
+    let prefillCachedTokens: number | undefined;
 
     const onTokens = (ids: readonly number[]) => {
       const now = clock.now();
@@ -142,7 +180,8 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       tokensPerSecond[sec] = (tokensPerSecond[sec] ?? 0) + ids.length;
       if (Number.isNaN(firstTokenMs)) {
         firstTokenMs = now;
-        scheduler.state.inflight.markPrefilled(req.id);
+        router.firstToken(req.id);
+        if (stopRule !== undefined && awaitingFirstToken.delete(req.id) && now - req.arrivalMs > stopRule.ttftMs) sloMisses++;
         if (pinnedPrefill) {
           pinnedPrefill.core.releaseRemoteBlocks(pinnedPrefill.id);
           pinnedPrefill = undefined;
@@ -160,16 +199,14 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
         failReason: failed ? `engine finished with ${f.finishReason}` : undefined, ttftMs, e2eMs: now - req.arrivalMs,
         meanItlMs: f.completionTokens >= 2 ? (lastTokenMs - firstTokenMs) / (f.completionTokens - 1) : NaN,
         promptTokens: f.promptTokens, outputTokens: f.completionTokens, cachedPromptTokens: f.cachedPromptTokens,
+        firstAdmissionCachedTokens: prefillCachedTokens ?? f.cachedPromptTokens,
       });
+      if (outputs !== undefined && !failed) reuse.finish(tokenIds, outputs);
       clock.setTimer(timing.kvEventDelayMs, () => {
-        scheduler.finish(req.id);
-        if (!failed) {
-          scheduler.state.latency.observe({
-            workerId: decodeId, uncachedTokens: Math.max(0, f.promptTokens - f.cachedPromptTokens), waitingRequests: dispatchLoad.waiting,
-            runningRequests: dispatchLoad.running, inflightPromptTokens: dispatchLoad.inflight, ttftMs: firstTokenMs - dispatchedAtMs,
-            ...(f.completionTokens >= 2 ? { tpotMs: (lastTokenMs - firstTokenMs) / (f.completionTokens - 1) } : {}),
-          });
-        }
+        router.finished(req.id, {
+          failed, uncachedTokens: Math.max(0, f.promptTokens - f.cachedPromptTokens), ttftFromDispatchMs: firstTokenMs - dispatchedAtMs,
+          ...(f.completionTokens >= 2 ? { tpotMs: (lastTokenMs - firstTokenMs) / (f.completionTokens - 1) } : {}),
+        });
       });
       const next = !failed && workload.followUp ? workload.followUp(req, tokenIds, outputs ?? [], now) : undefined;
       if (next) schedule(next);
@@ -183,7 +220,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
         );
       } catch (err) {
         fail(req, `decode submit: ${err instanceof Error ? err.message : String(err)}`, decodeId, prefillId);
-        scheduler.finish(req.id);
+        router.finished(req.id, { failed: true, uncachedTokens: 0, ttftFromDispatchMs: NaN });
         settle(req);
       }
     };
@@ -197,17 +234,18 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
           onFinish: (f) => {
             if (f.kvTransfer === undefined || f.finishReason === 'abort') {
               fail(req, `prefill on ${prefillId} finished with ${f.finishReason} and no kv_transfer_params`, decodeId, prefillId);
-              scheduler.finish(req.id);
+              router.finished(req.id, { failed: true, uncachedTokens: 0, ttftFromDispatchMs: NaN });
               return settle(req);
             }
             pinnedPrefill = { core, id: pid };
+            prefillCachedTokens = f.cachedPromptTokens;
             const kv = f.kvTransfer;
             clock.setTimer(pdHopMs, () => submitDecode(kv));
           },
         });
       } catch (err) {
         fail(req, `prefill submit: ${err instanceof Error ? err.message : String(err)}`, decodeId, prefillId);
-        scheduler.finish(req.id);
+        router.finished(req.id, { failed: true, uncachedTokens: 0, ttftFromDispatchMs: NaN });
         settle(req);
       }
     });
@@ -240,15 +278,27 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
 
   const maxVirtualMs = options.maxVirtualMs ?? 24 * 3600_000;
   let lastReported = -1;
+  let stoppedEarly = false;
+  const missedSoFar = () => {
+    let late = 0;
+    for (const arrivalMs of awaitingFirstToken.values()) if (clock.now() - arrivalMs > stopRule!.ttftMs) late++;
+    return sloMisses + late;
+  };
   while (clock.pendingTimers > 0 && clock.now() < maxVirtualMs) {
     clock.runUntil(clock.now() + 5_000);
+    if (stopRule !== undefined && missedSoFar() > stopRule.misses) {
+      stoppedEarly = true;
+      endMs = clock.now();
+      fleet.stop();
+      break;
+    }
     const fraction = Math.min(1, outcomes.length / expected);
     if (options.onProgress && fraction - lastReported >= 0.01) {
       lastReported = fraction;
       options.onProgress(fraction);
     }
   }
-  if (!(arrivalsDone && outstanding === 0)) {
+  if (!stoppedEarly && !(arrivalsDone && outstanding === 0)) {
     throw new Error(`run did not finish within ${maxVirtualMs} ms of virtual time (${outstanding} requests outstanding)`);
   }
   let queries = 0;
@@ -262,7 +312,8 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   outcomes.sort((a, b) => a.arrivalMs - b.arrivalMs || (a.id < b.id ? -1 : 1));
   return {
     policy, requests: outcomes, itlGapsMs: itl.toArray(), tokensPerSecond: Array.from(tokensPerSecond, (x) => x ?? 0), workerSeries: series,
-    prefixCacheQueries: queries, prefixCacheHits: hits, endMs, wallMs: performance.now() - wallStart, engineSteps: fleet.engineSteps, kvResyncs: fleet.kvResyncs, firstResyncReason: fleet.firstResyncReason,
+    prefixCacheQueries: queries, prefixCacheHits: hits, reuseBound: { queries: reuse.queries, hits: reuse.hits }, endMs, wallMs: performance.now() - wallStart, engineSteps: fleet.engineSteps, kvResyncs: fleet.kvResyncs, firstResyncReason: fleet.firstResyncReason,
     ...(stageGroups !== undefined ? { stageSpans } : {}),
+    ...(stoppedEarly ? { stoppedEarly } : {}),
   };
 }

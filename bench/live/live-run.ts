@@ -96,7 +96,7 @@ export async function runLive(scenario: Scenario, flags: Flags, seed: number, co
       outcomes.push({
         id: req.id, arrivalMs, stage: req.stage, warmup: req.warmup === true, workerId: '', prefillWorkerId: undefined, failed: r.failed !== undefined,
         failReason: r.failed, ttftMs: r.ttftMs, e2eMs: r.e2eMs, meanItlMs: r.outputTokens >= 2 ? (r.e2eMs - r.ttftMs) / (r.outputTokens - 1) : NaN,
-        promptTokens: tokenIds.length, outputTokens: r.outputTokens, cachedPromptTokens: 0,
+        promptTokens: tokenIds.length, outputTokens: r.outputTokens, cachedPromptTokens: 0, firstAdmissionCachedTokens: 0,
       });
       // Live answers come back as text: a follow-up turn carries the prompt and new user tokens only.
       const next = r.failed === undefined ? built.workload.followUp?.(req, tokenIds, [], performance.now() - t0) : undefined;
@@ -122,7 +122,7 @@ export async function runLive(scenario: Scenario, flags: Flags, seed: number, co
   const end = outcomes.reduce((m, r) => Math.max(m, r.arrivalMs + r.e2eMs), 0);
   const run: RunRecord = {
     policy: ATC_POLICY, requests: outcomes, itlGapsMs: itl.toArray(), tokensPerSecond: Array.from(tokensPerSecond, (x) => x ?? 0),
-    workerSeries: { timesMs: [], load: {} }, prefixCacheQueries: 0, prefixCacheHits: 0, endMs: end, wallMs: performance.now() - wallStart, engineSteps: 0,
+    workerSeries: { timesMs: [], load: {} }, prefixCacheQueries: 0, prefixCacheHits: 0, reuseBound: { queries: 0, hits: 0 }, endMs: end, wallMs: performance.now() - wallStart, engineSteps: 0,
     kvResyncs: 0, firstResyncReason: undefined, ...(built.workload.stageBarrier !== undefined ? { stageSpans } : {}),
   };
   const f = summarizeRun(run, built.slo, built.stages);
@@ -131,7 +131,8 @@ export async function runLive(scenario: Scenario, flags: Flags, seed: number, co
     scenario: scenario.name, description: `live, ${layout.name}: ${built.description}`, command, seed, mode: 'live',
     slo: { ttft_ms: built.slo.ttftMs, itl_ms: built.slo.itlMs ?? null }, capacity_unit: scenario.capacity.unit,
     harness: { load_report_interval_ms: 250, kv_event_delay_ms: 0, scheduling_latency_ms: 0 },
-    policies: [{ name: `${ATC_POLICY} (live)`, layout: layout.name, ...f, prefix_cache_hit_rate: NaN }],
+    reuse_bound: null,
+    policies: [{ name: `${ATC_POLICY} (live)`, layout: layout.name, metrics_refresh_ms: 250, ...f, request_hit_rate: NaN, engine_prefix_cache_hit_rate: NaN, reuse_bound: NaN }],
     plots: [{ name: `${ATC_POLICY} (live)`, ttftCdf: cdfPoints(ttfts), workerSeries: run.workerSeries }],
   };
 }

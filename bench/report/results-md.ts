@@ -8,10 +8,13 @@ const ms1 = (ms: number | null) => (ms === null || !Number.isFinite(ms) ? '–' 
 export function resultsMarkdown(r: ScenarioResults): string {
   const lines: string[] = [];
   lines.push(`## ${r.scenario} (${r.mode})`, '', r.description, '', `\`${r.command}\` — seed ${r.seed}; SLO: TTFT ≤ ${r.slo.ttft_ms} ms${r.slo.itl_ms !== null ? `, mean ITL ≤ ${r.slo.itl_ms} ms` : ''}`, '');
-  lines.push('| policy | done | failed | TTFT p50 s | TTFT p90 s | TTFT p99 s | ITL p50 ms | ITL p90 ms | E2E p90 s | out tok/s | req/s | hit rate | goodput/s | SLO met | max/mean reqs |');
-  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  lines.push('| policy | done | failed | TTFT p50 s | TTFT p90 s | TTFT p99 s | ITL p50 ms | ITL p90 ms | E2E p90 s | out tok/s | req/s | request hit | engine hit | goodput/s | SLO met | max/mean reqs |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const p of r.policies) {
-    lines.push(`| ${p.name} | ${p.completed} | ${p.failed} | ${s(p.ttft_ms.p50)} | ${s(p.ttft_ms.p90)} | ${s(p.ttft_ms.p99)} | ${ms1(p.itl_ms.p50)} | ${ms1(p.itl_ms.p90)} | ${s(p.e2e_ms.p90)} | ${p.output_tokens_per_s.toFixed(0)} | ${p.requests_per_s.toFixed(2)} | ${pct(p.prefix_cache_hit_rate)} | ${p.goodput_per_s.toFixed(2)} | ${pct(p.slo_attainment)} | ${p.load_spread.max_over_mean.toFixed(2)} |`);
+    lines.push(`| ${p.name} | ${p.completed} | ${p.failed} | ${s(p.ttft_ms.p50)} | ${s(p.ttft_ms.p90)} | ${s(p.ttft_ms.p99)} | ${ms1(p.itl_ms.p50)} | ${ms1(p.itl_ms.p90)} | ${s(p.e2e_ms.p90)} | ${p.output_tokens_per_s.toFixed(0)} | ${p.requests_per_s.toFixed(2)} | ${pct(p.request_hit_rate)} | ${pct(p.engine_prefix_cache_hit_rate)} | ${p.goodput_per_s.toFixed(2)} | ${pct(p.slo_attainment)} | ${p.load_spread.max_over_mean.toFixed(2)} |`);
+  }
+  if (r.reuse_bound !== null) {
+    lines.push('', `Reuse bound (one unlimited cache, arrival order): ${pct(r.reuse_bound)}. Request hit: prompt tokens cached at each request's first admission; engine hit: vLLM's prefix_cache_hits / queries, which counts repeated lookups.`);
   }
   const staged = r.policies.filter((p) => p.stages !== undefined && p.stages.length > 0);
   if (staged.length > 0) {

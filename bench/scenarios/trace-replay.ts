@@ -4,9 +4,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FlagKind, type FlagSpec } from '../harness/flags.js';
+import { seededRandom } from '../../shared/scheduling/index.js';
+import { spreadWithinResolution, timestampResolutionMs } from '../harness/arrivals.js';
+import { FlagKind, type Flags, type FlagSpec } from '../harness/flags.js';
 import { ALL_POLICIES } from '../harness/policies.js';
-import { expandHashIds } from '../harness/token-ids.js';
+import { expandHashIds, mixSeed } from '../harness/token-ids.js';
 import { replicas, type PlannedRequest } from '../harness/workload.js';
 import { readTraceFile, type TraceRecord } from './mooncake-trace.js';
 import type { BuildOptions, BuiltScenario, Scenario } from './scenario.js';
@@ -40,7 +42,37 @@ function traceFlags(defaultSpeedup: number, defaultDuration: number, defaultCapa
     { name: 'start-s', kind: FlagKind.Number, default: 0, doc: 'replay from this second of trace time on (its requests shifted to start at 0)' },
     { name: 'duration-s', kind: FlagKind.Number, default: defaultDuration, doc: 'replay only requests arriving in the first N seconds of the trace from --start-s (before speed-up; 0 = all)' },
     { name: 'capacity-duration-s', kind: FlagKind.Number, default: defaultCapacityDuration, doc: 'with --capacity: seconds of trace time each probe replays (bounded cost per probe; 0 = as --duration-s)' },
+    { name: 'arrivals', kind: FlagKind.String, default: ArrivalMode.Spread, doc: 'spread: requests sharing a timestamp arrive uniformly (seeded) within the trace\'s timestamp resolution; burst: all at that instant (the replay before this option existed)' },
+    { name: 'time-resolution-ms', kind: FlagKind.Number, doc: 'the trace\'s timestamp resolution, ms (default: detected, the most common gap between distinct timestamps)' },
   ];
+}
+
+export const ArrivalMode = { Spread: 'spread', Burst: 'burst' } as const;
+export type ArrivalMode = (typeof ArrivalMode)[keyof typeof ArrivalMode];
+
+/** How a trace's timestamps become arrival times: the mode and the resolution it spreads within (ms). */
+export interface TraceArrivals {
+  readonly mode: ArrivalMode;
+  readonly resolutionMs: number;
+  /** true when the resolution was detected from the trace rather than given. */
+  readonly detected: boolean;
+}
+
+export function traceArrivals(records: readonly TraceRecord[], flags: Flags): TraceArrivals {
+  const mode = flags.string('arrivals');
+  if (mode !== ArrivalMode.Spread && mode !== ArrivalMode.Burst) throw new Error(`--arrivals must be ${ArrivalMode.Spread} or ${ArrivalMode.Burst}, got '${mode}'`);
+  if (flags.has('time-resolution-ms')) {
+    const resolutionMs = flags.number('time-resolution-ms');
+    if (!(resolutionMs >= 0)) throw new Error(`--time-resolution-ms must be ≥ 0, got ${resolutionMs}`);
+    return { mode, resolutionMs, detected: false };
+  }
+  return { mode, resolutionMs: timestampResolutionMs(records.map((r) => r.timestampMs)), detected: true };
+}
+
+/** The records with their arrival times (ms of trace time) under `arrivals`, seeded; same order. */
+export function arrivalTimesMs(records: readonly TraceRecord[], arrivals: TraceArrivals, seed: number): number[] {
+  const ts = records.map((r) => r.timestampMs);
+  return arrivals.mode === ArrivalMode.Burst ? ts : spreadWithinResolution(ts, arrivals.resolutionMs, seededRandom(mixSeed(seed, 0xa77)));
 }
 
 function buildTrace(records: readonly TraceRecord[], o: BuildOptions, source: string, sloTtftMs: number): BuiltScenario {
@@ -50,11 +82,16 @@ function buildTrace(records: readonly TraceRecord[], o: BuildOptions, source: st
   const startS = o.flags.number('start-s');
   if (!(startS >= 0)) throw new Error(`--start-s must be ≥ 0, got ${startS}`);
   const fromMs = startS * 1000;
+  const arrivals = traceArrivals(records, o.flags);
+  // Arrival times over the whole trace, so a window sees the same times whichever window it is part of;
+  // the window itself is chosen on the trace's own timestamps.
+  const arrivalMs = arrivalTimesMs(records, arrivals, o.seed);
   let chosen = records
-    .filter((r) => r.timestampMs >= fromMs && (durationS <= 0 || r.timestampMs < fromMs + durationS * 1000))
+    .map((r, i) => ({ ...r, timestampMs: arrivalMs[i]!, recordedMs: r.timestampMs }))
+    .filter((r) => r.recordedMs >= fromMs && (durationS <= 0 || r.recordedMs < fromMs + durationS * 1000))
     .map((r) => (fromMs > 0 ? { ...r, timestampMs: r.timestampMs - fromMs } : r));
   if (chosen.length === 0) throw new Error(`${source}: no request arrives in the chosen window (from ${startS} s, ${durationS > 0 ? `${durationS} s` : 'to the end'})`);
-  if (o.live) chosen = records.slice(0, 40).map((r, i) => ({ ...r, timestampMs: i * 1000, inputLength: Math.min(r.inputLength, 4096), outputLength: Math.min(r.outputLength, 64) }));
+  if (o.live) chosen = records.slice(0, 40).map((r, i) => ({ ...r, timestampMs: i * 1000, recordedMs: r.timestampMs, inputLength: Math.min(r.inputLength, 4096), outputLength: Math.min(r.outputLength, 64) }));
   const salt = o.seed;
   const requests: PlannedRequest[] = chosen.map((r, i) => ({
     id: `t${i}`,
@@ -62,9 +99,15 @@ function buildTrace(records: readonly TraceRecord[], o: BuildOptions, source: st
     prompt: () => expandHashIds(r.hashIds, r.inputLength, salt),
     maxTokens: r.outputLength,
   }));
-  const spanS = chosen.length > 0 ? chosen[chosen.length - 1]!.timestampMs / 1000 : 0;
+  const last = chosen[chosen.length - 1]!;
+  const spanS = (o.live ? last.timestampMs : last.recordedMs - fromMs) / 1000;
+  const replay = o.live
+    ? 'one request a second'
+    : arrivals.mode === ArrivalMode.Burst
+      ? `requests sharing a timestamp replayed as one burst (timestamp resolution ${arrivals.resolutionMs} ms)`
+      : `requests sharing a timestamp spread uniformly within its ${arrivals.resolutionMs} ms resolution (${arrivals.detected ? 'detected' : 'given'})`;
   return {
-    description: `${source}: ${chosen.length} requests over ${spanS.toFixed(0)} s of trace time${fromMs > 0 && !o.live ? ` from ${startS} s` : ''}, speed-up ${speedup}`,
+    description: `${source}: ${chosen.length} requests over ${spanS.toFixed(0)} s of trace time${fromMs > 0 && !o.live ? ` from ${startS} s` : ''}, speed-up ${speedup}; ${replay}`,
     workload: { requests },
     slo: { ttftMs: sloTtftMs },
   };

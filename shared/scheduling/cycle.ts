@@ -1,6 +1,6 @@
 // Per-decision state: the request, the context, and values several plugins need, computed once.
 import { computeBlockHashes } from './state/prefix-hash.js';
-import type { SchedulingContext, SchedulingRequest } from './types.js';
+import { PrefixSource, type SchedulingContext, type SchedulingRequest } from './types.js';
 
 export class SchedulingCycle {
   private hashes?: Float64Array;
@@ -18,32 +18,49 @@ export class SchedulingCycle {
 
   /** The scheduler's chained hashes of the prompt's full blocks. */
   blockHashes(): Float64Array {
-    this.hashes ??= computeBlockHashes(this.request.tokenIds, this.blockSize);
+    this.hashes ??= this.request.blockHashes ?? computeBlockHashes(this.request.tokenIds, this.blockSize);
     return this.hashes;
   }
 
-  /** worker id -> consecutive prompt blocks the engine reported holding (KV events); empty without an index. */
+  /**
+   * worker id -> consecutive prompt blocks the engine reported holding (KV events), or, with speculative
+   * indexing, was routed this prompt's prefix moments ago; empty without an index.
+   */
   preciseMatches(): ReadonlyMap<string, number> {
-    const index = this.context.state.prefixIndex;
-    this.exactMatches ??= index ? index.matchPrefix(this.blockHashes()) : new Map();
+    if (this.exactMatches === undefined) {
+      const { prefixIndex: index, speculativePrefixes: speculative } = this.context.state;
+      const matches = index ? index.matchPrefix(this.blockHashes()) : new Map<string, number>();
+      if (speculative) for (const [w, n] of speculative.matchPrefix(this.blockHashes(), this.context.nowMs)) matches.set(w, Math.max(n, matches.get(w) ?? 0));
+      this.exactMatches = matches;
+    }
     return this.exactMatches;
   }
 
   /** worker id -> consecutive prompt blocks this scheduler routed there (approximate, no events). */
   approximateMatches(): ReadonlyMap<string, number> {
     const routed = this.context.state.routedPrefixes;
-    this.routedMatches ??= routed ? routed.matchPrefix(this.blockHashes()) : new Map();
+    this.routedMatches ??= routed ? routed.matchPrefix(this.blockHashes(), this.context.nowMs) : new Map();
     return this.routedMatches;
   }
 
-  /**
-   * Blocks believed cached on the worker: the precise index once any engine has sent KV events, else the
-   * routing memory (deployments whose engines publish no events).
-   */
+  /** The prefix state cachedBlocks reads (SchedulingState.prefixSource; see there for the default). */
+  get prefixSource(): PrefixSource {
+    const { prefixSource, prefixIndex } = this.context.state;
+    return prefixSource ?? (prefixIndex && prefixIndex.workerCount > 0 ? PrefixSource.Precise : PrefixSource.Approximate);
+  }
+
+  /** worker id -> leading prompt blocks believed cached there, from the configured prefix source. */
+  prefixMatches(): ReadonlyMap<string, number> {
+    return this.prefixSource === PrefixSource.Precise ? this.preciseMatches() : this.approximateMatches();
+  }
+
+  /** Blocks believed cached on the worker (prefixMatches), in whole blocks of preciseMatchTokens when set. */
   cachedBlocks(workerId: string): number {
-    const index = this.context.state.prefixIndex;
-    const matches = index && index.workerCount > 0 ? this.preciseMatches() : this.approximateMatches();
-    return matches.get(workerId) ?? 0;
+    const n = this.prefixMatches().get(workerId) ?? 0;
+    const g = this.context.state.preciseMatchTokens;
+    if (g === undefined || g === this.blockSize || this.prefixSource !== PrefixSource.Precise) return n;
+    const per = g / this.blockSize;
+    return Math.floor(n / per) * per;
   }
 
   /** tokens the worker would have to prefill itself. */

@@ -12,7 +12,37 @@ export const PluginKind = {
 } as const;
 export type PluginKind = (typeof PluginKind)[keyof typeof PluginKind];
 
-export interface Plugin {
+/**
+ * How a plugin wants the scheduler's routing memory kept (RoutedPrefixCache), in tokens: the loader
+ * gathers these from the config's plugins and the Scheduler builds its state from them.
+ */
+export interface RoutedPrefixNeeds {
+  /** Tokens per remembered block (a multiple of the scheduler's block size). */
+  readonly blockTokens: number;
+  /** Blocks remembered per worker; 'engine': the worker's reported num_gpu_blocks. */
+  readonly capacityBlocks: number | 'engine';
+  /** Leading prompt tokens considered at most (default: all). */
+  readonly maxPrefixTokens?: number;
+}
+
+/** The scheduler state a plugin reads beyond the worker snapshots, declared so the Scheduler keeps it. */
+export interface StateNeeds {
+  /** Reads the precise prefix index (engines' KV events): cachedBlocks comes from it. */
+  readonly readsPrefixIndex?: boolean;
+  /** Reads the routing memory: cachedBlocks comes from it unless another plugin reads the precise index. */
+  readonly routedPrefixes?: RoutedPrefixNeeds;
+  /** ms a routed prompt's blocks count as held by the chosen worker before its KV events arrive. */
+  readonly speculativeTtlMs?: number;
+  /**
+   * Tokens per block in which a precise match counts (llm-d's precise producer hashes 64-token blocks):
+   * cachedBlocks is rounded down to whole blocks of this size. Default: the engine's block size.
+   */
+  readonly preciseMatchTokens?: number;
+  /** Reads the ActiveBlockTracker. */
+  readonly readsActiveBlocks?: boolean;
+}
+
+export interface Plugin extends StateNeeds {
   /** The registry type name, e.g. 'queue-scorer'. */
   readonly type: string;
   /** The instance name profiles refer to (defaults to the type). */

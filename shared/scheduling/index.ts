@@ -1,5 +1,5 @@
 // Public API of the scheduling core.
-export { WorkerRole, SchedulingHeader } from './types.js';
+export { WorkerRole, SchedulingHeader, PrefixSource } from './types.js';
 export type {
   WorkerSnapshot,
   SchedulingRequest,
@@ -23,6 +23,8 @@ export type {
   SchedulingProfile,
   ProfileResult,
   AnyPlugin,
+  RoutedPrefixNeeds,
+  StateNeeds,
 } from './framework.js';
 export { SchedulingCycle } from './cycle.js';
 export { schedule, runProfile, runSchedulingCycle } from './pipeline.js';
@@ -37,7 +39,8 @@ export { PluginRegistry, builtinPluginRegistry } from './config/registry.js';
 export { PluginParams } from './config/params.js';
 export type { PluginFactory } from './config/plugin-factory.js';
 export { DEFAULT_SCHEDULER_CONFIG } from './config/default-config.js';
-export { BASELINE_CONFIGS, BaselinePolicy } from './config/baseline-configs.js';
+export { BASELINE_CONFIGS, BASELINE_SOURCES, BaselinePolicy, baselineConfig } from './config/baseline-configs.js';
+export type { BaselineCalibration } from './config/baseline-configs.js';
 
 export { PrefixIndex } from './state/prefix-index.js';
 export type { ApplyEventsResult, WorkerOwnership, PrefixIndexStats } from './state/prefix-index.js';
@@ -47,6 +50,7 @@ export { InflightLedger } from './state/inflight-ledger.js';
 export type { InflightTotals } from './state/inflight-ledger.js';
 export { ActiveBlockTracker } from './state/active-blocks.js';
 export { RoutedPrefixCache } from './state/routed-prefix-cache.js';
+export type { RoutedPrefixOptions } from './state/routed-prefix-cache.js';
 export { LatencyModel, RecursiveLeastSquares } from './state/latency-model.js';
 export type { LatencyObservation, TtftFeatures } from './state/latency-model.js';
 export { SessionTable } from './state/session-table.js';

@@ -3,15 +3,23 @@
 // counter is the only state a run may change).
 import { SchedulingCycle } from './cycle.js';
 import { NoEligibleWorkerError } from './errors.js';
-import type { ProfileHandler, ProfileResult, SchedulingProfile, ScoredWorker } from './framework.js';
-import type { Decision, FilterTrace, ScorerTrace, SchedulingContext, SchedulingRequest, WorkerSnapshot } from './types.js';
+import type { ProfileHandler, ProfileResult, RoutedPrefixNeeds, SchedulingProfile, ScoredWorker } from './framework.js';
+import type { Decision, FilterTrace, PrefixSource, ScorerTrace, SchedulingContext, SchedulingRequest, WorkerSnapshot } from './types.js';
 
 /** A loaded, validated configuration: what schedule() runs. */
 export interface CompiledSchedulerConfig {
   readonly profiles: ReadonlyMap<string, SchedulingProfile>;
   readonly profileHandler: ProfileHandler;
-  /** Blocks per worker for the RoutedPrefixCache, when a plugin of the config reads it. */
-  readonly routedPrefixCapacityBlocks?: number;
+  /** The routing memory's shape, when a plugin of the config reads it. */
+  readonly routedPrefixes?: RoutedPrefixNeeds;
+  /** Speculative indexing TTL (ms), when a plugin of the config asks for it. */
+  readonly speculativeTtlMs?: number;
+  /** Tokens per block in which precise matches count, when a plugin of the config says. */
+  readonly preciseMatchTokens?: number;
+  /** Which prefix state cachedBlocks reads; absent when no plugin declares one. */
+  readonly prefixSource?: PrefixSource;
+  /** A plugin of the config reads the precise prefix index (the engines' KV events are worth applying). */
+  readonly readsPrefixIndex: boolean;
   /** A plugin of the config reads the ActiveBlockTracker. */
   readonly tracksActiveBlocks?: boolean;
 }

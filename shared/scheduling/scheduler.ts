@@ -10,7 +10,9 @@ import { ActiveBlockTracker } from './state/active-blocks.js';
 import { InflightLedger } from './state/inflight-ledger.js';
 import { LatencyModel } from './state/latency-model.js';
 import { PrefixIndex } from './state/prefix-index.js';
-import { RoutedPrefixCache } from './state/routed-prefix-cache.js';
+import { RoutedPrefixCache, type RoutedPrefixOptions } from './state/routed-prefix-cache.js';
+import { SchedulingConfigError } from './errors.js';
+import type { RoutedPrefixNeeds } from './framework.js';
 import { SessionTable } from './state/session-table.js';
 import { SchedulingHeader, type Decision, type SchedulingRequest, type SchedulingState, type WorkerSnapshot } from './types.js';
 
@@ -36,6 +38,24 @@ export interface SchedulerState extends SchedulingState {
   readonly sessions: SessionTable;
 }
 
+/**
+ * Blocks a worker's speculative entries may hold: entries live only for the TTL (seconds), so this only
+ * bounds memory under a flood of distinct prompts (~64 MB of Map entries per worker at most).
+ */
+const SPECULATIVE_CAPACITY_BLOCKS = 1 << 20;
+
+/** The routing memory's options in scheduler blocks, from a plugin's needs in tokens. */
+function routedPrefixOptions(needs: RoutedPrefixNeeds, blockSize: number): RoutedPrefixOptions {
+  const blocksPerEntry = needs.blockTokens / blockSize;
+  if (!Number.isInteger(blocksPerEntry) || blocksPerEntry < 1)
+    throw new SchedulingConfigError(`routing memory block of ${needs.blockTokens} tokens is not a multiple of the scheduler's ${blockSize}-token blocks`);
+  return {
+    blocksPerEntry,
+    capacityBlocks: needs.capacityBlocks,
+    ...(needs.maxPrefixTokens !== undefined ? { maxEntries: Math.max(1, Math.floor(needs.maxPrefixTokens / needs.blockTokens)) } : {}),
+  };
+}
+
 export class Scheduler {
   readonly config: CompiledSchedulerConfig;
   readonly state: SchedulerState;
@@ -45,12 +65,18 @@ export class Scheduler {
     const config = options.config ?? DEFAULT_SCHEDULER_CONFIG;
     this.config = typeof config === 'string' ? loadSchedulerConfig(config, options.registry) : config;
     const blockSize = options.blockSize ?? 16;
+    const routed = this.config.routedPrefixes;
+    const g = this.config.preciseMatchTokens;
+    if (g !== undefined && (!Number.isInteger(g / blockSize) || g < blockSize))
+      throw new SchedulingConfigError(`precise matches in ${g}-token blocks are not whole multiples of the scheduler's ${blockSize}-token blocks`);
+    const specTtl = this.config.speculativeTtlMs;
     this.state = {
       blockSize,
+      ...(this.config.prefixSource !== undefined ? { prefixSource: this.config.prefixSource } : {}),
+      ...(this.config.preciseMatchTokens !== undefined ? { preciseMatchTokens: this.config.preciseMatchTokens } : {}),
       prefixIndex: new PrefixIndex({ blockSize }),
-      routedPrefixes: new RoutedPrefixCache(
-        this.config.routedPrefixCapacityBlocks !== undefined ? { capacityBlocks: this.config.routedPrefixCapacityBlocks } : {},
-      ),
+      routedPrefixes: new RoutedPrefixCache(routed !== undefined ? routedPrefixOptions(routed, blockSize) : {}),
+      ...(specTtl !== undefined ? { speculativePrefixes: new RoutedPrefixCache({ ttlMs: specTtl, capacityBlocks: SPECULATIVE_CAPACITY_BLOCKS }) } : {}),
       inflight: new InflightLedger(options.inflightTtlMs !== undefined ? { ttlMs: options.inflightTtlMs } : {}),
       activeBlocks: new ActiveBlockTracker(),
       latency: new LatencyModel(),
@@ -66,7 +92,7 @@ export class Scheduler {
   decide(request: SchedulingRequest, workers: readonly WorkerSnapshot[], nowMs: number): Decision {
     const cycle = new SchedulingCycle(request, { nowMs, workers, state: this.state, random: this.random });
     const decision = runSchedulingCycle(cycle, this.config);
-    this.record(decision, request, cycle.blockHashes(), nowMs);
+    this.record(decision, request, cycle.blockHashes(), nowMs, workers);
     return decision;
   }
 
@@ -85,23 +111,26 @@ export class Scheduler {
   removeWorker(workerId: string): void {
     this.state.prefixIndex.removeWorker(workerId);
     this.state.routedPrefixes.removeWorker(workerId);
+    this.state.speculativePrefixes?.removeWorker(workerId);
     this.state.inflight.removeWorker(workerId);
     this.state.activeBlocks.removeWorker(workerId);
     this.state.latency.removeWorker(workerId);
   }
 
-  private record(decision: Decision, request: SchedulingRequest, blockHashes: Float64Array, nowMs: number): void {
+  private record(decision: Decision, request: SchedulingRequest, blockHashes: Float64Array, nowMs: number, workers: readonly WorkerSnapshot[]): void {
     const decodeId = decision.decode.workerId;
     // With a remote prefill the decode worker computes nothing of the prompt itself.
     const uncached = decision.prefill ? 0 : decision.decode.uncachedTokens;
     this.state.inflight.assign(decodeId, request.requestId, request.tokenIds.length, request.maxTokens, nowMs, uncached);
     if (this.config.tracksActiveBlocks) this.state.activeBlocks.assign(decodeId, request.requestId, blockHashes);
     // Routing memory costs ~0.1 ms a decision for long prompts: kept only when a plugin of the config reads it.
-    if (this.config.routedPrefixCapacityBlocks !== undefined) {
-      this.state.routedPrefixes.recordRouted(decodeId, blockHashes);
+    if (this.config.routedPrefixes !== undefined) {
+      const engineBlocks = (id: string) => workers.find((w) => w.id === id)?.load.numGpuBlocks;
+      this.state.routedPrefixes.recordRouted(decodeId, blockHashes, engineBlocks(decodeId), nowMs);
       // A prefill worker keeps the prompt's blocks in its own prefix cache after the handoff.
-      if (decision.prefill) this.state.routedPrefixes.recordRouted(decision.prefill.workerId, blockHashes);
+      if (decision.prefill) this.state.routedPrefixes.recordRouted(decision.prefill.workerId, blockHashes, engineBlocks(decision.prefill.workerId), nowMs);
     }
+    this.state.speculativePrefixes?.recordRouted(decodeId, blockHashes, undefined, nowMs);
     const session = request.headers[SchedulingHeader.SessionId];
     if (session !== undefined) this.state.sessions.record(session, decodeId);
   }

@@ -36,17 +36,35 @@ export interface SchedulingRequest {
   readonly model: string;
   /** Prompt token ids (chat template already applied). */
   readonly tokenIds: readonly number[];
+  /**
+   * computeBlockHashes(tokenIds, blockSize), when the caller has them already (computed once, off the
+   * decision path); the scheduler computes them otherwise.
+   */
+  readonly blockHashes?: Float64Array;
   readonly maxTokens: number;
   /** Lower-case names; see SchedulingHeader. */
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** Where "blocks cached on a worker" comes from: the engines' KV events, or this scheduler's routing memory. */
+export const PrefixSource = { Precise: 'precise', Approximate: 'approximate' } as const;
+export type PrefixSource = (typeof PrefixSource)[keyof typeof PrefixSource];
+
 /** The shared state objects the service keeps up to date and plugins read. */
 export interface SchedulingState {
   /** Tokens per block of the scheduler's own prefix hashes (must match the engines' block size). */
   readonly blockSize: number;
+  /**
+   * Which prefix state answers cachedBlocks / uncachedTokens. Absent: the precise index once any engine
+   * has sent KV events, else the routing memory.
+   */
+  readonly prefixSource?: PrefixSource;
+  /** Precise matches count in whole blocks of this many tokens (a multiple of blockSize); default blockSize. */
+  readonly preciseMatchTokens?: number;
   readonly prefixIndex?: PrefixIndex;
   readonly routedPrefixes?: RoutedPrefixCache;
+  /** Blocks assumed on a worker for a while after a prompt was routed there (llm-d speculative indexing). */
+  readonly speculativePrefixes?: RoutedPrefixCache;
   readonly inflight?: InflightLedger;
   readonly activeBlocks?: ActiveBlockTracker;
   readonly latency?: LatencyModel;

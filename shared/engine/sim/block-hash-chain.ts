@@ -13,6 +13,13 @@ export interface BlockHash {
   readonly lo: number;
   /** Canonical string form (decimal of the unsigned 64-bit value), as carried in KV events. */
   readonly key: EngineBlockHash;
+  /** 53 of the 64 bits as a non-negative integer: the engine's prefix-cache table index. */
+  readonly index: number;
+}
+
+/** Equal hashes: all 64 bits. */
+export function sameBlockHash(a: BlockHash, b: BlockHash): boolean {
+  return a.hi === b.hi && a.lo === b.lo;
 }
 
 function rotl(x: number, r: number): number {
@@ -30,7 +37,7 @@ function fmix32(h: number): number {
 function makeHash(hi: number, lo: number): BlockHash {
   const h = hi >>> 0;
   const l = lo >>> 0;
-  return { hi: h, lo: l, key: canonicalBlockHash((BigInt(h) << 32n) | BigInt(l)) };
+  return { hi: h, lo: l, key: canonicalBlockHash((BigInt(h) << 32n) | BigInt(l)), index: (h >>> 11) * 4294967296 + l };
 }
 
 /** The parent hash of a request's first block (vLLM's NONE_HASH), derived from the hash seed. */

@@ -2,6 +2,7 @@
 // get back. Token ids in, token ids out; no text, no async iteration.
 import type { Clock } from '../../clock/index.js';
 import type { FinishReason, KvTransferParams } from '../types.js';
+import type { ExternalKvStore } from './external-kv.js';
 import type { EngineProfile, ProfileOverrides } from './profile.js';
 
 export interface CoreRequest {
@@ -67,4 +68,6 @@ export interface SimEngineCoreOptions {
   readonly remoteBlockLeaseMs?: number;
   /** P/D link bandwidth per GPU, bytes/s (default 50e9: 400 Gb/s RDMA NIC per GPU). */
   readonly kvLinkBandwidth?: number;
+  /** Blocks the engine may load instead of computing, after its own prefix cache (a KV connector). */
+  readonly externalKv?: ExternalKvStore;
 }

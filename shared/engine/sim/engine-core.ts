@@ -73,7 +73,7 @@ export class SimEngineCore {
     this.numGpuBlocks = options.overrides?.numGpuBlocks ?? numGpuBlocksFor(this.profile, this.blockSize);
     this.events = new KvEventBus(options.dataParallelRank ?? null, () => this.clock.now());
     this.jitter = new SeededRandom(seed ^ 0x5eed);
-    this.kv = new KvCache(this.numGpuBlocks, this.blockSize, (e) => this.events.push(e));
+    this.kv = new KvCache(this.numGpuBlocks, this.blockSize, (e) => this.events.push(e), options.externalKv);
     this.latency = new LatencyModel(this.profile);
     this.remote = new RemoteKv(this.kv, this.profile, this.clock, {
       engineId: options.engineId ?? 'sim-engine',
@@ -160,6 +160,11 @@ export class SimEngineCore {
       prefixCacheQueries: this.kv.queries,
       prefixCacheHits: this.kv.hits,
     };
+  }
+
+  /** Prompt tokens an external store (SimEngineCoreOptions.externalKv) supplied so far. */
+  get externalPrefixCacheHits(): number {
+    return this.kv.externalHits;
   }
 
   vllmMetrics(): MetricFamily[] {

@@ -4,6 +4,7 @@
 import type { KvCacheEvent } from '../types.js';
 import type { BlockHash } from './block-hash-chain.js';
 import { BlockPool } from './block-pool.js';
+import type { ExternalKvStore } from './external-kv.js';
 import type { KvBlock } from './kv-block.js';
 
 /** What the KV cache needs to know of a request. */
@@ -18,8 +19,11 @@ export interface KvCacheRequest {
 }
 
 export interface PrefixHit {
+  /** Blocks of the engine's own prefix cache. */
   readonly blocks: readonly KvBlock[];
-  /** blocks.length * blockSize. */
+  /** Blocks after those that an external store supplies (allocated fresh, loaded instead of computed). */
+  readonly numExternalBlocks?: number;
+  /** (blocks.length + numExternalBlocks) * blockSize. */
   readonly numTokens: number;
 }
 
@@ -34,11 +38,14 @@ export class KvCache {
   queries = 0;
   /** vllm:prefix_cache_hits_total, tokens. */
   hits = 0;
+  /** Tokens an external store supplied beyond the engine's own hits (vLLM's external prefix cache hits). */
+  externalHits = 0;
 
   constructor(
     numGpuBlocks: number,
     readonly blockSize: number,
     emit: (event: KvCacheEvent) => void,
+    private readonly external?: ExternalKvStore,
   ) {
     if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError(`blockSize must be a positive integer, got ${blockSize}`);
     this.pool = new BlockPool(numGpuBlocks, emit);
@@ -60,15 +67,17 @@ export class KvCache {
     if (memo !== undefined) while (n < memo.blocks.length && n < maxBlocks && memo.blocks[n]!.hash === memo.hashes[n]) n++;
     const blocks: KvBlock[] = memo !== undefined ? memo.blocks.slice(0, n) : [];
     for (let i = n; i < maxBlocks; i++) {
-      const block = this.pool.getCachedBlock(request.blockHashes[i]!.key);
+      const block = this.pool.getCachedBlock(request.blockHashes[i]!);
       if (block === undefined) break;
       blocks.push(block);
     }
     this.lastHit.set(request, { blocks, hashes: blocks.map((b) => b.hash) });
-    const numTokens = blocks.length * this.blockSize;
+    const numExternalBlocks = this.external !== undefined ? this.external.matchFrom(request.blockHashes, blocks.length, maxBlocks) : 0;
     this.queries += request.tokenIds.length;
-    this.hits += numTokens;
-    return { blocks, numTokens };
+    this.hits += blocks.length * this.blockSize;
+    this.externalHits += numExternalBlocks * this.blockSize;
+    const numTokens = (blocks.length + numExternalBlocks) * this.blockSize;
+    return numExternalBlocks > 0 ? { blocks, numExternalBlocks, numTokens } : { blocks, numTokens };
   }
 
   /**
@@ -109,6 +118,7 @@ export class KvCache {
     const end = Math.min(Math.floor(numTokens / this.blockSize), request.blockHashes.length, table.length);
     if (end <= first) return;
     this.pool.cacheFullBlocks(table, request.blockHashes, first, end, request.tokenIds, this.blockSize);
+    this.external?.stored(request.blockHashes, first, end);
     this.numCached.set(request.requestId, end);
   }
 

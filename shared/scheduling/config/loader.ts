@@ -3,7 +3,8 @@
 // by name with weights. Fails fast; every message names the plugin or profile and the field.
 import { parseDocument } from 'yaml';
 import { SchedulingConfigError } from '../errors.js';
-import { PluginKind, type AnyPlugin, type Filter, type Picker, type ProfileHandler, type SchedulingProfile, type WeightedScorer } from '../framework.js';
+import { PluginKind, type AnyPlugin, type Filter, type Picker, type ProfileHandler, type RoutedPrefixNeeds, type SchedulingProfile, type WeightedScorer } from '../framework.js';
+import { PrefixSource } from '../types.js';
 import type { CompiledSchedulerConfig } from '../pipeline.js';
 import { PD_PROFILE_HANDLER_TYPE, pdProfileHandlerFactory } from '../plugins/profile-handlers/pd-profile-handler.js';
 import { PluginParams } from './params.js';
@@ -45,11 +46,40 @@ export function compileSchedulerConfig(raw: unknown, registry: PluginRegistry = 
   const decodeName = 'decodeProfile' in profileHandler ? String(profileHandler.decodeProfile) : 'decode';
   if (!profiles.has(decodeName))
     throw new SchedulingConfigError(`plugin "${profileHandler.name}": parameter "decodeProfile" names profile "${decodeName}", which is not defined`);
-  let capacity: number | undefined;
-  for (const p of plugins.values())
-    if ('capacityBlocks' in p && typeof p.capacityBlocks === 'number') capacity = Math.max(capacity ?? 0, p.capacityBlocks);
-  const tracksActiveBlocks = [...plugins.values()].some((p) => 'readsActiveBlocks' in p && p.readsActiveBlocks === true);
-  return { profiles, profileHandler, tracksActiveBlocks, ...(capacity !== undefined ? { routedPrefixCapacityBlocks: capacity } : {}) };
+  return { profiles, profileHandler, ...stateNeeds(plugins) };
+}
+
+/** What the config's plugins need kept, gathered; two plugins asking for different routing memories is an error. */
+function stateNeeds(plugins: ReadonlyMap<string, AnyPlugin>): Omit<CompiledSchedulerConfig, 'profiles' | 'profileHandler'> {
+  let routed: { readonly by: string; readonly needs: RoutedPrefixNeeds } | undefined;
+  let speculativeTtlMs: number | undefined;
+  let precise: { readonly by: string; readonly tokens: number } | undefined;
+  let readsPrefixIndex = false;
+  let tracksActiveBlocks = false;
+  for (const p of plugins.values()) {
+    if (p.routedPrefixes !== undefined) {
+      if (routed !== undefined && JSON.stringify(routed.needs) !== JSON.stringify(p.routedPrefixes))
+        throw new SchedulingConfigError(`plugin "${p.name}": its routing memory (${JSON.stringify(p.routedPrefixes)}) differs from plugin "${routed.by}"'s (${JSON.stringify(routed.needs)}); one scheduler keeps one`);
+      routed = { by: p.name, needs: p.routedPrefixes };
+    }
+    if (p.speculativeTtlMs !== undefined && p.speculativeTtlMs > 0) speculativeTtlMs = Math.max(speculativeTtlMs ?? 0, p.speculativeTtlMs);
+    if (p.preciseMatchTokens !== undefined) {
+      if (precise !== undefined && precise.tokens !== p.preciseMatchTokens)
+        throw new SchedulingConfigError(`plugin "${p.name}": precise matches in ${p.preciseMatchTokens}-token blocks differ from plugin "${precise.by}"'s ${precise.tokens}-token blocks; one scheduler counts in one`);
+      precise = { by: p.name, tokens: p.preciseMatchTokens };
+    }
+    readsPrefixIndex ||= p.readsPrefixIndex === true;
+    tracksActiveBlocks ||= p.readsActiveBlocks === true;
+  }
+  const prefixSource = readsPrefixIndex ? PrefixSource.Precise : routed !== undefined ? PrefixSource.Approximate : undefined;
+  return {
+    readsPrefixIndex,
+    tracksActiveBlocks,
+    ...(routed !== undefined ? { routedPrefixes: routed.needs } : {}),
+    ...(speculativeTtlMs !== undefined ? { speculativeTtlMs } : {}),
+    ...(precise !== undefined ? { preciseMatchTokens: precise.tokens } : {}),
+    ...(prefixSource !== undefined ? { prefixSource } : {}),
+  };
 }
 
 function buildPlugins(raw: unknown, registry: PluginRegistry): Map<string, AnyPlugin> {

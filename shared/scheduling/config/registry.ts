@@ -19,7 +19,9 @@ import { predictedLatencyScorerFactory } from '../plugins/scorers/predicted-late
 import { queueScorerFactory } from '../plugins/scorers/queue-scorer.js';
 import { runningRequestsScorerFactory } from '../plugins/scorers/running-requests-scorer.js';
 import { sessionAffinityScorerFactory } from '../plugins/scorers/session-affinity-scorer.js';
-import { sglangCacheAwareScorerFactory } from '../plugins/scorers/sglang-cache-aware-scorer.js';
+import { smgCacheAwareScorerFactory } from '../plugins/scorers/smg-cache-aware-scorer.js';
+import { tokenLoadScorerFactory } from '../plugins/scorers/token-load-scorer.js';
+import { prefixCacheAffinityFilterFactory } from '../plugins/filters/prefix-cache-affinity-filter.js';
 import { ttftEstimateScorerFactory } from '../plugins/scorers/ttft-estimate-scorer.js';
 import type { PluginFactory } from './plugin-factory.js';
 
@@ -46,6 +48,7 @@ const BUILTIN_FACTORIES: readonly PluginFactory[] = [
   modelFilterFactory,
   roleFilterFactory,
   healthFilterFactory,
+  prefixCacheAffinityFilterFactory,
   queueScorerFactory,
   kvUtilizationScorerFactory,
   runningRequestsScorerFactory,
@@ -55,7 +58,8 @@ const BUILTIN_FACTORIES: readonly PluginFactory[] = [
   approxPrefixScorerFactory,
   predictedLatencyScorerFactory,
   kvCostScorerFactory,
-  sglangCacheAwareScorerFactory,
+  smgCacheAwareScorerFactory,
+  tokenLoadScorerFactory,
   ttftEstimateScorerFactory,
   maxScorePickerFactory,
   weightedRandomPickerFactory,

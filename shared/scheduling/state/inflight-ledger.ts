@@ -29,6 +29,17 @@ interface MutableTotals {
   maxNewTokens: number;
 }
 
+/** ms of assignment times kept per worker (longer than any load-report interval a router uses: smg polls every 10 s). */
+const RECENT_ASSIGNMENT_WINDOW_MS = 60_000;
+
+/** Drops the leading entries of an ascending array that are below `min` (amortised: at most once per half). */
+function trimBefore(times: number[], min: number): void {
+  if (times[0]! >= min) return;
+  let k = 0;
+  while (k < times.length && times[k]! < min) k++;
+  if (k >= times.length / 2 || k > 1024) times.splice(0, k);
+}
+
 const ZERO: InflightTotals = { requests: 0, promptTokens: 0, pendingPrefillTokens: 0, maxNewTokens: 0 };
 
 export class InflightLedger {
@@ -36,6 +47,8 @@ export class InflightLedger {
   readonly ttlMs: number;
   private readonly entries = new Map<string, Entry>();
   private readonly totals = new Map<string, MutableTotals>();
+  /** Per worker: times (ms) of recent assignments, oldest first, for dispatchedSince. */
+  private readonly recentAssignments = new Map<string, number[]>();
   private lastExpiryMs = -Infinity;
 
   constructor(options: { ttlMs?: number } = {}) {
@@ -59,6 +72,12 @@ export class InflightLedger {
     this.expire(nowMs);
     const pending = Math.max(0, Math.min(uncachedTokens, promptTokens));
     this.entries.set(requestId, { workerId, promptTokens, pendingTokens: pending, maxTokens, assignedAtMs: nowMs, prefilled: false });
+    const recent = this.recentAssignments.get(workerId);
+    if (recent === undefined) this.recentAssignments.set(workerId, [nowMs]);
+    else {
+      recent.push(nowMs);
+      trimBefore(recent, nowMs - RECENT_ASSIGNMENT_WINDOW_MS);
+    }
     const t = this.totalsOf(workerId);
     t.requests++;
     t.promptTokens += promptTokens;
@@ -100,7 +119,25 @@ export class InflightLedger {
 
   /** Forgets a worker's entries (worker gone). */
   removeWorker(workerId: string): void {
+    this.recentAssignments.delete(workerId);
     for (const [id, e] of this.entries) if (e.workerId === workerId) this.finish(id);
+  }
+
+  /**
+   * Requests assigned to the worker at or after sinceMs (finished ones included), looking back at most
+   * RECENT_ASSIGNMENT_WINDOW_MS: what a router adds to a load report that is sinceMs old.
+   */
+  dispatchedSince(workerId: string, sinceMs: number): number {
+    const recent = this.recentAssignments.get(workerId);
+    if (recent === undefined) return 0;
+    let lo = 0;
+    let hi = recent.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (recent[mid]! < sinceMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return recent.length - lo;
   }
 
   totalsFor(workerId: string): InflightTotals {

@@ -31,4 +31,17 @@ describe('capacity search', () => {
     assert.equal(passes({ p90TtftMs: 10, failed: 0, completed: 9, outputTokensPerS: 1 }, 2000), true);
     assert.equal(passes({ p90TtftMs: 2001, failed: 0, completed: 9, outputTokensPerS: 1 }, 2000), false);
   });
+
+  it('by default bisects until the bracket is within 2%', () => {
+    const r = searchCapacity(knee(13.37), { unit: 'qps', sloTtftMs: 2000, initial: 4, min: 0.5, max: 100 });
+    assert.ok(r.first_failing_load !== null && (r.first_failing_load - r.capacity) / r.capacity <= 0.02, JSON.stringify(r.probes.map((p) => p.load)));
+    assert.ok(r.capacity <= 13.37 && r.first_failing_load > 13.37);
+  });
+
+  it('a warm start with small steps brackets in few probes', () => {
+    const r = searchCapacity(knee(10.1), { unit: 'qps', sloTtftMs: 2000, initial: 10, min: 0.5, max: 100, stepFactor: 1.02 });
+    // 10 passes, 10.2 fails: the bracket is 2% wide at once.
+    assert.deepEqual(r.probes.map((p) => p.load), [10, 10.2]);
+    assert.equal(r.capacity, 10);
+  });
 });

@@ -54,10 +54,10 @@ describe('virtual-time harness on a tiny scenario', () => {
 
   it('writes results.json with the documented shape', async () => {
     const r = resultsJson(await run(1));
-    assert.deepEqual(Object.keys(r).sort(), ['capacity_unit', 'command', 'description', 'harness', 'mode', 'policies', 'scenario', 'seed', 'slo']);
+    assert.deepEqual(Object.keys(r).sort(), ['capacity_unit', 'command', 'description', 'harness', 'mode', 'policies', 'reuse_bound', 'scenario', 'seed', 'slo']);
     assert.equal(r.policies.length, 2);
     for (const p of r.policies) {
-      for (const key of ['policy', 'completed', 'failed', 'ttft_ms', 'itl_ms', 'e2e_ms', 'output_tokens_per_s', 'requests_per_s', 'prefix_cache_hit_rate', 'goodput_per_s', 'load_spread']) {
+      for (const key of ['policy', 'completed', 'failed', 'ttft_ms', 'itl_ms', 'e2e_ms', 'output_tokens_per_s', 'requests_per_s', 'request_hit_rate', 'engine_prefix_cache_hit_rate', 'reuse_bound', 'goodput_per_s', 'load_spread']) {
         assert.ok(key in p, `policy entry lacks ${key}`);
       }
       for (const key of ['ttft_ms', 'itl_ms', 'e2e_ms'] as const) assert.deepEqual(Object.keys(p[key]).sort(), ['mean', 'p50', 'p90', 'p99']);
@@ -76,7 +76,10 @@ describe('virtual-time harness on a tiny scenario', () => {
     // 3 prefixes rotated over 2 workers: round-robin computes each prefix on both workers (6 cold
     // prefixes), the cache-aware default keeps each on one (3), so its hit rate is higher.
     const atc = r.policies.find((p) => p.policy === 'atc')!;
-    assert.ok(atc.prefix_cache_hit_rate > rr.prefix_cache_hit_rate, `${atc.prefix_cache_hit_rate} vs ${rr.prefix_cache_hit_rate}`);
+    assert.ok(atc.request_hit_rate > rr.request_hit_rate, `${atc.request_hit_rate} vs ${rr.request_hit_rate}`);
+    // Neither reaches more than one unlimited cache would; the bound is the workload's, the same for both.
+    assert.equal(atc.reuse_bound, rr.reuse_bound);
+    for (const p of [atc, rr]) assert.ok(p.request_hit_rate <= p.reuse_bound, `${p.policy}: ${p.request_hit_rate} > ${p.reuse_bound}`);
   });
 
   it('searches capacity within the run budget and renders the report', async () => {

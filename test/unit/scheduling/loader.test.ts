@@ -21,6 +21,20 @@ describe('scheduler config loader', () => {
     assert.equal(c.profileHandler.type, 'pd-profile-handler'); // default handler
   });
 
+  it('gathers what the plugins read: prefix source, routing memory, speculative TTL, match granularity', () => {
+    const atc = loadSchedulerConfig(DEFAULT_SCHEDULER_CONFIG);
+    assert.equal(atc.prefixSource, 'precise');
+    assert.equal(atc.readsPrefixIndex, true);
+    const approx = loadSchedulerConfig(BASELINE_CONFIGS['llmd-approx']);
+    assert.equal(approx.prefixSource, 'approximate');
+    assert.equal(approx.readsPrefixIndex, false);
+    assert.deepEqual(approx.routedPrefixes, { blockTokens: 64, capacityBlocks: 'engine', maxPrefixTokens: 131072 });
+    const precise = loadSchedulerConfig(BASELINE_CONFIGS['llmd-precise']);
+    assert.equal(precise.speculativeTtlMs, 2000);
+    assert.equal(precise.preciseMatchTokens, 64);
+    assert.equal(loadSchedulerConfig(BASELINE_CONFIGS['round-robin']).prefixSource, undefined);
+  });
+
   it('loads the default config and every baseline', () => {
     assert.equal(loadSchedulerConfig(DEFAULT_SCHEDULER_CONFIG).profiles.size, 2);
     for (const [name, yaml] of Object.entries(BASELINE_CONFIGS)) assert.ok(loadSchedulerConfig(yaml).profiles.has('decode'), name);
@@ -52,6 +66,11 @@ describe('scheduler config loader', () => {
       name: 'enum parameter',
       yaml: withPlugins('\n  - type: queue-scorer\n  - type: role-filter\n    name: r\n    parameters:\n      role: encode'),
       error: 'plugin "r": parameter "role" must be one of "decode", "prefill", got "encode"',
+    },
+    {
+      name: 'two plugins asking for different routing memories',
+      yaml: withPlugins('\n  - type: queue-scorer\n  - type: approx-prefix-cache-scorer\n  - type: smg-cache-aware-scorer'),
+      error: 'plugin "smg-cache-aware-scorer": its routing memory ({"blockTokens":16,"capacityBlocks":1048576}) differs from plugin "approx-prefix-cache-scorer"\'s',
     },
     {
       name: 'unknown plugin type',

@@ -1,9 +1,15 @@
-// Leading prompt blocks this scheduler routed to the worker before, over the prompt's full blocks, for
-// engines without KV events (as llm-d's approximate prefix-cache-scorer). The scheduler feeds the memory
-// with RoutedPrefixCache.recordRouted after each decision. Reads: RoutedPrefixCache.
+// llm-d's approximate prefix-cache scoring, for engines without KV events: the leading prompt blocks this
+// scheduler routed to the worker before, over the prompt's blocks (llm-d/llm-d-router,
+// pkg/epp/framework/plugins/scheduling/scorer/prefix/plugin.go: score = matchBlocks / totalBlocks with
+// the default prefixLengthWeight 0; the memory is its approx-prefix-cache-producer,
+// pkg/epp/framework/plugins/requestcontrol/dataproducer/approximateprefix: blocks of blockSizeTokens,
+// raised to at least 64 tokens, at most maxPrefixTokensToMatch tokens of a prompt (default 131,072), an
+// LRU per server recorded when a request is picked, sized by the engine's num_gpu_blocks under autoTune
+// (else lruCapacityPerServer, 31,250)). Reads: RoutedPrefixCache.
+import type { PluginParams } from '../../config/params.js';
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Scorer } from '../../framework.js';
+import { PluginKind, type RoutedPrefixNeeds, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const APPROX_PREFIX_SCORER_TYPE = 'approx-prefix-cache-scorer';
@@ -13,26 +19,42 @@ export class ApproxPrefixScorer implements Scorer {
   readonly kind = PluginKind.Scorer;
   constructor(
     readonly name: string,
-    /** Blocks remembered per worker; the Scheduler sizes its RoutedPrefixCache from this. */
-    readonly capacityBlocks: number,
+    /** The routing memory this scorer reads; the Scheduler builds it from this. */
+    readonly routedPrefixes: RoutedPrefixNeeds,
   ) {}
 
   score(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {
-    const total = cycle.blockHashes().length;
-    if (total === 0) return workers.map(() => 0);
-    const matches = cycle.approximateMatches();
-    return workers.map((w) => (matches.get(w.id) ?? 0) / total);
+    return approximateMatchRatios(cycle, workers);
   }
+}
+
+/** Per worker: routed leading blocks / the prompt's blocks, in the routing memory's block unit. */
+export function approximateMatchRatios(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {
+  const routed = cycle.context.state.routedPrefixes;
+  if (!routed) return workers.map(() => 0);
+  const total = routed.entries(cycle.blockHashes()) * routed.blocksPerEntry;
+  if (total === 0) return workers.map(() => 0);
+  const matches = cycle.approximateMatches();
+  return workers.map((w) => (matches.get(w.id) ?? 0) / total);
+}
+
+/** Reads llm-d's approximate producer parameters (names as upstream's) into routing-memory needs. */
+export function readApproxProducerParams(params: PluginParams): RoutedPrefixNeeds {
+  // llm-d raises any block size below 64 tokens to 64 ("a small block size (e.g., vLLM's default of 16)
+  // would inflate indexer memory by ~64x").
+  const blockTokens = params.number('blockSizeTokens', { default: 64, min: 1, integer: true });
+  const maxPrefixTokens = params.number('maxPrefixTokensToMatch', { default: 131_072, min: 1, integer: true });
+  const autoTune = params.boolean('autoTune', true);
+  const lruCapacityPerServer = params.number('lruCapacityPerServer', { default: 31_250, min: 1, integer: true });
+  return { blockTokens, capacityBlocks: autoTune ? 'engine' : lruCapacityPerServer, maxPrefixTokens };
 }
 
 export const approxPrefixScorerFactory: PluginFactory = {
   type: APPROX_PREFIX_SCORER_TYPE,
   kind: PluginKind.Scorer,
   create(name, params) {
-    // 32,768 blocks × 16 tokens ≈ 0.5 M tokens: the KV capacity of an 8B model on one 80 GB GPU
-    // (roughly 60 GB free for KV at 128 KiB per token for Llama-3-8B in bf16).
-    const capacityBlocks = params.number('capacityBlocks', { default: 32_768, min: 1, integer: true });
+    const needs = readApproxProducerParams(params);
     params.done();
-    return new ApproxPrefixScorer(name, capacityBlocks);
+    return new ApproxPrefixScorer(name, needs);
   },
 };

@@ -20,6 +20,8 @@ export class KvCostScorer implements Scorer {
   readonly kind = PluginKind.Scorer;
   /** Asks the Scheduler to keep an ActiveBlockTracker. */
   readonly readsActiveBlocks = true;
+  /** Dynamo's overlap comes from its KV indexer, fed by the engines' KV events. */
+  readonly readsPrefixIndex = true;
   constructor(
     readonly name: string,
     /** Dynamo's --kv-overlap-score-weight (default 1). */

@@ -10,6 +10,7 @@ export const PRECISE_PREFIX_SCORER_TYPE = 'precise-prefix-cache-scorer';
 export class PrecisePrefixScorer implements Scorer {
   readonly type = PRECISE_PREFIX_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
+  readonly readsPrefixIndex = true;
   constructor(readonly name: string) {}
 
   score(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {

@@ -1,0 +1,75 @@
+// The frozen evaluation matrix of `npm run bench -- evaluate`: which workloads, policies and seeds every
+// routing claim is read against. Change it only with a reason in BENCHMARKS.md: figures from different
+// matrices do not compare.
+//
+// Tuning data. Defaults (the `atc` config's weights and parameters) may be tuned on the TUNING WINDOW
+// only: the shipped Mooncake conversation trace's first 5 minutes of trace time. Everything else here is
+// evaluation data: the trace's other eleven 5-minute windows, a synthetic agent trace, llm-d's
+// shared-prefix workload and multi-turn chat; and the maintainers evaluate on traces we do not have.
+import { ATC_POLICY, FAITHFUL_BASELINES, IDEAL_POLICY } from '../harness/policies.js';
+
+export const EVAL_SEEDS: readonly number[] = [1, 2, 3];
+
+/** atc, the faithful baselines it is ranked against, and the ceiling. */
+export const EVAL_POLICIES: readonly string[] = [ATC_POLICY, ...FAITHFUL_BASELINES, IDEAL_POLICY];
+
+/** Seconds of trace time per window of the shipped trace (the trace spans 3,537 s: 12 windows). */
+export const WINDOW_S = 300;
+/** The tuning window: [0, 300) s of the shipped Mooncake conversation trace. */
+export const TUNING_WINDOW = { startS: 0, durationS: WINDOW_S } as const;
+const TRACE_WINDOWS = 12;
+
+export const WorkloadGroup = {
+  MooncakeTuning: 'mooncake-tuning',
+  MooncakeEvaluation: 'mooncake-evaluation',
+  AgentTrace: 'agent-trace',
+  LlmdSharedPrefix: 'llmd-shared-prefix',
+  ChatMultiturn: 'chat-multiturn',
+} as const;
+export type WorkloadGroup = (typeof WorkloadGroup)[keyof typeof WorkloadGroup];
+
+export interface MatrixEntry {
+  /** Row label. */
+  readonly name: string;
+  /** The workload it belongs to: a group's capacity (per policy and seed) is the mean over its entries. */
+  readonly group: WorkloadGroup;
+  /** Routing scenario and its flags. */
+  readonly scenario: string;
+  readonly args: readonly string[];
+  /** First capacity probe of seed 1, in the scenario's unit (a search start, not a result). */
+  readonly initial: number;
+}
+
+export interface GroupInfo {
+  readonly group: WorkloadGroup;
+  readonly title: string;
+  readonly unit: string;
+  readonly sloTtftMs: number;
+  readonly tuning: boolean;
+  readonly what: string;
+}
+
+export const GROUPS: readonly GroupInfo[] = [
+  { group: WorkloadGroup.MooncakeTuning, title: 'Mooncake trace, tuning window (0–5 min)', unit: 'speed-up', sloTtftMs: 5000, tuning: true, what: 'the only data defaults may be tuned on' },
+  { group: WorkloadGroup.MooncakeEvaluation, title: 'Mooncake trace, evaluation windows (5–60 min)', unit: 'speed-up, mean of 11 windows', sloTtftMs: 5000, tuning: false, what: 'eleven 5-minute windows, each searched on its own' },
+  { group: WorkloadGroup.AgentTrace, title: 'Synthetic agent trace', unit: 'speed-up', sloTtftMs: 2000, tuning: false, what: '`agent-trace` defaults (16 apps, 8 sessions/s, 5 min)' },
+  { group: WorkloadGroup.LlmdSharedPrefix, title: 'llm-d shared prefix, constant QPS', unit: 'qps', sloTtftMs: 2000, tuning: false, what: '15 QPS × 50 s warm-up, then 30 s at the probed QPS' },
+  { group: WorkloadGroup.ChatMultiturn, title: 'Multi-turn chat', unit: 'sessions/s', sloTtftMs: 2000, tuning: false, what: '`chat-multiturn` defaults, the session rate probed' },
+];
+
+/** The matrix. agentTracePath: where the synthetic agent trace was written (it is generated, not shipped). */
+export function evaluationMatrix(agentTracePath: string): MatrixEntry[] {
+  const windows: MatrixEntry[] = Array.from({ length: TRACE_WINDOWS }, (_, k) => ({
+    name: `Mooncake ${k * 5}–${k * 5 + 5} min`,
+    group: k === 0 ? WorkloadGroup.MooncakeTuning : WorkloadGroup.MooncakeEvaluation,
+    scenario: 'mooncake-conversation',
+    args: ['--start-s', String(k * WINDOW_S), '--duration-s', String(WINDOW_S), '--capacity-duration-s', String(WINDOW_S)],
+    initial: 3,
+  }));
+  return [
+    ...windows,
+    { name: 'agent trace', group: WorkloadGroup.AgentTrace, scenario: 'trace', args: ['--trace', agentTracePath], initial: 2 },
+    { name: 'llm-d shared prefix', group: WorkloadGroup.LlmdSharedPrefix, scenario: 'llmd-shared-prefix', args: ['--capacity-s', '30'], initial: 60 },
+    { name: 'chat multi-turn', group: WorkloadGroup.ChatMultiturn, scenario: 'chat-multiturn', args: [], initial: 4 },
+  ];
+}

@@ -1,0 +1,14 @@
+// KV blocks an engine can load instead of computing them: what vLLM asks its KV connector
+// (KVConnectorBase_V1.get_num_new_matched_tokens) after its own prefix cache has been searched. The
+// engine's own cache is looked up first; the store may then extend the hit with the blocks that follow.
+import type { BlockHash } from './block-hash-chain.js';
+
+export interface ExternalKvStore {
+  /**
+   * How many consecutive blocks of `hashes`, from index `from` up to (not including) `end`, the store
+   * holds. Blocks found this way are allocated in GPU memory and counted as cached, not computed.
+   */
+  matchFrom(hashes: readonly BlockHash[], from: number, end: number): number;
+  /** The engine cached these full blocks of a request in GPU memory (hashes[from, end)). */
+  stored(hashes: readonly BlockHash[], from: number, end: number): void;
+}
