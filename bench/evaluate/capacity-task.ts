@@ -12,6 +12,8 @@ export interface CapacityTask {
   readonly entry: MatrixEntry;
   readonly policy: string;
   readonly seeds: readonly number[];
+  /** Seed 1's first probe when a related search (the same policy on the tuning window) has one to offer. */
+  readonly warmStart?: number;
 }
 
 export interface CapacityTaskResult {
@@ -21,8 +23,13 @@ export interface CapacityTaskResult {
   readonly wallS: number;
 }
 
-/** Step factor of seed 1's bracket search, and of later seeds' (started at the previous capacity). */
+/**
+ * Step factors of the bracket search: seed 1 from the entry's guess, seed 1 from a related search's result
+ * (another window of the same trace), later seeds from the previous seed's capacity. Steps grow as they
+ * go (capacity.ts), so a guess that is off costs a few probes more, never the result.
+ */
 const FIRST_STEP = 1.25;
+const HINTED_STEP = 1.08;
 const NEXT_STEP = 1.02;
 
 export function runCapacityTask(task: CapacityTask, onProbe: (label: string, fraction: number) => void = () => {}): CapacityTaskResult {
@@ -34,7 +41,8 @@ export function runCapacityTask(task: CapacityTask, onProbe: (label: string, fra
   const bySeed: CapacityResult[] = [];
   for (const seed of task.seeds) {
     const previous = bySeed[bySeed.length - 1];
-    const start = previous !== undefined && previous.capacity > 0 ? previous.capacity : task.entry.initial;
+    const hinted = previous === undefined && task.warmStart !== undefined && task.warmStart > 0;
+    const start = previous !== undefined && previous.capacity > 0 ? previous.capacity : hinted ? task.warmStart! : task.entry.initial;
     let probes = 0;
     bySeed.push(
       searchCapacity(
@@ -48,7 +56,7 @@ export function runCapacityTask(task: CapacityTask, onProbe: (label: string, fra
           initial: start,
           min: scenario.capacity.min,
           max: scenario.capacity.max,
-          stepFactor: previous !== undefined ? NEXT_STEP : FIRST_STEP,
+          stepFactor: previous !== undefined ? NEXT_STEP : hinted ? HINTED_STEP : FIRST_STEP,
           maxRuns: 24,
         },
       ),

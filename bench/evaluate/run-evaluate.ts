@@ -8,7 +8,7 @@ import { Progress } from '../harness/progress.js';
 import { runWorkerTasks } from '../harness/worker-tasks.js';
 import { agentTrace, DEFAULT_AGENT_TRACE, traceJsonl } from '../scenarios/agent-trace.js';
 import type { CapacityTask, CapacityTaskResult } from './capacity-task.js';
-import { EVAL_POLICIES, EVAL_SEEDS, evaluationMatrix, GROUPS, type MatrixEntry } from './matrix.js';
+import { EVAL_POLICIES, EVAL_SEEDS, evaluationMatrix, GROUPS, WorkloadGroup, type MatrixEntry } from './matrix.js';
 import { evaluationMarkdown, type EvaluationReport } from './report-md.js';
 import { summarizeGroup } from './summary.js';
 
@@ -30,9 +30,13 @@ export const END_MARKER = '<!-- evaluate:end -->';
 
 const WORKER_URL = new URL('./capacity-worker.js', import.meta.url);
 
-/** Rough relative cost of an entry's probes, so the longest tasks start first and the lanes end together. */
-function weight(e: MatrixEntry): number {
-  return e.scenario === 'llmd-shared-prefix' ? 3 : 1;
+/**
+ * Task order: the tuning window first (its results warm-start the other windows of the same trace), then
+ * the costliest workloads, so that the lanes end together.
+ */
+function rank(e: MatrixEntry): number {
+  if (e.group === WorkloadGroup.MooncakeTuning) return 0;
+  return e.scenario === 'llmd-shared-prefix' ? 1 : e.group === WorkloadGroup.MooncakeEvaluation ? 3 : 2;
 }
 
 /** Replaces the text between the markers; false when the file lacks them. */
@@ -53,7 +57,9 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationRepor
   const seeds = o.seeds ?? EVAL_SEEDS;
   const jobs = Math.max(1, o.jobs ?? availableParallelism());
   const tasks: CapacityTask[] = entries.flatMap((entry) => policies.map((policy) => ({ entry, policy, seeds })));
-  const order = tasks.map((_, i) => i).sort((a, b) => weight(tasks[b]!.entry) - weight(tasks[a]!.entry));
+  const order = tasks.map((_, i) => i).sort((a, b) => rank(tasks[a]!.entry) - rank(tasks[b]!.entry) || a - b);
+  /** Seed 1's capacity of each policy on the tuning window, once known. */
+  const tuned = new Map<string, number>();
   const progress = new Progress(tasks.length, process.stderr, o.progress ?? true);
   const ordered = order.map((i) => tasks[i]!);
   const capacities: Record<string, Record<string, number[]>> = {};
@@ -71,9 +77,12 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationRepor
     (k, r) => {
       const t = ordered[k]!;
       (capacities[t.entry.name] ??= {})[t.policy] = r.bySeed.map((c) => c.capacity);
+      if (t.entry.group === WorkloadGroup.MooncakeTuning && r.bySeed[0] !== undefined) tuned.set(t.policy, r.bySeed[0].capacity);
       probes += r.bySeed.reduce((n, c) => n + c.probes.length, 0);
       progress.unitDone(`${t.policy} on ${t.entry.name}: ${r.bySeed.map((c) => c.capacity).join(' / ')} (${r.bySeed.map((c) => c.probes.length).join('+')} probes, ${r.wallS.toFixed(0)} s)`, String(k));
     },
+    // Another window of the trace starts from the policy's tuning-window capacity, if it is known by then.
+    (t) => (t.entry.group === WorkloadGroup.MooncakeEvaluation && tuned.has(t.policy) ? { ...t, warmStart: tuned.get(t.policy)! } : t),
   );
   const present = GROUPS.filter((g) => entries.some((e) => e.group === g.group));
   const report: EvaluationReport = {

@@ -38,7 +38,11 @@ export interface CapacitySearchOptions {
   readonly maxRuns?: number;
   /** default 0.02: stop when (hi − lo) / lo is at most this. */
   readonly relTolerance?: number;
-  /** Factor between the probes that look for the bracket (default 2; a good initial guess warrants less). */
+  /**
+   * Factor between the first probes that look for the bracket (default 2; a good initial guess warrants
+   * less). Each further step the same way doubles the factor's excess over 1 (1.02, 1.04, 1.08, ...), so a
+   * guess that was far off costs a few probes, not dozens.
+   */
   readonly stepFactor?: number;
 }
 
@@ -61,17 +65,19 @@ export function searchCapacity(probe: (load: number) => ProbeOutcome, opts: Capa
   let lo: number | null = null; // highest pass
   let hi: number | null = null; // lowest fail
   let load = Math.min(opts.max, Math.max(opts.min, opts.initial));
+  let factor = step;
   while (probes.length < maxRuns) {
     if (run(load)) lo = load;
     else hi = load;
     if (lo !== null && hi !== null) break;
     if (hi === null) {
       if (load >= opts.max) break;
-      load = Math.min(opts.max, Number((load * step).toPrecision(4)));
+      load = Math.min(opts.max, Number((load * factor).toPrecision(4)));
     } else {
       if (load <= opts.min) break;
-      load = Math.max(opts.min, Number((load / step).toPrecision(4)));
+      load = Math.max(opts.min, Number((load / factor).toPrecision(4)));
     }
+    factor = 1 + 2 * (factor - 1);
   }
   while (probes.length < maxRuns && lo !== null && hi !== null && (hi - lo) / lo > tol) {
     const mid = Number(((lo + hi) / 2).toPrecision(4));

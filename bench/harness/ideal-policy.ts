@@ -1,10 +1,13 @@
 // `ideal`: a reference for how much headroom any router has on a workload, not a deployable policy.
-// Every engine reads from one shared prefix cache of unlimited size at no transfer cost (a block any
-// engine ever cached is a hit on every engine, forever), and each request goes to the engine with the
-// least outstanding work, read exactly and at once from the engines rather than from lagging reports:
-// the fewest prompt tokens still to prefill (what delays a new request's first token), then the fewest
-// requests in flight (decode load), then a seeded coin. With one cache shared by all, where a request
-// runs no longer decides what it finds cached, so placement can balance load alone.
+// Every engine reads from one shared prefix cache of unlimited size at no transfer cost: a block any
+// engine ever computed is a hit on every engine, forever, and is read where it is, so it takes no GPU
+// memory on the engine that reads it (a router that keeps a prefix on one engine saves that memory too,
+// by sharing one copy among its requests; here every engine has that saving for every prefix). Each
+// request goes to the engine with the least outstanding work, read exactly and at once from the engines
+// rather than from lagging reports: the fewest prompt tokens still to prefill (what delays a new
+// request's first token), then the fewest requests in flight (decode load), then a seeded coin. With
+// one cache shared by all, where a request runs no longer decides what it finds cached, so placement can
+// balance load alone.
 import { hashBlockTokens, noneHash, type BlockHash, type ExternalKvStore } from '../../shared/engine/sim/index.js';
 import type { SchedulingRequest } from '../../shared/scheduling/index.js';
 import type { RequestEnd, RoutedRequest, RunRouter } from './run-router.js';
@@ -14,6 +17,7 @@ export const IDEAL_POLICY = 'ideal';
 
 /** The shared unlimited cache: every block any engine has cached, by the engines' (common) block hash. */
 export class UnlimitedPrefixStore implements ExternalKvStore {
+  readonly residentInGpu = false;
   private readonly keys = new Set<string>();
 
   matchFrom(hashes: readonly BlockHash[], from: number, end: number): number {

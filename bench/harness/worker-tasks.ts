@@ -55,13 +55,15 @@ export async function runWorkerTasks<D, R>(
   label: (task: D, index: number) => string,
   reporter: (index: number) => TaskReporter,
   onResult: (index: number, result: R) => void = () => {},
+  /** Called as a task starts, to complete its data from the results so far (a warm start). */
+  prepare: (task: D, index: number) => D = (task) => task,
 ): Promise<R[]> {
   const results: R[] = new Array(tasks.length);
   let next = 0;
   const lane = async () => {
     while (next < tasks.length) {
       const i = next++;
-      results[i] = await runOne<D, R>(url, tasks[i]!, label(tasks[i]!, i), reporter(i));
+      results[i] = await runOne<D, R>(url, prepare(tasks[i]!, i), label(tasks[i]!, i), reporter(i));
       onResult(i, results[i]!);
     }
   };

@@ -22,6 +22,7 @@ export const chatMultiturn: Scenario = {
     { name: 'think-s', kind: FlagKind.Number, default: 8, doc: 'mean think time between an answer and the next turn, s (exponential)' },
     { name: 'replicas', kind: FlagKind.Number, default: 8, doc: 'engine replicas' },
     { name: 'profile', kind: FlagKind.String, default: 'llama-3-8b-h100', doc: 'SimEngine profile' },
+    { name: 'capacity-s', kind: FlagKind.Number, default: 60, doc: 'with --capacity: seconds over which sessions start at the probed rate (sessions = rate × this)' },
   ],
   defaultPolicies: ALL_POLICIES,
   capacity: { unit: 'sessions/s', initial: 4, min: 0.1, max: 200 },
@@ -32,7 +33,9 @@ export const chatMultiturn: Scenario = {
   },
   build(o: BuildOptions): BuiltScenario {
     const f = o.flags;
-    const sessions = o.live ? 12 : f.count('sessions');
+    // A capacity probe starts sessions at the probed rate for capacity-s seconds: a fixed session count
+    // would cap the load however fast they start (400 sessions never load 8 replicas past their knee).
+    const sessions = o.live ? 12 : o.load !== undefined ? Math.max(1, Math.round(o.load * f.positive('capacity-s'))) : f.count('sessions');
     const rate = o.load ?? (o.live ? 0.5 : f.positive('session-rate'));
     const turns = o.live ? 3 : f.count('turns');
     const userTokens = o.live ? 200 : f.count('user-tokens');

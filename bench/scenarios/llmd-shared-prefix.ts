@@ -64,7 +64,7 @@ export const llmdSharedPrefix: Scenario = {
     { name: 'capacity-s', kind: FlagKind.Number, default: 60, doc: 'seconds of constant load per capacity probe (after the warm-up)' },
   ],
   defaultPolicies: ALL_POLICIES,
-  capacity: { unit: 'qps', initial: 15, min: 0.5, max: 200 },
+  capacity: { unit: 'qps', initial: 15, min: 0.5, max: 2000 },
   layouts(flags, live) {
     const n = live ? 2 : flags.count('replicas');
     return [{ name: `${n} × ${live ? 'llama-3-8b-h100' : flags.string('profile')}`, fleet: { profile: live ? 'llama-3-8b-h100' : flags.string('profile'), replicas: replicas(n, 'decode') } }];

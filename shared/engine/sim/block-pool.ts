@@ -114,6 +114,7 @@ export class BlockPool {
       const block = blocks[i]!;
       const hash = hashes[i]!;
       if (block.hash !== null) continue; // already cached (a prefix hit), vLLM skips it too
+      if (block === this.nullBlock) continue; // read in place from a shared pool: nothing to cache here
       const first = this.cached.get(hash.index);
       if (first === undefined) {
         this.cached.set(hash.index, block.id);

@@ -5,6 +5,12 @@ import type { BlockHash } from './block-hash-chain.js';
 
 export interface ExternalKvStore {
   /**
+   * true: a hit is loaded into GPU blocks the engine allocates (a CPU offload tier); false: the engine
+   * reads the blocks where they are and spends no GPU memory on them (an idealised shared KV pool), and
+   * its own prefix cache is not consulted.
+   */
+  readonly residentInGpu: boolean;
+  /**
    * How many consecutive blocks of `hashes`, from index `from` up to (not including) `end`, the store
    * holds. Blocks found this way are allocated in GPU memory and counted as cached, not computed.
    */

@@ -62,6 +62,13 @@ export class KvCache {
     // prompt on llmd-shared-prefix: 12% of a run's time went to these lookups). The blocks its last lookup
     // found still hold its prefix as long as each carries the same hash object (eviction and reset clear
     // it, re-caching sets another), so they are checked by identity and only the rest is looked up by hash.
+    if (this.external !== undefined && !this.external.residentInGpu) {
+      // A shared pool read in place: everything reusable comes from it, no GPU block is taken.
+      const numExternalBlocks = this.external.matchFrom(request.blockHashes, 0, maxBlocks);
+      this.queries += request.tokenIds.length;
+      this.externalHits += numExternalBlocks * this.blockSize;
+      return { blocks: [], numExternalBlocks, numTokens: numExternalBlocks * this.blockSize };
+    }
     const memo = this.lastHit.get(request);
     let n = 0;
     if (memo !== undefined) while (n < memo.blocks.length && n < maxBlocks && memo.blocks[n]!.hash === memo.hashes[n]) n++;
@@ -94,7 +101,9 @@ export class KvCache {
     // Touching a free cached block takes it out of the free queue, so it costs a free block too.
     let hitFromFree = 0;
     for (const block of hitBlocks) if (block.refCount === 0) hitFromFree++;
-    const numNew = Math.max(0, numNeeded - table.length - hitBlocks.length);
+    // Blocks read in place from a shared pool take no GPU block: the null block stands in for them.
+    const inPlace = this.external !== undefined && !this.external.residentInGpu ? (hit?.numExternalBlocks ?? 0) : 0;
+    const numNew = Math.max(0, numNeeded - table.length - hitBlocks.length - inPlace);
     if (numNew + hitFromFree > this.pool.numFreeBlocks) return false;
     if (!this.tables.has(request.requestId)) {
       this.tables.set(request.requestId, table);
@@ -104,6 +113,7 @@ export class KvCache {
       this.pool.touch(hitBlocks);
       table.push(...hitBlocks);
     }
+    for (let i = 0; i < inPlace; i++) table.push(this.pool.nullBlock);
     if (numNew > 0) table.push(...this.pool.getNewBlocks(numNew));
     if (delayCaching) return true;
     this.cacheBlocks(request, Math.min(numComputed + numNewTokens, request.tokenIds.length));

@@ -58,8 +58,12 @@ function config(plugins: string, refs: string): string {
   return `plugins:${FILTERS}${plugins}\nschedulingProfiles:\n  - name: decode\n    plugins:${FILTER_REFS}${refs}\n`;
 }
 
-/** The baseline's scheduler config (YAML), with the engine-specific values calibrated when given. */
+/** The baseline's scheduler config (YAML, headed by a comment naming what it reproduces), calibrated when given. */
 export function baselineConfig(policy: BaselinePolicy, calibration: BaselineCalibration = {}): string {
+  return `# ${policy}: ${BASELINE_SOURCES[policy]}\n${baselineBody(policy, calibration)}`;
+}
+
+function baselineBody(policy: BaselinePolicy, calibration: BaselineCalibration): string {
   switch (policy) {
     case BaselinePolicy.Random:
       return config(`\n  - type: random-picker`, `\n      - pluginRef: random-picker`);

@@ -5,19 +5,19 @@ import { passes, searchCapacity } from '../../../bench/harness/capacity.js';
 const knee = (k: number) => (load: number) => ({ p90TtftMs: load <= k ? 100 : 10_000, failed: 0, completed: 10, outputTokensPerS: load });
 
 describe('capacity search', () => {
-  it('brackets by doubling, then bisects to within the tolerance', () => {
+  it('brackets with growing steps, then bisects to within the tolerance', () => {
     const r = searchCapacity(knee(13), { unit: 'qps', sloTtftMs: 2000, initial: 4, min: 0.5, max: 100, maxRuns: 10, relTolerance: 0.05 });
-    // 4 ok, 8 ok, 16 fail; then bisect 12 ok, 14 fail, 13 ok, 13.5 fail -> 13.
+    // 4 ok, ×2 = 8 ok, ×3 = 24 fail; then bisect 16 fail, 12 ok, 14 fail, 13 ok, 13.5 fail -> 13.
+    assert.deepEqual(r.probes.map((p) => p.load), [4, 8, 24, 16, 12, 14, 13, 13.5]);
     assert.equal(r.capacity, 13);
     assert.equal(r.first_failing_load, 13.5);
-    assert.ok(r.probes.length <= 10);
   });
 
-  it('halves when the first probe fails', () => {
+  it('steps down when the first probe fails', () => {
     const r = searchCapacity(knee(1.1), { unit: 'qps', sloTtftMs: 2000, initial: 8, min: 0.5, max: 100, maxRuns: 4 });
-    // 8 fail, 4 fail, 2 fail, 1 ok: the run budget (4) ends the search at the first pass.
-    assert.equal(r.capacity, 1);
-    assert.deepEqual(r.probes.map((p) => p.load), [8, 4, 2, 1]);
+    // 8 fail, /2 = 4 fail, /3 = 1.333 fail, /5 clamped to the minimum 0.5 ok: the run budget (4) ends it.
+    assert.equal(r.capacity, 0.5);
+    assert.deepEqual(r.probes.map((p) => p.load), [8, 4, 1.333, 0.5]);
   });
 
   it('reports 0 when even the minimum load fails, and respects the run budget', () => {
@@ -43,5 +43,9 @@ describe('capacity search', () => {
     // 10 passes, 10.2 fails: the bracket is 2% wide at once.
     assert.deepEqual(r.probes.map((p) => p.load), [10, 10.2]);
     assert.equal(r.capacity, 10);
+    // A guess far off: 10, 10.2, 10.61 (+4%), 11.46 (+8%) ... the steps grow, not one 2% step at a time.
+    const far = searchCapacity(knee(20), { unit: 'qps', sloTtftMs: 2000, initial: 10, min: 0.5, max: 100, stepFactor: 1.02 });
+    assert.ok(far.probes.length <= 12, `${far.probes.length} probes: ${far.probes.map((p) => p.load).join(', ')}`);
+    assert.ok(far.capacity <= 20 && far.first_failing_load! > 20 && (far.first_failing_load! - far.capacity) / far.capacity <= 0.02);
   });
 });
