@@ -3,6 +3,7 @@
 // to miss the TTFT bound for the p90 to exceed it), which halves the cost of failing probes.
 import type { Flags } from './flags.js';
 import type { ProbeOutcome } from './capacity.js';
+import { percentile } from '../stats.js';
 import { summarizeRun } from './summary.js';
 import { runVirtual, type VirtualRunOptions } from './virtual-run.js';
 import type { Slo } from './workload.js';
@@ -45,10 +46,14 @@ export function runProbe(spec: ProbeSpec, load: number): ProbeOutcome {
     seed: spec.seed,
     ...(spec.config !== undefined ? { config: spec.config } : {}),
     ...(spec.onProgress !== undefined ? { onProgress: spec.onProgress } : {}),
-    // An ITL bound is judged on whole runs only; a TTFT-only SLO can stop a hopeless probe early.
-    ...(slo.itlMs === undefined ? { stopAfterSloMisses: { ttftMs: slo.ttftMs, misses: missesThatFail(measured) } } : {}),
+    // An ITL bound is judged on whole runs only; a TTFT-only SLO can stop a probe once it is decided.
+    ...(slo.itlMs === undefined ? { ttftProbe: { ttftMs: slo.ttftMs, misses: missesThatFail(measured) } } : {}),
   });
-  if (r.stoppedEarly) return { p90TtftMs: Infinity, failed: 0, completed: r.requests.filter((x) => !x.failed).length, outputTokensPerS: NaN };
+  if (r.stopReason === 'slo-missed') return { p90TtftMs: Infinity, failed: 0, completed: r.requests.filter((x) => !x.failed).length, outputTokensPerS: NaN };
+  if (r.stopReason === 'first-tokens') {
+    const ttfts = [...r.measuredTtftsMs!].sort((a, b) => a - b);
+    return { p90TtftMs: Number(percentile(ttfts, 90).toFixed(3)), failed: r.failedBeforeFirstToken ?? 0, completed: ttfts.length, outputTokensPerS: NaN };
+  }
   const s = summarizeRun(r, slo, b.stages);
   return { p90TtftMs: s.ttft_ms.p90 ?? Infinity, failed: s.failed, completed: s.completed, outputTokensPerS: s.output_tokens_per_s };
 }

@@ -66,6 +66,12 @@ export interface RunRecord {
    * (what inference-perf divides a stage's tokens and requests by).
    */
   readonly stageSpans?: ReadonlyArray<{ readonly startMs: number; readonly endMs: number }>;
-  /** The run stopped once its SLO could no longer be met (VirtualRunOptions.stopAfterSloMisses). */
-  readonly stoppedEarly?: boolean;
+  /**
+   * A TTFT probe (VirtualRunOptions.ttftProbe) that stopped early: its SLO could no longer be met, or
+   * every measured request had its first token.
+   */
+  readonly stopReason?: 'slo-missed' | 'first-tokens';
+  /** With ttftProbe: each measured request's TTFT (ms) at its first token, and the failures before one. */
+  readonly measuredTtftsMs?: readonly number[];
+  readonly failedBeforeFirstToken?: number;
 }

@@ -37,11 +37,14 @@ export interface VirtualRunOptions extends Partial<FleetTiming> {
   /** Safety stop, ms of virtual time (default 24 h). */
   readonly maxVirtualMs?: number;
   /**
-   * Stop as soon as more than `misses` measured requests are known to miss a TTFT bound of `ttftMs`
-   * (failed, first token later than the bound, or still without one past it): a capacity probe that can
-   * no longer pass need not run to the end. The record then has stoppedEarly set.
+   * A capacity probe judged on TTFT alone. It stops as soon as more than `misses` measured requests are
+   * known to miss the bound of `ttftMs` (failed, first token later than the bound, or still without one
+   * past it): the probe can no longer pass. In an open-loop workload it also stops once every measured
+   * request has its first token: nothing left to run can change a TTFT (the decode tail of
+   * llmd-shared-prefix's 1,000-token answers was most of a probe's cost). The record then says why it
+   * stopped and carries the first-token times.
    */
-  readonly stopAfterSloMisses?: { readonly ttftMs: number; readonly misses: number };
+  readonly ttftProbe?: { readonly ttftMs: number; readonly misses: number };
 }
 
 /** Tokens per KV block: the engines' (vLLM's default) and so the scheduler's. */
@@ -91,11 +94,16 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   let started = 0;
   let arrivalsDone = planned.length === 0;
   let endMs = 0;
-  const stopRule = options.stopAfterSloMisses;
+  const stopRule = options.ttftProbe;
   /** Measured requests known to miss stopRule's bound. */
   let sloMisses = 0;
   /** Measured requests started and without a first token yet: id -> arrival ms. */
   const awaitingFirstToken = new Map<string, number>();
+  /** With stopRule: TTFT (ms) of each measured request at its first token, and failures before one. */
+  const measuredTtfts: number[] = [];
+  let failedBeforeFirstToken = 0;
+  let measuredStarted = 0;
+  const measuredPlanned = planned.filter((r) => r.warmup !== true).length;
 
   const sample = () => {
     series.timesMs.push(clock.now());
@@ -142,7 +150,10 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   };
 
   const fail = (req: PlannedRequest, reason: string, workerId: string, prefillWorkerId?: string) => {
-    if (req.warmup !== true && awaitingFirstToken.delete(req.id)) sloMisses++;
+    if (req.warmup !== true && awaitingFirstToken.delete(req.id)) {
+      sloMisses++;
+      failedBeforeFirstToken++;
+    }
     outcomes.push({
       id: req.id, arrivalMs: req.arrivalMs, stage: req.stage, warmup: req.warmup === true, workerId, prefillWorkerId, failed: true,
       failReason: reason, ttftMs: NaN, e2eMs: clock.now() - req.arrivalMs, meanItlMs: NaN, promptTokens: 0, outputTokens: 0, cachedPromptTokens: 0,
@@ -156,7 +167,10 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
     const tokenIds = req.prompt();
     const blockHashes = computeBlockHashes(tokenIds, BLOCK_SIZE);
     reuse.arrive(tokenIds, req.warmup !== true, blockHashes);
-    if (stopRule !== undefined && req.warmup !== true) awaitingFirstToken.set(req.id, req.arrivalMs);
+    if (stopRule !== undefined && req.warmup !== true) {
+      awaitingFirstToken.set(req.id, req.arrivalMs);
+      measuredStarted++;
+    }
     const sreq: SchedulingRequest = { requestId: req.id, model: fleet.model, tokenIds, blockHashes, maxTokens: req.maxTokens, headers: req.headers ?? {} };
     let decision;
     try {
@@ -181,7 +195,10 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       if (Number.isNaN(firstTokenMs)) {
         firstTokenMs = now;
         router.firstToken(req.id);
-        if (stopRule !== undefined && awaitingFirstToken.delete(req.id) && now - req.arrivalMs > stopRule.ttftMs) sloMisses++;
+        if (stopRule !== undefined && awaitingFirstToken.delete(req.id)) {
+          measuredTtfts.push(now - req.arrivalMs);
+          if (now - req.arrivalMs > stopRule.ttftMs) sloMisses++;
+        }
         if (pinnedPrefill) {
           pinnedPrefill.core.releaseRemoteBlocks(pinnedPrefill.id);
           pinnedPrefill = undefined;
@@ -278,7 +295,9 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
 
   const maxVirtualMs = options.maxVirtualMs ?? 24 * 3600_000;
   let lastReported = -1;
-  let stoppedEarly = false;
+  let stopReason: RunRecord['stopReason'];
+  const stoppedEarly = () => stopReason !== undefined;
+  const openLoop = workload.followUp === undefined;
   const missedSoFar = () => {
     let late = 0;
     for (const arrivalMs of awaitingFirstToken.values()) if (clock.now() - arrivalMs > stopRule!.ttftMs) late++;
@@ -286,11 +305,14 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   };
   while (clock.pendingTimers > 0 && clock.now() < maxVirtualMs) {
     clock.runUntil(clock.now() + 5_000);
-    if (stopRule !== undefined && missedSoFar() > stopRule.misses) {
-      stoppedEarly = true;
-      endMs = clock.now();
-      fleet.stop();
-      break;
+    if (stopRule !== undefined) {
+      if (missedSoFar() > stopRule.misses) stopReason = 'slo-missed';
+      else if (openLoop && measuredStarted === measuredPlanned && awaitingFirstToken.size === 0 && (arrivalsDone || stageGroups !== undefined)) stopReason = 'first-tokens';
+      if (stopReason !== undefined) {
+        endMs = clock.now();
+        fleet.stop();
+        break;
+      }
     }
     const fraction = Math.min(1, outcomes.length / expected);
     if (options.onProgress && fraction - lastReported >= 0.01) {
@@ -298,7 +320,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       options.onProgress(fraction);
     }
   }
-  if (!stoppedEarly && !(arrivalsDone && outstanding === 0)) {
+  if (!stoppedEarly() && !(arrivalsDone && outstanding === 0)) {
     throw new Error(`run did not finish within ${maxVirtualMs} ms of virtual time (${outstanding} requests outstanding)`);
   }
   let queries = 0;
@@ -314,6 +336,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
     policy, requests: outcomes, itlGapsMs: itl.toArray(), tokensPerSecond: Array.from(tokensPerSecond, (x) => x ?? 0), workerSeries: series,
     prefixCacheQueries: queries, prefixCacheHits: hits, reuseBound: { queries: reuse.queries, hits: reuse.hits }, endMs, wallMs: performance.now() - wallStart, engineSteps: fleet.engineSteps, kvResyncs: fleet.kvResyncs, firstResyncReason: fleet.firstResyncReason,
     ...(stageGroups !== undefined ? { stageSpans } : {}),
-    ...(stoppedEarly ? { stoppedEarly } : {}),
+    ...(stopReason !== undefined ? { stopReason } : {}),
+    ...(stopRule !== undefined ? { measuredTtftsMs: measuredTtfts, failedBeforeFirstToken } : {}),
   };
 }
