@@ -62,6 +62,7 @@ export const llmdSharedPrefix: Scenario = {
     { name: 'replicas', kind: FlagKind.Number, default: 8, doc: 'engine replicas' },
     { name: 'profile', kind: FlagKind.String, default: 'qwen3-32b-2xh100', doc: 'SimEngine profile' },
     { name: 'capacity-s', kind: FlagKind.Number, default: 60, doc: 'seconds of constant load per capacity probe (after the warm-up)' },
+    { name: 'capacity-requests', kind: FlagKind.Number, default: 0, doc: 'with --capacity: a probe sends this many requests at the probed QPS instead (750: one pass over every prompt); 0 = --capacity-s' },
   ],
   defaultPolicies: ALL_POLICIES,
   capacity: { unit: 'qps', initial: 15, min: 0.5, max: 2000 },
@@ -81,8 +82,10 @@ export const llmdSharedPrefix: Scenario = {
     const gapS = f.number('stage-gap-s');
     if (!(gapS >= 0)) throw new Error(`--stage-gap-s must be ≥ 0, got ${gapS}`);
     const warmups = o.live ? [{ rate: 2, seconds: 5 }] : parseRateStages('warmup', f.string('warmup'));
+    const capacityRequests = f.number('capacity-requests');
+    if (!(capacityRequests >= 0) || !Number.isInteger(capacityRequests)) throw new Error(`--capacity-requests must be an integer ≥ 0, got ${capacityRequests}`);
     const ladder = o.load !== undefined
-      ? [{ rate: o.load, seconds: f.positive('capacity-s') }]
+      ? [capacityRequests > 0 ? { rate: o.load, seconds: capacityRequests / o.load, count: capacityRequests } : { rate: o.load, seconds: f.positive('capacity-s') }]
       : o.live ? [{ rate: 1, seconds: 8 }, { rate: 2, seconds: 8 }, { rate: 4, seconds: 8 }] : parseRateStages('stages', f.string('stages'));
 
     const systems = Array.from({ length: groups }, (_, g) => seededTokens(mixSeed(o.seed * 2 + 1, g), systemTokens));
@@ -98,12 +101,12 @@ export const llmdSharedPrefix: Scenario = {
     const stages: Stage[] = [];
     const requests: PlannedRequest[] = [];
     let clockMs = 0; // back-to-back only: where the next stage starts on the run's clock
-    const all = [...warmups.map((s) => ({ ...s, warmup: true })), ...ladder.map((s) => ({ ...s, warmup: false }))];
-    all.forEach(({ rate, seconds, warmup }, si) => {
+    const all: Array<RateStage & { readonly warmup: boolean; readonly count?: number }> = [...warmups.map((s) => ({ ...s, warmup: true })), ...ladder.map((s) => ({ ...s, warmup: false }))];
+    all.forEach(({ rate, seconds, warmup, count: fixedCount }, si) => {
       const startMs = backToBack ? clockMs : 0;
       stages.push({ label: `${warmup ? 'warm-up ' : ''}${rate}/s`, offeredLoad: rate, startMs, endMs: startMs + seconds * 1000, warmup });
       clockMs += seconds * 1000;
-      const count = Math.floor(rate * seconds);
+      const count = fixedCount ?? Math.floor(rate * seconds);
       const times = poissonArrivalTimes(random, rate, count);
       for (let j = 0; j < count; j++) {
         const q = order[j % order.length]!;
