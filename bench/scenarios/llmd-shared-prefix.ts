@@ -51,7 +51,7 @@ export const llmdSharedPrefix: Scenario = {
   doc: "llm-d's shared-prefix benchmark as inference-perf runs it: 150 groups × 5 prompts (6,000-token system prompt + 1,200-token question, 1,000 output tokens), llm-d's published 16-stage Poisson ladder 3→60 QPS after a 15 QPS × 50 s warm-up, each stage drained before the next, 8 × qwen3-32b-2xh100",
   flags: [
     { name: 'stages', kind: FlagKind.String, default: LLMD_PUBLISHED_STAGES, doc: 'ladder as rate:seconds stages (requests/s : s); default llm-d\'s published ladder' },
-    { name: 'warmup', kind: FlagKind.String, default: '15:50', doc: 'warm-up stage(s) as rate:seconds, served and left out of the figures' },
+    { name: 'warmup', kind: FlagKind.String, default: '15:50', doc: 'warm-up stage(s) as rate:seconds, served and left out of the figures; none: no warm-up' },
     { name: 'stage-gap-s', kind: FlagKind.Number, default: 1, doc: "seconds between a stage's last finish and the next stage's start (inference-perf's interval)" },
     { name: 'back-to-back', kind: FlagKind.Boolean, doc: 'stages follow each other on the clock without waiting for the previous one to drain (an open-loop overload ladder)' },
     { name: 'groups', kind: FlagKind.Number, default: 150, doc: 'shared-prefix groups' },
@@ -81,7 +81,7 @@ export const llmdSharedPrefix: Scenario = {
     const backToBack = f.bool('back-to-back');
     const gapS = f.number('stage-gap-s');
     if (!(gapS >= 0)) throw new Error(`--stage-gap-s must be ≥ 0, got ${gapS}`);
-    const warmups = o.live ? [{ rate: 2, seconds: 5 }] : parseRateStages('warmup', f.string('warmup'));
+    const warmups = o.live ? [{ rate: 2, seconds: 5 }] : f.string('warmup') === 'none' ? [] : parseRateStages('warmup', f.string('warmup'));
     const capacityRequests = f.number('capacity-requests');
     if (!(capacityRequests >= 0) || !Number.isInteger(capacityRequests)) throw new Error(`--capacity-requests must be an integer ≥ 0, got ${capacityRequests}`);
     const ladder = o.load !== undefined
