@@ -10,7 +10,7 @@ import { parsePolicies } from './harness/policies.js';
 import { EVALUATE_FLAGS, selectGroups } from './evaluate/evaluate-flags.js';
 import { evaluationMatrix } from './evaluate/matrix.js';
 import { evaluationMarkdown } from './evaluate/report-md.js';
-import { runEvaluation } from './evaluate/run-evaluate.js';
+import { rerenderEvaluation, runEvaluation } from './evaluate/run-evaluate.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { agentTrace, DEFAULT_AGENT_TRACE, traceJsonl } from './scenarios/agent-trace.js';
@@ -32,14 +32,15 @@ const scenarios: Record<string, Entry> = {
     doc: `every policy's SLO capacity on the frozen evaluation matrix (bench/evaluate/matrix.ts; medians over seeds 1-3, 2% resolution), written to bench-out/evaluate and spliced into BENCHMARKS.md; ${flagUsage(EVALUATE_FLAGS).trim()}`,
     run: async (args) => {
       const flags = new Flags(args, EVALUATE_FLAGS);
-      const report = await runEvaluation({
+      const splice = flags.bool('no-splice') ? undefined : flags.string('benchmarks');
+      const report = flags.has('from') ? rerenderEvaluation(flags.string('from'), flags.string('out'), splice) : await runEvaluation({
         command: `npm run bench -- ${['evaluate', ...args].join(' ')}`,
         out: flags.string('out'),
         jobs: flags.count('jobs'),
         ...(flags.has('policies') ? { policies: parsePolicies(flags.string('policies')) } : {}),
         ...(flags.has('seeds') ? { seeds: flags.numbers('seeds') } : {}),
         ...(flags.has('groups') ? { entries: selectGroups(evaluationMatrix(join(flags.string('out'), 'agent-trace.jsonl')), flags.string('groups')) } : {}),
-        ...(flags.bool('no-splice') ? {} : { benchmarksFile: flags.string('benchmarks') }),
+        ...(splice !== undefined ? { benchmarksFile: splice } : {}),
         progress: !flags.bool('quiet'),
       });
       process.stdout.write(`\n${evaluationMarkdown(report)}\nwrote ${flags.string('out')}/EVALUATION.md and results.json${flags.bool('no-splice') ? '' : `; tables spliced into ${flags.string('benchmarks')}`}\n`);

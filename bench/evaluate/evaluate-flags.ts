@@ -11,6 +11,7 @@ export const EVALUATE_FLAGS: readonly FlagSpec[] = [
   { name: 'policies', kind: FlagKind.String, doc: 'a subset of the policies (default: atc, the faithful baselines, ideal)' },
   { name: 'seeds', kind: FlagKind.String, doc: 'comma-separated seeds (default 1,2,3)' },
   { name: 'groups', kind: FlagKind.String, doc: `a subset of the workloads: ${GROUPS.map((g) => g.group).join(', ')}` },
+  { name: 'from', kind: FlagKind.String, doc: "recompute the tables from a previous run's results.json instead of running (e.g. after a change to how they are summarized)" },
   { name: 'quiet', kind: FlagKind.Boolean, doc: 'no progress output' },
 ];
 

@@ -27,7 +27,7 @@ export function evaluationMarkdown(r: EvaluationReport): string {
   lines.push(
     `\`${r.command}\`: ${r.entries.length} workloads × ${r.policies.length} policies × seeds ${r.seeds.join(', ')}, ${r.probes} capacity probes, ` +
       `${minutes} min wall with --jobs ${r.jobs}. SLO capacity: the highest load at which p90 TTFT stays within the workload's bound with no failed ` +
-      `request, bisected to 2%. Medians over seeds, min–max beside them; "tie" where atc's spread and the best baseline's overlap.`,
+      `request, bisected to 2%. Medians over seeds, min–max beside them; "tie" where atc's spread and the best baseline's overlap or their medians are within the search's 2%.`,
     '',
   );
   lines.push('| workload | unit | atc | best faithful baseline | atc / best (per-seed range) | verdict | ideal | atc / ideal (per-seed range) |', '|---|---|---|---|---|---|---|---|');

@@ -84,25 +84,31 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationRepor
     // Another window of the trace starts from the policy's tuning-window capacity, if it is known by then.
     (t) => (t.entry.group === WorkloadGroup.MooncakeEvaluation && tuned.has(t.policy) ? { ...t, warmStart: tuned.get(t.policy)! } : t),
   );
-  const present = GROUPS.filter((g) => entries.some((e) => e.group === g.group));
-  const report: EvaluationReport = {
-    command: o.command,
-    wallS: (performance.now() - t0) / 1000,
-    jobs,
-    seeds,
-    policies,
-    entries,
-    groups: present.map((info) => ({ info, summary: summarizeGroup(info, entries, policies, capacities) })),
-    capacities,
-    probes,
-  };
+  return writeEvaluation({ command: o.command, wallS: (performance.now() - t0) / 1000, jobs, seeds, policies, entries, capacities, probes }, o.out, o.benchmarksFile);
+}
+
+/** The capacities an evaluation measured: everything its tables are computed from (results.json holds them). */
+export type EvaluationRun = Omit<EvaluationReport, 'groups'>;
+
+/** Summarizes a run, writes EVALUATION.md and results.json to `out`, and splices the tables into benchmarksFile. */
+export function writeEvaluation(run: EvaluationRun, out: string, benchmarksFile?: string): EvaluationReport {
+  const present = GROUPS.filter((g) => run.entries.some((e) => e.group === g.group));
+  const report: EvaluationReport = { ...run, groups: present.map((info) => ({ info, summary: summarizeGroup(info, run.entries, run.policies, run.capacities) })) };
   const md = evaluationMarkdown(report);
-  writeFileSync(join(o.out, 'EVALUATION.md'), `# Evaluation\n\n${md}`);
-  writeFileSync(join(o.out, 'results.json'), JSON.stringify({ ...report, groups: report.groups.map((g) => ({ ...g.info, ...g.summary })) }, null, 2) + '\n');
-  if (o.benchmarksFile !== undefined && existsSync(o.benchmarksFile)) {
-    const spliced = spliceBetweenMarkers(readFileSync(o.benchmarksFile, 'utf8'), md);
-    if (spliced === null) process.stderr.write(`evaluate: ${o.benchmarksFile} has no evaluate markers; tables left in ${o.out}/EVALUATION.md\n`);
-    else writeFileSync(o.benchmarksFile, spliced);
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'EVALUATION.md'), `# Evaluation\n\n${md}`);
+  writeFileSync(join(out, 'results.json'), JSON.stringify({ ...report, groups: report.groups.map((g) => ({ ...g.info, ...g.summary })) }, null, 2) + '\n');
+  if (benchmarksFile !== undefined && existsSync(benchmarksFile)) {
+    const spliced = spliceBetweenMarkers(readFileSync(benchmarksFile, 'utf8'), md);
+    if (spliced === null) process.stderr.write(`evaluate: ${benchmarksFile} has no evaluate markers; tables left in ${out}/EVALUATION.md\n`);
+    else writeFileSync(benchmarksFile, spliced);
   }
   return report;
+}
+
+/** Recomputes the tables of a saved run (its results.json) without running anything again. */
+export function rerenderEvaluation(resultsPath: string, out: string, benchmarksFile?: string): EvaluationReport {
+  const saved = JSON.parse(readFileSync(resultsPath, 'utf8')) as EvaluationRun;
+  const { command, wallS, jobs, seeds, policies, entries, capacities, probes } = saved;
+  return writeEvaluation({ command, wallS, jobs, seeds, policies, entries, capacities, probes }, out, benchmarksFile);
 }

@@ -11,9 +11,15 @@ export interface Spread {
 }
 
 export interface RatioFigures extends Spread {
-  /** 'win' / 'loss' where the two policies' spreads do not overlap, else 'tie'. */
+  /**
+   * 'win' / 'loss' where the two policies' spreads do not overlap and their medians differ by more than
+   * the capacity search's resolution; else 'tie'.
+   */
   readonly verdict: 'win' | 'tie' | 'loss';
 }
+
+/** The capacity search's relative resolution (capacity.ts): medians closer than this are not told apart. */
+export const CAPACITY_RESOLUTION = 0.02;
 
 export interface GroupSummary {
   readonly group: WorkloadGroup;
@@ -66,7 +72,8 @@ export function summarizeGroup(info: GroupInfo, entries: readonly MatrixEntry[],
   if (atc !== undefined && bestBaseline !== null) {
     const best = capacity[bestBaseline]!;
     const r = spread(perSeedRatio(bySeed[ATC_POLICY]!, bySeed[bestBaseline]!));
-    const verdict = overlaps(atc, best) ? 'tie' : atc.median > best.median ? 'win' : 'loss';
+    const apart = !overlaps(atc, best) && Math.abs(atc.median / best.median - 1) > CAPACITY_RESOLUTION;
+    const verdict = !apart ? 'tie' : atc.median > best.median ? 'win' : 'loss';
     atcOverBest = { ...r, median: atc.median / best.median, verdict };
   }
   let atcOverIdeal: Spread | null = null;

@@ -39,6 +39,9 @@ describe('npm run bench -- evaluate', () => {
     // Overlapping spreads are a tie whatever the medians say.
     const tie = summarizeGroup(info, entries, ['atc', 'dynamo'], { a: { atc: [3, 3, 3], dynamo: [2.9, 3.1, 3] }, b: { atc: [3, 3, 3], dynamo: [3, 3, 3] } });
     assert.equal(tie.atcOverBest?.verdict, 'tie');
+    // Apart, but by less than the search's 2% resolution: a tie too.
+    const close = summarizeGroup(info, entries, ['atc', 'dynamo'], { a: { atc: [3.05, 3.05, 3.05], dynamo: [3, 3, 3] }, b: { atc: [3.05, 3.05, 3.05], dynamo: [3, 3, 3] } });
+    assert.equal(close.atcOverBest?.verdict, 'tie');
   });
 
   it('splices the tables between the markers, and only there', () => {

@@ -27,6 +27,17 @@ describe('llmd-shared-prefix as inference-perf runs it', () => {
     assert.equal(built.workload.stageBarrier?.gapMs, 1000);
   });
 
+  it('a capacity probe of a fixed request count: every prompt once at the probed rate, with or without a warm-up', () => {
+    const cold = llmdSharedPrefix.build({ seed: 1, flags: flagsOf([...SMALL, '--warmup', 'none', '--capacity-requests', '8']), load: 100 });
+    assert.equal(cold.workload.requests.length, 8);
+    assert.ok(cold.workload.requests.every((r) => r.warmup !== true && r.stage === 0));
+    assert.equal(new Set(cold.workload.requests.map((r) => r.prompt().join(','))).size, 8);
+    // With the warm-up: its 8 requests, then exactly 8 at the probed rate, whatever the rate.
+    const warm = llmdSharedPrefix.build({ seed: 1, flags: flagsOf([...SMALL, '--capacity-requests', '8']), load: 100 });
+    assert.deepEqual([0, 1].map((s) => warm.workload.requests.filter((r) => r.stage === s).length), [8, 8]);
+    assert.throws(() => llmdSharedPrefix.build({ seed: 1, flags: flagsOf([...SMALL, '--capacity-requests', '2.5']), load: 1 }), /--capacity-requests must be an integer/);
+  });
+
   it('starts each stage only after the previous one drained, plus the gap', () => {
     const flags = flagsOf([...SMALL, '--stage-gap-s', '0.5']);
     const built = llmdSharedPrefix.build({ seed: 2, flags });
