@@ -114,11 +114,12 @@ export class PickServer {
     this.metrics.cachedPrefixBlocks.inc(model, d.decode.cachedPrefixBlocks);
     const pd = d.prefill ? PdDecision.Disaggregated : PdDecision.Aggregated;
     this.metrics.pdDecisions.inc({ ...model, decision: pd });
+    // Every extension point: filters, scorers and picker of each profile that ran, and the profile handler.
     for (const profile of d.explanation.profiles) {
-      for (const plugin of profile.scorers) {
-        if (plugin.durationMs !== undefined) this.metrics.pluginDuration.observe({ profile: profile.profile, plugin: plugin.plugin }, plugin.durationMs / 1000);
-      }
+      for (const t of profile.timings) this.metrics.pluginDuration.observe({ profile: profile.profile, plugin: t.plugin }, t.durationMs / 1000);
     }
+    const h = d.explanation.profileHandler;
+    this.metrics.pluginDuration.observe({ profile: '', plugin: h.plugin }, h.durationMs / 1000);
     if (!span?.isRecording()) return;
     const chosen = d.explanation.profiles.filter((p) => p.chosen !== null);
     span.setAttributes({

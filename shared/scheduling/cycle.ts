@@ -1,6 +1,8 @@
 // Per-decision state: the request, the context, and values several plugins need, computed once.
 import { computeBlockHashes } from './state/prefix-hash.js';
-import { PrefixSource, type SchedulingContext, type SchedulingRequest } from './types.js';
+import { SchedulingStateError } from './errors.js';
+import type { StateKey } from './framework.js';
+import { PrefixSource, type SchedulingContext, type SchedulingRequest, type SchedulingState } from './types.js';
 
 export class SchedulingCycle {
   private hashes?: Float64Array;
@@ -11,6 +13,16 @@ export class SchedulingCycle {
     readonly request: SchedulingRequest,
     readonly context: SchedulingContext,
   ) {}
+
+  /**
+   * A piece of the scheduling state a plugin declared in `consumes`; throws when the state lacks it (the
+   * pipeline checks declarations before it runs a plugin, so this only fails for an undeclared read).
+   */
+  need<K extends StateKey>(key: K): NonNullable<SchedulingState[K]> {
+    const value = this.context.state[key];
+    if (value === undefined || value === null) throw new SchedulingStateError(`the scheduling state has no "${key}"`);
+    return value as NonNullable<SchedulingState[K]>;
+  }
 
   get blockSize(): number {
     return this.context.state.blockSize;

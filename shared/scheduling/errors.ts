@@ -6,6 +6,11 @@ export class SchedulingConfigError extends Error {
   }
 }
 
+/** A plugin needs scheduling state its context lacks, or broke its contract; the message names it. */
+export class SchedulingStateError extends Error {
+  override name = 'SchedulingStateError';
+}
+
 /** No worker passed the decode profile's filters. */
 export class NoEligibleWorkerError extends Error {
   override name = 'NoEligibleWorkerError';

@@ -25,11 +25,34 @@ export interface RoutedPrefixNeeds {
   readonly maxPrefixTokens?: number;
 }
 
-/** The scheduler state a plugin reads beyond the worker snapshots, declared so the Scheduler keeps it. */
+/**
+ * The scheduling state a plugin may read or keep, beyond the request and the worker snapshots: what it
+ * declares in `consumes` (as the endpoint picker's plugins declare Consumes()). The pipeline refuses to
+ * run a plugin whose state is missing, naming both, instead of letting it read a silent 0.
+ */
+export const StateKey = {
+  /** The precise prefix index, from the engines' KV events (cachedBlocks comes from it). */
+  PrefixIndex: 'prefixIndex',
+  /** This scheduler's routing memory (cachedBlocks comes from it unless a plugin reads the precise index). */
+  RoutedPrefixes: 'routedPrefixes',
+  /** Requests and prompt tokens this scheduler assigned and has not seen finish. */
+  Inflight: 'inflight',
+  /** Distinct blocks of the requests in flight per worker (Dynamo's active blocks). */
+  ActiveBlocks: 'activeBlocks',
+  /** Online TTFT/TPOT models per worker. */
+  Latency: 'latency',
+  /** Session -> worker stickiness. */
+  Sessions: 'sessions',
+  /** The prefill work this scheduler split off, per prefill worker (the P/D handler's estimate). */
+  PrefillBacklog: 'prefillBacklog',
+  /** Counters of pickers that rotate (round-robin, llm-d's tie rotation), by plugin name. */
+  PickerCounters: 'pickerCounters',
+} as const;
+export type StateKey = (typeof StateKey)[keyof typeof StateKey];
+
+/** How a plugin wants the state it consumes set up, beyond its presence. */
 export interface StateNeeds {
-  /** Reads the precise prefix index (engines' KV events): cachedBlocks comes from it. */
-  readonly readsPrefixIndex?: boolean;
-  /** Reads the routing memory: cachedBlocks comes from it unless another plugin reads the precise index. */
+  /** The routing memory's shape (with StateKey.RoutedPrefixes). */
   readonly routedPrefixes?: RoutedPrefixNeeds;
   /** ms a routed prompt's blocks count as held by the chosen worker before its KV events arrive. */
   readonly speculativeTtlMs?: number;
@@ -38,8 +61,6 @@ export interface StateNeeds {
    * cachedBlocks is rounded down to whole blocks of this size. Default: the engine's block size.
    */
   readonly preciseMatchTokens?: number;
-  /** Reads the ActiveBlockTracker. */
-  readonly readsActiveBlocks?: boolean;
 }
 
 export interface Plugin extends StateNeeds {
@@ -47,6 +68,8 @@ export interface Plugin extends StateNeeds {
   readonly type: string;
   /** The instance name profiles refer to (defaults to the type). */
   readonly name: string;
+  /** The scheduling state it reads (or, for StateKey.PrefillBacklog and PickerCounters, keeps). */
+  readonly consumes: readonly StateKey[];
 }
 
 export interface Filter extends Plugin {

@@ -10,8 +10,9 @@ export type {
   ProfileExplanation,
   FilterTrace,
   ScorerTrace,
+  PluginTiming,
 } from './types.js';
-export { PluginKind } from './framework.js';
+export { PluginKind, StateKey } from './framework.js';
 export type {
   Plugin,
   Filter,
@@ -31,7 +32,7 @@ export { schedule, runProfile, runSchedulingCycle } from './pipeline.js';
 export type { CompiledSchedulerConfig } from './pipeline.js';
 export { Scheduler } from './scheduler.js';
 export type { SchedulerOptions, SchedulerState } from './scheduler.js';
-export { SchedulingConfigError, NoEligibleWorkerError } from './errors.js';
+export { SchedulingConfigError, SchedulingStateError, NoEligibleWorkerError } from './errors.js';
 export { seededRandom } from './rng.js';
 
 export { loadSchedulerConfig, compileSchedulerConfig } from './config/loader.js';
@@ -54,3 +55,4 @@ export type { RoutedPrefixOptions } from './state/routed-prefix-cache.js';
 export { LatencyModel, RecursiveLeastSquares } from './state/latency-model.js';
 export type { LatencyObservation, TtftFeatures } from './state/latency-model.js';
 export { SessionTable } from './state/session-table.js';
+export { PrefillBacklog } from './state/prefill-backlog.js';

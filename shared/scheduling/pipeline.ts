@@ -1,10 +1,11 @@
 // The scheduling pipeline: one profile = filters, then weighted scorers, then the picker; the profile
-// handler decides which profiles run. Pure: state and request in, decision out (the round-robin picker's
-// counter is the only state a run may change).
+// handler decides which profiles run. No I/O and no hidden state: the request and the scheduling state
+// in, the decision out; what plugins keep (rotation counters, the P/D handler's backlog) lives in that
+// state, declared in their `consumes`. Every plugin call is timed, for metrics only.
 import { SchedulingCycle } from './cycle.js';
-import { NoEligibleWorkerError } from './errors.js';
-import type { ProfileHandler, ProfileResult, RoutedPrefixNeeds, SchedulingProfile, ScoredWorker } from './framework.js';
-import type { Decision, FilterTrace, PrefixSource, ScorerTrace, SchedulingContext, SchedulingRequest, WorkerSnapshot } from './types.js';
+import { NoEligibleWorkerError, SchedulingStateError } from './errors.js';
+import type { AnyPlugin, ProfileHandler, ProfileResult, RoutedPrefixNeeds, SchedulingProfile, ScoredWorker, StateKey } from './framework.js';
+import type { Decision, FilterTrace, PluginTiming, PrefixSource, ScorerTrace, SchedulingContext, SchedulingRequest, WorkerSnapshot } from './types.js';
 
 /** A loaded, validated configuration: what schedule() runs. */
 export interface CompiledSchedulerConfig {
@@ -18,6 +19,8 @@ export interface CompiledSchedulerConfig {
   readonly preciseMatchTokens?: number;
   /** Which prefix state cachedBlocks reads; absent when no plugin declares one. */
   readonly prefixSource?: PrefixSource;
+  /** The scheduling state the config's plugins read or keep (their `consumes`, gathered). */
+  readonly consumes: ReadonlySet<StateKey>;
   /** A plugin of the config reads the precise prefix index (the engines' KV events are worth applying). */
   readonly readsPrefixIndex: boolean;
   /** A plugin of the config reads the ActiveBlockTracker. */
@@ -28,11 +31,29 @@ function clamp01(x: number): number {
   return x > 0 ? (x < 1 ? x : 1) : 0; // NaN -> 0
 }
 
+/** Refuses to run a plugin whose declared state the context lacks: a silent 0 would decide instead. */
+function checkState(plugin: AnyPlugin, cycle: SchedulingCycle): void {
+  for (const key of plugin.consumes) {
+    const value = cycle.context.state[key];
+    if (value === undefined || value === null) throw new SchedulingStateError(`plugin "${plugin.name}" reads "${key}", which this scheduling state does not have`);
+  }
+}
+
+/** Runs fn and returns its result with the wall-clock ms it took (metrics and explanations only). */
+function timed<T>(fn: () => T): { value: T; ms: number } {
+  const t0 = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - t0 };
+}
+
 export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): ProfileResult {
   const filters: FilterTrace[] = [];
+  const timings: PluginTiming[] = [];
   let candidates = workers;
   for (const f of profile.filters) {
-    const kept = f.filter(cycle, candidates);
+    checkState(f, cycle);
+    const { value: kept, ms } = timed(() => f.filter(cycle, candidates));
+    timings.push({ plugin: f.name, kind: f.kind, durationMs: ms });
     if (kept.length !== candidates.length) {
       const keptIds = new Set(kept.map((w) => w.id));
       filters.push({ plugin: f.name, removed: candidates.filter((w) => !keptIds.has(w.id)).map((w) => w.id) });
@@ -43,21 +64,28 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
   const totals = new Float64Array(candidates.length);
   if (candidates.length > 0) {
     for (const { scorer, weight } of profile.scorers) {
-      // Wall time of the plugin, for the per-plugin metric only: it never influences a decision.
-      const t0 = performance.now();
-      const raw = scorer.score(cycle, candidates);
-      const durationMs = performance.now() - t0;
+      checkState(scorer, cycle);
+      const { value: raw, ms } = timed(() => scorer.score(cycle, candidates));
+      if (raw.length !== candidates.length)
+        throw new SchedulingStateError(`plugin "${scorer.name}" returned ${raw.length} scores for ${candidates.length} workers`);
       const scores: Record<string, number> = {};
       for (let i = 0; i < candidates.length; i++) {
         const s = clamp01(raw[i]!);
         scores[candidates[i]!.id] = s;
         totals[i] = totals[i]! + weight * s;
       }
-      scorers.push({ plugin: scorer.name, weight, scores, durationMs });
+      scorers.push({ plugin: scorer.name, weight, scores, durationMs: ms });
+      timings.push({ plugin: scorer.name, kind: scorer.kind, durationMs: ms });
     }
   }
   const scored: ScoredWorker[] = candidates.map((worker, i) => ({ worker, score: totals[i]! }));
-  const chosen = scored.length > 0 ? profile.picker.pick(cycle, scored) : null;
+  let chosen: WorkerSnapshot | null = null;
+  if (scored.length > 0) {
+    checkState(profile.picker, cycle);
+    const { value, ms } = timed(() => profile.picker.pick(cycle, scored));
+    chosen = value;
+    timings.push({ plugin: profile.picker.name, kind: profile.picker.kind, durationMs: ms });
+  }
   const totalsById: Record<string, number> = {};
   for (const s of scored) totalsById[s.worker.id] = s.score;
   const cachedPrefixBlocks = chosen ? cycle.cachedBlocks(chosen.id) : 0;
@@ -74,6 +102,7 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
       chosen: chosen?.id ?? null,
       cachedPrefixBlocks,
       uncachedTokens: chosen ? cycle.uncachedTokens(chosen.id) : cycle.request.tokenIds.length,
+      timings,
     },
   };
 }
@@ -86,16 +115,23 @@ export function schedule(request: SchedulingRequest, context: SchedulingContext,
 /** schedule() on a cycle the caller keeps (to reuse its block hashes afterwards). */
 export function runSchedulingCycle(cycle: SchedulingCycle, config: CompiledSchedulerConfig): Decision {
   const { request, context } = cycle;
+  const handler = config.profileHandler;
+  checkState(handler, cycle);
   const results = new Map<string, ProfileResult>();
+  let handlerMs = 0;
   for (let round = 0; round <= config.profiles.size; round++) {
-    const next = config.profileHandler.pickProfiles(cycle, config.profiles, results).filter((n) => !results.has(n));
+    const picked = timed(() => handler.pickProfiles(cycle, config.profiles, results));
+    handlerMs += picked.ms;
+    const next = picked.value.filter((n) => !results.has(n));
     if (next.length === 0) break;
     for (const name of next) {
       const profile = config.profiles.get(name);
       if (profile) results.set(name, runProfile(profile, cycle, context.workers));
     }
   }
-  const { decode, prefill, reason } = config.profileHandler.processResults(cycle, results);
+  const processed = timed(() => handler.processResults(cycle, results));
+  handlerMs += processed.ms;
+  const { decode, prefill, reason } = processed.value;
   if (!decode.chosen) {
     const removedBy: Record<string, readonly string[]> = {};
     for (const f of decode.explanation.filters) removedBy[f.plugin] = f.removed;
@@ -117,6 +153,6 @@ export function runSchedulingCycle(cycle: SchedulingCycle, config: CompiledSched
       uncachedTokens: decode.explanation.uncachedTokens,
     },
     ...(p ? { prefill: { workerId: p.id, ...(p.address !== undefined ? { address: p.address } : {}) } } : {}),
-    explanation: { profiles: [...results.values()].map((r) => r.explanation), disaggregation: reason },
+    explanation: { profiles: [...results.values()].map((r) => r.explanation), disaggregation: reason, profileHandler: { plugin: handler.name, kind: handler.kind, durationMs: handlerMs } },
   };
 }

@@ -10,6 +10,7 @@ import { ActiveBlockTracker } from './state/active-blocks.js';
 import { InflightLedger } from './state/inflight-ledger.js';
 import { LatencyModel } from './state/latency-model.js';
 import { PrefixIndex } from './state/prefix-index.js';
+import { PrefillBacklog } from './state/prefill-backlog.js';
 import { RoutedPrefixCache, type RoutedPrefixOptions } from './state/routed-prefix-cache.js';
 import { SchedulingConfigError } from './errors.js';
 import type { RoutedPrefixNeeds } from './framework.js';
@@ -36,6 +37,8 @@ export interface SchedulerState extends SchedulingState {
   readonly activeBlocks: ActiveBlockTracker;
   readonly latency: LatencyModel;
   readonly sessions: SessionTable;
+  readonly prefillBacklog: PrefillBacklog;
+  readonly pickerCounters: Map<string, number>;
 }
 
 /**
@@ -81,6 +84,8 @@ export class Scheduler {
       activeBlocks: new ActiveBlockTracker(),
       latency: new LatencyModel(),
       sessions: new SessionTable(),
+      prefillBacklog: new PrefillBacklog(),
+      pickerCounters: new Map(),
     };
     this.random = options.random ?? Math.random;
   }
@@ -115,6 +120,7 @@ export class Scheduler {
     this.state.inflight.removeWorker(workerId);
     this.state.activeBlocks.removeWorker(workerId);
     this.state.latency.removeWorker(workerId);
+    this.state.prefillBacklog.removeWorker(workerId);
   }
 
   private record(decision: Decision, request: SchedulingRequest, blockHashes: Float64Array, nowMs: number, workers: readonly WorkerSnapshot[]): void {

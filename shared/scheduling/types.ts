@@ -4,6 +4,7 @@ import type { ActiveBlockTracker } from './state/active-blocks.js';
 import type { InflightLedger } from './state/inflight-ledger.js';
 import type { LatencyModel } from './state/latency-model.js';
 import type { PrefixIndex } from './state/prefix-index.js';
+import type { PrefillBacklog } from './state/prefill-backlog.js';
 import type { RoutedPrefixCache } from './state/routed-prefix-cache.js';
 import type { SessionTable } from './state/session-table.js';
 
@@ -65,6 +66,10 @@ export interface SchedulingState {
   readonly routedPrefixes?: RoutedPrefixCache;
   /** Blocks assumed on a worker for a while after a prompt was routed there (llm-d speculative indexing). */
   readonly speculativePrefixes?: RoutedPrefixCache;
+  /** Prefill work this scheduler split off, per prefill worker (kept by the P/D profile handler). */
+  readonly prefillBacklog?: PrefillBacklog;
+  /** Rotation counters of pickers that rotate, by plugin name (kept by those pickers). */
+  readonly pickerCounters?: Map<string, number>;
   readonly inflight?: InflightLedger;
   readonly activeBlocks?: ActiveBlockTracker;
   readonly latency?: LatencyModel;
@@ -84,6 +89,13 @@ export interface FilterTrace {
   readonly plugin: string;
   /** Worker ids this filter removed. */
   readonly removed: readonly string[];
+}
+
+/** Wall-clock ms one plugin call took (metrics and explanations only; never an input to a decision). */
+export interface PluginTiming {
+  readonly plugin: string;
+  readonly kind: 'filter' | 'scorer' | 'picker' | 'profile-handler';
+  readonly durationMs: number;
 }
 
 export interface ScorerTrace {
@@ -108,6 +120,8 @@ export interface ProfileExplanation {
   /** On the chosen worker, per the prefix index (or the routed-prefix cache when no index). */
   readonly cachedPrefixBlocks: number;
   readonly uncachedTokens: number;
+  /** Every filter, scorer and picker call of the profile, in order. */
+  readonly timings: readonly PluginTiming[];
 }
 
 export interface DecisionTarget {
@@ -128,5 +142,7 @@ export interface Decision {
     readonly profiles: readonly ProfileExplanation[];
     /** Why prefill was or was not split off. */
     readonly disaggregation: string;
+    /** The profile handler's calls, summed. */
+    readonly profileHandler: PluginTiming;
   };
 }

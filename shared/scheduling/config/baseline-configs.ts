@@ -81,7 +81,7 @@ function baselineBody(policy: BaselinePolicy, calibration: BaselineCalibration):
       return config(
         `\n  - type: prefix-cache-affinity-filter\n    parameters:\n      affinityThreshold: 0.8\n      maxTTFTPenaltyMs: 18000\n      peakPrefillThroughput: ${calibration.peakPrefillThroughput ?? 15928}\n      prefixSource: approximate` +
           `\n  - type: token-load-scorer\n  - type: max-score-picker\n    parameters:\n      tieBreak: rotate`,
-        `\n      - pluginRef: prefix-cache-affinity-filter\n      - pluginRef: token-load-scorer\n      - pluginRef: max-score-picker`,
+        `\n      - pluginRef: prefix-cache-affinity-filter\n      - pluginRef: token-load-scorer\n        weight: 1\n      - pluginRef: max-score-picker`,
       );
     case BaselinePolicy.LlmdPrecise:
       // The same shape on the precise-prefix-cache-producer: KV events, blockSizeTokens 64,
@@ -89,7 +89,7 @@ function baselineBody(policy: BaselinePolicy, calibration: BaselineCalibration):
       return config(
         `\n  - type: prefix-cache-affinity-filter\n    parameters:\n      affinityThreshold: 0.8\n      maxTTFTPenaltyMs: 18000\n      peakPrefillThroughput: ${calibration.peakPrefillThroughput ?? 15926}\n      prefixSource: precise\n      blockSizeTokens: 64\n      speculativeTtlMs: 2000` +
           `\n  - type: token-load-scorer\n  - type: max-score-picker\n    parameters:\n      tieBreak: rotate`,
-        `\n      - pluginRef: prefix-cache-affinity-filter\n      - pluginRef: token-load-scorer\n      - pluginRef: max-score-picker`,
+        `\n      - pluginRef: prefix-cache-affinity-filter\n      - pluginRef: token-load-scorer\n        weight: 1\n      - pluginRef: max-score-picker`,
       );
     case BaselinePolicy.LlmdApprox:
       return config(

@@ -6,53 +6,11 @@ export const DEFAULT_SCHEDULER_CONFIG = `
 # own in-flight accounting and by the prefill and decode work a worker would carry (in blocks), with a
 # hot-spot guard; prefill split off for long uncached prompts.
 #
-# apiVersion / kind        optional, accepted for symmetry with the endpoint picker's EndpointPickerConfig.
-# plugins                  every plugin instance: type (registry name), name (defaults to type; profiles
-#                          refer to it), parameters (checked; unknown parameters are errors).
-#   model-filter           keeps workers that serve request.model.
-#   health-filter          keeps healthy workers with a load report at most maxLoadAgeMs (ms) old.
-#   role-filter            role: decode keeps decode+both workers; role: prefill keeps prefill+both.
-#   prefix-cache-affinity-filter  llm-d's "sticky until saturated": keeps the workers whose prefix match
-#                          reaches affinityThreshold (0.8) unless their in-flight prompt tokens cost more
-#                          than maxTTFTPenaltyMs (18,000) at peakPrefillThroughput (15,928 tokens/s);
-#                          prefixSource approximate (llm-d's approx producer: blockSizeTokens 64,
-#                          maxPrefixTokensToMatch, autoTune, lruCapacityPerServer) or precise
-#                          (blockSizeTokens, speculativeTtlMs).
-#   precise-prefix-cache-scorer  leading prompt blocks held per KV events / prompt blocks.
-#   queue-scorer           fewer waiting requests is better (min-max over candidates).
-#   kv-cache-utilization-scorer  1 - KV cache usage.
-#   inflight-scorer        less work this scheduler assigned and has not seen finish is better:
-#                          half/(half+x) of in-flight requests (halfRequests) and of pending prefill
-#                          tokens (halfTokens), blended by tokenShare in [0,1].
-#   kv-cost-scorer         Dynamo's KV-router cost, min-max: uncached + pending prefill blocks plus the
-#                          active decode blocks the worker would hold; lower is better. Absolute work, so a
-#                          long prompt's cached half counts for more than a short prompt's.
-#   session-affinity-scorer  1 for the worker a session is stuck to (x-atc-worker / x-session-id).
-#   approx-prefix-cache-scorer  llm-d's approximate prefix scoring: routed leading blocks / prompt blocks
-#                          (blockSizeTokens 64, maxPrefixTokensToMatch 131072, autoTune: LRU sized by the
-#                          engine's blocks, else lruCapacityPerServer 31250).
-#   token-load-scorer      llm-d: 1 − (in-flight + this prompt's uncached tokens) / queueThresholdTokens.
-#   smg-cache-aware-scorer SGLang gateway (smg 1.13) cache_aware: the longest-match holders unless they
-#                          spill (balanceAbsThreshold 64, balanceRelThreshold 1.5, cacheThreshold 0.3),
-#                          then the least expected wait.
-#   (tried, not in this profile, see BENCHMARKS.md "Tuning log": ttft-estimate-scorer (pending prefill +
-#   uncached tokens) lost 12 points of hit rate on llmd-shared-prefix; ttft-guard-picker (skip a worker
-#   whose estimated work ahead exceeds the cheapest's by absTokens) raised Mooncake's knee p90.)
-#   predicted-latency-scorer online TTFT/TPOT model; SLO headers x-slo-ttft-ms / x-slo-tpot-ms are met
-#                          with the least headroom; neutral (0.5) until a worker has history.
-#   hot-spot-guard-picker  max score, skipping a worker whose requests exceed the least-loaded worker's
-#                          by more than absThreshold AND by a factor of more than relThreshold
-#                          (32 as SGLang router's balance_abs_threshold default).
-#   max-score-picker       highest score; tieBreak random (default) or rotate (llm-d's).
-#   pd-profile-handler     runs "decode" always; runs "prefill" when the uncached prompt tokens on the
-#                          chosen decode worker are ≥ thresholdTokens and a prefill worker has fewer than
-#                          maxPrefillWaiting waiting requests; with costAware, splits only when the prefill
-#                          worker's estimated backlog + this prompt + KV transfer (tokens) is at most
-#                          (1 + remoteBias) × the decode worker's pending prefill + this prompt's uncached
-#                          tokens (remoteBias: how much later a first token we accept to keep a long
-#                          prefill off the decode streams; prefillTokensPerS drains the backlog estimate).
-# schedulingProfiles       name + plugins: [{pluginRef, weight}]; weight (≥ 0, default 1) only on scorers;
-#                          exactly one picker per profile.
+# The format: plugins (type, name, parameters), then schedulingProfiles referring to them by name, with a
+# weight on every scorer. Every plugin and its parameters: shared/scheduling/plugins/{filters,scorers,
+# pickers,profile-handlers}/README.md. Tried and left out of this profile (BENCHMARKS.md, Tuning log):
+# ttft-estimate-scorer (lost 12 points of hit rate on llmd-shared-prefix), ttft-guard-picker (raised
+# Mooncake's knee p90).
 #
 # Tuning data. This config's weights and parameters may be tuned on the declared TUNING WINDOW only: the
 # shipped Mooncake conversation trace's first 5 minutes of trace time (bench/evaluate/matrix.ts

@@ -3,7 +3,7 @@
 // by name with weights. Fails fast; every message names the plugin or profile and the field.
 import { parseDocument } from 'yaml';
 import { SchedulingConfigError } from '../errors.js';
-import { PluginKind, type AnyPlugin, type Filter, type Picker, type ProfileHandler, type RoutedPrefixNeeds, type SchedulingProfile, type WeightedScorer } from '../framework.js';
+import { PluginKind, StateKey, type AnyPlugin, type Filter, type Picker, type ProfileHandler, type RoutedPrefixNeeds, type SchedulingProfile, type WeightedScorer } from '../framework.js';
 import { PrefixSource } from '../types.js';
 import type { CompiledSchedulerConfig } from '../pipeline.js';
 import { PD_PROFILE_HANDLER_TYPE, pdProfileHandlerFactory } from '../plugins/profile-handlers/pd-profile-handler.js';
@@ -46,17 +46,18 @@ export function compileSchedulerConfig(raw: unknown, registry: PluginRegistry = 
   const decodeName = 'decodeProfile' in profileHandler ? String(profileHandler.decodeProfile) : 'decode';
   if (!profiles.has(decodeName))
     throw new SchedulingConfigError(`plugin "${profileHandler.name}": parameter "decodeProfile" names profile "${decodeName}", which is not defined`);
-  return { profiles, profileHandler, ...stateNeeds(plugins) };
+  // The default handler is part of the config too: its state counts.
+  return { profiles, profileHandler, ...stateNeeds([...plugins.values(), ...(handlers[0] === undefined ? [profileHandler] : [])]) };
 }
 
 /** What the config's plugins need kept, gathered; two plugins asking for different routing memories is an error. */
-function stateNeeds(plugins: ReadonlyMap<string, AnyPlugin>): Omit<CompiledSchedulerConfig, 'profiles' | 'profileHandler'> {
+function stateNeeds(plugins: readonly AnyPlugin[]): Omit<CompiledSchedulerConfig, 'profiles' | 'profileHandler'> {
   let routed: { readonly by: string; readonly needs: RoutedPrefixNeeds } | undefined;
   let speculativeTtlMs: number | undefined;
   let precise: { readonly by: string; readonly tokens: number } | undefined;
-  let readsPrefixIndex = false;
-  let tracksActiveBlocks = false;
-  for (const p of plugins.values()) {
+  const consumes = new Set<StateKey>();
+  for (const p of plugins) {
+    for (const key of p.consumes) consumes.add(key);
     if (p.routedPrefixes !== undefined) {
       if (routed !== undefined && JSON.stringify(routed.needs) !== JSON.stringify(p.routedPrefixes))
         throw new SchedulingConfigError(`plugin "${p.name}": its routing memory (${JSON.stringify(p.routedPrefixes)}) differs from plugin "${routed.by}"'s (${JSON.stringify(routed.needs)}); one scheduler keeps one`);
@@ -68,13 +69,16 @@ function stateNeeds(plugins: ReadonlyMap<string, AnyPlugin>): Omit<CompiledSched
         throw new SchedulingConfigError(`plugin "${p.name}": precise matches in ${p.preciseMatchTokens}-token blocks differ from plugin "${precise.by}"'s ${precise.tokens}-token blocks; one scheduler counts in one`);
       precise = { by: p.name, tokens: p.preciseMatchTokens };
     }
-    readsPrefixIndex ||= p.readsPrefixIndex === true;
-    tracksActiveBlocks ||= p.readsActiveBlocks === true;
   }
+  const reader = plugins.find((p) => p.consumes.includes(StateKey.RoutedPrefixes));
+  if (reader !== undefined && routed === undefined)
+    throw new SchedulingConfigError(`plugin "${reader.name}": reads the routing memory, but no plugin of the config says its block size and capacity`);
+  const readsPrefixIndex = consumes.has(StateKey.PrefixIndex);
   const prefixSource = readsPrefixIndex ? PrefixSource.Precise : routed !== undefined ? PrefixSource.Approximate : undefined;
   return {
+    consumes,
     readsPrefixIndex,
-    tracksActiveBlocks,
+    tracksActiveBlocks: consumes.has(StateKey.ActiveBlocks),
     ...(routed !== undefined ? { routedPrefixes: routed.needs } : {}),
     ...(speculativeTtlMs !== undefined ? { speculativeTtlMs } : {}),
     ...(precise !== undefined ? { preciseMatchTokens: precise.tokens } : {}),
@@ -137,10 +141,11 @@ function buildProfiles(raw: unknown, plugins: ReadonlyMap<string, AnyPlugin>): M
           filters.push(plugin);
           break;
         case PluginKind.Scorer: {
-          const w = weight ?? 1;
-          if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
-            throw new SchedulingConfigError(`${refWhere}: field "weight" must be a number ≥ 0, got ${show(w)}`);
-          scorers.push({ scorer: plugin, weight: w });
+          // As the endpoint picker: a scorer's weight is part of the profile, so it must be stated there.
+          if (weight === undefined) throw new SchedulingConfigError(`${refWhere}: field "weight" is required for a scorer`);
+          if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0)
+            throw new SchedulingConfigError(`${refWhere}: field "weight" must be a number ≥ 0, got ${show(weight)}`);
+          scorers.push({ scorer: plugin, weight });
           break;
         }
         case PluginKind.Picker:

@@ -1,5 +1,6 @@
 // Load estimates several plugins share.
 import type { SchedulingCycle } from '../cycle.js';
+import { StateKey } from '../framework.js';
 import type { WorkerSnapshot } from '../types.js';
 
 /**
@@ -8,7 +9,7 @@ import type { WorkerSnapshot } from '../types.js';
  */
 export function requestLoad(cycle: SchedulingCycle, w: WorkerSnapshot): number {
   const reported = w.load.runningRequests + w.load.waitingRequests;
-  const assigned = cycle.context.state.inflight?.totalsFor(w.id).requests ?? 0;
+  const assigned = cycle.need(StateKey.Inflight).totalsFor(w.id).requests;
   return Math.max(reported, assigned);
 }
 

@@ -21,7 +21,7 @@ export function schedulerMetrics(registry: MetricsRegistry) {
     }),
     pluginDuration: registry.histogram({
       name: 'atc_scheduler_plugin_duration_seconds',
-      help: 'Seconds one plugin took in one pick, by profile and plugin name.',
+      help: 'Seconds one plugin (filter, scorer, picker; the profile handler with profile "") took in one pick, by profile and plugin name.',
       labelNames: ['profile', 'plugin'],
       buckets: CONTROL_PATH_BUCKETS_S,
     }),

@@ -1,7 +1,14 @@
 // Builders shared by the scheduling tests.
 import type { EngineLoad, KvCacheEvent, KvEventBatch } from '../../../shared/engine/types.js';
 import {
+  ActiveBlockTracker,
+  InflightLedger,
+  LatencyModel,
+  PrefillBacklog,
+  PrefixIndex,
+  RoutedPrefixCache,
   SchedulingCycle,
+  SessionTable,
   seededRandom,
   type ScoredWorker,
   type SchedulingRequest,
@@ -39,6 +46,22 @@ export function tokens(n: number, start = 0): number[] {
   return Array.from({ length: n }, (_, i) => start + i);
 }
 
+/** Every state object a Scheduler keeps, empty: plugins find what they consume. */
+export function emptyState(): SchedulingState {
+  return {
+    blockSize: 16,
+    prefixIndex: new PrefixIndex(),
+    routedPrefixes: new RoutedPrefixCache(),
+    inflight: new InflightLedger(),
+    activeBlocks: new ActiveBlockTracker(),
+    latency: new LatencyModel(),
+    sessions: new SessionTable(),
+    prefillBacklog: new PrefillBacklog(),
+    pickerCounters: new Map(),
+  };
+}
+
+/** A cycle over an empty scheduling state with the given parts replaced. */
 export function cycle(
   req: SchedulingRequest,
   workers: readonly WorkerSnapshot[],
@@ -48,7 +71,7 @@ export function cycle(
   return new SchedulingCycle(req, {
     nowMs: options.nowMs ?? NOW_MS,
     workers,
-    state: { blockSize: 16, ...state },
+    state: { ...emptyState(), ...state },
     random: seededRandom(options.seed ?? 1),
   });
 }

@@ -21,9 +21,13 @@ describe('kv-cost-scorer (Dynamo cost)', () => {
       const index = new PrefixIndex();
       for (const [id, n] of Object.entries(r.cached)) index.applyEvents(id, 1, batch(stored(engineHashes(id, n), null, prompt.slice(0, n * 16))));
       const ledger = new InflightLedger();
-      r.inflight.forEach(([id, t], i) => ledger.assign(id, `x${i}`, t, 0, NOW_MS));
+      const active = new ActiveBlockTracker();
+      r.inflight.forEach(([id, t], i) => {
+        ledger.assign(id, `x${i}`, t, 0, NOW_MS);
+        active.assign(id, `x${i}`, computeBlockHashes(tokens(t, 50_000 + 1000 * i), 16)); // blocks of another prompt
+      });
       const s = new KvCostScorer('cost', r.weight);
-      const c = cycle(request(prompt), ws, { prefixIndex: index, inflight: ledger });
+      const c = cycle(request(prompt), ws, { prefixIndex: index, inflight: ledger, activeBlocks: active });
       assert.deepEqual(rounded(s.costs(c, ws)), r.costs);
       assert.deepEqual(rounded(s.score(c, ws), 2), r.want);
     });

@@ -109,8 +109,14 @@ describe('scheduler config loader', () => {
     },
     {
       name: 'no picker',
-      yaml: `plugins:\n  - type: queue-scorer\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer`,
+      yaml: `plugins:\n  - type: queue-scorer\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer\n        weight: 1`,
       error: 'profile "decode": needs exactly one picker, got 0',
+    },
+    {
+      // The endpoint picker rejects a scorer without a weight: the weight belongs to the profile.
+      name: 'a scorer without a weight',
+      yaml: `plugins:\n  - type: queue-scorer\n  - type: max-score-picker\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer\n      - pluginRef: max-score-picker`,
+      error: 'profile "decode", plugin "queue-scorer": field "weight" is required for a scorer',
     },
     {
       name: 'two pickers',

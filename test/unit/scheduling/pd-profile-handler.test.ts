@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { InflightLedger, PrefixIndex, loadSchedulerConfig, schedule, seededRandom, type WorkerSnapshot } from '../../../shared/scheduling/index.js';
-import { PrefillBacklog } from '../../../shared/scheduling/plugins/profile-handlers/prefill-backlog.js';
+import { PrefillBacklog } from '../../../shared/scheduling/index.js';
 import { NOW_MS, batch, engineHashes, request, stored, tokens, worker } from './fixtures.js';
 
 const CONFIG = loadSchedulerConfig(`
@@ -17,9 +17,9 @@ plugins:
     parameters: {thresholdTokens: 2048, maxPrefillWaiting: 4}
 schedulingProfiles:
   - name: decode
-    plugins: [{pluginRef: decode-role}, {pluginRef: queue-scorer}, {pluginRef: max-score-picker}]
+    plugins: [{pluginRef: decode-role}, {pluginRef: queue-scorer, weight: 1}, {pluginRef: max-score-picker}]
   - name: prefill
-    plugins: [{pluginRef: prefill-role}, {pluginRef: queue-scorer}, {pluginRef: max-score-picker}]
+    plugins: [{pluginRef: prefill-role}, {pluginRef: queue-scorer, weight: 1}, {pluginRef: max-score-picker}]
 `);
 
 describe('pd-profile-handler', () => {
@@ -69,9 +69,9 @@ plugins:
     parameters: {thresholdTokens: 2048, maxPrefillWaiting: 4, costAware: true, remoteBias: ${remoteBias}, prefillTokensPerS: 10000, transferCostPerToken: 0.07}
 schedulingProfiles:
   - name: decode
-    plugins: [{pluginRef: decode-role}, {pluginRef: queue-scorer}, {pluginRef: max-score-picker}]
+    plugins: [{pluginRef: decode-role}, {pluginRef: queue-scorer, weight: 1}, {pluginRef: max-score-picker}]
   - name: prefill
-    plugins: [{pluginRef: prefill-role}, {pluginRef: queue-scorer}, {pluginRef: max-score-picker}]
+    plugins: [{pluginRef: prefill-role}, {pluginRef: queue-scorer, weight: 1}, {pluginRef: max-score-picker}]
 `);
 
 describe('pd-profile-handler, cost-aware', () => {
@@ -105,7 +105,7 @@ describe('pd-profile-handler, cost-aware', () => {
       const config = COST_CONFIG(r.remoteBias);
       const ledger = new InflightLedger();
       if (r.decodePending > 0) ledger.assign('d', 'queued', r.decodePending, 16, NOW_MS);
-      const ctx = { nowMs: NOW_MS, workers: r.workers, state: { blockSize: 16, inflight: ledger }, random: seededRandom(1) };
+      const ctx = { nowMs: NOW_MS, workers: r.workers, state: { blockSize: 16, inflight: ledger, prefillBacklog: new PrefillBacklog() }, random: seededRandom(1) };
       for (let i = 0; i < (r.earlierSplits ?? 0); i++) {
         // Earlier requests see the same busy decode worker and only p: each is split to p (schedule() records
         // nothing in the ledger, so d's pending stays 16000) and adds 8000 tokens to p's backlog.
@@ -129,8 +129,8 @@ describe('PrefillBacklog', () => {
   ];
   for (const r of rows)
     it(r.name, () => {
-      const b = new PrefillBacklog(10_000);
-      for (const [t, at] of r.adds) b.add('p', t, at);
-      assert.equal(b.tokensAt('p', r.atMs), r.want);
+      const b = new PrefillBacklog();
+      for (const [t, at] of r.adds) b.add('p', t, at, 10_000);
+      assert.equal(b.tokensAt('p', r.atMs, 10_000), r.want);
     });
 });

@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
-import { NoEligibleWorkerError, Scheduler, seededRandom, type SchedulingRequest } from '../../../shared/scheduling/index.js';
-import { NOW_MS, batch, engineHashes, request, stored, tokens, worker } from './fixtures.js';
+import {
+  NoEligibleWorkerError,
+  Scheduler,
+  SchedulingStateError,
+  StateKey,
+  loadSchedulerConfig,
+  schedule,
+  seededRandom,
+  type CompiledSchedulerConfig,
+  type Scorer,
+  type SchedulingRequest,
+  type SchedulingState,
+} from '../../../shared/scheduling/index.js';
+import { NOW_MS, batch, emptyState, engineHashes, request, stored, tokens, worker } from './fixtures.js';
 
 const workers = ['w0', 'w1', 'w2', 'w3'].map((id) => worker(id));
 const prompt = tokens(4096); // 256 blocks
@@ -74,5 +86,59 @@ describe('scheduling pipeline (default config)', () => {
       () => s.decide(request(prompt, {}, { model: 'unknown' }), workers, NOW_MS),
       (e: unknown) => e instanceof NoEligibleWorkerError && e.removedBy['model-filter']?.length === 4,
     );
+  });
+});
+
+describe('scheduling pipeline contracts', () => {
+  // A profile with one scorer and a picker, built by hand so that a test can break each contract.
+  const picker = { type: 'first', name: 'first', kind: 'picker' as const, consumes: [], pick: (_c: unknown, s: readonly { worker: (typeof workers)[number] }[]) => s[0]!.worker };
+  const handler = loadSchedulerConfig(`plugins:\n  - type: queue-scorer\n  - type: max-score-picker\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer\n        weight: 1\n      - pluginRef: max-score-picker`).profileHandler;
+  const configWith = (scorer: Scorer): CompiledSchedulerConfig => ({
+    profiles: new Map([['decode', { name: 'decode', filters: [], scorers: [{ scorer, weight: 1 }], picker }]]),
+    profileHandler: handler,
+    consumes: new Set(scorer.consumes),
+    readsPrefixIndex: false,
+  });
+  const ctx = (state: Partial<SchedulingState>) => ({ nowMs: NOW_MS, workers, state: { ...emptyState(), ...state }, random: seededRandom(1) });
+
+  it('refuses to run a plugin whose declared state is missing, naming both', () => {
+    const reader: Scorer = { type: 'reader', name: 'reader', kind: 'scorer', consumes: [StateKey.Inflight], score: (_c, ws) => ws.map(() => 1) };
+    assert.throws(() => schedule(req('r'), ctx({ inflight: undefined }), configWith(reader)), (err: unknown) => {
+      assert.ok(err instanceof SchedulingStateError);
+      assert.equal(err.message, 'plugin "reader" reads "inflight", which this scheduling state does not have');
+      return true;
+    });
+  });
+
+  it('refuses a score array of the wrong length', () => {
+    const short: Scorer = { type: 'short', name: 'short', kind: 'scorer', consumes: [], score: () => [1] };
+    assert.throws(() => schedule(req('r'), ctx({}), configWith(short)), /plugin "short" returned 1 scores for 4 workers/);
+  });
+
+  it('clamps scores into [0,1] and counts NaN as 0', () => {
+    const wild: Scorer = { type: 'wild', name: 'wild', kind: 'scorer', consumes: [], score: () => [NaN, -3, 0.25, 7] };
+    const d = schedule(req('r'), ctx({}), configWith(wild));
+    assert.deepEqual(d.explanation.profiles[0]!.scorers[0]!.scores, { w0: 0, w1: 0, w2: 0.25, w3: 1 });
+  });
+
+  it('times every filter, scorer, picker and the profile handler', () => {
+    const s = new Scheduler({ random: seededRandom(3) });
+    const d = s.decide(req('t'), workers, NOW_MS);
+    const decode = d.explanation.profiles.find((p) => p.profile === 'decode')!;
+    const config = s.config.profiles.get('decode')!;
+    const expected = [...config.filters.map((f) => f.name), ...config.scorers.map((x) => x.scorer.name), config.picker.name];
+    assert.deepEqual(decode.timings.map((t) => t.plugin), expected);
+    for (const t of decode.timings) assert.ok(t.durationMs >= 0);
+    assert.equal(d.explanation.profileHandler.kind, 'profile-handler');
+  });
+
+  it('keeps what plugins keep in the scheduling state: two states rotate independently', () => {
+    const rr = loadSchedulerConfig(`plugins:\n  - type: round-robin-picker\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: round-robin-picker`);
+    const a = ctx({});
+    const b = ctx({});
+    const picks = (c: typeof a) => [0, 1, 2].map((i) => schedule(req(`p${i}`), c, rr).decode.workerId);
+    assert.deepEqual(picks(a), ['w0', 'w1', 'w2']);
+    assert.deepEqual(picks(b), ['w0', 'w1', 'w2']); // the config itself holds no counter
+    assert.deepEqual(picks(a), ['w3', 'w0', 'w1']);
   });
 });

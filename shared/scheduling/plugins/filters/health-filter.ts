@@ -2,7 +2,7 @@
 // stale numbers would mislead every load scorer. Reads: WorkerSnapshot.healthy, loadReportedAtMs; nowMs.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Filter } from '../../framework.js';
+import { PluginKind, StateKey, type Filter } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const HEALTH_FILTER_TYPE = 'health-filter';
@@ -10,6 +10,7 @@ export const HEALTH_FILTER_TYPE = 'health-filter';
 export class HealthFilter implements Filter {
   readonly type = HEALTH_FILTER_TYPE;
   readonly kind = PluginKind.Filter;
+  readonly consumes: readonly StateKey[] = [];
   constructor(
     readonly name: string,
     /** ms; a load report older than this disqualifies the worker. */

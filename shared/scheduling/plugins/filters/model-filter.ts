@@ -1,7 +1,7 @@
 // Keeps workers that serve the requested model. Reads: WorkerSnapshot.models, request.model.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Filter } from '../../framework.js';
+import { PluginKind, StateKey, type Filter } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const MODEL_FILTER_TYPE = 'model-filter';
@@ -9,6 +9,7 @@ export const MODEL_FILTER_TYPE = 'model-filter';
 export class ModelFilter implements Filter {
   readonly type = MODEL_FILTER_TYPE;
   readonly kind = PluginKind.Filter;
+  readonly consumes: readonly StateKey[] = [];
   constructor(readonly name: string) {}
 
   filter(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): readonly WorkerSnapshot[] {

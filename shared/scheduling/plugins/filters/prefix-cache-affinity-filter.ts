@@ -15,7 +15,7 @@
 // Reads: prefix matches (precise index or routing memory, per `prefixSource`), InflightLedger.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Filter, type RoutedPrefixNeeds } from '../../framework.js';
+import { PluginKind, StateKey, type Filter, type RoutedPrefixNeeds } from '../../framework.js';
 import { PrefixSource, type WorkerSnapshot } from '../../types.js';
 import { approximateMatchRatios, readApproxProducerParams } from '../scorers/approx-prefix-scorer.js';
 
@@ -34,7 +34,7 @@ export interface AffinityOptions {
 export class PrefixCacheAffinityFilter implements Filter {
   readonly type = PREFIX_CACHE_AFFINITY_FILTER_TYPE;
   readonly kind = PluginKind.Filter;
-  readonly readsPrefixIndex: boolean;
+  readonly consumes: readonly StateKey[];
   readonly preciseMatchTokens: number | undefined;
   constructor(
     readonly name: string,
@@ -46,7 +46,7 @@ export class PrefixCacheAffinityFilter implements Filter {
     /** precise: speculative indexing TTL, ms (0: off). */
     readonly speculativeTtlMs: number,
   ) {
-    this.readsPrefixIndex = prefixSource === PrefixSource.Precise;
+    this.consumes = [StateKey.Inflight, prefixSource === PrefixSource.Precise ? StateKey.PrefixIndex : StateKey.RoutedPrefixes];
     // llm-d's in-flight tokens count the uncached part in its producer's blocks too.
     this.preciseMatchTokens = prefixSource === PrefixSource.Precise ? preciseBlockTokens : undefined;
   }
@@ -64,8 +64,7 @@ export class PrefixCacheAffinityFilter implements Filter {
     const ratios = this.ratios(cycle, workers);
     const sticky = workers.filter((_, i) => ratios[i]! >= o.affinityThreshold);
     if (sticky.length === 0 || sticky.length === workers.length || o.maxTTFTPenaltyMs <= 0) return sticky.length === 0 ? workers : sticky;
-    const ledger = cycle.context.state.inflight;
-    if (!ledger) return workers; // llm-d: no in-flight signal -> keep all ("missing_signal")
+    const ledger = cycle.need(StateKey.Inflight);
     const ttftMs = (w: WorkerSnapshot) => (ledger.totalsFor(w.id).pendingPrefillTokens / o.peakPrefillThroughput) * 1000;
     const best = (ws: readonly WorkerSnapshot[]) => ws.reduce((m, w) => Math.min(m, ttftMs(w)), Infinity);
     const others = workers.filter((_, i) => ratios[i]! < o.affinityThreshold);

@@ -2,7 +2,7 @@
 // Reads: WorkerSnapshot.role.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Filter } from '../../framework.js';
+import { PluginKind, StateKey, type Filter } from '../../framework.js';
 import { WorkerRole, type WorkerSnapshot } from '../../types.js';
 
 export const ROLE_FILTER_TYPE = 'role-filter';
@@ -10,6 +10,7 @@ export const ROLE_FILTER_TYPE = 'role-filter';
 export class RoleFilter implements Filter {
   readonly type = ROLE_FILTER_TYPE;
   readonly kind = PluginKind.Filter;
+  readonly consumes: readonly StateKey[] = [];
   constructor(
     readonly name: string,
     readonly role: typeof WorkerRole.Decode | typeof WorkerRole.Prefill,

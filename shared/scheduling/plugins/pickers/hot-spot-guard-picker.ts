@@ -4,7 +4,7 @@
 // scores tie and load decides. Reads: scores, load (max of reported running+waiting and InflightLedger).
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Picker, type ScoredWorker } from '../../framework.js';
+import { PluginKind, StateKey, type Picker, type ScoredWorker } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 import { requestLoad } from '../worker-load.js';
 import { pickMaxScore } from './max-score-picker.js';
@@ -14,6 +14,7 @@ export const HOT_SPOT_GUARD_PICKER_TYPE = 'hot-spot-guard-picker';
 export class HotSpotGuardPicker implements Picker {
   readonly type = HOT_SPOT_GUARD_PICKER_TYPE;
   readonly kind = PluginKind.Picker;
+  readonly consumes: readonly StateKey[] = [StateKey.Inflight];
   constructor(
     readonly name: string,
     /** requests above the least-loaded candidate before a worker may count as hot. */

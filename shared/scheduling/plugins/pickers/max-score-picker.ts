@@ -3,10 +3,10 @@
 // max-score-picker does (`tieBreak: rotate`; llm-d/llm-d-router pkg/epp/framework/plugins/scheduling/
 // picker/common.go RotateScoredEndpoints: a process-wide counter, the i-th tie among n goes to the
 // tied worker at counter mod n, "pure random shuffling causes them to converge on the same winner").
-// Reads: scores only. Keeps: the rotation counter (rotate only).
+// Reads: scores only. Keeps (rotate only): its rotation counter, in the scheduling state.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Picker, type ScoredWorker } from '../../framework.js';
+import { PluginKind, StateKey, type Picker, type ScoredWorker } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const MAX_SCORE_PICKER_TYPE = 'max-score-picker';
@@ -31,16 +31,21 @@ export function pickMaxScore(random: () => number, scored: readonly ScoredWorker
 export class MaxScorePicker implements Picker {
   readonly type = MAX_SCORE_PICKER_TYPE;
   readonly kind = PluginKind.Picker;
-  private rotation = 0;
+  readonly consumes: readonly StateKey[];
   constructor(
     readonly name: string,
     readonly tieBreak: TieBreak = TieBreak.Random,
-  ) {}
+  ) {
+    this.consumes = tieBreak === TieBreak.Rotate ? [StateKey.PickerCounters] : [];
+  }
 
   pick(cycle: SchedulingCycle, scored: readonly ScoredWorker[]): WorkerSnapshot {
     if (this.tieBreak === TieBreak.Random) return pickMaxScore(cycle.context.random, scored);
     const top = topScored(scored);
-    return top[this.rotation++ % top.length]!.worker;
+    const counters = cycle.need(StateKey.PickerCounters);
+    const n = counters.get(this.name) ?? 0;
+    counters.set(this.name, n + 1);
+    return top[n % top.length]!.worker;
   }
 }
 

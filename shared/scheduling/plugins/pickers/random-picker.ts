@@ -1,7 +1,7 @@
 // Uniformly random candidate, ignoring scores (the "random" baseline). Reads: nothing but the RNG.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Picker, type ScoredWorker } from '../../framework.js';
+import { PluginKind, StateKey, type Picker, type ScoredWorker } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const RANDOM_PICKER_TYPE = 'random-picker';
@@ -9,6 +9,7 @@ export const RANDOM_PICKER_TYPE = 'random-picker';
 export class RandomPicker implements Picker {
   readonly type = RANDOM_PICKER_TYPE;
   readonly kind = PluginKind.Picker;
+  readonly consumes: readonly StateKey[] = [];
   constructor(readonly name: string) {}
 
   pick(cycle: SchedulingCycle, scored: readonly ScoredWorker[]): WorkerSnapshot {

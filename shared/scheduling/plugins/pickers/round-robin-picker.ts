@@ -1,8 +1,8 @@
-// Cycles through the candidates in worker-id order, ignoring scores (the classic baseline). Holds a
-// counter: the one picker with state of its own. Reads: worker ids only.
+// Cycles through the candidates in worker-id order, ignoring scores (the classic baseline). Reads: worker
+// ids only. Keeps: its counter, in the scheduling state.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Picker, type ScoredWorker } from '../../framework.js';
+import { PluginKind, StateKey, type Picker, type ScoredWorker } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const ROUND_ROBIN_PICKER_TYPE = 'round-robin-picker';
@@ -10,14 +10,15 @@ export const ROUND_ROBIN_PICKER_TYPE = 'round-robin-picker';
 export class RoundRobinPicker implements Picker {
   readonly type = ROUND_ROBIN_PICKER_TYPE;
   readonly kind = PluginKind.Picker;
-  private next = 0;
+  readonly consumes: readonly StateKey[] = [StateKey.PickerCounters];
   constructor(readonly name: string) {}
 
-  pick(_cycle: SchedulingCycle, scored: readonly ScoredWorker[]): WorkerSnapshot {
+  pick(cycle: SchedulingCycle, scored: readonly ScoredWorker[]): WorkerSnapshot {
     const ids = scored.map((s) => s.worker).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const chosen = ids[this.next % ids.length]!;
-    this.next = (this.next + 1) % 1_000_000_007;
-    return chosen;
+    const counters = cycle.need(StateKey.PickerCounters);
+    const next = counters.get(this.name) ?? 0;
+    counters.set(this.name, (next + 1) % 1_000_000_007);
+    return ids[next % ids.length]!;
   }
 }
 

@@ -3,7 +3,7 @@
 // p_i ∝ exp((s_i − 1) / T), which is Dynamo's softmax over normalised negated costs. Reads: scores only.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Picker, type ScoredWorker } from '../../framework.js';
+import { PluginKind, StateKey, type Picker, type ScoredWorker } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 import { pickMaxScore } from './max-score-picker.js';
 import { sampleIndex } from './weighted-random-picker.js';
@@ -13,6 +13,7 @@ export const SOFTMAX_PICKER_TYPE = 'softmax-picker';
 export class SoftmaxPicker implements Picker {
   readonly type = SOFTMAX_PICKER_TYPE;
   readonly kind = PluginKind.Picker;
+  readonly consumes: readonly StateKey[] = [];
   constructor(
     readonly name: string,
     readonly temperature: number,

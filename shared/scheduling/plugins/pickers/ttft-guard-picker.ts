@@ -8,7 +8,7 @@
 // alone decides. Reads: scores, requestLoad, InflightLedger, cached prefix blocks.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Picker, type ScoredWorker } from '../../framework.js';
+import { PluginKind, StateKey, type Picker, type ScoredWorker } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 import { TtftEstimateScorer } from '../scorers/ttft-estimate-scorer.js';
 import { HotSpotGuardPicker } from './hot-spot-guard-picker.js';
@@ -19,6 +19,7 @@ export const TTFT_GUARD_PICKER_TYPE = 'ttft-guard-picker';
 export class TtftGuardPicker implements Picker {
   readonly type = TTFT_GUARD_PICKER_TYPE;
   readonly kind = PluginKind.Picker;
+  readonly consumes: readonly StateKey[] = [StateKey.Inflight];
   private readonly estimate: TtftEstimateScorer;
   private readonly requestGuard: HotSpotGuardPicker;
   constructor(

@@ -2,7 +2,7 @@
 // while still favouring good workers. Reads: scores only.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Picker, type ScoredWorker } from '../../framework.js';
+import { PluginKind, StateKey, type Picker, type ScoredWorker } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const WEIGHTED_RANDOM_PICKER_TYPE = 'weighted-random-picker';
@@ -23,6 +23,7 @@ export function sampleIndex(random: () => number, weights: ArrayLike<number>): n
 export class WeightedRandomPicker implements Picker {
   readonly type = WEIGHTED_RANDOM_PICKER_TYPE;
   readonly kind = PluginKind.Picker;
+  readonly consumes: readonly StateKey[] = [];
   constructor(readonly name: string) {}
 
   pick(cycle: SchedulingCycle, scored: readonly ScoredWorker[]): WorkerSnapshot {

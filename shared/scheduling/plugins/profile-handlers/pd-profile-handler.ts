@@ -16,12 +16,11 @@
 //      slightly later first token to keep a long prefill off a decode worker's running streams (ITL).
 //   Without `costAware` only the gate decides (llm-d's behaviour).
 // Reads: the decode and prefill results, cached prefix blocks, InflightLedger, WorkerSnapshot
-// role/models/health/load. Keeps: a PrefillBacklog per handler instance (its own splits).
+// role/models/health/load. Keeps (costAware): the PrefillBacklog of its splits, in the scheduling state.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type ProfileHandler, type ProfileResult, type SchedulingProfile } from '../../framework.js';
+import { PluginKind, StateKey, type ProfileHandler, type ProfileResult, type SchedulingProfile } from '../../framework.js';
 import { WorkerRole, type WorkerSnapshot } from '../../types.js';
-import { PrefillBacklog } from './prefill-backlog.js';
 
 export const PD_PROFILE_HANDLER_TYPE = 'pd-profile-handler';
 
@@ -41,9 +40,9 @@ export const DEFAULT_PD_COST: PdCostOptions = { costAware: false, prefillTokensP
 export class PdProfileHandler implements ProfileHandler {
   readonly type = PD_PROFILE_HANDLER_TYPE;
   readonly kind = PluginKind.ProfileHandler;
+  readonly consumes: readonly StateKey[];
   /** The veto of each cycle, for processResults' explanation. */
   private readonly vetoes = new WeakMap<SchedulingCycle, string>();
-  readonly backlog: PrefillBacklog;
   constructor(
     readonly name: string,
     readonly decodeProfile: string,
@@ -54,7 +53,7 @@ export class PdProfileHandler implements ProfileHandler {
     readonly maxPrefillWaiting: number,
     readonly cost: PdCostOptions = DEFAULT_PD_COST,
   ) {
-    this.backlog = new PrefillBacklog(cost.prefillTokensPerS);
+    this.consumes = cost.costAware ? [StateKey.Inflight, StateKey.PrefillBacklog] : [];
   }
 
   /** Why prefill should (null) or should not (a reason) run apart, given the chosen decode worker. */
@@ -78,14 +77,14 @@ export class PdProfileHandler implements ProfileHandler {
 
   /** tokens of prefill work ahead of this prompt's first token if the decode worker prefills it. */
   localCost(cycle: SchedulingCycle, decodeWorkerId: string): number {
-    const pending = cycle.context.state.inflight?.totalsFor(decodeWorkerId).pendingPrefillTokens ?? 0;
+    const pending = cycle.need(StateKey.Inflight).totalsFor(decodeWorkerId).pendingPrefillTokens;
     return pending + cycle.uncachedTokens(decodeWorkerId);
   }
 
   /** tokens of prefill work (and transfer) ahead of this prompt's first token if the prefill worker computes it. */
   remoteCost(cycle: SchedulingCycle, prefill: WorkerSnapshot, decodeWorkerId: string): number {
     const reported = (prefill.load.runningRequests + prefill.load.waitingRequests) * this.thresholdTokens;
-    const queued = Math.max(this.backlog.tokensAt(prefill.id, cycle.context.nowMs), reported);
+    const queued = Math.max(cycle.need(StateKey.PrefillBacklog).tokensAt(prefill.id, cycle.context.nowMs, this.cost.prefillTokensPerS), reported);
     return queued + cycle.uncachedTokens(prefill.id) + this.cost.transferCostPerToken * cycle.uncachedTokens(decodeWorkerId);
   }
 
@@ -117,7 +116,7 @@ export class PdProfileHandler implements ProfileHandler {
     const local = this.localCost(cycle, d);
     const costs = `remote ${Math.round(remote)} vs local ${Math.round(local)} tokens`;
     if (remote > (1 + this.cost.remoteBias) * local) return { decode, reason: `local prefill is cheaper: ${costs}` };
-    this.backlog.add(best.id, cycle.uncachedTokens(best.id), cycle.context.nowMs);
+    cycle.need(StateKey.PrefillBacklog).add(best.id, cycle.uncachedTokens(best.id), cycle.context.nowMs, this.cost.prefillTokensPerS);
     const chosen = best.id === prefill.chosen.id ? prefill : { ...prefill, chosen: best, explanation: { ...prefill.explanation, chosen: best.id } };
     return { decode, prefill: chosen, reason: `remote prefill pays: ${costs}` };
   }

@@ -9,7 +9,7 @@
 import type { PluginParams } from '../../config/params.js';
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type RoutedPrefixNeeds, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type RoutedPrefixNeeds, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const APPROX_PREFIX_SCORER_TYPE = 'approx-prefix-cache-scorer';
@@ -17,6 +17,7 @@ export const APPROX_PREFIX_SCORER_TYPE = 'approx-prefix-cache-scorer';
 export class ApproxPrefixScorer implements Scorer {
   readonly type = APPROX_PREFIX_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
+  readonly consumes: readonly StateKey[] = [StateKey.RoutedPrefixes];
   constructor(
     readonly name: string,
     /** The routing memory this scorer reads; the Scheduler builds it from this. */
@@ -30,8 +31,7 @@ export class ApproxPrefixScorer implements Scorer {
 
 /** Per worker: routed leading blocks / the prompt's blocks, in the routing memory's block unit. */
 export function approximateMatchRatios(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {
-  const routed = cycle.context.state.routedPrefixes;
-  if (!routed) return workers.map(() => 0);
+  const routed = cycle.need(StateKey.RoutedPrefixes);
   const total = routed.entries(cycle.blockHashes()) * routed.blocksPerEntry;
   if (total === 0) return workers.map(() => 0);
   const matches = cycle.approximateMatches();

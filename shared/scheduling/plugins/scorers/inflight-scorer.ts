@@ -7,7 +7,7 @@
 // Reads: InflightLedger totals (requests, pendingPrefillTokens).
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const INFLIGHT_SCORER_TYPE = 'inflight-scorer';
@@ -15,6 +15,7 @@ export const INFLIGHT_SCORER_TYPE = 'inflight-scorer';
 export class InflightScorer implements Scorer {
   readonly type = INFLIGHT_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
+  readonly consumes: readonly StateKey[] = [StateKey.Inflight];
   constructor(
     readonly name: string,
     /** Share of the score from pending prefill tokens; the rest from request count. */
@@ -27,8 +28,7 @@ export class InflightScorer implements Scorer {
 
   score(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): Float64Array {
     const out = new Float64Array(workers.length).fill(1);
-    const ledger = cycle.context.state.inflight;
-    if (!ledger) return out;
+    const ledger = cycle.need(StateKey.Inflight);
     for (let i = 0; i < workers.length; i++) {
       const t = ledger.totalsFor(workers[i]!.id);
       const r = this.halfRequests / (this.halfRequests + t.requests);

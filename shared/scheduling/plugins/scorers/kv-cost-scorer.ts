@@ -4,12 +4,10 @@
 //   decode_blocks  = worker's active blocks (distinct blocks of its in-flight requests, as Dynamo's
 //                    ActiveSequences) + the request's blocks not already active there
 // Lowest cost is best; score = (max cost − cost) / (max cost − min cost), all equal -> 1.
-// Without an ActiveBlockTracker in the state, active blocks fall back to in-flight prompt tokens / block
-// size (no dedup of shared prefixes: an over-estimate under heavy sharing).
 // Reads: cached prefix blocks (precise index, else routed memory), InflightLedger, ActiveBlockTracker.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 import { lowerIsBetter } from '../worker-load.js';
 
@@ -18,10 +16,7 @@ export const KV_COST_SCORER_TYPE = 'kv-cost-scorer';
 export class KvCostScorer implements Scorer {
   readonly type = KV_COST_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
-  /** Asks the Scheduler to keep an ActiveBlockTracker. */
-  readonly readsActiveBlocks = true;
-  /** Dynamo's overlap comes from its KV indexer, fed by the engines' KV events. */
-  readonly readsPrefixIndex = true;
+  readonly consumes: readonly StateKey[] = [StateKey.PrefixIndex, StateKey.Inflight, StateKey.ActiveBlocks];
   constructor(
     readonly name: string,
     /** Dynamo's --kv-overlap-score-weight (default 1). */
@@ -32,13 +27,11 @@ export class KvCostScorer implements Scorer {
   costs(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {
     const bs = cycle.blockSize;
     const requestBlocks = Math.ceil(cycle.request.tokenIds.length / bs);
-    const { inflight: ledger, activeBlocks: active } = cycle.context.state;
+    const ledger = cycle.need(StateKey.Inflight);
+    const active = cycle.need(StateKey.ActiveBlocks);
     return workers.map((w) => {
-      const t = ledger?.totalsFor(w.id);
-      const prefill = (cycle.uncachedTokens(w.id) + (t?.pendingPrefillTokens ?? 0)) / bs;
-      const decode = active
-        ? active.activeBlocks(w.id) + requestBlocks - active.activePrefix(w.id, cycle.blockHashes())
-        : (t?.promptTokens ?? 0) / bs + requestBlocks;
+      const prefill = (cycle.uncachedTokens(w.id) + ledger.totalsFor(w.id).pendingPrefillTokens) / bs;
+      const decode = active.activeBlocks(w.id) + requestBlocks - active.activePrefix(w.id, cycle.blockHashes());
       return this.overlapScoreWeight * prefill + decode;
     });
   }

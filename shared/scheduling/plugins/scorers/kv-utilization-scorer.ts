@@ -2,7 +2,7 @@
 // Reads: load.kvCacheUsage in [0,1].
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const KV_UTILIZATION_SCORER_TYPE = 'kv-cache-utilization-scorer';
@@ -10,6 +10,7 @@ export const KV_UTILIZATION_SCORER_TYPE = 'kv-cache-utilization-scorer';
 export class KvUtilizationScorer implements Scorer {
   readonly type = KV_UTILIZATION_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
+  readonly consumes: readonly StateKey[] = [];
   constructor(readonly name: string) {}
 
   score(_cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {

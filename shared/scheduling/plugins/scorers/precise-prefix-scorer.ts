@@ -2,7 +2,7 @@
 // (as llm-d's precise-prefix-cache-scorer). Reads: PrefixIndex via SchedulingCycle.preciseMatches().
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const PRECISE_PREFIX_SCORER_TYPE = 'precise-prefix-cache-scorer';
@@ -10,7 +10,7 @@ export const PRECISE_PREFIX_SCORER_TYPE = 'precise-prefix-cache-scorer';
 export class PrecisePrefixScorer implements Scorer {
   readonly type = PRECISE_PREFIX_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
-  readonly readsPrefixIndex = true;
+  readonly consumes: readonly StateKey[] = [StateKey.PrefixIndex];
   constructor(readonly name: string) {}
 
   score(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {

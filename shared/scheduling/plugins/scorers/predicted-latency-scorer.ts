@@ -8,7 +8,7 @@
 // Reads: LatencyModel, WorkerSnapshot.load, InflightLedger, cached prefix blocks, request headers.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type Scorer } from '../../framework.js';
 import { SchedulingHeader, type WorkerSnapshot } from '../../types.js';
 
 export const PREDICTED_LATENCY_SCORER_TYPE = 'predicted-latency-scorer';
@@ -23,13 +23,14 @@ function sloHeader(value: string | undefined): number | undefined {
 export class PredictedLatencyScorer implements Scorer {
   readonly type = PREDICTED_LATENCY_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
+  readonly consumes: readonly StateKey[] = [StateKey.Latency, StateKey.Inflight];
   constructor(readonly name: string) {}
 
   score(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): Float64Array {
     const out = new Float64Array(workers.length).fill(NEUTRAL);
-    const model = cycle.context.state.latency;
+    const model = cycle.need(StateKey.Latency);
     if (!model) return out;
-    const ledger = cycle.context.state.inflight;
+    const ledger = cycle.need(StateKey.Inflight);
     const ttft: (number | undefined)[] = [];
     const tpot: (number | undefined)[] = [];
     let known = 0;
@@ -38,7 +39,7 @@ export class PredictedLatencyScorer implements Scorer {
         uncachedTokens: cycle.uncachedTokens(w.id),
         waitingRequests: w.load.waitingRequests,
         runningRequests: w.load.runningRequests,
-        inflightPromptTokens: ledger?.totalsFor(w.id).promptTokens ?? 0,
+        inflightPromptTokens: ledger.totalsFor(w.id).promptTokens,
       });
       ttft.push(t);
       tpot.push(model.predictTpotMs(w.id, w.load.runningRequests + 1));

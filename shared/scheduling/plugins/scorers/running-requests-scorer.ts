@@ -2,7 +2,7 @@
 // Reads: load.runningRequests.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 import { lowerIsBetter } from '../worker-load.js';
 
@@ -11,6 +11,7 @@ export const RUNNING_REQUESTS_SCORER_TYPE = 'running-requests-scorer';
 export class RunningRequestsScorer implements Scorer {
   readonly type = RUNNING_REQUESTS_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
+  readonly consumes: readonly StateKey[] = [];
   constructor(readonly name: string) {}
 
   score(_cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): Float64Array {

@@ -2,7 +2,7 @@
 // the session, else the SessionTable entry for x-session-id. Reads: request headers, SessionTable.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type Scorer } from '../../framework.js';
 import { SchedulingHeader, type WorkerSnapshot } from '../../types.js';
 
 export const SESSION_AFFINITY_SCORER_TYPE = 'session-affinity-scorer';
@@ -10,6 +10,7 @@ export const SESSION_AFFINITY_SCORER_TYPE = 'session-affinity-scorer';
 export class SessionAffinityScorer implements Scorer {
   readonly type = SESSION_AFFINITY_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
+  readonly consumes: readonly StateKey[] = [StateKey.Sessions];
   constructor(readonly name: string) {}
 
   score(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {
@@ -17,7 +18,7 @@ export class SessionAffinityScorer implements Scorer {
     const session = headers[SchedulingHeader.SessionId];
     const sticky =
       headers[SchedulingHeader.StickyWorker] ??
-      (session !== undefined ? cycle.context.state.sessions?.workerOf(session) : undefined);
+      (session !== undefined ? cycle.need(StateKey.Sessions).workerOf(session) : undefined);
     return workers.map((w) => (w.id === sticky ? 1 : 0));
   }
 }

@@ -20,7 +20,7 @@
 // Reads: InflightLedger (requests, dispatchedSince), RoutedPrefixCache, WorkerSnapshot load reports.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type RoutedPrefixNeeds, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type RoutedPrefixNeeds, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const SMG_CACHE_AWARE_SCORER_TYPE = 'smg-cache-aware-scorer';
@@ -41,6 +41,7 @@ export interface SmgCacheAwareOptions {
 export class SmgCacheAwareScorer implements Scorer {
   readonly type = SMG_CACHE_AWARE_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
+  readonly consumes: readonly StateKey[] = [StateKey.RoutedPrefixes, StateKey.Inflight];
   constructor(
     readonly name: string,
     readonly options: SmgCacheAwareOptions,
@@ -49,7 +50,7 @@ export class SmgCacheAwareScorer implements Scorer {
 
   /** LeastLoad's expected wait, s. */
   expectedWaitS(cycle: SchedulingCycle, w: WorkerSnapshot): number {
-    const sent = cycle.context.state.inflight?.dispatchedSince(w.id, w.loadReportedAtMs) ?? 0;
+    const sent = cycle.need(StateKey.Inflight).dispatchedSince(w.id, w.loadReportedAtMs);
     const k = Math.min(Math.max(w.load.kvCacheUsage, 0), 0.999);
     return ((w.load.waitingRequests + sent) * MEAN_PREFILL_TOKENS) / DEFAULT_THROUGHPUT_TOKENS_PER_S + (KV_PRESSURE_WEIGHT_S * k) / (1 - k);
   }
@@ -58,8 +59,8 @@ export class SmgCacheAwareScorer implements Scorer {
   pool(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {
     const o = this.options;
     const all = workers.map((_, i) => i);
-    const ledger = cycle.context.state.inflight;
-    const loads = workers.map((w) => ledger?.totalsFor(w.id).requests ?? 0);
+    const ledger = cycle.need(StateKey.Inflight);
+    const loads = workers.map((w) => ledger.totalsFor(w.id).requests);
     const mean = loads.reduce((a, b) => a + b, 0) / Math.max(1, loads.length);
     const spills = (i: number) => loads[i]! > mean * o.balanceRelThreshold && loads[i]! > mean + o.balanceAbsThreshold;
     const promptTokens = cycle.request.tokenIds.length;

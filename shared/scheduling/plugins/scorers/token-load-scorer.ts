@@ -7,7 +7,7 @@
 // Reads: InflightLedger, cached prefix blocks.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const TOKEN_LOAD_SCORER_TYPE = 'token-load-scorer';
@@ -15,6 +15,7 @@ export const TOKEN_LOAD_SCORER_TYPE = 'token-load-scorer';
 export class TokenLoadScorer implements Scorer {
   readonly type = TOKEN_LOAD_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
+  readonly consumes: readonly StateKey[] = [StateKey.Inflight];
   constructor(
     readonly name: string,
     /** tokens at which the score reaches 0. */
@@ -23,10 +24,10 @@ export class TokenLoadScorer implements Scorer {
 
   score(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): Float64Array {
     const out = new Float64Array(workers.length);
-    const ledger = cycle.context.state.inflight;
+    const ledger = cycle.need(StateKey.Inflight);
     for (let i = 0; i < workers.length; i++) {
       const w = workers[i]!;
-      const load = (ledger?.totalsFor(w.id).pendingPrefillTokens ?? 0) + cycle.uncachedTokens(w.id);
+      const load = ledger.totalsFor(w.id).pendingPrefillTokens + cycle.uncachedTokens(w.id);
       out[i] = load <= 0 ? 1 : 1 - Math.min(load, this.queueThresholdTokens) / this.queueThresholdTokens;
     }
     return out;

@@ -11,7 +11,7 @@
 // Reads: InflightLedger totals, cached prefix blocks (precise index, else routed memory).
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, type Scorer } from '../../framework.js';
+import { PluginKind, StateKey, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const TTFT_ESTIMATE_SCORER_TYPE = 'ttft-estimate-scorer';
@@ -19,6 +19,7 @@ export const TTFT_ESTIMATE_SCORER_TYPE = 'ttft-estimate-scorer';
 export class TtftEstimateScorer implements Scorer {
   readonly type = TTFT_ESTIMATE_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
+  readonly consumes: readonly StateKey[] = [StateKey.Inflight];
   constructor(
     readonly name: string,
     /** tokens added to every cost before the ratio. */
@@ -29,13 +30,13 @@ export class TtftEstimateScorer implements Scorer {
 
   /** Estimated work ahead of the first token, tokens, per worker. */
   costs(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): Float64Array {
-    const ledger = cycle.context.state.inflight;
+    const ledger = cycle.need(StateKey.Inflight);
     const out = new Float64Array(workers.length);
     for (let i = 0; i < workers.length; i++) {
       const id = workers[i]!.id;
-      const t = ledger?.totalsFor(id);
-      const decode = t ? t.promptTokens + t.maxNewTokens : 0;
-      out[i] = (t?.pendingPrefillTokens ?? 0) + cycle.uncachedTokens(id) + this.decodeTokenWeight * decode;
+      const t = ledger.totalsFor(id);
+      const decode = t.promptTokens + t.maxNewTokens;
+      out[i] = t.pendingPrefillTokens + cycle.uncachedTokens(id) + this.decodeTokenWeight * decode;
     }
     return out;
   }
