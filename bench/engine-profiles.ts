@@ -46,7 +46,7 @@ export interface EngineProfileReport {
 /** One virtual-time run: batchSize requests of promptTokens distinct tokens arriving at t = 0. */
 export function measureCell(profile: EngineProfile, batchSize: number, promptTokens: number, seed = 0): ProfileCell {
   const clock = new VirtualClock();
-  const core = new SimEngineCore({ profile, clock, seed });
+  const core = new SimEngineCore({ profile, clock, seed, vllmMetrics: false });
   const finished: CoreFinish[] = [];
   for (let i = 0; i < batchSize; i++) {
     // Distinct prompts (no prefix sharing): token ids offset per request.

@@ -18,7 +18,7 @@ export function calibrateForProfile(profile: string): BaselineCalibration {
   let c = cache.get(profile);
   if (c !== undefined) return c;
   const clock = new VirtualClock();
-  const core = new SimEngineCore({ profile, clock, seed: 1 });
+  const core = new SimEngineCore({ profile, clock, seed: 1, vllmMetrics: false });
   const chunk = core.maxNumBatchedTokens;
   const ttfts: number[] = [];
   for (let k = 0; k < 5; k++) {

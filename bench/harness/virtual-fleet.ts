@@ -46,7 +46,7 @@ export class VirtualFleet {
   ) {
     spec.replicas.forEach((r, i) => {
       const core = new SimEngineCore({
-        profile: spec.profile, clock, seed: seed * 1000 + i + 1, engineId: r.id,
+        profile: spec.profile, clock, seed: seed * 1000 + i + 1, engineId: r.id, vllmMetrics: false,
         ...(engineOptions.hashSeed !== undefined ? { hashSeed: engineOptions.hashSeed } : {}),
         ...(engineOptions.externalKv !== undefined ? { externalKv: engineOptions.externalKv } : {}),
       });

@@ -3,7 +3,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { contextFromHttpHeaders, writeMetrics, type MetricsRegistry } from '../../shared/telemetry/index.js';
+import type { Registry } from 'prom-client';
+import { contextFromHttpHeaders, writeMetrics } from '../../shared/telemetry/index.js';
 import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
 import type { InferenceFrontDoor } from './inference-call.js';
 import { HttpError, errorBody, toHttpError } from './openai-errors.js';
@@ -57,7 +58,7 @@ export class IngressHttpServer {
   constructor(
     private readonly frontDoor: InferenceFrontDoor,
     private readonly options: HttpServerOptions,
-    private readonly registry: MetricsRegistry,
+    private readonly registry: Registry,
     private readonly logger: Logger,
   ) {
     this.server = createServer((req, res) => {

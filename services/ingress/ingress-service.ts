@@ -1,9 +1,10 @@
 // The ingress service: HTTP and NATS front doors over one dispatcher and one view of the fleet.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
-import { ingressMetrics, MetricsRegistry } from '../../shared/telemetry/index.js';
+import { ingressMetrics } from '../../shared/telemetry/index.js';
 import { openWorkerRegistry, workerTtlMs } from '../../shared/worker/index.js';
 import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
 import { IngressHttpServer, type HttpServerOptions } from './http-server.js';
@@ -18,7 +19,7 @@ export interface IngressServiceOptions {
   readonly limits: RequestLimits;
   readonly dispatcher?: Partial<DispatcherOptions>;
   /** Where the ingress's metrics go (served on its /metrics route); default a new registry. */
-  readonly registry?: MetricsRegistry;
+  readonly registry?: Registry;
 }
 
 export class IngressService {
@@ -35,7 +36,7 @@ export class IngressService {
 
   static async start(options: IngressServiceOptions): Promise<IngressService> {
     const { logger } = options;
-    const registry = options.registry ?? new MetricsRegistry();
+    const registry = options.registry ?? new Registry();
     const metrics = ingressMetrics(registry);
     const nc = await connectNats({ servers: options.natsUrl, name: 'atc-ingress', logger, onReconnect: () => metrics.natsReconnects.inc() });
     const ttlMs = workerTtlMs();

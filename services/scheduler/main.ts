@@ -1,12 +1,13 @@
 // Scheduler (endpoint picker) process entry point.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { Registry } from 'prom-client';
 import {
   closeOnSignals, exitOnStartupError, logLevelOption, metricsHostOption, metricsPortOption, natsUrlOption, parseChoice, parseOptions,
   parseString,
 } from '../../shared/config/index.js';
 import { BASELINE_CONFIGS, loadSchedulerConfig, type BaselinePolicy } from '../../shared/scheduling/index.js';
-import { MetricsRegistry, createLogger, initTracing, startMetricsServer } from '../../shared/telemetry/index.js';
+import { createLogger, initTracing, startMetricsServer } from '../../shared/telemetry/index.js';
 import { promptTokenizer } from '../../shared/tokenizer/index.js';
 import { SchedulerService } from './scheduler-service.js';
 
@@ -40,7 +41,7 @@ try {
 const logger = createLogger('scheduler', opts.logLevel, { replicaId: opts.replicaId });
 try {
   const tracing = initTracing('scheduler', { logger, resourceAttributes: { 'service.instance.id': opts.replicaId } });
-  const registry = new MetricsRegistry();
+  const registry = new Registry();
   logger.info({ tokenizer: promptTokenizer().name }, 'prompt tokenizer');
   const service = await SchedulerService.start({ natsUrl: opts.natsUrl, logger, replicaId: opts.replicaId, registry, ...(configYaml !== undefined ? { configYaml } : {}) });
   const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);

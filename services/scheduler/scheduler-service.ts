@@ -2,11 +2,12 @@
 // prefix-cache ownership, and the pick server, on one NATS connection.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
 import { openWorkerRegistry, workerTtlMs } from '../../shared/worker/index.js';
-import { MetricsRegistry, schedulerMetrics } from '../../shared/telemetry/index.js';
+import { schedulerMetrics } from '../../shared/telemetry/index.js';
 import { PickServer } from './pick-server.js';
 import { PrefixOwnershipStore } from './prefix-ownership-store.js';
 import { SchedulingFeed } from './scheduling-feed.js';
@@ -21,7 +22,7 @@ export interface SchedulerServiceOptions {
   /** ms between saves of prefix-cache ownership to JetStream KV. Default 1000. */
   readonly ownershipSaveMs?: number;
   /** Where the scheduler's metrics go; default a new registry. */
-  readonly registry?: MetricsRegistry;
+  readonly registry?: Registry;
 }
 
 export class SchedulerService {
@@ -39,11 +40,12 @@ export class SchedulerService {
   static async start(options: SchedulerServiceOptions): Promise<SchedulerService> {
     const { logger } = options;
     const scheduler = new Scheduler(options.configYaml !== undefined ? { config: options.configYaml } : {});
-    const registry = options.registry ?? new MetricsRegistry();
-    const metrics = schedulerMetrics(registry);
+    // The workers gauge reads the directory at scrape time; it exists once NATS is up.
+    let directory: WorkerDirectory | undefined;
+    const metrics = schedulerMetrics(options.registry ?? new Registry(), () => directory?.live().map((w) => w.registration) ?? []);
     const nc = await connectNats({ servers: options.natsUrl, name: `atc-scheduler/${options.replicaId}`, logger, onReconnect: () => metrics.natsReconnects.inc() });
     const ttlMs = workerTtlMs();
-    const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
+    directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
     const ownership = await PrefixOwnershipStore.open(nc, scheduler.state.prefixIndex, logger);
     directory.onWorkerGone = (workerId) => {
       scheduler.removeWorker(workerId);
@@ -56,19 +58,6 @@ export class SchedulerService {
     await directory.start();
     ownership.start(options.ownershipSaveMs ?? 1_000);
     const pickServer = new PickServer(nc, directory, scheduler, feed, metrics, options.replicaId, logger);
-    registry.beforeCollect(() => {
-      metrics.workers.reset();
-      const counts = new Map<string, { model: string; role: string; n: number }>();
-      for (const w of directory.live()) {
-        for (const model of w.registration.models) {
-          const key = `${model}\u0000${w.registration.role}`;
-          const c = counts.get(key) ?? { model, role: w.registration.role, n: 0 };
-          c.n++;
-          counts.set(key, c);
-        }
-      }
-      for (const c of counts.values()) metrics.workers.set({ model: c.model, role: c.role }, c.n);
-    });
     pickServer.start();
     await nc.flush();
     logger.info({ replicaId: options.replicaId, importedPrefixOwnership: imported }, 'scheduler ready');

@@ -1,83 +1,67 @@
-// /metrics for the vLLM-compatible server. An engine that exposes vLLM's own metric families
-// (SimEngine's vllmMetrics()) is rendered as is; for any other Engine we build vLLM's core
-// families from load() plus the request counters this server keeps itself.
+// /metrics for the vLLM-compatible server. An engine that keeps vLLM's own metrics (SimEngine's
+// vllmMetrics() Registry) is served as is; for any other Engine this server keeps vLLM's core metrics
+// itself: load gauges read from load() at scrape time, and request counters it updates.
+import { Counter, Gauge, Registry } from 'prom-client';
+import { declareVllmLoadMetrics, vllmEngineCounter, vllmRequestSuccess, type VllmEngineLabels } from '../../shared/engine/sim/index.js';
 import type { Engine, EngineUsage, FinishReason } from '../../shared/engine/types.js';
-import { MetricType } from '../../shared/engine/vllm/prometheus-text.js';
-import type { MetricFamily, MetricSample } from '../../shared/engine/vllm/prometheus-text.js';
-
-/** The structural shape of SimEngine.vllmMetrics(): families of labelled samples. */
-export interface VllmMetricsFamilyLike {
-  readonly name: string;
-  readonly type: string;
-  readonly help: string;
-  readonly samples: ReadonlyArray<{ readonly name?: string; readonly labels: Readonly<Record<string, string>>; readonly value: number }>;
-}
 
 interface VllmMetricsSource {
-  vllmMetrics(): readonly VllmMetricsFamilyLike[];
+  vllmMetrics(): Registry | undefined;
 }
 
-function hasVllmMetrics(engine: Engine): engine is Engine & VllmMetricsSource {
-  return typeof (engine as Partial<VllmMetricsSource>).vllmMetrics === 'function';
+function engineRegistry(engine: Engine): Registry | undefined {
+  const source = engine as Partial<VllmMetricsSource>;
+  return typeof source.vllmMetrics === 'function' ? source.vllmMetrics() : undefined;
 }
 
-function asType(type: string): MetricType {
-  return (Object.values(MetricType) as string[]).includes(type) ? (type as MetricType) : MetricType.Untyped;
+interface RequestCounters {
+  readonly prompt: Counter.Internal;
+  readonly generation: Counter.Internal;
+  readonly success: Counter<keyof VllmEngineLabels | 'finished_reason'>;
 }
 
 export class ServerMetrics {
-  private readonly finished = new Map<string, number>();
-  private promptTokens = 0;
-  private generationTokens = 0;
+  readonly registry: Registry;
+  /** Undefined when the engine keeps its own metrics. */
+  private readonly counters: RequestCounters | undefined;
+  private readonly labels: VllmEngineLabels;
 
-  constructor(private readonly engine: Engine) {}
-
-  recordFinished(reason: FinishReason, usage: EngineUsage): void {
-    this.finished.set(reason, (this.finished.get(reason) ?? 0) + 1);
-    this.promptTokens += usage.promptTokens;
-    this.generationTokens += usage.completionTokens;
+  constructor(engine: Engine) {
+    this.labels = { model_name: engine.model, engine: '0' };
+    const own = engineRegistry(engine);
+    if (own !== undefined) {
+      this.registry = own;
+      this.counters = undefined;
+      return;
+    }
+    this.registry = new Registry();
+    const registry = this.registry;
+    const labels = this.labels;
+    declareVllmLoadMetrics(registry, labels, () => engine.load());
+    new Gauge({
+      name: 'vllm:cache_config_info',
+      help: 'Information of the LLMEngine CacheConfig',
+      labelNames: ['model_name', 'engine', 'block_size', 'num_gpu_blocks'],
+      registers: [registry],
+      collect() {
+        // The engine may learn its cache shape after start (a VllmEngine's first poll): one series, current.
+        const load = engine.load();
+        this.reset();
+        this.set({ ...labels, block_size: String(load.blockSize), num_gpu_blocks: String(load.numGpuBlocks) }, 1);
+      },
+    });
+    this.counters = {
+      prompt: vllmEngineCounter(registry, labels, 'vllm:prompt_tokens_total', 'Number of prefill tokens processed.'),
+      generation: vllmEngineCounter(registry, labels, 'vllm:generation_tokens_total', 'Number of generation tokens processed.'),
+      success: vllmRequestSuccess(registry),
+    };
   }
 
-  families(): MetricFamily[] {
-    if (hasVllmMetrics(this.engine)) {
-      return this.engine.vllmMetrics().map((f) => ({
-        name: f.name,
-        type: asType(f.type),
-        help: f.help,
-        samples: f.samples.map((s) => ({ name: s.name ?? f.name, labels: s.labels, value: s.value })),
-      }));
-    }
-    const labels = { model_name: this.engine.model, engine: '0' };
-    const load = this.engine.load();
-    const gauge = (name: string, help: string, value: number, extra: Record<string, string> = {}): MetricFamily => ({
-      name,
-      type: MetricType.Gauge,
-      help,
-      samples: [{ name, labels: { ...labels, ...extra }, value }],
-    });
-    const counter = (name: string, help: string, samples: MetricSample[]): MetricFamily => ({ name, type: MetricType.Counter, help, samples });
-    const total = (name: string, value: number): MetricSample => ({ name: `${name}_total`, labels, value });
-    return [
-      gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', load.runningRequests),
-      gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', load.waitingRequests),
-      gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', load.kvCacheUsage),
-      gauge('vllm:cache_config_info', 'Information of the LLMEngine CacheConfig', 1, {
-        block_size: String(load.blockSize),
-        num_gpu_blocks: String(load.numGpuBlocks),
-      }),
-      counter('vllm:prefix_cache_queries', 'Prefix cache queries, in terms of number of queried tokens.', [
-        total('vllm:prefix_cache_queries', load.prefixCacheQueries),
-      ]),
-      counter('vllm:prefix_cache_hits', 'Prefix cache hits, in terms of number of cached tokens.', [
-        total('vllm:prefix_cache_hits', load.prefixCacheHits),
-      ]),
-      counter('vllm:prompt_tokens', 'Number of prefill tokens processed.', [total('vllm:prompt_tokens', this.promptTokens)]),
-      counter('vllm:generation_tokens', 'Number of generation tokens processed.', [total('vllm:generation_tokens', this.generationTokens)]),
-      counter(
-        'vllm:request_success',
-        'Count of successfully processed requests.',
-        [...this.finished].map(([reason, value]) => ({ name: 'vllm:request_success_total', labels: { ...labels, finished_reason: reason }, value })),
-      ),
-    ];
+  /** A request the server answered; counted here only when the engine keeps no metrics of its own. */
+  recordFinished(reason: FinishReason, usage: EngineUsage): void {
+    if (this.counters === undefined) return;
+    this.counters.success.inc({ ...this.labels, finished_reason: reason });
+    this.counters.prompt.inc(usage.promptTokens);
+    this.counters.generation.inc(usage.completionTokens);
   }
 }

@@ -7,7 +7,6 @@ import type { AddressInfo } from 'node:net';
 import type { Engine } from '../../shared/engine/types.js';
 import { KvEventPublisher } from '../../shared/engine/vllm/kv-event-stream.js';
 import { KvEventLayout } from '../../shared/engine/vllm/kv-event-codec.js';
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheusText } from '../../shared/engine/vllm/prometheus-text.js';
 import { ApiError, ApiErrorType, badRequest } from './api-error.js';
 import { apiErrorFrom, runGeneration, writeJson } from './generation-handler.js';
 import { parseOpenAiRequest } from './openai-request.js';
@@ -102,9 +101,9 @@ export async function startVllmServer(options: VllmServerOptions): Promise<VllmS
       },
     },
     '/metrics': {
-      GET: (_req, res) => {
-        const text = renderPrometheusText(metrics.families());
-        res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text) });
+      GET: async (_req, res) => {
+        const text = await metrics.registry.metrics();
+        res.writeHead(200, { 'content-type': metrics.registry.contentType, 'content-length': Buffer.byteLength(text) });
         res.end(text);
       },
     },

@@ -1,5 +1,6 @@
 // Telemetry: structured logs (pino), tracing (OpenTelemetry, W3C trace context over NATS headers) and
-// Prometheus metrics. Each part works with the others off: no exporter configured means no tracing SDK.
+// Prometheus metrics (prom-client). Each part works with the others off: no exporter configured means no
+// tracing SDK.
 export { createLogger, logPrompts } from './logger.js';
 export type { Logger } from './logger.js';
 export { LogField, loggablePrompt, requestLogger } from './request-logger.js';
@@ -24,10 +25,9 @@ export {
 } from './attributes.js';
 
 export {
-  ApiLabel, CONTROL_PATH_BUCKETS_S, Counter, Gauge, Histogram, ITL_BUCKETS_S, METRICS_PATH, MetricDefinitionError, MetricsRegistry,
-  PickOutcome, QUEUE_TIME_BUCKETS_S, REQUEST_LATENCY_BUCKETS_S, RequestOutcome, TTFT_BUCKETS_S, TransportLabel, WorkerRoleLabel,
-  commonMetrics, ingressMetrics, recordEngineLoad, schedulerMetrics, startMetricsServer, workerMetrics, writeMetrics,
+  ApiLabel, METRICS_PATH, PickOutcome, RequestOutcome, TransportLabel, WorkerRoleLabel, commonMetrics, ingressMetrics,
+  schedulerMetrics, startMetricsServer, workerMetrics, writeMetrics,
 } from './metrics/index.js';
 export type {
-  CommonMetrics, HistogramOptions, IngressMetrics, LabelValues, MetricOptions, MetricsServer, SchedulerMetrics, WorkerMetrics,
+  CommonMetrics, IngressMetrics, LiveWorker, MetricsServer, SchedulerMetrics, WorkerEngineLoad, WorkerMetrics,
 } from './metrics/index.js';

@@ -1,5 +1,6 @@
 // The command-line entry of a worker process (decode-worker and prefill-worker differ only in role).
 import { hostname } from 'node:os';
+import { Registry } from 'prom-client';
 import {
   closeOnSignals, exitOnStartupError, logLevelOption, metricsHostOption, metricsPortOption, modelOption, natsUrlOption, parseChoice,
   parseInteger, parseOptions, parseString,
@@ -7,7 +8,7 @@ import {
 import { createEngine } from '../engine/factory.js';
 import type { EngineKind } from '../engine/types.js';
 import { assertWorkerId, type WorkerRole } from '../protocol/index.js';
-import { MetricsRegistry, createLogger, initTracing, startMetricsServer } from '../telemetry/index.js';
+import { createLogger, initTracing, startMetricsServer } from '../telemetry/index.js';
 import { promptTokenizer } from '../tokenizer/index.js';
 import { WorkerRuntime } from './worker-runtime.js';
 
@@ -47,7 +48,7 @@ export async function runWorkerMain(defaultRole: WorkerRole): Promise<void> {
   const logger = createLogger(service, opts.logLevel, { workerId: opts.workerId });
   try {
     const tracing = initTracing(service, { logger, resourceAttributes: { 'service.instance.id': opts.workerId } });
-    const registry = new MetricsRegistry();
+    const registry = new Registry();
     if (opts.engine !== 'vllm' && !opts.vllmUrl) logger.info({ tokenizer: promptTokenizer().name }, 'prompt tokenizer');
     const kind: EngineKind = opts.engine === 'auto' ? (opts.vllmUrl ? 'vllm' : 'sim') : opts.engine;
     if (kind === 'vllm' && !opts.vllmUrl) throw new Error('--engine vllm needs --vllm-url (ATC_VLLM_URL)');

@@ -2,10 +2,11 @@
 // (decode role) and prefill (prefill role) requests, honours cancels, and publishes load reports.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { Engine } from '../engine/types.js';
 import { VllmEngine } from '../engine/vllm/index.js';
 import { connectNats, guarded } from '../nats/index.js';
-import { MetricsRegistry, recordEngineLoad, workerMetrics } from '../telemetry/index.js';
+import { workerMetrics } from '../telemetry/index.js';
 import { decodeMessage, workerSubjects, type WorkerRole } from '../protocol/index.js';
 import { GenerateHandler } from './generate-handler.js';
 import { Heartbeat } from './heartbeat.js';
@@ -29,7 +30,7 @@ export interface WorkerRuntimeOptions {
   /** ms a decode worker waits for a remote prefill before prefilling locally. Default $ATC_PREFILL_TIMEOUT_MS or 30000. */
   readonly prefillTimeoutMs?: number;
   /** Where the worker's metrics go; default a new registry. */
-  readonly registry?: MetricsRegistry;
+  readonly registry?: Registry;
 }
 
 function prefillTimeoutMs(): number {
@@ -55,9 +56,10 @@ export class WorkerRuntime {
   static async start(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
     const { workerId, role, engine, logger } = options;
     await engine.start();
-    const metricsRegistry = options.registry ?? new MetricsRegistry();
-    const metrics = workerMetrics(metricsRegistry);
-    metricsRegistry.beforeCollect(() => recordEngineLoad(metrics, { worker_id: workerId, model: engine.model }, engine.load()));
+    const metrics = workerMetrics(options.registry ?? new Registry(), {
+      labels: { worker_id: workerId, model: engine.model },
+      load: () => engine.load(),
+    });
     const nc = await connectNats({ servers: options.natsUrl, name: `atc-${role}-worker/${workerId}`, logger, onReconnect: () => metrics.natsReconnects.inc() });
     const ttlMs = workerTtlMs();
     const registry = await openWorkerRegistry(nc, ttlMs);

@@ -2,7 +2,7 @@
 // (received by an OTLP/HTTP receiver inside the test), and Prometheus metrics on every service that
 // parse and move with traffic.
 import assert from 'node:assert/strict';
-import { parsePrometheusText, type MetricFamily } from '../../shared/engine/vllm/index.js';
+import { parsePrometheusText, type MetricFamily } from '../../shared/prometheus/index.js';
 import { PLUGIN_SCORE_PREFIX, SpanName } from '../../shared/telemetry/index.js';
 import type { CollectedSpan } from '../../shared/telemetry/otlp/index.js';
 import { useCluster } from '../support/cluster.js';
@@ -119,7 +119,7 @@ describe('observability of a running cluster', function () {
       const url = service === 'ingress' ? `${env.baseUrl}/metrics` : `http://127.0.0.1:${env.cluster.metricsPorts.get(service)}/metrics`;
       const res = await fetch(url);
       assert.equal(res.status, 200, `${service} /metrics`);
-      assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+      assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8', `${service} /metrics`);
       return parsePrometheusText(await res.text());
     }
     /** Sum of the samples named `name` (a histogram's _count or _sum included) whose labels match. */
@@ -148,7 +148,13 @@ describe('observability of a running cluster', function () {
       assert.ok(delta('scheduler-1', 'atc_scheduler_plugin_duration_seconds_count') > 0, 'per-plugin time');
       assert.equal(delta('decode-1', 'atc_worker_requests_total') + delta('decode-2', 'atc_worker_requests_total'), 2);
       assert.equal(delta('prefill-1', 'atc_worker_kv_handoffs_total', { outcome: 'ok' }), 1);
-      assert.ok(total(after.get('decode-1')!, 'atc_worker_kv_cache_usage_ratio') >= 0, 'worker load gauges');
+      // Read at scrape time: the scheduler's live workers, and each worker's engine load.
+      assert.equal(total(after.get('scheduler-1')!, 'atc_scheduler_workers', { role: 'decode' }), 2);
+      assert.equal(total(after.get('scheduler-1')!, 'atc_scheduler_workers', { role: 'prefill' }), 1);
+      for (const s of ['decode-1', 'decode-2', 'prefill-1']) {
+        const usage = after.get(s)!.flatMap((f) => f.samples).find((x) => x.name === 'atc_worker_kv_cache_usage_ratio' && x.labels['worker_id'] === s);
+        assert.ok(usage !== undefined && usage.value >= 0 && usage.value <= 1, `${s} kv cache usage gauge`);
+      }
       for (const s of services) assert.ok(after.get(s)!.some((f) => f.name === 'atc_nats_reconnects_total'), `${s} counts NATS reconnects`);
     });
   });

@@ -1,6 +1,7 @@
 // SimEngineCore: one simulated vLLM v1 replica driven by a Clock. Each engine step schedules (see
 // StepScheduler), takes the latency model's time on the clock, then emits one token per request whose
 // KV is fully computed, finishes requests, and publishes the step's KV events as one KvEventBatch.
+import type { Registry } from 'prom-client';
 import { RealClock, type Clock } from '../../clock/index.js';
 import {
   EngineError,
@@ -16,7 +17,6 @@ import { numGpuBlocksFor } from './kv-capacity.js';
 import { KvCache } from './kv-cache.js';
 import { KvEventBus } from './kv-event-bus.js';
 import { LatencyModel } from './latency-model.js';
-import type { MetricFamily } from './metric-types.js';
 import type { EngineProfile } from './profile.js';
 import { DEFAULT_PROFILE_NAME, resolveProfile } from './profile-registry.js';
 import { RemoteKv } from './remote-kv.js';
@@ -43,7 +43,8 @@ export class SimEngineCore {
   private readonly scheduler: StepScheduler;
   private readonly latency: LatencyModel;
   private readonly remote: RemoteKv;
-  private readonly metrics: VllmMetrics;
+  /** Undefined when created with vllmMetrics: false. */
+  private readonly metrics: VllmMetrics | undefined;
   private readonly jitter: SeededRandom;
   private readonly admission: AdmissionLimits;
   private readonly events: KvEventBus;
@@ -96,12 +97,14 @@ export class SimEngineCore {
       seed,
       rootHash: noneHash(options.hashSeed ?? seed),
     };
-    this.metrics = new VllmMetrics({
-      modelName: this.model,
-      blockSize: this.blockSize,
-      numGpuBlocks: this.numGpuBlocks,
-      gpuMemoryUtilization: this.profile.gpuMemoryUtilization,
-    });
+    if (options.vllmMetrics ?? true) {
+      this.metrics = new VllmMetrics({
+        modelName: this.model,
+        blockSize: this.blockSize,
+        numGpuBlocks: this.numGpuBlocks,
+        gpuMemoryUtilization: this.profile.gpuMemoryUtilization,
+      }, () => this.load());
+    }
   }
 
   /** Tokens the KV cache holds (usable blocks × block size). */
@@ -167,15 +170,9 @@ export class SimEngineCore {
     return this.kv.externalHits;
   }
 
-  vllmMetrics(): MetricFamily[] {
-    const load = this.load();
-    return this.metrics.snapshot({
-      running: load.runningRequests,
-      waiting: load.waitingRequests,
-      kvCacheUsage: load.kvCacheUsage,
-      prefixCacheQueries: load.prefixCacheQueries,
-      prefixCacheHits: load.prefixCacheHits,
-    });
+  /** vLLM's Prometheus metrics, this engine's own Registry; undefined when created with vllmMetrics: false. */
+  vllmMetrics(): Registry | undefined {
+    return this.metrics?.registry;
   }
 
   /** Requests submitted and not finished. */
@@ -207,7 +204,7 @@ export class SimEngineCore {
   private beginStep(): void {
     if (this.closed || this.inStep) return;
     const step = this.scheduler.schedule();
-    this.metrics.numPreemptions += step.preempted.length;
+    this.metrics?.observePreemptions(step.preempted.length);
     if (step.entries.length === 0) {
       this.events.flush(); // idle until a submit, abort, release or pull changes something
       return;
@@ -237,7 +234,9 @@ export class SimEngineCore {
       const entry = this.entries.get(request.requestId)!;
       const token = request.output.next();
       request.appendToken(token);
-      this.metrics.observeToken(request, now);
+      this.metrics?.observeToken(request, now);
+      request.firstTokenMs ??= now;
+      request.lastTokenMs = now;
       entry.callbacks.onTokens?.([token]);
       if (request.status !== RequestStatus.Running) continue; // the callback aborted it (stop string)
       if (token === EOS_TOKEN_ID && !request.ignoreEos) this.complete(entry, FinishReason.Stop);
@@ -265,7 +264,7 @@ export class SimEngineCore {
     const now = this.clock.now();
     request.status = RequestStatus.Finished;
     this.entries.delete(request.requestId);
-    this.metrics.observeFinish(request, reason, now);
+    this.metrics?.observeFinish(request, reason, now);
     const queuedMs = (request.firstScheduledMs ?? now) - request.arrivalMs;
     entry.callbacks.onFinish({
       finishReason: reason,

@@ -1,5 +1,6 @@
 // SimEngine: the Engine interface over SimEngineCore. Tokenizes text prompts, detokenizes outputs,
 // applies stop strings, and turns the core's callbacks into an async iterable per request.
+import type { Registry } from 'prom-client';
 import { promptTokenIds as promptTokenIdsOf } from '../../tokenizer/index.js';
 import {
   EngineKind,
@@ -12,7 +13,6 @@ import {
 } from '../types.js';
 import type { CoreFinish, SimEngineCoreOptions } from './core-types.js';
 import { SimEngineCore } from './engine-core.js';
-import type { MetricFamily } from './metric-types.js';
 import { OutputChannel } from './output-channel.js';
 import { tokenText } from './output-tokens.js';
 import { StopStringMatcher } from './stop-strings.js';
@@ -104,8 +104,8 @@ export class SimEngine implements Engine {
     return this.core.onKvEvents(listener);
   }
 
-  /** vLLM's Prometheus metrics as plain data. */
-  vllmMetrics(): MetricFamily[] {
+  /** vLLM's Prometheus metrics, this engine's own Registry; undefined when created with vllmMetrics: false. */
+  vllmMetrics(): Registry | undefined {
     return this.core.vllmMetrics();
   }
 

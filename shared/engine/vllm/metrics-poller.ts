@@ -1,7 +1,7 @@
 // Polls vLLM's /metrics and keeps the latest EngineLoad. A failed poll keeps the last good
 // snapshot (reported through onError) rather than pretending the engine went idle.
 import type { EngineLoad } from '../types.js';
-import { parsePrometheusText } from './prometheus-text.js';
+import { parsePrometheusText } from '../../prometheus/index.js';
 import { EMPTY_ENGINE_LOAD, engineLoadFromMetrics } from './vllm-load.js';
 
 export interface MetricsPollerOptions {

@@ -1,8 +1,8 @@
 // vLLM's /metrics -> EngineLoad. Metric names as vLLM V1 exposes them (vllm/v1/metrics/loggers.py);
 // older names are read as fallbacks so one worker build fronts a mixed fleet.
 import type { EngineLoad } from '../types.js';
-import { samplesNamed } from './prometheus-text.js';
-import type { MetricFamily } from './prometheus-text.js';
+import { samplesNamed } from '../../prometheus/index.js';
+import type { MetricFamily } from '../../prometheus/index.js';
 
 export const VllmMetricName = {
   NumRequestsRunning: 'vllm:num_requests_running',

@@ -1,12 +1,13 @@
 // Metrics every service exposes.
-import type { MetricsRegistry } from './registry.js';
+import { Counter, type Registry } from 'prom-client';
 
-export function commonMetrics(registry: MetricsRegistry) {
+export function commonMetrics(registry: Registry) {
   return {
     /** Pass as connectNats({ onReconnect: () => metrics.natsReconnects.inc() }). */
-    natsReconnects: registry.counter({
+    natsReconnects: new Counter({
       name: 'atc_nats_reconnects_total',
       help: 'Times this process reconnected to NATS since it started.',
+      registers: [registry],
     }),
   };
 }

@@ -2,15 +2,18 @@
 // the ingress calls writeMetrics from its own route table.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MetricsRegistry } from './registry.js';
+import type { Registry } from 'prom-client';
 
 export const METRICS_PATH = '/metrics';
 
-/** Answers one scrape: 200 with the registry's text exposition (HEAD: headers only), 500 if collection fails. */
-export function writeMetrics(res: ServerResponse, registry: MetricsRegistry, method = 'GET'): void {
+/**
+ * Answers one scrape: 200 with the registry's text exposition (HEAD: headers only), 500 if a metric's
+ * collect() fails (an engine's load could not be read). Never rejects.
+ */
+export async function writeMetrics(res: ServerResponse, registry: Registry, method = 'GET'): Promise<void> {
   let body: string;
   try {
-    body = registry.render();
+    body = await registry.metrics();
   } catch (err) {
     res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(`metrics collection failed: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -27,7 +30,7 @@ export interface MetricsServer {
   close(): Promise<void>;
 }
 
-function handle(req: IncomingMessage, res: ServerResponse, registry: MetricsRegistry): void {
+function handle(req: IncomingMessage, res: ServerResponse, registry: Registry): void {
   const path = (req.url ?? '/').split('?')[0];
   if (path !== METRICS_PATH) {
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
@@ -36,12 +39,12 @@ function handle(req: IncomingMessage, res: ServerResponse, registry: MetricsRegi
     res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
     res.end(`${METRICS_PATH} accepts GET\n`);
   } else {
-    writeMetrics(res, registry, req.method);
+    void writeMetrics(res, registry, req.method);
   }
 }
 
 /** Serves registry at http://host:port/metrics; port 0 picks a free port. */
-export async function startMetricsServer(port: number, host: string, registry: MetricsRegistry): Promise<MetricsServer> {
+export async function startMetricsServer(port: number, host: string, registry: Registry): Promise<MetricsServer> {
   const server = createServer((req, res) => handle(req, res, registry));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -3,6 +3,7 @@ import { VirtualClock } from '../../../shared/clock/index.js';
 import type { CoreFinish, CoreRequest, SimEngineCoreOptions } from '../../../shared/engine/sim/index.js';
 import { SimEngineCore } from '../../../shared/engine/sim/index.js';
 import type { EngineOutput, KvCacheEvent } from '../../../shared/engine/types.js';
+import { parsePrometheusText, type MetricFamily } from '../../../shared/prometheus/index.js';
 
 export interface Harness {
   readonly clock: VirtualClock;
@@ -41,6 +42,13 @@ export function harness(options: Omit<SimEngineCoreOptions, 'clock'> = {}): Harn
       clock.setTimer(tMs - clock.now(), () => submit(req));
     },
   };
+}
+
+/** The engine's vLLM /metrics, rendered by its registry and read back by the text parser. */
+export async function scrapeVllmMetrics(core: SimEngineCore): Promise<MetricFamily[]> {
+  const registry = core.vllmMetrics();
+  if (registry === undefined) throw new Error('engine created with vllmMetrics: false');
+  return parsePrometheusText(await registry.metrics());
 }
 
 /** n distinct token ids starting at `from` (all inside the tokenizer vocabulary). */

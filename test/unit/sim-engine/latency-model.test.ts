@@ -7,7 +7,7 @@ import {
   kvBytesPerTokenPerGpu,
   numGpuBlocksFor,
 } from '../../../shared/engine/sim/index.js';
-import { harness } from './harness.js';
+import { harness, scrapeVllmMetrics } from './harness.js';
 
 function decodeStep(batch: number, context: number): StepWork {
   const w = new StepWork();
@@ -29,12 +29,13 @@ describe('KV capacity', () => {
     });
   }
 
-  it('the engine reports the capacity in load() and cache_config_info', () => {
+  it('the engine reports the capacity in load() and cache_config_info', async () => {
     const h = harness({ profile: 'qwen3-32b-2xh100' });
     assert.equal(h.core.load().numGpuBlocks, 19_208);
-    const info = h.core.vllmMetrics().find((f) => f.name === 'vllm:cache_config_info')!;
-    assert.equal(info.samples[0]!.labels['num_gpu_blocks'], '19208');
-    assert.equal(info.samples[0]!.labels['block_size'], '16');
+    const info = (await scrapeVllmMetrics(h.core)).find((f) => f.name === 'vllm:cache_config_info')!;
+    assert.deepEqual(info.samples.map((s) => [s.labels, s.value]), [[{
+      block_size: '16', cache_dtype: 'auto', enable_prefix_caching: 'True', gpu_memory_utilization: '0.9', num_gpu_blocks: '19208',
+    }, 1]]);
   });
 });
 

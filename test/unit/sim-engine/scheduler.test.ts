@@ -4,7 +4,7 @@ import { KvCache } from '../../../shared/engine/sim/kv-cache.js';
 import { OutputTokenStream } from '../../../shared/engine/sim/output-tokens.js';
 import { SimRequest } from '../../../shared/engine/sim/sim-request.js';
 import { RemotePull, StepScheduler } from '../../../shared/engine/sim/step-scheduler.js';
-import { harness, tokenRange } from './harness.js';
+import { harness, scrapeVllmMetrics, tokenRange } from './harness.js';
 
 function setup(numGpuBlocks: number, maxNumBatchedTokens: number, maxNumSeqs = 256) {
   const kv = new KvCache(numGpuBlocks, 16, () => {});
@@ -72,7 +72,7 @@ describe('StepScheduler (vLLM v1 schedule())', () => {
     assert.equal(b.numPreemptions, 1);
   });
 
-  it('a full cache preempts and still completes every request (engine, virtual time)', () => {
+  it('a full cache preempts and still completes every request (engine, virtual time)', async () => {
     // 40 usable blocks = 640 tokens for 8 requests of 100 + 200 tokens: they cannot all run at once.
     const h = harness({ seed: 5, overrides: { numGpuBlocks: 41 } });
     for (let i = 0; i < 8; i++) h.submit({ requestId: `r${i}`, promptTokenIds: tokenRange(1000 * (i + 1), 100), maxTokens: 200, ignoreEos: true });
@@ -84,7 +84,7 @@ describe('StepScheduler (vLLM v1 schedule())', () => {
     }
     const preemptions = [...h.finished.values()].reduce((s, f) => s + f.numPreemptions, 0);
     assert.ok(preemptions > 0, 'expected preemptions');
-    const metric = h.core.vllmMetrics().find((m) => m.name === 'vllm:num_preemptions')!;
+    const metric = (await scrapeVllmMetrics(h.core)).find((m) => m.name === 'vllm:num_preemptions_total')!;
     assert.equal(metric.samples[0]!.value, preemptions);
     assert.equal(h.core.load().kvCacheUsage, 0);
     // Outputs survive recompute: the same tokens as an unpressured run.

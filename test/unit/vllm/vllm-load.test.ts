@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { EngineLoad } from '../../../shared/engine/types.js';
-import { EMPTY_ENGINE_LOAD, engineLoadFromMetrics, parsePrometheusText } from '../../../shared/engine/vllm/index.js';
+import { EMPTY_ENGINE_LOAD, engineLoadFromMetrics } from '../../../shared/engine/vllm/index.js';
+import { parsePrometheusText } from '../../../shared/prometheus/index.js';
 
 const PREVIOUS: EngineLoad = { runningRequests: 9, waitingRequests: 9, kvCacheUsage: 0.9, numGpuBlocks: 99, blockSize: 32, prefixCacheQueries: 99, prefixCacheHits: 9 };
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { MetricType, PrometheusParseError, parsePrometheusText, renderPrometheusText } from '../../../shared/engine/vllm/index.js';
-import type { MetricFamily } from '../../../shared/engine/vllm/index.js';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { MetricType, PrometheusParseError, parsePrometheusText } from '../../../shared/prometheus/index.js';
+import type { MetricFamily } from '../../../shared/prometheus/index.js';
 
 // An excerpt in the shape vLLM V1 (prometheus_client) writes.
 const VLLM_EXPOSITION = [
@@ -22,7 +23,7 @@ const VLLM_EXPOSITION = [
   '',
 ].join('\n');
 
-describe('prometheus-text parse', () => {
+describe('prometheus text parser', () => {
   const families = parsePrometheusText(VLLM_EXPOSITION);
   const byName = new Map(families.map((f) => [f.name, f]));
 
@@ -65,7 +66,11 @@ describe('prometheus-text parse', () => {
     });
   }
 
-  it('parses NaN', () => assert.ok(Number.isNaN(parsePrometheusText('x NaN')[0]!.samples[0]!.value)));
+  it('parses NaN and infinities in any case, as Prometheus does (prom-client writes NaN as Nan)', () => {
+    for (const token of ['NaN', 'Nan', 'nan']) assert.ok(Number.isNaN(parsePrometheusText(`x ${token}`)[0]!.samples[0]!.value), token);
+    assert.equal(parsePrometheusText('x +inf')[0]!.samples[0]!.value, Infinity);
+    assert.equal(parsePrometheusText('x -INF')[0]!.samples[0]!.value, -Infinity);
+  });
 
   it('unescapes HELP text', () => {
     assert.equal(parsePrometheusText('# HELP x a\\nb \\\\ c\n# TYPE x gauge\nx 1')[0]!.help, 'a\nb \\ c');
@@ -86,26 +91,33 @@ describe('prometheus-text parse', () => {
   }
 });
 
-describe('prometheus-text render', () => {
-  it('round-trips families, escapes and special values', () => {
-    const families: MetricFamily[] = [
-      { name: 'a:gauge', type: MetricType.Gauge, help: 'line one\nback\\slash', samples: [{ name: 'a:gauge', labels: { l: 'x"y\\z\nw' }, value: -Infinity }] },
+describe('prometheus text parser on prom-client output', () => {
+  it('reads back families, types, escaped help and label values, and cumulative histogram buckets', async () => {
+    const registry = new Registry();
+    const registers = [registry];
+    const nasty = 'say "hi"\\ \n next line';
+    new Counter({ name: 't_requests_total', help: 'line one\nback\\slash', labelNames: ['reason'], registers }).inc({ reason: nasty }, 3);
+    new Gauge({ name: 't:load', help: 'Load.', registers }).set(-Infinity);
+    const h = new Histogram({ name: 't_seconds', help: 'h', labelNames: ['model'], buckets: [0.1, 1], registers });
+    for (const v of [0.05, 0.1, 0.5, 7]) h.observe({ model: 'm' }, v);
+
+    const expected: MetricFamily[] = [
+      { name: 't_requests_total', type: MetricType.Counter, help: 'line one\nback\\slash', samples: [{ name: 't_requests_total', labels: { reason: nasty }, value: 3 }] },
+      { name: 't:load', type: MetricType.Gauge, help: 'Load.', samples: [{ name: 't:load', labels: {}, value: -Infinity }] },
       {
-        name: 'a:hist',
+        name: 't_seconds',
         type: MetricType.Histogram,
         help: 'h',
+        // Upper-inclusive, cumulative: 0.05 and 0.1 in le=0.1, 0.5 in le=1, 7 only in +Inf.
         samples: [
-          { name: 'a:hist_bucket', labels: { le: '+Inf' }, value: 4 },
-          { name: 'a:hist_sum', labels: {}, value: 0.5 },
-          { name: 'a:hist_count', labels: {}, value: 4 },
+          { name: 't_seconds_bucket', labels: { le: '0.1', model: 'm' }, value: 2 },
+          { name: 't_seconds_bucket', labels: { le: '1', model: 'm' }, value: 3 },
+          { name: 't_seconds_bucket', labels: { le: '+Inf', model: 'm' }, value: 4 },
+          { name: 't_seconds_sum', labels: { model: 'm' }, value: 7.65 },
+          { name: 't_seconds_count', labels: { model: 'm' }, value: 4 },
         ],
       },
     ];
-    assert.deepEqual(parsePrometheusText(renderPrometheusText(families)), families);
-  });
-
-  it('writes HELP, TYPE and samples in the text format', () => {
-    const text = renderPrometheusText([{ name: 'c', type: MetricType.Counter, help: 'h', samples: [{ name: 'c_total', labels: { k: 'v' }, value: 2 }] }]);
-    assert.equal(text, '# HELP c h\n# TYPE c counter\nc_total{k="v"} 2\n');
+    assert.deepEqual(parsePrometheusText(await registry.metrics()), expected);
   });
 });

@@ -1,4 +1,4 @@
-// Histogram bucket bounds, seconds.
+// Histogram bucket bounds, seconds, shared by our services' metrics and the simulated engine's vLLM metrics.
 
 /** vLLM v1 `vllm:time_to_first_token_seconds` buckets (vllm/v1/metrics/loggers.py), so our TTFT and
  * the engines' compare bucket for bucket; the simulated engine exports its vLLM metrics with these too. */

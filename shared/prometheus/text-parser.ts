@@ -1,30 +1,7 @@
-// Prometheus text exposition format 0.0.4 (prometheus.io/docs/instrumenting/exposition_formats):
-// parse into metric families and render them back. Used to read vLLM's /metrics and to serve ours.
-
-export const MetricType = {
-  Counter: 'counter',
-  Gauge: 'gauge',
-  Histogram: 'histogram',
-  Summary: 'summary',
-  Untyped: 'untyped',
-} as const;
-export type MetricType = (typeof MetricType)[keyof typeof MetricType];
-
-export interface MetricSample {
-  /** Full sample name, e.g. 'vllm:e2e_request_latency_seconds_bucket'. */
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly value: number;
-  /** ms since the epoch, when the exposition carries one. */
-  readonly timestampMs?: number;
-}
-
-export interface MetricFamily {
-  readonly name: string;
-  readonly type: MetricType;
-  readonly help: string;
-  readonly samples: readonly MetricSample[];
-}
+// Prometheus text exposition format 0.0.4 (prometheus.io/docs/instrumenting/exposition_formats), parsed
+// into metric families: how VllmEngine reads vLLM's /metrics, and how tests read ours. Writing the format
+// is prom-client's job (each service's Registry).
+import { MetricType, type MetricFamily, type MetricSample } from './parsed-metrics.js';
 
 export class PrometheusParseError extends Error {
   override name = 'PrometheusParseError';
@@ -132,10 +109,15 @@ function parseSampleLine(line: string, lineNo: number): MetricSample {
   return sample;
 }
 
+/**
+ * Special values in any case, as Prometheus reads them (Go's ParseFloat): prom-client writes NaN as 'Nan',
+ * prometheus_client (vLLM) as 'NaN'.
+ */
 function parseValue(token: string, lineNo: number): number {
-  if (token === '+Inf' || token === 'Inf') return Infinity;
-  if (token === '-Inf') return -Infinity;
-  if (token === 'NaN') return NaN;
+  const special = token.toLowerCase();
+  if (special === '+inf' || special === 'inf') return Infinity;
+  if (special === '-inf') return -Infinity;
+  if (special === 'nan') return NaN;
   const value = Number(token);
   if (Number.isNaN(value)) throw new PrometheusParseError(`bad sample value '${token}'`, lineNo);
   return value;
@@ -143,43 +125,4 @@ function parseValue(token: string, lineNo: number): number {
 
 function unescapeHelp(text: string): string {
   return text.replace(/\\(\\|n)/g, (_m, c: string) => (c === 'n' ? '\n' : '\\'));
-}
-
-function escapeHelp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-function escapeLabelValue(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-export function formatSampleValue(value: number): string {
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  if (Number.isNaN(value)) return 'NaN';
-  return String(value);
-}
-
-/** Renders families in the text format (content type text/plain; version=0.0.4). */
-export function renderPrometheusText(families: readonly MetricFamily[]): string {
-  let out = '';
-  for (const family of families) {
-    if (family.help !== '') out += `# HELP ${family.name} ${escapeHelp(family.help)}\n`;
-    out += `# TYPE ${family.name} ${family.type}\n`;
-    for (const sample of family.samples) {
-      const labels = Object.entries(sample.labels)
-        .map(([k, v]) => `${k}="${escapeLabelValue(v)}"`)
-        .join(',');
-      out += `${sample.name}${labels ? `{${labels}}` : ''} ${formatSampleValue(sample.value)}`;
-      out += sample.timestampMs === undefined ? '\n' : ` ${sample.timestampMs}\n`;
-    }
-  }
-  return out;
-}
-
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
-/** All samples of a given sample name across families (e.g. a counter's '<name>_total'). */
-export function samplesNamed(families: readonly MetricFamily[], name: string): MetricSample[] {
-  return families.flatMap((f) => f.samples.filter((s) => s.name === name));
 }
