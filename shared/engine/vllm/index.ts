@@ -4,7 +4,9 @@ export type { VllmEngineOptions } from './vllm-engine.js';
 export { KvEventLayout, KvEventTag, decodeBatch, decodeKvEventBatch, encodeKvEventBatch } from './kv-event-codec.js';
 export type { KvEventDecodeOptions } from './kv-event-codec.js';
 export { KvEventDecodeError } from './kv-event-fields.js';
-export { KvEventPublisher, KvEventSubscriber, encodeSequence } from './kv-event-stream.js';
+export { KvEventPublisher, KvEventSubscriber, encodeSequence, endpointBinds } from './kv-event-stream.js';
+export { ZmqUnavailableError, loadZmq } from './zmq.js';
+export type { ZmqModule } from './zmq.js';
 export type { KvEventGap, KvEventGapListener, KvEventPublisherOptions, KvEventSubscriberOptions } from './kv-event-stream.js';
 export {
   MetricType,
