@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { parsePrometheusText, type MetricFamily } from '../../shared/prometheus/index.js';
 import { PLUGIN_SCORE_PREFIX, SpanName } from '../../shared/telemetry/index.js';
-import type { CollectedSpan } from '../../shared/telemetry/otlp/index.js';
+import type { CollectedSpan } from '../support/otlp-receiver.js';
 import { useCluster } from '../support/cluster.js';
 import { OtlpReceiver } from '../support/otlp-receiver.js';
 
@@ -21,7 +21,8 @@ describe('observability of a running cluster', function () {
   const clusterEnv: Record<string, string> = { ATC_LOG_LEVEL: 'debug' };
   before(async () => {
     receiver = await OtlpReceiver.start();
-    Object.assign(clusterEnv, receiver.env('http/protobuf'));
+    // The services export http/json (receiver.env() sets OTEL_EXPORTER_OTLP_TRACES_PROTOCOL), which the receiver decodes.
+    Object.assign(clusterEnv, receiver.env());
   });
   after(async () => {
     await receiver?.close();

@@ -1,15 +1,15 @@
-// An in-process OTLP/HTTP trace collector for tests: POST /v1/traces in protobuf
-// (application/x-protobuf) or JSON (application/json), gzip or not. It keeps every span, flattened
+// An in-process OTLP/HTTP trace collector for tests: POST /v1/traces in JSON (application/json), gzip
+// or not; the services under test export http/json to it (env()). It keeps every span, flattened
 // (traceId, spanId, parentSpanId, name, service.name, attributes as a plain object), and lets a test
-// wait for the spans it expects.
+// wait for the spans it expects. Protobuf bodies get 415: no decoder for them is kept.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import {
-  OtlpDecodeError, decodeOtlpTraceJson, decodeOtlpTraceProtobuf, type CollectedSpan,
-} from '../../shared/telemetry/otlp/index.js';
+import { OtlpDecodeError } from './collected-span.js';
+import type { CollectedSpan } from './collected-span.js';
+import { decodeOtlpTraceJson } from './otlp-json-decoder.js';
 
-export type { CollectedSpan } from '../../shared/telemetry/otlp/index.js';
+export type { CollectedSpan } from './collected-span.js';
 
 export const OTLP_TRACES_PATH = '/v1/traces';
 
@@ -59,12 +59,12 @@ export class OtlpReceiver {
     return `${this.url}${OTLP_TRACES_PATH}`;
   }
 
-  /** Environment that points a service's tracing here; a short batch delay so spans arrive quickly. */
-  env(protocol: 'http/protobuf' | 'http/json' = 'http/protobuf'): Record<string, string> {
+  /** Environment that points a service's tracing here, over http/json; a short batch delay so spans arrive quickly. */
+  env(): Record<string, string> {
     return {
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: this.tracesUrl,
-      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol,
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '50',
     };
   }
@@ -117,14 +117,13 @@ export class OtlpReceiver {
     let body = Buffer.concat(chunks);
     if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const json = contentType === 'application/json';
-    if (!json && contentType !== 'application/x-protobuf') {
+    if (contentType !== 'application/json') {
       res.writeHead(415, { 'content-type': 'text/plain' }).end(`unsupported content type '${contentType}'\n`);
       return;
     }
     let spans: CollectedSpan[];
     try {
-      spans = json ? decodeOtlpTraceJson(body) : decodeOtlpTraceProtobuf(body);
+      spans = decodeOtlpTraceJson(body);
     } catch (err) {
       if (!(err instanceof OtlpDecodeError)) throw err;
       res.writeHead(400, { 'content-type': 'text/plain' }).end(`${err.message}\n`);
@@ -132,9 +131,8 @@ export class OtlpReceiver {
     }
     this.spans.push(...spans);
     this.exports.push({ contentType, spans: spans.length });
-    // A full success: an empty ExportTraceServiceResponse in the request's encoding.
-    if (json) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    // A full success: an empty ExportTraceServiceResponse.
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     this.notify();
   }
 

@@ -63,7 +63,7 @@ export class VllmEngine implements Engine {
     });
   }
 
-  /** Waits for /health, reads /metrics once, then polls it and subscribes to KV events. */
+  /** Waits for /health, subscribes to KV events (loading zeromq), then reads /metrics once and keeps polling it. */
   async start(): Promise<void> {
     if (this.closed) throw new EngineError('VllmEngine is closed', false);
     const deadline = Date.now() + this.startTimeoutMs;
@@ -79,7 +79,6 @@ export class VllmEngine implements Engine {
       await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
       if (this.closed) throw new EngineError('VllmEngine closed while starting', false);
     }
-    await this.poller.start();
     if (this.options.kvEventsEndpoint && !this.subscriber) {
       this.subscriber = new KvEventSubscriber({
         endpoint: this.options.kvEventsEndpoint,
@@ -92,8 +91,16 @@ export class VllmEngine implements Engine {
         },
         onError: (error) => this.options.onBackgroundError?.(error),
       });
-      this.subscriber.start();
+      // Loads zeromq here, the first time: a worker without a KV-events endpoint never needs it.
+      try {
+        await this.subscriber.start();
+      } catch (error) {
+        this.subscriber.close();
+        this.subscriber = undefined;
+        throw error;
+      }
     }
+    await this.poller.start();
   }
 
   load(): EngineLoad {

@@ -62,7 +62,7 @@ describe('VllmEngine against the vLLM-compatible server (SimEngine)', function (
     });
     engine.onKvEvents((batch) => viaZmq.push(batch));
     await engine.start();
-    await until(() => server.publisher!.subscriptionCount === 1, 'the KV-event subscription');
+    await until(() => server.publisher!.subscribedPrefixCount === 1, 'the KV-event subscription');
   });
 
   after(async () => {

@@ -1,5 +1,5 @@
-// A span as an OTLP receiver sees it, flattened for assertions: ids as lowercase hex, attributes as a
-// plain object. Produced from both OTLP/HTTP encodings (otlp-json-decoder.ts, otlp-protobuf-decoder.ts).
+// A span as the tests' OTLP receiver sees it, flattened for assertions: ids as lowercase hex,
+// attributes as a plain object. Produced by otlp-json-decoder.ts.
 
 export type OtlpAttributeValue = string | number | boolean | null | OtlpAttributeValue[] | { [key: string]: OtlpAttributeValue };
 
