@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
-import { openWorkerRegistry, workerTtlMs } from '../../shared/worker/index.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/worker/index.js';
 import { MetricsRegistry, schedulerMetrics } from '../../shared/telemetry/index.js';
 import { PickServer } from './pick-server.js';
 import { PrefixOwnershipStore } from './prefix-ownership-store.js';
@@ -22,6 +22,8 @@ export interface SchedulerServiceOptions {
   readonly ownershipSaveMs?: number;
   /** Where the scheduler's metrics go; default a new registry. */
   readonly registry?: MetricsRegistry;
+  /** ms after its last heartbeat that a worker counts as gone (--worker-ttl-ms). Default 6000. */
+  readonly workerTtlMs?: number;
 }
 
 export class SchedulerService {
@@ -42,7 +44,7 @@ export class SchedulerService {
     const registry = options.registry ?? new MetricsRegistry();
     const metrics = schedulerMetrics(registry);
     const nc = await connectNats({ servers: options.natsUrl, name: `atc-scheduler/${options.replicaId}`, logger, onReconnect: () => metrics.natsReconnects.inc() });
-    const ttlMs = workerTtlMs();
+    const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
     const ownership = await PrefixOwnershipStore.open(nc, scheduler.state.prefixIndex, logger);
     directory.onWorkerGone = (workerId) => {
