@@ -1,10 +1,9 @@
 // Engine-profile bench: for each shipped SimEngine profile, TTFT and inter-token latency at a grid of
 // concurrent batch sizes and prompt lengths, in virtual time, beside the public figures the profile was
 // calibrated on (see the `references` of each profile, with their sources) and our ratio to them.
-//   node dist/bench/engine-profiles.js [out]   (out: a directory, or a .json file path)
+//   npm run bench -- engine-profiles [--out DIR|FILE.json]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { VirtualClock } from '../shared/clock/index.js';
 import {
   ENGINE_PROFILES,
@@ -119,12 +118,4 @@ export async function runEngineProfilesBench(opts: { out?: string } = {}): Promi
     writeFileSync(file, JSON.stringify(reports, null, 2) + '\n');
     console.log(`wrote ${file}`);
   }
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const out = process.argv[2];
-  runEngineProfilesBench(out !== undefined ? { out } : {}).catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
 }

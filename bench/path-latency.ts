@@ -9,10 +9,12 @@ import { summarize } from './stats.js';
 export interface PathLatencyOptions {
   readonly requests: number;
   readonly warmup: number;
+  /** nats-server binary (--nats-server); default: on PATH. */
+  readonly natsServer?: string;
 }
 
 export async function runPathLatencyBench(opts: PathLatencyOptions): Promise<{ overheadMs: ReturnType<typeof summarize>; clientMs: ReturnType<typeof summarize> }> {
-  const cluster = new LocalCluster({ httpPort: await freePort(), decodeWorkers: 2, prefillWorkers: 0, schedulers: 1, model: 'llama-3-8b', env: { ATC_LOG_LEVEL: 'warn' } });
+  const cluster = new LocalCluster({ httpPort: await freePort(), decodeWorkers: 2, prefillWorkers: 0, schedulers: 1, model: 'llama-3-8b', env: { ATC_LOG_LEVEL: 'warn' }, ...(opts.natsServer ? { natsServer: opts.natsServer } : {}) });
   try {
     await cluster.start();
     await cluster.waitReady(60_000);

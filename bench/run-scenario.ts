@@ -1,20 +1,20 @@
 // Runs a scenario: one virtual-time run per policy and layout (and, with --capacity, a capacity search
 // for each), and gathers what results.json, results.md and report.html show.
-import type { Flags } from './harness/flags.js';
 import { searchCapacity, type CapacityResult } from './harness/capacity.js';
 import { Progress } from './harness/progress.js';
 import { summarizeRun, type PolicyFigures } from './harness/summary.js';
 import { runVirtual, type VirtualRunOptions } from './harness/virtual-run.js';
 import type { WorkerSeries } from './harness/run-record.js';
 import type { Slo } from './harness/workload.js';
-import type { BuiltScenario, Scenario } from './scenarios/scenario.js';
+import type { BuiltScenario, FlagValues, Scenario } from './scenarios/scenario.js';
 import { runArmsInWorkers } from './harness/arm-pool.js';
 import { runProbe, sloOf, type ProbeSpec } from './harness/capacity-probe.js';
 import { IDEAL_POLICY, metricsRefreshMs } from './harness/policies.js';
 
 export interface ScenarioRunOptions {
   readonly scenario: Scenario;
-  readonly flags: Flags;
+  /** Parsed flags (the common ones and the scenario's). */
+  readonly flags: FlagValues;
   readonly policies: readonly string[];
   readonly seed: number;
   readonly capacity: boolean;

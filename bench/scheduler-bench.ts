@@ -1,12 +1,14 @@
 // Decision-time benchmark of the scheduling core: a prefix index holding 1,000,000 blocks over 64 engines,
 // then decisions for 8,000-token prompts given as token ids and as text (tokenized with shared/tokenizer
-// inside the timed section). Run: node dist/bench/scheduler-bench.js [--decisions N] [--blocks N] [--engines N]
+// inside the timed section). Run: npm run bench -- scheduler [--decisions N] [--blocks N] [--engines N]
 // Targets (task brief): p99 < 1 ms (ids), < 2 ms (text), ≥ 5,000 decisions/s.
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
 import type { EngineLoad } from '../shared/engine/types.js';
 import { Scheduler, seededRandom, type SchedulingRequest, type WorkerSnapshot } from '../shared/scheduling/index.js';
 import { tokenize } from '../shared/tokenizer/index.js';
+
+/** The index and run sizes of `npm run bench -- scheduler` without flags. */
+export const SCHEDULER_BENCH_DEFAULTS = { blocks: 1_000_000, engines: 64, decisions: 5000 } as const;
 
 export interface SchedulerBenchOptions {
   /** Distinct blocks in the index (default 1,000,000). */
@@ -69,9 +71,9 @@ function randomText(rng: () => number, words: number): string {
 
 export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promise<SchedulerBenchResult> {
   const log = opts.log ?? ((line: string) => console.log(line));
-  const targetBlocks = opts.blocks ?? 1_000_000;
-  const engines = opts.engines ?? 64;
-  const decisions = opts.decisions ?? 5000;
+  const targetBlocks = opts.blocks ?? SCHEDULER_BENCH_DEFAULTS.blocks;
+  const engines = opts.engines ?? SCHEDULER_BENCH_DEFAULTS.engines;
+  const decisions = opts.decisions ?? SCHEDULER_BENCH_DEFAULTS.decisions;
   const promptTokens = opts.promptTokens ?? 8000;
   const rng = seededRandom(opts.seed ?? 42);
   const docBlocks = Math.floor(promptTokens / BLOCK);
@@ -192,21 +194,3 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
   return { indexBuildMs, distinctBlocks: stats.distinctBlocks, workerBlocks: stats.workerBlocks, heapMiB, indexTableBytes: stats.tableBytes, tokenIds, text };
 }
 
-function argValue(name: string): number | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] !== undefined ? Number(process.argv[i + 1]) : undefined;
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const blocks = argValue('--blocks');
-  const engines = argValue('--engines');
-  const decisions = argValue('--decisions');
-  runSchedulerBench({
-    ...(blocks !== undefined ? { blocks } : {}),
-    ...(engines !== undefined ? { engines } : {}),
-    ...(decisions !== undefined ? { decisions } : {}),
-  }).catch((err: unknown) => {
-    console.error(err);
-    process.exitCode = 1;
-  });
-}

@@ -23,6 +23,8 @@ export interface SchedulerReplicasOptions {
   /** Requests in flight at once. */
   readonly concurrency: number;
   readonly decodeWorkers: number;
+  /** nats-server binary (--nats-server); default: on PATH. */
+  readonly natsServer?: string;
 }
 
 const systemPrompt = (g: number) => `You are assistant number ${g}. ` + `Group ${g} shares this long system prompt about topic ${g}. `.repeat(120);
@@ -30,6 +32,7 @@ const systemPrompt = (g: number) => `You are assistant number ${g}. ` + `Group $
 async function runOnce(schedulers: number, opts: SchedulerReplicasOptions): Promise<ReplicaRunResult> {
   const cluster = new LocalCluster({
     httpPort: await freePort(), decodeWorkers: opts.decodeWorkers, prefillWorkers: 0, schedulers, model: 'llama-3-8b', env: { ATC_LOG_LEVEL: 'warn' },
+    ...(opts.natsServer ? { natsServer: opts.natsServer } : {}),
   });
   try {
     await cluster.start();

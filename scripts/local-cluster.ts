@@ -16,6 +16,8 @@ export interface LocalClusterOptions {
   readonly natsUrl?: string;
   /** Port of the started nats-server (0: free port). */
   readonly natsPort?: number;
+  /** nats-server binary to start; default: on PATH, else /usr/sbin/nats-server. */
+  readonly natsServer?: string;
   readonly httpPort: number;
   readonly decodeWorkers: number;
   readonly prefillWorkers: number;
@@ -50,7 +52,7 @@ export class LocalCluster {
   async start(): Promise<void> {
     if (this.options.natsUrl) this.natsUrl = this.options.natsUrl;
     else {
-      this.nats = await startNatsServer({ port: this.options.natsPort ?? 0 });
+      this.nats = await startNatsServer({ port: this.options.natsPort ?? 0, ...(this.options.natsServer ? { binary: this.options.natsServer } : {}) });
       this.natsUrl = this.nats.url;
     }
     for (let i = 1; i <= this.options.schedulers; i++) {

@@ -1,10 +1,9 @@
 // One task of the evaluation: a policy's SLO capacity on one matrix entry, for each seed in turn. Seed 1
 // searches from the entry's initial guess; later seeds start at the previous seed's capacity with small
 // steps, since seeds move a capacity by a few percent (fewer probes for the same 2% resolution).
-import { COMMON_FLAGS } from '../harness/common-flags.js';
 import { searchCapacity, type CapacityResult } from '../harness/capacity.js';
 import { runProbe } from '../harness/capacity-probe.js';
-import { Flags } from '../harness/flags.js';
+import { parseRoutingFlags } from '../harness/flags.js';
 import { routingScenario } from '../scenarios/index.js';
 import type { MatrixEntry } from './matrix.js';
 
@@ -35,7 +34,7 @@ const NEXT_STEP = 1.02;
 export function runCapacityTask(task: CapacityTask, onProbe: (label: string, fraction: number) => void = () => {}): CapacityTaskResult {
   const t0 = performance.now();
   const scenario = routingScenario(task.entry.scenario);
-  const flags = new Flags(task.entry.args, [...COMMON_FLAGS, ...scenario.flags]);
+  const flags = parseRoutingFlags(scenario, task.entry.args);
   const layout = scenario.layouts(flags, false)[0]!;
   const sloTtftMs = scenario.build({ seed: 1, flags, load: task.entry.initial }).slo.ttftMs;
   const bySeed: CapacityResult[] = [];

@@ -1,16 +1,13 @@
 // Runs a scenario's arms (policy × layout) on worker threads, `jobs` at a time. Each arm is independent
-// and seeded, so the figures are the same as in one thread; a worker rebuilds the scenario, its flags
-// and its workload from plain data (functions and class instances do not cross threads).
-import type { FlagSpec } from './flags.js';
+// and seeded, so the figures are the same as in one thread; a worker rebuilds the scenario and its
+// workload from plain data (functions and class instances do not cross threads; parsed flags are plain).
 import type { ArmOptions, ArmOutcome, ArmReporter } from '../run-scenario.js';
 import { runWorkerTasks } from './worker-tasks.js';
 
-/** What a worker thread gets: ArmOptions with the scenario by name and the flags as their command line. */
+/** What a worker thread gets: ArmOptions with the scenario by name. */
 export interface ArmWorkerData {
   readonly scenarioName: string;
-  readonly flagArgs: readonly string[];
-  readonly flagSpecs: readonly FlagSpec[];
-  readonly options: Omit<ArmOptions, 'scenario' | 'flags'>;
+  readonly options: Omit<ArmOptions, 'scenario'>;
   readonly policy: string;
   readonly layoutIndex: number;
 }
@@ -24,7 +21,7 @@ export function runArmsInWorkers(
   jobs: number,
   reporter: (key: string) => ArmReporter,
 ): Promise<ArmOutcome[]> {
-  const { scenario, flags, ...options } = o;
-  const tasks: ArmWorkerData[] = arms.map(({ policy, layoutIndex }) => ({ scenarioName: scenario.name, flagArgs: flags.args, flagSpecs: flags.specs, options, policy, layoutIndex }));
+  const { scenario, ...options } = o;
+  const tasks: ArmWorkerData[] = arms.map(({ policy, layoutIndex }) => ({ scenarioName: scenario.name, options, policy, layoutIndex }));
   return runWorkerTasks<ArmWorkerData, ArmOutcome>(WORKER_URL, tasks, jobs, (t) => t.policy, (i) => reporter(String(i)));
 }

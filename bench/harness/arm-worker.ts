@@ -1,6 +1,5 @@
-// Worker-thread side of arm-pool.ts: rebuilds the scenario and its flags, runs one arm, posts the outcome.
+// Worker-thread side of arm-pool.ts: rebuilds the scenario, runs one arm, posts the outcome.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Flags } from './flags.js';
 import { runArm, type ArmOutcome } from '../run-scenario.js';
 import { routingScenario } from '../scenarios/index.js';
 import type { ArmWorkerData } from './arm-pool.js';
@@ -10,8 +9,7 @@ const data = workerData as ArmWorkerData;
 const post = (m: TaskMessage<ArmOutcome>) => parentPort!.postMessage(m);
 try {
   const scenario = routingScenario(data.scenarioName);
-  const flags = new Flags(data.flagArgs, data.flagSpecs);
-  const result = runArm({ ...data.options, scenario, flags }, data.policy, data.layoutIndex, {
+  const result = runArm({ ...data.options, scenario }, data.policy, data.layoutIndex, {
     progress: (fraction, label) => post({ type: 'progress', fraction, label }),
     unitDone: (summary) => post({ type: 'unit', summary }),
     warn: (message) => post({ type: 'warn', message }),

@@ -1,17 +1,16 @@
 // One capacity probe: a scenario built at a load, run under a policy, judged against the SLO. Shared by
 // `--capacity` and `evaluate`. A probe stops as soon as it can no longer pass (enough requests are known
 // to miss the TTFT bound for the p90 to exceed it), which halves the cost of failing probes.
-import type { Flags } from './flags.js';
 import type { ProbeOutcome } from './capacity.js';
 import { percentile } from '../stats.js';
 import { summarizeRun } from './summary.js';
 import { runVirtual, type VirtualRunOptions } from './virtual-run.js';
 import type { Slo } from './workload.js';
-import type { Layout, Scenario } from '../scenarios/scenario.js';
+import type { FlagValues, Layout, Scenario } from '../scenarios/scenario.js';
 
 export interface ProbeSpec {
   readonly scenario: Scenario;
-  readonly flags: Flags;
+  readonly flags: FlagValues;
   readonly seed: number;
   readonly policy: string;
   readonly layout: Layout;

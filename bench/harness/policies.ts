@@ -58,21 +58,20 @@ export function metricsRefreshMs(policy: string, loadReportMs: number): number {
   }
 }
 
-/** Parses a --policies list ("a,b"), checking each name. */
-export function parsePolicies(list: string, custom: CustomConfigs = {}): string[] {
-  const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+/** Checks each name of a --policies list (the option module split it at commas). */
+export function parsePolicies(names: readonly string[], custom: CustomConfigs = {}): string[] {
   if (names.length === 0) throw new Error('--policies needs at least one policy');
   for (const n of names) if (n !== IDEAL_POLICY) policyConfig(n, custom);
-  return names;
+  return [...names];
 }
 
 /**
- * Reads --configs "name=FILE,name=FILE": each file a scheduler config (the scheduler's --config format),
+ * Reads --configs entries "name=FILE": each file a scheduler config (the scheduler's --config format),
  * checked now so that an error names the file, the plugin and the field before any run starts.
  */
-export function readCustomConfigs(list: string, read: (path: string) => string = (p) => readFileSync(p, 'utf8')): Record<string, string> {
+export function readCustomConfigs(entries: readonly string[], read: (path: string) => string = (p) => readFileSync(p, 'utf8')): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const entry of list.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const entry of entries) {
     const eq = entry.indexOf('=');
     const name = eq > 0 ? entry.slice(0, eq).trim() : '';
     const path = eq > 0 ? entry.slice(eq + 1).trim() : '';

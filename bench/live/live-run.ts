@@ -5,14 +5,13 @@
 import { performance } from 'node:perf_hooks';
 import { LocalCluster } from '../../scripts/local-cluster.js';
 import { freePort } from '../../shared/nats/index.js';
-import type { Flags } from '../harness/flags.js';
 import { ATC_POLICY } from '../harness/policies.js';
 import type { RequestOutcome, RunRecord } from '../harness/run-record.js';
 import { SampleBuffer } from '../harness/sample-buffer.js';
 import { summarizeRun } from '../harness/summary.js';
 import { requestsByStage, type PlannedRequest } from '../harness/workload.js';
 import { cdfPoints, type ScenarioResults } from '../run-scenario.js';
-import type { Scenario } from '../scenarios/scenario.js';
+import type { FlagValues, Scenario } from '../scenarios/scenario.js';
 
 const MODEL = 'llama-3-8b';
 
@@ -67,12 +66,12 @@ async function streamCompletion(url: string, req: PlannedRequest, tokenIds: read
   return { ttftMs: first - t0, e2eMs: performance.now() - t0, gaps, outputTokens: usageTokens ?? chunks, failed: Number.isNaN(first) ? 'no token' : undefined };
 }
 
-export async function runLive(scenario: Scenario, flags: Flags, seed: number, command: string): Promise<ScenarioResults> {
+export async function runLive(scenario: Scenario, flags: FlagValues, seed: number, command: string, natsServer?: string): Promise<ScenarioResults> {
   const layout = scenario.layouts(flags, true)[0]!;
   const decodeWorkers = layout.fleet.replicas.filter((r) => r.role !== 'prefill').length;
   const prefillWorkers = layout.fleet.replicas.length - decodeWorkers;
   const built = scenario.build({ seed, flags, live: true });
-  const cluster = new LocalCluster({ httpPort: await freePort(), decodeWorkers, prefillWorkers, schedulers: 1, model: MODEL, env: { ATC_LOG_LEVEL: 'warn' } });
+  const cluster = new LocalCluster({ httpPort: await freePort(), decodeWorkers, prefillWorkers, schedulers: 1, model: MODEL, env: { ATC_LOG_LEVEL: 'warn' }, ...(natsServer ? { natsServer } : {}) });
   const outcomes: RequestOutcome[] = [];
   const itl = new SampleBuffer();
   const tokensPerSecond: number[] = [];

@@ -3,45 +3,48 @@
 // the previous answer finished and carries the whole conversation so far (previous prompt + the answer's
 // token ids + a new user message), with the x-session-id header set, as a chat client re-sends history.
 import { seededRandom } from '../../shared/scheduling/index.js';
-import { FlagKind } from '../harness/flags.js';
+import { option } from '../../shared/config/index.js';
 import { ALL_POLICIES } from '../harness/policies.js';
 import { mixSeed, seededTokens } from '../harness/token-ids.js';
 import { replicas, type PlannedRequest } from '../harness/workload.js';
-import type { BuildOptions, BuiltScenario, Scenario } from './scenario.js';
+import { defineScenario, type BuiltScenario } from './scenario.js';
+import { POSITIVE, profileFlag, replicasFlag } from './scenario-flags.js';
 
-export const chatMultiturn: Scenario = {
+export const chatMultiturn = defineScenario({
   name: 'chat-multiturn',
   doc: 'chat sessions with growing context and think time between turns (x-session-id set), 8 × llama-3-8b-h100',
-  flags: [
-    { name: 'sessions', kind: FlagKind.Number, default: 400, doc: 'sessions in the run' },
-    { name: 'session-rate', kind: FlagKind.Number, default: 4, doc: 'new sessions per second (Poisson); the capacity search varies this' },
-    { name: 'turns', kind: FlagKind.Number, default: 8, doc: 'turns per session' },
-    { name: 'system-tokens', kind: FlagKind.Number, default: 1000, doc: 'system prompt tokens, shared by every session' },
-    { name: 'user-tokens', kind: FlagKind.Number, default: 400, doc: 'new user tokens per turn' },
-    { name: 'output-tokens', kind: FlagKind.Number, default: 250, doc: 'answer tokens per turn (ignore_eos)' },
-    { name: 'think-s', kind: FlagKind.Number, default: 8, doc: 'mean think time between an answer and the next turn, s (exponential)' },
-    { name: 'replicas', kind: FlagKind.Number, default: 8, doc: 'engine replicas' },
-    { name: 'profile', kind: FlagKind.String, default: 'llama-3-8b-h100', doc: 'SimEngine profile' },
-    { name: 'capacity-s', kind: FlagKind.Number, default: 60, doc: 'with --capacity: seconds over which sessions start at the probed rate (sessions = rate × this)' },
-  ],
+  flags: {
+    sessions: option.integer({ flag: 'sessions', min: 1, default: 400, doc: 'sessions in the run' }),
+    sessionRate: option.number({ flag: 'session-rate', ...POSITIVE, default: 4, doc: 'new sessions per second (Poisson); the capacity search varies this' }),
+    turns: option.integer({ flag: 'turns', min: 1, default: 8, doc: 'turns per session' }),
+    systemTokens: option.integer({ flag: 'system-tokens', min: 1, default: 1000, doc: 'system prompt tokens, shared by every session' }),
+    userTokens: option.integer({ flag: 'user-tokens', min: 1, default: 400, doc: 'new user tokens per turn' }),
+    outputTokens: option.integer({ flag: 'output-tokens', min: 1, default: 250, doc: 'answer tokens per turn (ignore_eos)' }),
+    thinkS: option.number({ flag: 'think-s', ...POSITIVE, default: 8, doc: 'mean think time between an answer and the next turn, s (exponential)' }),
+    replicas: replicasFlag(8),
+    profile: profileFlag('llama-3-8b-h100'),
+    capacityS: option.number({
+      flag: 'capacity-s', ...POSITIVE, default: 60, doc: 'with --capacity: seconds over which sessions start at the probed rate (sessions = rate × this)',
+    }),
+  },
   defaultPolicies: ALL_POLICIES,
   capacity: { unit: 'sessions/s', initial: 4, min: 0.1, max: 200 },
   layouts(flags, live) {
-    const n = live ? 2 : flags.count('replicas');
-    const p = live ? 'llama-3-8b-h100' : flags.string('profile');
+    const n = live ? 2 : flags.replicas;
+    const p = live ? 'llama-3-8b-h100' : flags.profile;
     return [{ name: `${n} × ${p}`, fleet: { profile: p, replicas: replicas(n, 'decode') } }];
   },
-  build(o: BuildOptions): BuiltScenario {
+  build(o): BuiltScenario {
     const f = o.flags;
     // A capacity probe starts sessions at the probed rate for capacity-s seconds: a fixed session count
     // would cap the load however fast they start (400 sessions never load 8 replicas past their knee).
-    const sessions = o.live ? 12 : o.load !== undefined ? Math.max(1, Math.round(o.load * f.positive('capacity-s'))) : f.count('sessions');
-    const rate = o.load ?? (o.live ? 0.5 : f.positive('session-rate'));
-    const turns = o.live ? 3 : f.count('turns');
-    const userTokens = o.live ? 200 : f.count('user-tokens');
-    const outputTokens = o.live ? 32 : f.count('output-tokens');
-    const thinkMs = (o.live ? 2 : f.positive('think-s')) * 1000;
-    const system = seededTokens(mixSeed(o.seed, 0x5157), o.live ? 500 : f.count('system-tokens'));
+    const sessions = o.live ? 12 : o.load !== undefined ? Math.max(1, Math.round(o.load * f.capacityS)) : f.sessions;
+    const rate = o.load ?? (o.live ? 0.5 : f.sessionRate);
+    const turns = o.live ? 3 : f.turns;
+    const userTokens = o.live ? 200 : f.userTokens;
+    const outputTokens = o.live ? 32 : f.outputTokens;
+    const thinkMs = (o.live ? 2 : f.thinkS) * 1000;
+    const system = seededTokens(mixSeed(o.seed, 0x5157), o.live ? 500 : f.systemTokens);
     const random = seededRandom(mixSeed(o.seed, 0xc4a7));
     // Session start times: `sessions` Poisson arrivals at `rate`.
     const startMs: number[] = [];
@@ -79,4 +82,4 @@ export const chatMultiturn: Scenario = {
       slo: { ttftMs: 2000 },
     };
   },
-};
+});

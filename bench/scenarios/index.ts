@@ -18,4 +18,5 @@ export function routingScenario(name: string): Scenario {
 }
 export { parseTrace, parseTraceLine, readTraceFile, TraceFormatError } from './mooncake-trace.js';
 export type { TraceRecord } from './mooncake-trace.js';
-export type { BuildOptions, BuiltScenario, CapacitySpec, Layout, Scenario } from './scenario.js';
+export { defineScenario } from './scenario.js';
+export type { BuildOptions, BuiltScenario, CapacitySpec, FlagValues, Layout, Scenario } from './scenario.js';

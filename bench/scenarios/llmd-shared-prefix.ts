@@ -13,11 +13,12 @@
 //   stage replays the same order from its start (a 1,500-request stage sends every prompt twice).
 import { seededRandom } from '../../shared/scheduling/index.js';
 import { poissonArrivalTimes } from '../harness/arrivals.js';
-import { FlagKind } from '../harness/flags.js';
+import { option } from '../../shared/config/index.js';
 import { mixSeed, seededTokens } from '../harness/token-ids.js';
 import { replicas, type PlannedRequest, type Stage } from '../harness/workload.js';
 import { ALL_POLICIES } from '../harness/policies.js';
-import type { BuildOptions, BuiltScenario, Scenario } from './scenario.js';
+import { defineScenario, type BuiltScenario } from './scenario.js';
+import { POSITIVE, profileFlag, replicasFlag } from './scenario-flags.js';
 
 /**
  * The published ladder, rate (requests/s) : duration (s), from the workload profile of llm-d's benchmark
@@ -46,47 +47,49 @@ export function parseRateStages(flag: string, text: string): RateStage[] {
   return out;
 }
 
-export const llmdSharedPrefix: Scenario = {
+export const llmdSharedPrefix = defineScenario({
   name: 'llmd-shared-prefix',
   doc: "llm-d's shared-prefix benchmark as inference-perf runs it: 150 groups × 5 prompts (6,000-token system prompt + 1,200-token question, 1,000 output tokens), llm-d's published 16-stage Poisson ladder 3→60 QPS after a 15 QPS × 50 s warm-up, each stage drained before the next, 8 × qwen3-32b-2xh100",
-  flags: [
-    { name: 'stages', kind: FlagKind.String, default: LLMD_PUBLISHED_STAGES, doc: 'ladder as rate:seconds stages (requests/s : s); default llm-d\'s published ladder' },
-    { name: 'warmup', kind: FlagKind.String, default: '15:50', doc: 'warm-up stage(s) as rate:seconds, served and left out of the figures; none: no warm-up' },
-    { name: 'stage-gap-s', kind: FlagKind.Number, default: 1, doc: "seconds between a stage's last finish and the next stage's start (inference-perf's interval)" },
-    { name: 'back-to-back', kind: FlagKind.Boolean, doc: 'stages follow each other on the clock without waiting for the previous one to drain (an open-loop overload ladder)' },
-    { name: 'groups', kind: FlagKind.Number, default: 150, doc: 'shared-prefix groups' },
-    { name: 'prompts-per-group', kind: FlagKind.Number, default: 5, doc: 'questions per group' },
-    { name: 'system-tokens', kind: FlagKind.Number, default: 6000, doc: 'tokens of each group system prompt' },
-    { name: 'question-tokens', kind: FlagKind.Number, default: 1200, doc: 'tokens of each question' },
-    { name: 'output-tokens', kind: FlagKind.Number, default: 1000, doc: 'output tokens per request (ignore_eos)' },
-    { name: 'replicas', kind: FlagKind.Number, default: 8, doc: 'engine replicas' },
-    { name: 'profile', kind: FlagKind.String, default: 'qwen3-32b-2xh100', doc: 'SimEngine profile' },
-    { name: 'capacity-s', kind: FlagKind.Number, default: 60, doc: 'seconds of constant load per capacity probe (after the warm-up)' },
-    { name: 'capacity-requests', kind: FlagKind.Number, default: 0, doc: 'with --capacity: a probe sends this many requests at the probed QPS instead (750: one pass over every prompt); 0 = --capacity-s' },
-  ],
+  flags: {
+    stages: option.string({ flag: 'stages', default: LLMD_PUBLISHED_STAGES, doc: "ladder as rate:seconds stages (requests/s : s); the default is llm-d's published ladder" }),
+    warmup: option.string({ flag: 'warmup', default: '15:50', doc: 'warm-up stage(s) as rate:seconds, served and left out of the figures; none: no warm-up' }),
+    stageGapS: option.number({ flag: 'stage-gap-s', min: 0, default: 1, doc: "seconds between a stage's last finish and the next stage's start (inference-perf's interval)" }),
+    backToBack: option.boolean({ flag: 'back-to-back', doc: 'stages follow each other on the clock without waiting for the previous one to drain (an open-loop overload ladder)' }),
+    groups: option.integer({ flag: 'groups', min: 1, default: 150, doc: 'shared-prefix groups' }),
+    promptsPerGroup: option.integer({ flag: 'prompts-per-group', min: 1, default: 5, doc: 'questions per group' }),
+    systemTokens: option.integer({ flag: 'system-tokens', min: 1, default: 6000, doc: 'tokens of each group system prompt' }),
+    questionTokens: option.integer({ flag: 'question-tokens', min: 1, default: 1200, doc: 'tokens of each question' }),
+    outputTokens: option.integer({ flag: 'output-tokens', min: 1, default: 1000, doc: 'output tokens per request (ignore_eos)' }),
+    replicas: replicasFlag(8),
+    profile: profileFlag('qwen3-32b-2xh100'),
+    capacityS: option.number({ flag: 'capacity-s', ...POSITIVE, default: 60, doc: 'seconds of constant load per capacity probe (after the warm-up)' }),
+    capacityRequests: option.integer({
+      flag: 'capacity-requests', min: 0, default: 0,
+      doc: 'with --capacity: a probe sends this many requests at the probed QPS instead (750: one pass over every prompt); 0 = --capacity-s',
+    }),
+  },
   defaultPolicies: ALL_POLICIES,
   capacity: { unit: 'qps', initial: 15, min: 0.5, max: 2000 },
   layouts(flags, live) {
-    const n = live ? 2 : flags.count('replicas');
-    return [{ name: `${n} × ${live ? 'llama-3-8b-h100' : flags.string('profile')}`, fleet: { profile: live ? 'llama-3-8b-h100' : flags.string('profile'), replicas: replicas(n, 'decode') } }];
+    const n = live ? 2 : flags.replicas;
+    const profile = live ? 'llama-3-8b-h100' : flags.profile;
+    return [{ name: `${n} × ${profile}`, fleet: { profile, replicas: replicas(n, 'decode') } }];
   },
-  build(o: BuildOptions): BuiltScenario {
+  build(o): BuiltScenario {
     const f = o.flags;
     // --live: a minute at most through real processes on the real clock, 2 llama replicas.
-    const groups = o.live ? 8 : f.count('groups');
-    const perGroup = o.live ? 3 : f.count('prompts-per-group');
-    const systemTokens = o.live ? 1500 : f.count('system-tokens');
-    const questionTokens = o.live ? 300 : f.count('question-tokens');
-    const outputTokens = o.live ? 64 : f.count('output-tokens');
-    const backToBack = f.bool('back-to-back');
-    const gapS = f.number('stage-gap-s');
-    if (!(gapS >= 0)) throw new Error(`--stage-gap-s must be ≥ 0, got ${gapS}`);
-    const warmups = o.live ? [{ rate: 2, seconds: 5 }] : f.string('warmup') === 'none' ? [] : parseRateStages('warmup', f.string('warmup'));
-    const capacityRequests = f.number('capacity-requests');
-    if (!(capacityRequests >= 0) || !Number.isInteger(capacityRequests)) throw new Error(`--capacity-requests must be an integer ≥ 0, got ${capacityRequests}`);
+    const groups = o.live ? 8 : f.groups;
+    const perGroup = o.live ? 3 : f.promptsPerGroup;
+    const systemTokens = o.live ? 1500 : f.systemTokens;
+    const questionTokens = o.live ? 300 : f.questionTokens;
+    const outputTokens = o.live ? 64 : f.outputTokens;
+    const backToBack = f.backToBack;
+    const gapS = f.stageGapS;
+    const warmups = o.live ? [{ rate: 2, seconds: 5 }] : f.warmup === 'none' ? [] : parseRateStages('warmup', f.warmup);
+    const capacityRequests = f.capacityRequests;
     const ladder = o.load !== undefined
-      ? [capacityRequests > 0 ? { rate: o.load, seconds: capacityRequests / o.load, count: capacityRequests } : { rate: o.load, seconds: f.positive('capacity-s') }]
-      : o.live ? [{ rate: 1, seconds: 8 }, { rate: 2, seconds: 8 }, { rate: 4, seconds: 8 }] : parseRateStages('stages', f.string('stages'));
+      ? [capacityRequests > 0 ? { rate: o.load, seconds: capacityRequests / o.load, count: capacityRequests } : { rate: o.load, seconds: f.capacityS }]
+      : o.live ? [{ rate: 1, seconds: 8 }, { rate: 2, seconds: 8 }, { rate: 4, seconds: 8 }] : parseRateStages('stages', f.stages);
 
     const systems = Array.from({ length: groups }, (_, g) => seededTokens(mixSeed(o.seed * 2 + 1, g), systemTokens));
     const questions = Array.from({ length: groups * perGroup }, (_, q) => seededTokens(mixSeed(o.seed * 2 + 2, q), questionTokens));
@@ -126,4 +129,4 @@ export const llmdSharedPrefix: Scenario = {
       slo: { ttftMs: 2000 },
     };
   },
-};
+});

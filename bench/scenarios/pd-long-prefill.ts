@@ -6,46 +6,47 @@
 // baseline on a disaggregated layout simply never uses its prefill replicas.
 import { seededRandom } from '../../shared/scheduling/index.js';
 import { ladderStages, poissonArrivals } from '../harness/arrivals.js';
-import { FlagKind } from '../harness/flags.js';
+import { option } from '../../shared/config/index.js';
 import { ATC_POLICY } from '../harness/policies.js';
 import { mixSeed, seededTokens } from '../harness/token-ids.js';
 import { replicas, type PlannedRequest } from '../harness/workload.js';
-import type { BuildOptions, BuiltScenario, Layout, Scenario } from './scenario.js';
+import { defineScenario, type BuiltScenario, type Layout } from './scenario.js';
+import { POSITIVE, profileFlag } from './scenario-flags.js';
 
-export const pdLongPrefill: Scenario = {
+export const pdLongPrefill = defineScenario({
   name: 'pd-long-prefill',
   doc: 'prompts of 8k–20k tokens, 50–200 output tokens, rising load; aggregated 4 replicas vs 1P+3D vs 2P+2D (llama-3-8b-h100)',
-  flags: [
-    { name: 'rates', kind: FlagKind.String, default: '1,2,3,4,6', doc: 'ladder of offered loads, requests/s' },
-    { name: 'stage-s', kind: FlagKind.Number, default: 30, doc: 'seconds per ladder stage' },
-    { name: 'min-prompt', kind: FlagKind.Number, default: 8000, doc: 'shortest prompt, tokens' },
-    { name: 'max-prompt', kind: FlagKind.Number, default: 20000, doc: 'longest prompt, tokens' },
-    { name: 'min-output', kind: FlagKind.Number, default: 50, doc: 'shortest answer, tokens' },
-    { name: 'max-output', kind: FlagKind.Number, default: 200, doc: 'longest answer, tokens' },
-    { name: 'gpus', kind: FlagKind.Number, default: 4, doc: 'replicas in every layout (equal GPU count)' },
-    { name: 'profile', kind: FlagKind.String, default: 'llama-3-8b-h100', doc: 'SimEngine profile' },
-    { name: 'capacity-s', kind: FlagKind.Number, default: 60, doc: 'seconds of constant load per capacity probe' },
-  ],
+  flags: {
+    rates: option.list({ flag: 'rates', item: 'number', ...POSITIVE, default: [1, 2, 3, 4, 6], doc: 'ladder of offered loads, requests/s' }),
+    stageS: option.number({ flag: 'stage-s', ...POSITIVE, default: 30, doc: 'seconds per ladder stage' }),
+    minPrompt: option.integer({ flag: 'min-prompt', min: 1, default: 8000, doc: 'shortest prompt, tokens' }),
+    maxPrompt: option.integer({ flag: 'max-prompt', min: 1, default: 20000, doc: 'longest prompt, tokens' }),
+    minOutput: option.integer({ flag: 'min-output', min: 1, default: 50, doc: 'shortest answer, tokens' }),
+    maxOutput: option.integer({ flag: 'max-output', min: 1, default: 200, doc: 'longest answer, tokens' }),
+    gpus: option.integer({ flag: 'gpus', min: 1, default: 4, doc: 'replicas in every layout (equal GPU count)' }),
+    profile: profileFlag('llama-3-8b-h100'),
+    capacityS: option.number({ flag: 'capacity-s', ...POSITIVE, default: 60, doc: 'seconds of constant load per capacity probe' }),
+  },
   defaultPolicies: [ATC_POLICY],
   capacity: { unit: 'qps', initial: 4, min: 0.25, max: 100 },
   layouts(flags, live): Layout[] {
-    const profile = live ? 'llama-3-8b-h100' : flags.string('profile');
-    const n = live ? 2 : flags.count('gpus');
+    const profile = live ? 'llama-3-8b-h100' : flags.profile;
+    const n = live ? 2 : flags.gpus;
     const out: Layout[] = [{ name: `aggregated ${n}`, fleet: { profile, replicas: replicas(n, 'decode') } }];
     for (let p = 1; p <= Math.floor(n / 2); p++) {
       out.push({ name: `${p}P+${n - p}D`, fleet: { profile, replicas: [...replicas(p, 'prefill'), ...replicas(n - p, 'decode')] } });
     }
     return out;
   },
-  build(o: BuildOptions): BuiltScenario {
+  build(o): BuiltScenario {
     const f = o.flags;
-    const [minP, maxP] = o.live ? [3000, 6000] : [f.count('min-prompt'), f.count('max-prompt')];
-    const [minO, maxO] = o.live ? [16, 48] : [f.count('min-output'), f.count('max-output')];
+    const [minP, maxP] = o.live ? [3000, 6000] : [f.minPrompt, f.maxPrompt];
+    const [minO, maxO] = o.live ? [16, 48] : [f.minOutput, f.maxOutput];
     if (maxP < minP || maxO < minO) throw new Error('--max-prompt/--max-output must not be below --min-prompt/--min-output');
     const random = seededRandom(mixSeed(o.seed, 0x9d));
     const stages = o.load !== undefined
-      ? ladderStages([o.load], f.positive('capacity-s'))
-      : o.live ? ladderStages([0.5, 1], 15) : ladderStages(f.numbers('rates'), f.positive('stage-s'));
+      ? ladderStages([o.load], f.capacityS)
+      : o.live ? ladderStages([0.5, 1], 15) : ladderStages(f.rates, f.stageS);
     const requests: PlannedRequest[] = [];
     stages.forEach((stage, si) => {
       for (const t of poissonArrivals(random, stage.offeredLoad, stage.startMs, stage.endMs)) {
@@ -62,4 +63,4 @@ export const pdLongPrefill: Scenario = {
       slo: { ttftMs: 2000, itlMs: 50 },
     };
   },
-};
+});

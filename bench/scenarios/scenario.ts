@@ -1,10 +1,14 @@
 // The contract of a benchmark scenario: its flags, and how it builds a workload for a load level.
-import type { FlagSpec, Flags } from '../harness/flags.js';
+import type { OptionSpecs, Options } from '../../shared/config/index.js';
 import type { FleetSpec, Slo, Stage, Workload } from '../harness/workload.js';
 
-export interface BuildOptions {
+/** Parsed flag values as the harness passes them around: plain data, so they cross to worker threads. */
+export type FlagValues = Options<OptionSpecs>;
+
+export interface BuildOptions<F = FlagValues> {
   readonly seed: number;
-  readonly flags: Flags;
+  /** The scenario's flags, parsed (a superset is fine: the harness passes the common flags too). */
+  readonly flags: F;
   /**
    * A capacity probe's load (the scenario's capacity unit): a constant load instead of the default shape
    * (ladder, recorded speed-up). Absent for the ordinary run.
@@ -36,13 +40,19 @@ export interface CapacitySpec {
   readonly max: number;
 }
 
-export interface Scenario {
+/** S: the scenario's own flags, declared with shared/config's `option`; its methods get their typed values. */
+export interface Scenario<S extends OptionSpecs = OptionSpecs> {
   readonly name: string;
   readonly doc: string;
-  readonly flags: readonly FlagSpec[];
+  readonly flags: S;
   readonly defaultPolicies: readonly string[];
   readonly capacity: CapacitySpec;
   /** Fleet layouts; one run per policy per layout. */
-  layouts(flags: Flags, live: boolean): Layout[];
-  build(options: BuildOptions): BuiltScenario;
+  layouts(flags: Options<S>, live: boolean): Layout[];
+  build(options: BuildOptions<Options<S>>): BuiltScenario;
+}
+
+/** Declares a scenario with its flag values typed from its flag specs (it is a Scenario as it stands). */
+export function defineScenario<S extends OptionSpecs>(scenario: Scenario<S>): Scenario<S> {
+  return scenario;
 }

@@ -6,12 +6,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom } from '../../shared/scheduling/index.js';
 import { spreadWithinResolution, timestampResolutionMs } from '../harness/arrivals.js';
-import { FlagKind, type Flags, type FlagSpec } from '../harness/flags.js';
+import { option, type Options } from '../../shared/config/index.js';
 import { ALL_POLICIES } from '../harness/policies.js';
 import { expandHashIds, mixSeed } from '../harness/token-ids.js';
 import { replicas, type PlannedRequest } from '../harness/workload.js';
 import { readTraceFile, type TraceRecord } from './mooncake-trace.js';
-import type { BuildOptions, BuiltScenario, Scenario } from './scenario.js';
+import { defineScenario, type BuildOptions, type BuiltScenario } from './scenario.js';
+import { POSITIVE, profileFlag, replicasFlag } from './scenario-flags.js';
 
 const SHIPPED_TRACE = 'mooncake-conversation-trace.jsonl';
 
@@ -33,22 +34,33 @@ function loadTrace(path: string): TraceRecord[] {
   return t;
 }
 
-function traceFlags(defaultSpeedup: number, defaultDuration: number, defaultCapacityDuration = 300): FlagSpec[] {
-  return [
-    { name: 'trace', kind: FlagKind.String, doc: 'Mooncake-format trace file (JSONL: timestamp ms, input_length, output_length, hash_ids of 512-token blocks)' },
-    { name: 'replicas', kind: FlagKind.Number, default: 8, doc: 'engine replicas' },
-    { name: 'profile', kind: FlagKind.String, default: 'llama-3-8b-h100', doc: 'SimEngine profile' },
-    { name: 'speedup', kind: FlagKind.Number, default: defaultSpeedup, doc: 'divides the trace timestamps (2 = twice the request rate)' },
-    { name: 'start-s', kind: FlagKind.Number, default: 0, doc: 'replay from this second of trace time on (its requests shifted to start at 0)' },
-    { name: 'duration-s', kind: FlagKind.Number, default: defaultDuration, doc: 'replay only requests arriving in the first N seconds of the trace from --start-s (before speed-up; 0 = all)' },
-    { name: 'capacity-duration-s', kind: FlagKind.Number, default: defaultCapacityDuration, doc: 'with --capacity: seconds of trace time each probe replays (bounded cost per probe; 0 = as --duration-s)' },
-    { name: 'arrivals', kind: FlagKind.String, default: ArrivalMode.Spread, doc: 'spread: requests sharing a timestamp arrive uniformly (seeded) within the trace\'s timestamp resolution; burst: all at that instant (the replay before this option existed)' },
-    { name: 'time-resolution-ms', kind: FlagKind.Number, doc: 'the trace\'s timestamp resolution, ms (default: detected, the most common gap between distinct timestamps)' },
-  ];
-}
-
 export const ArrivalMode = { Spread: 'spread', Burst: 'burst' } as const;
 export type ArrivalMode = (typeof ArrivalMode)[keyof typeof ArrivalMode];
+
+/** The flags of a trace replay (the `trace` scenario adds --trace). */
+function replayFlags(defaultSpeedup: number, defaultDuration: number, defaultCapacityDuration: number) {
+  return {
+    replicas: replicasFlag(8),
+    profile: profileFlag('llama-3-8b-h100'),
+    speedup: option.number({ flag: 'speedup', ...POSITIVE, default: defaultSpeedup, doc: 'divides the trace timestamps (2 = twice the request rate)' }),
+    startS: option.number({ flag: 'start-s', min: 0, default: 0, doc: 'replay from this second of trace time on (its requests shifted to start at 0)' }),
+    durationS: option.number({
+      flag: 'duration-s', min: 0, default: defaultDuration, doc: 'replay only requests arriving in the first N seconds of the trace from --start-s (before speed-up; 0 = all)',
+    }),
+    capacityDurationS: option.number({
+      flag: 'capacity-duration-s', min: 0, default: defaultCapacityDuration,
+      doc: 'with --capacity: seconds of trace time each probe replays (bounded cost per probe; 0 = as --duration-s)',
+    }),
+    arrivals: option.choice({
+      flag: 'arrivals', choices: [ArrivalMode.Spread, ArrivalMode.Burst], default: ArrivalMode.Spread,
+      doc: "spread: requests sharing a timestamp arrive uniformly (seeded) within the trace's timestamp resolution; burst: all at that instant (the replay before this option existed)",
+    }),
+    timeResolutionMs: option.number({
+      flag: 'time-resolution-ms', min: 0, defaultDoc: 'detected, the most common gap between distinct timestamps', doc: "the trace's timestamp resolution, ms",
+    }),
+  };
+}
+type ReplayFlags = Options<ReturnType<typeof replayFlags>>;
 
 /** How a trace's timestamps become arrival times: the mode and the resolution it spreads within (ms). */
 export interface TraceArrivals {
@@ -58,14 +70,9 @@ export interface TraceArrivals {
   readonly detected: boolean;
 }
 
-export function traceArrivals(records: readonly TraceRecord[], flags: Flags): TraceArrivals {
-  const mode = flags.string('arrivals');
-  if (mode !== ArrivalMode.Spread && mode !== ArrivalMode.Burst) throw new Error(`--arrivals must be ${ArrivalMode.Spread} or ${ArrivalMode.Burst}, got '${mode}'`);
-  if (flags.has('time-resolution-ms')) {
-    const resolutionMs = flags.number('time-resolution-ms');
-    if (!(resolutionMs >= 0)) throw new Error(`--time-resolution-ms must be ≥ 0, got ${resolutionMs}`);
-    return { mode, resolutionMs, detected: false };
-  }
+export function traceArrivals(records: readonly TraceRecord[], flags: Pick<ReplayFlags, 'arrivals' | 'timeResolutionMs'>): TraceArrivals {
+  const mode = flags.arrivals;
+  if (flags.timeResolutionMs !== undefined) return { mode, resolutionMs: flags.timeResolutionMs, detected: false };
   return { mode, resolutionMs: timestampResolutionMs(records.map((r) => r.timestampMs)), detected: true };
 }
 
@@ -75,12 +82,11 @@ export function arrivalTimesMs(records: readonly TraceRecord[], arrivals: TraceA
   return arrivals.mode === ArrivalMode.Burst ? ts : spreadWithinResolution(ts, arrivals.resolutionMs, seededRandom(mixSeed(seed, 0xa77)));
 }
 
-function buildTrace(records: readonly TraceRecord[], o: BuildOptions, source: string, sloTtftMs: number): BuiltScenario {
-  const speedup = o.load ?? (o.live ? 1 : o.flags.positive('speedup'));
-  const capacityS = o.flags.number('capacity-duration-s');
-  const durationS = o.live ? 0 : o.load !== undefined && capacityS > 0 ? capacityS : o.flags.number('duration-s');
-  const startS = o.flags.number('start-s');
-  if (!(startS >= 0)) throw new Error(`--start-s must be ≥ 0, got ${startS}`);
+function buildTrace(records: readonly TraceRecord[], o: BuildOptions<ReplayFlags>, source: string, sloTtftMs: number): BuiltScenario {
+  const speedup = o.load ?? (o.live ? 1 : o.flags.speedup);
+  const capacityS = o.flags.capacityDurationS;
+  const durationS = o.live ? 0 : o.load !== undefined && capacityS > 0 ? capacityS : o.flags.durationS;
+  const startS = o.flags.startS;
   const fromMs = startS * 1000;
   const arrivals = traceArrivals(records, o.flags);
   // Arrival times over the whole trace, so a window sees the same times whichever window it is part of;
@@ -119,19 +125,22 @@ function traceLayouts(replicaCount: number, profile: string, live: boolean) {
   return [{ name: `${n} × ${p}`, fleet: { profile: p, replicas: replicas(n, 'decode') } }];
 }
 
-export const traceReplay: Scenario = {
+export const traceReplay = defineScenario({
   name: 'trace',
   doc: 'replays a Mooncake-format trace: --trace FILE [--replicas N] [--profile NAME] [--speedup X]',
-  flags: traceFlags(1, 0),
+  flags: {
+    trace: option.string({ flag: 'trace', doc: 'Mooncake-format trace file (JSONL: timestamp ms, input_length, output_length, hash_ids of 512-token blocks)' }),
+    ...replayFlags(1, 0, 300),
+  },
   defaultPolicies: ALL_POLICIES,
   capacity: { unit: 'speedup', initial: 1, min: 0.05, max: 256 },
-  layouts: (flags, live) => traceLayouts(flags.count('replicas'), flags.string('profile'), live),
+  layouts: (flags, live) => traceLayouts(flags.replicas, flags.profile, live),
   build(o) {
-    const path = o.flags.optionalString('trace');
+    const path = o.flags.trace;
     if (path === undefined) throw new Error('the trace scenario needs --trace FILE');
     return buildTrace(loadTrace(path), o, path, 2000);
   },
-};
+});
 
 // The Mooncake conversation trace on 8 × llama-3-8b-h100. Why that profile: its 450,896-token KV cache
 // per replica holds ~37 of the trace's average 12,035-token prompts, so prefix reuse competes with
@@ -142,14 +151,14 @@ export const traceReplay: Scenario = {
 // SLO 5 s, not 2 s: the trace's long prompts (p90 27,367 tokens, p99 85,401, up to 126,195) give random routing a p90 TTFT
 // of 2.3 s on an idle fleet (speed-up 0.25, measured), so a 2 s bound has no capacity to search.
 const MOONCAKE_SLO_TTFT_MS = 5000;
-export const mooncakeConversation: Scenario = {
+export const mooncakeConversation = defineScenario({
   name: 'mooncake-conversation',
   doc: 'the shipped Mooncake FAST\'25 conversation trace (bench/data) on 8 × llama-3-8b-h100, first 5 min of trace time, speed-up 4, SLO TTFT 5 s',
-  flags: traceFlags(4, 300, 240).filter((f) => f.name !== 'trace'),
+  flags: replayFlags(4, 300, 240),
   defaultPolicies: ALL_POLICIES,
   capacity: { unit: 'speedup', initial: 4, min: 0.25, max: 256 },
-  layouts: (flags, live) => traceLayouts(flags.count('replicas'), flags.string('profile'), live),
+  layouts: (flags, live) => traceLayouts(flags.replicas, flags.profile, live),
   build(o) {
     return buildTrace(loadTrace(benchDataFile(SHIPPED_TRACE)), o, 'Mooncake conversation trace', MOONCAKE_SLO_TTFT_MS);
   },
-};
+});

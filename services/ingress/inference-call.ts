@@ -49,6 +49,8 @@ export class InferenceFrontDoor {
     readonly limits: RequestLimits,
     private readonly metrics: IngressMetrics,
     private readonly logger: Logger,
+    /** Log prompt text itself (--log-prompts); otherwise only its size. */
+    private readonly logPrompts = false,
   ) {}
 
   /** Models served by at least one live worker. */
@@ -94,8 +96,9 @@ export class InferenceFrontDoor {
           model = job.model;
           stream = job.stream;
           span.setAttributes({ [GenAiAttr.RequestModel]: job.model, [GenAiAttr.RequestMaxTokens]: job.sampling.maxTokens, [GenAiAttr.RequestStream]: job.stream });
-          // The prompt itself only with ATC_LOG_PROMPTS=1; otherwise its size.
-          log.debug({ model: job.model, stream: job.stream, maxTokens: job.sampling.maxTokens, prompt: loggablePrompt('text' in job.prompt ? job.prompt.text : 'messages' in job.prompt ? job.prompt.messages : job.prompt.tokenIds) }, 'request accepted');
+          // The prompt itself only with --log-prompts; otherwise its size.
+          const prompt = 'text' in job.prompt ? job.prompt.text : 'messages' in job.prompt ? job.prompt.messages : job.prompt.tokenIds;
+          log.debug({ model: job.model, stream: job.stream, maxTokens: job.sampling.maxTokens, prompt: loggablePrompt(prompt, this.logPrompts) }, 'request accepted');
           await this.run(call, job, span, startedAt, log);
         } catch (err) {
           if (call.signal.aborted) {

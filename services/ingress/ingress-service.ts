@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
 import { ingressMetrics } from '../../shared/telemetry/index.js';
-import { openWorkerRegistry, workerTtlMs } from '../../shared/worker/index.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/worker/index.js';
 import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
 import { IngressHttpServer, type HttpServerOptions } from './http-server.js';
 import { InferenceFrontDoor } from './inference-call.js';
@@ -20,6 +20,10 @@ export interface IngressServiceOptions {
   readonly dispatcher?: Partial<DispatcherOptions>;
   /** Where the ingress's metrics go (served on its /metrics route); default a new registry. */
   readonly registry?: Registry;
+  /** ms after its last heartbeat that a worker counts as gone (--worker-ttl-ms). Default 6000. */
+  readonly workerTtlMs?: number;
+  /** Log prompt text itself (--log-prompts); default only its size. */
+  readonly logPrompts?: boolean;
 }
 
 export class IngressService {
@@ -39,11 +43,11 @@ export class IngressService {
     const registry = options.registry ?? new Registry();
     const metrics = ingressMetrics(registry);
     const nc = await connectNats({ servers: options.natsUrl, name: 'atc-ingress', logger, onReconnect: () => metrics.natsReconnects.inc() });
-    const ttlMs = workerTtlMs();
+    const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
     await directory.start(false);
     const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger);
-    const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits, metrics, logger);
+    const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits, metrics, logger, options.logPrompts ?? false);
     const natsApi = new IngressNatsApi(nc, frontDoor, logger);
     natsApi.start();
     const http = new IngressHttpServer(frontDoor, options.http, registry, logger);

@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
-import { openWorkerRegistry, workerTtlMs } from '../../shared/worker/index.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/worker/index.js';
 import { schedulerMetrics } from '../../shared/telemetry/index.js';
 import { PickServer } from './pick-server.js';
 import { PrefixOwnershipStore } from './prefix-ownership-store.js';
@@ -23,6 +23,8 @@ export interface SchedulerServiceOptions {
   readonly ownershipSaveMs?: number;
   /** Where the scheduler's metrics go; default a new registry. */
   readonly registry?: Registry;
+  /** ms after its last heartbeat that a worker counts as gone (--worker-ttl-ms). Default 6000. */
+  readonly workerTtlMs?: number;
 }
 
 export class SchedulerService {
@@ -44,10 +46,11 @@ export class SchedulerService {
     let directory: WorkerDirectory | undefined;
     const metrics = schedulerMetrics(options.registry ?? new Registry(), () => directory?.live().map((w) => w.registration) ?? []);
     const nc = await connectNats({ servers: options.natsUrl, name: `atc-scheduler/${options.replicaId}`, logger, onReconnect: () => metrics.natsReconnects.inc() });
-    const ttlMs = workerTtlMs();
-    directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
+    const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
+    const live = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
+    directory = live;
     const ownership = await PrefixOwnershipStore.open(nc, scheduler.state.prefixIndex, logger);
-    directory.onWorkerGone = (workerId) => {
+    live.onWorkerGone = (workerId) => {
       scheduler.removeWorker(workerId);
       void ownership.delete(workerId).catch((err: unknown) => logger.warn({ workerId, err: String(err) }, 'could not delete prefix ownership'));
     };
@@ -55,13 +58,13 @@ export class SchedulerService {
     // Snapshot first, then live events: batches the snapshot already holds are skipped by sequence number.
     const imported = await ownership.load();
     feed.start();
-    await directory.start();
+    await live.start();
     ownership.start(options.ownershipSaveMs ?? 1_000);
-    const pickServer = new PickServer(nc, directory, scheduler, feed, metrics, options.replicaId, logger);
+    const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger);
     pickServer.start();
     await nc.flush();
     logger.info({ replicaId: options.replicaId, importedPrefixOwnership: imported }, 'scheduler ready');
-    return new SchedulerService(nc, directory, scheduler, feed, ownership, pickServer, logger);
+    return new SchedulerService(nc, live, scheduler, feed, ownership, pickServer, logger);
   }
 
   close(): Promise<void> {

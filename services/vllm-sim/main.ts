@@ -1,12 +1,13 @@
 // The vllm-sim process: a SimEngine behind vLLM's own HTTP and ZMQ surfaces.
 //   node dist/services/vllm-sim/main.js --port 8000 --kv-events-endpoint tcp://127.0.0.1:5557
-import { DEFAULT_PROFILE_NAME, SimEngine, resolveProfile } from '../../shared/engine/sim/index.js';
-import { parseVllmSimCli } from './cli-options.js';
+import { exitOnStartupError } from '../../shared/config/index.js';
+import { SimEngine, resolveProfile } from '../../shared/engine/sim/index.js';
+import { usePromptTokenizerAt } from '../../shared/tokenizer/index.js';
+import { parseVllmSimCli, type VllmSimCliOptions } from './cli-options.js';
 import { startVllmServer } from './server.js';
 
-async function main(): Promise<void> {
-  const cli = parseVllmSimCli(process.argv.slice(2), process.env);
-  const profile = resolveProfile(cli.profile ?? DEFAULT_PROFILE_NAME);
+async function main(cli: VllmSimCliOptions): Promise<void> {
+  const profile = resolveProfile(cli.profile);
   const engine = new SimEngine({ profile, seed: cli.seed, ...(cli.model ? { model: cli.model } : {}) });
   await engine.start();
   const server = await startVllmServer({
@@ -31,7 +32,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-main().catch((error: unknown) => {
+let cli: VllmSimCliOptions;
+try {
+  cli = parseVllmSimCli(process.argv.slice(2), process.env);
+  usePromptTokenizerAt(cli.tokenizer);
+} catch (err) {
+  exitOnStartupError('vllm-sim', err);
+}
+main(cli).catch((error: unknown) => {
   process.stderr.write(`vllm-sim failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

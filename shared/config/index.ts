@@ -1,4 +1,12 @@
-export { logLevelOption, metricsHostOption, metricsPortOption, modelOption, natsUrlOption } from './common-options.js';
-export { closeOnSignals, exitOnStartupError } from './shutdown.js';
-export { OptionsError, parseChoice, parseInteger, parseOptions, parseString, usage } from './options.js';
-export type { OptionSpec, Options } from './options.js';
+export {
+  LOG_LEVELS, logLevelOption, metricsHostOption, metricsPortOption, modelOption, natsServerOption, natsUrlOption, tokenizerPathOption,
+  workerTtlMsOption,
+} from './common-options.js';
+export { OptionKind, option } from './option-spec.js';
+export type { ListItem, NumberRange, OptionSpec, OptionSpecs, Options } from './option-spec.js';
+export { OptionsError } from './option-values.js';
+export { HelpRequested, parseOptions } from './options.js';
+export type { Environment, ParseOptionsContext } from './options.js';
+export { optionLines, usage } from './options-usage.js';
+export { closeOnSignals } from './shutdown.js';
+export { exitOnStartupError, optionsOrExit } from './startup.js';

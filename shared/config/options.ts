@@ -1,74 +1,62 @@
-// Service options: each declared once with its flag, environment variable, default and documentation.
-// Precedence: command-line flag, then environment variable, then default. Unknown flags and bad values
-// fail at start-up with a message naming the option.
+// Parses a command line and an environment against option declarations (option-spec.ts), with node:util
+// parseArgs in strict mode: an unknown flag, a missing value or a stray argument is an error. Precedence:
+// flag, then environment variable, then default. A bad value from either source fails here, at start-up,
+// naming the flag or the variable and what it must be; a bad variable fails even when a flag overrides
+// it, so that a misconfigured environment never lies in wait. An empty variable counts as unset.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { OptionKind, type OptionSpecs, type Options } from './option-spec.js';
+import { OptionsError, parseValue } from './option-values.js';
+import { usage } from './options-usage.js';
 
-export interface OptionSpec<T> {
-  /** Flag name without dashes, e.g. "port" for --port. */
-  readonly flag: string;
-  readonly env: string;
-  readonly doc: string;
-  readonly default: T;
-  readonly parse: (raw: string, name: string) => T;
-}
-
-export class OptionsError extends Error {
-  override name = 'OptionsError';
-}
-
-export const parseString = (raw: string) => raw;
-
-export function parseInteger(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (raw: string, name: string): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new OptionsError(`${name} must be an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
-    return n;
-  };
-}
-
-export function parseChoice<T extends string>(choices: readonly T[]) {
-  return (raw: string, name: string): T => {
-    if (!(choices as readonly string[]).includes(raw)) throw new OptionsError(`${name} must be one of ${choices.join(', ')}, got ${JSON.stringify(raw)}`);
-    return raw as T;
-  };
-}
-
-type Specs = Record<string, OptionSpec<unknown>>;
-export type Options<S extends Specs> = { [K in keyof S]: S[K] extends OptionSpec<infer T> ? T : never };
-
-export function parseOptions<S extends Specs>(
-  specs: S,
-  argv: readonly string[] = process.argv.slice(2),
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Options<S> {
-  const byFlag = new Map(Object.entries(specs).map(([key, spec]) => [spec.flag, key]));
-  const raw = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') throw new OptionsError(usage(specs));
-    if (!arg.startsWith('--')) throw new OptionsError(`unexpected argument ${JSON.stringify(arg)}\n${usage(specs)}`);
-    const eq = arg.indexOf('=');
-    const flag = arg.slice(2, eq < 0 ? undefined : eq);
-    const key = byFlag.get(flag);
-    if (key === undefined) throw new OptionsError(`unknown option --${flag}\n${usage(specs)}`);
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined) throw new OptionsError(`--${flag} needs a value`);
-    raw.set(key, value);
+/** --help or -h was given: `text` is the usage; print it and exit 0. */
+export class HelpRequested extends Error {
+  override name = 'HelpRequested';
+  constructor(readonly text: string) {
+    super(text);
   }
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface ParseOptionsContext {
+  /** The command as --help shows it, e.g. "ingress" or "npm run bench -- evaluate". */
+  readonly command?: string;
+}
+
+function parseArgsOptions(specs: OptionSpecs): NonNullable<ParseArgsConfig['options']> {
+  const out: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
+  const seen = new Set<string>();
+  for (const spec of Object.values(specs)) {
+    // Declaration mistakes, not user input: fail loudly whatever the command line.
+    if (spec.flag === 'help' || seen.has(spec.flag)) throw new Error(`option --${spec.flag} is declared twice (or as --help)`);
+    seen.add(spec.flag);
+    out[spec.flag] = { type: spec.kind === OptionKind.Boolean ? 'boolean' : 'string' };
+  }
+  return out;
+}
+
+/** parseArgs's own errors (unknown option, missing value, stray argument) as OptionsError. */
+function commandLine(specs: OptionSpecs, argv: readonly string[]): Record<string, string | boolean | undefined> {
+  try {
+    return parseArgs({ args: [...argv], options: parseArgsOptions(specs), strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new OptionsError(`${(err as Error).message} (--help lists the options)`);
+    throw err;
+  }
+}
+
+export function parseOptions<S extends OptionSpecs>(specs: S, argv: readonly string[], env: Environment = {}, context: ParseOptionsContext = {}): Options<S> {
+  const flags = commandLine(specs, argv);
+  if (flags['help'] === true) throw new HelpRequested(usage(context.command ?? 'command', specs));
   const out: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(specs)) {
-    const fromFlag = raw.get(key);
-    const fromEnv = env[spec.env];
-    if (fromFlag !== undefined) out[key] = spec.parse(fromFlag, `--${spec.flag}`);
-    else if (fromEnv !== undefined && fromEnv !== '') out[key] = spec.parse(fromEnv, spec.env);
-    else out[key] = spec.default;
+    const rawEnv = spec.env === undefined ? undefined : env[spec.env];
+    const fromEnv = rawEnv === undefined || rawEnv === '' ? undefined : { value: parseValue(spec, rawEnv, spec.env!) };
+    const fromFlag = flags[spec.flag];
+    if (typeof fromFlag === 'boolean') out[key] = fromFlag;
+    else if (fromFlag !== undefined) out[key] = parseValue(spec, fromFlag, `--${spec.flag}`);
+    else out[key] = fromEnv !== undefined ? fromEnv.value : spec.default;
   }
   return out as Options<S>;
-}
-
-export function usage(specs: Specs): string {
-  const lines = ['options (flag / environment variable, default):'];
-  for (const spec of Object.values(specs)) {
-    lines.push(`  --${spec.flag} / ${spec.env} (default ${JSON.stringify(spec.default)})\n      ${spec.doc}`);
-  }
-  return lines.join('\n');
 }

@@ -15,9 +15,3 @@ export function closeOnSignals(close: () => Promise<void>, logger: Logger): void
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 }
-
-/** Prints a start-up failure (bad options, unreachable NATS) clearly and exits non-zero. */
-export function exitOnStartupError(service: string, err: unknown): never {
-  process.stderr.write(`${service}: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(2);
-}

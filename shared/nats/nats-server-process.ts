@@ -10,7 +10,7 @@ export interface NatsServerOptions {
   readonly port?: number;
   /** JetStream store directory; default a fresh temp dir, removed on stop. */
   readonly storeDir?: string;
-  /** Binary; default $ATC_NATS_SERVER, else `nats-server` on PATH, else /usr/sbin/nats-server (Debian). */
+  /** Binary (a process's --nats-server / ATC_NATS_SERVER); default `nats-server` on PATH, else /usr/sbin/nats-server (Debian). */
   readonly binary?: string;
   /** ms to wait for the server to accept connections. Default 10000. */
   readonly startTimeoutMs?: number;
@@ -27,7 +27,6 @@ export interface NatsServerHandle {
 
 export function natsServerBinary(explicit?: string): string {
   if (explicit) return explicit;
-  if (process.env['ATC_NATS_SERVER']) return process.env['ATC_NATS_SERVER'];
   for (const dir of (process.env['PATH'] ?? '').split(':')) {
     if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
   }

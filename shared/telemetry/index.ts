@@ -1,7 +1,6 @@
 // Telemetry: structured logs (pino), tracing (OpenTelemetry, W3C trace context over NATS headers) and
-// Prometheus metrics (prom-client). Each part works with the others off: no exporter configured means no
-// tracing SDK.
-export { createLogger, logPrompts } from './logger.js';
+// Prometheus metrics. Each part works with the others off: no exporter configured means no tracing SDK.
+export { createLogger } from './logger.js';
 export type { Logger } from './logger.js';
 export { LogField, loggablePrompt, requestLogger } from './request-logger.js';
 export type { LoggablePrompt } from './request-logger.js';

@@ -2,7 +2,6 @@
 // span_id (the OpenTelemetry log data model's field names), so a log search jumps to the trace and back.
 import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
-import { logPrompts } from './logger.js';
 import { currentTraceIds } from './trace-context.js';
 
 export const LogField = { RequestId: 'requestId', TraceId: 'trace_id', SpanId: 'span_id' } as const;
@@ -38,10 +37,10 @@ function promptChars(prompt: LoggablePrompt): { chars: number; parts: number; ki
 }
 
 /**
- * The prompt for a log line: itself when ATC_LOG_PROMPTS=1 (or `enabled`), otherwise only its size,
+ * The prompt for a log line: itself when `enabled` (the ingress's --log-prompts), otherwise only its size,
  * e.g. '[redacted: 1234 chars]', '[redacted: 3 messages, 512 chars]', '[redacted: 77 tokens]'.
  */
-export function loggablePrompt(prompt: LoggablePrompt, enabled: boolean = logPrompts()): LoggablePrompt {
+export function loggablePrompt(prompt: LoggablePrompt, enabled: boolean): LoggablePrompt {
   if (enabled) return prompt;
   const { chars, parts, kind } = promptChars(prompt);
   if (kind === 'tokens') return `[redacted: ${chars} tokens]`;

@@ -1,8 +1,9 @@
 // The tokenizer that turns text prompts into the token ids the engines cache. The scheduler's prefix
 // index matches these ids against the ids in the engines' KV events, so the scheduler must tokenize as
 // the engines do. Default: the project's cl100k tokenizer (what the simulated engine uses). In front of
-// a real vLLM, point ATC_TOKENIZER_PATH at the model's own tokenizer.json (or the model directory holding
-// it, with tokenizer_config.json): it is loaded from that local file, never downloaded.
+// a real vLLM, a service's --tokenizer-path (ATC_TOKENIZER_PATH) names the model's own tokenizer.json (or the
+// model directory holding it, with tokenizer_config.json): it is loaded from that local file at start-up,
+// never downloaded.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
@@ -47,7 +48,7 @@ function readJson(file: string): object {
 
 /** Loads a Hugging Face tokenizer from a tokenizer.json file, or a directory with tokenizer.json (and tokenizer_config.json). */
 export function loadHfTokenizer(path: string): PromptTokenizer {
-  if (!existsSync(path)) throw new TokenizerLoadError(`ATC_TOKENIZER_PATH ${path} does not exist`);
+  if (!existsSync(path)) throw new TokenizerLoadError(`tokenizer path ${path} does not exist`);
   const dir = statSync(path).isDirectory() ? path : undefined;
   const file = dir ? join(dir, 'tokenizer.json') : path;
   if (!existsSync(file)) throw new TokenizerLoadError(`no tokenizer.json in ${path}`);
@@ -91,18 +92,23 @@ function chatTemplate(config: object, file: string): Template | undefined {
   }
 }
 
-let active: PromptTokenizer | undefined;
+let active: PromptTokenizer = CL100K_TOKENIZER;
 
-/** The process's prompt tokenizer: ATC_TOKENIZER_PATH when set (loaded on first use), else cl100k. */
+/** The process's prompt tokenizer: the one its start-up chose (usePromptTokenizerAt), else cl100k. */
 export function promptTokenizer(): PromptTokenizer {
-  if (!active) {
-    const path = process.env['ATC_TOKENIZER_PATH'];
-    active = path ? loadHfTokenizer(path) : CL100K_TOKENIZER;
-  }
   return active;
 }
 
-/** Replaces the process's prompt tokenizer (benchmarks and tests); undefined goes back to the environment's. */
+/** Replaces the process's prompt tokenizer (benchmarks and tests); undefined goes back to cl100k. */
 export function setPromptTokenizer(tokenizer: PromptTokenizer | undefined): void {
-  active = tokenizer;
+  active = tokenizer ?? CL100K_TOKENIZER;
+}
+
+/**
+ * At start-up: the model tokenizer at `path`, loaded now so that a bad path stops the process before it
+ * serves anything; cl100k without a path.
+ */
+export function usePromptTokenizerAt(path: string | undefined): PromptTokenizer {
+  setPromptTokenizer(path ? loadHfTokenizer(path) : undefined);
+  return active;
 }

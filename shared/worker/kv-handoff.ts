@@ -30,11 +30,6 @@ export interface KvHandoffRecordV1 {
   readonly expiresAtMs: number;
 }
 
-export function handoffTtlMs(): number {
-  const raw = Number(process.env['ATC_KV_HANDOFF_TTL_MS']);
-  return Number.isInteger(raw) && raw >= 1000 ? raw : DEFAULT_HANDOFF_TTL_MS;
-}
-
 /** KV keys allow [-/_=.a-zA-Z0-9]; request ids are mapped onto that alphabet. */
 export function handoffKey(requestId: string): string {
   return `h.${requestId.replace(/[^-_=a-zA-Z0-9]/g, '_')}`;
@@ -79,7 +74,7 @@ export function kvTransferForDecode(r: KvHandoffRecordV1): KvTransferParams {
 export class KvHandoffStore {
   private constructor(private readonly bucket: KV, readonly ttlMs: number) {}
 
-  static async open(nc: NatsConnection, ttlMs = handoffTtlMs()): Promise<KvHandoffStore> {
+  static async open(nc: NatsConnection, ttlMs = DEFAULT_HANDOFF_TTL_MS): Promise<KvHandoffStore> {
     return new KvHandoffStore(await new Kvm(nc).create(kvBuckets.kvHandoff, { ttl: ttlMs, history: 1 }), ttlMs);
   }
 

@@ -7,12 +7,7 @@ import { kvBuckets } from '../protocol/index.js';
 /** ms; a worker's entry lives this long after its last heartbeat. Heartbeats come every third of it. */
 export const DEFAULT_WORKER_TTL_MS = 6_000;
 
-export function workerTtlMs(): number {
-  const raw = Number(process.env['ATC_WORKER_TTL_MS']);
-  return Number.isInteger(raw) && raw >= 300 ? raw : DEFAULT_WORKER_TTL_MS;
-}
-
 /** Opens (creating when missing) the registry bucket. The first creator's TTL wins. */
-export async function openWorkerRegistry(nc: NatsConnection, ttlMs = workerTtlMs()): Promise<KV> {
+export async function openWorkerRegistry(nc: NatsConnection, ttlMs = DEFAULT_WORKER_TTL_MS): Promise<KV> {
   return await new Kvm(nc).create(kvBuckets.workers, { ttl: ttlMs, history: 1 });
 }

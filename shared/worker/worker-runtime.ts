@@ -10,12 +10,12 @@ import { workerMetrics } from '../telemetry/index.js';
 import { decodeMessage, workerSubjects, type WorkerRole } from '../protocol/index.js';
 import { GenerateHandler } from './generate-handler.js';
 import { Heartbeat } from './heartbeat.js';
-import { KvHandoffStore } from './kv-handoff.js';
+import { DEFAULT_HANDOFF_TTL_MS, KvHandoffStore } from './kv-handoff.js';
 import { KvEventForwarder } from './kv-event-forwarder.js';
 import { LoadReporter } from './load-reporter.js';
 import { PrefillClient } from './prefill-client.js';
 import { PrefillHandler } from './prefill-handler.js';
-import { openWorkerRegistry, workerTtlMs } from './registry-bucket.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from './registry-bucket.js';
 
 export interface WorkerRuntimeOptions {
   readonly workerId: string;
@@ -27,16 +27,17 @@ export interface WorkerRuntimeOptions {
   readonly loadReportMs?: number;
   /** ms of stream silence before a keepalive. Default 1000. */
   readonly keepaliveMs?: number;
-  /** ms a decode worker waits for a remote prefill before prefilling locally. Default $ATC_PREFILL_TIMEOUT_MS or 30000. */
+  /** ms a decode worker waits for a remote prefill before prefilling locally. Default 30000. */
   readonly prefillTimeoutMs?: number;
+  /** ms the registry entry outlives the last heartbeat; heartbeats come every third of it. Default 6000. */
+  readonly workerTtlMs?: number;
+  /** ms a KV handoff record lives if no decode worker takes it. Default 60000. */
+  readonly kvHandoffTtlMs?: number;
   /** Where the worker's metrics go; default a new registry. */
   readonly registry?: Registry;
 }
 
-function prefillTimeoutMs(): number {
-  const raw = Number(process.env['ATC_PREFILL_TIMEOUT_MS']);
-  return Number.isInteger(raw) && raw >= 1 ? raw : 30_000;
-}
+export const DEFAULT_PREFILL_TIMEOUT_MS = 30_000;
 
 export class WorkerRuntime {
   private readonly subs: Subscription[] = [];
@@ -61,10 +62,10 @@ export class WorkerRuntime {
       load: () => engine.load(),
     });
     const nc = await connectNats({ servers: options.natsUrl, name: `atc-${role}-worker/${workerId}`, logger, onReconnect: () => metrics.natsReconnects.inc() });
-    const ttlMs = workerTtlMs();
+    const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const registry = await openWorkerRegistry(nc, ttlMs);
-    const handoffs = await KvHandoffStore.open(nc);
-    const prefillClient = new PrefillClient(nc, handoffs, options.prefillTimeoutMs ?? prefillTimeoutMs(), metrics);
+    const handoffs = await KvHandoffStore.open(nc, options.kvHandoffTtlMs ?? DEFAULT_HANDOFF_TTL_MS);
+    const prefillClient = new PrefillClient(nc, handoffs, options.prefillTimeoutMs ?? DEFAULT_PREFILL_TIMEOUT_MS, metrics);
     let reporter: LoadReporter | undefined;
     const generate = new GenerateHandler({
       workerId, engine, nc, logger, keepaliveMs: options.keepaliveMs ?? 1_000, prefill: prefillClient, metrics,

@@ -18,7 +18,8 @@ export function useCluster(options: Partial<LocalClusterOptions> = {}): { readon
   before(async function () {
     this.timeout(60_000);
     cluster = new LocalCluster({
-      httpPort: await freePort(), decodeWorkers: 2, prefillWorkers: 1, schedulers: 1, model: 'llama-3-8b', ...options,
+      httpPort: await freePort(), decodeWorkers: 2, prefillWorkers: 1, schedulers: 1, model: 'llama-3-8b',
+      ...(process.env['ATC_NATS_SERVER'] ? { natsServer: process.env['ATC_NATS_SERVER'] } : {}), ...options,
       env: { ATC_LOG_LEVEL: process.env['ATC_TEST_LOG'] ?? 'warn', ...options.env },
       onLine: (service, line) => {
         logs.push(`[${service}] ${line}`);

@@ -15,7 +15,9 @@ export function useNatsServer(): SuiteNats {
   };
   before(async function () {
     this.timeout(20_000);
-    server = await startNatsServer();
+    // The binary scripts/ensure-nats-server.sh found or was pointed at.
+    const binary = process.env['ATC_NATS_SERVER'];
+    server = await startNatsServer(binary ? { binary } : {});
   });
   after(async () => {
     await server?.stop();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Flags } from '../../../bench/harness/flags.js';
+import { parseRoutingFlags } from '../../../bench/harness/flags.js';
 import { agentTrace, traceJsonl } from '../../../bench/scenarios/agent-trace.js';
 import { parseTrace, traceReplay } from '../../../bench/scenarios/index.js';
 import { MOONCAKE_BLOCK_TOKENS } from '../../../bench/harness/token-ids.js';
@@ -44,10 +44,10 @@ describe('synthetic agent trace (Mooncake format)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'atc-agent-'));
     const file = join(dir, 'agent.jsonl');
     writeFileSync(file, traceJsonl(agentTrace(small)));
-    const built = traceReplay.build({ seed: 1, flags: new Flags(['--trace', file, '--start-s', '30'], traceReplay.flags) });
+    const built = traceReplay.build({ seed: 1, flags: parseRoutingFlags(traceReplay, ['--trace', file, '--start-s', '30']) });
     assert.ok(built.workload.requests.length > 5);
     assert.ok(built.workload.requests[0]!.arrivalMs < 30_000, 'shifted to start at 0');
-    assert.throws(() => traceReplay.build({ seed: 1, flags: new Flags(['--trace', file, '--start-s', '3600'], traceReplay.flags) }), /no request arrives in the chosen window/);
+    assert.throws(() => traceReplay.build({ seed: 1, flags: parseRoutingFlags(traceReplay, ['--trace', file, '--start-s', '3600']) }), /no request arrives in the chosen window/);
   });
 
   it('rejects bad options, naming the flag', () => {

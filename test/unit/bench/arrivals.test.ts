@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spreadWithinResolution, timestampResolutionMs } from '../../../bench/harness/arrivals.js';
-import { Flags } from '../../../bench/harness/flags.js';
-import { COMMON_FLAGS } from '../../../bench/harness/common-flags.js';
+import { parseRoutingFlags } from '../../../bench/harness/flags.js';
 import { mooncakeConversation } from '../../../bench/scenarios/index.js';
 import { seededRandom } from '../../../shared/scheduling/index.js';
 
@@ -36,7 +35,7 @@ describe('trace arrivals', () => {
   });
 
   const build = (args: string[], seed = 1) => {
-    const flags = new Flags(['--duration-s', '30', ...args], [...COMMON_FLAGS, ...mooncakeConversation.flags]);
+    const flags = parseRoutingFlags(mooncakeConversation, ['--duration-s', '30', ...args]);
     return mooncakeConversation.build({ seed, flags });
   };
 
@@ -56,6 +55,6 @@ describe('trace arrivals', () => {
 
   it('takes --time-resolution-ms over the detected one, and refuses a bad --arrivals', () => {
     assert.match(build(['--time-resolution-ms', '500']).description, /within its 500 ms resolution \(given\)/);
-    assert.throws(() => build(['--arrivals', 'poisson']), /--arrivals must be spread or burst/);
+    assert.throws(() => build(['--arrivals', 'poisson']), /--arrivals must be one of spread, burst, got "poisson"/);
   });
 });

@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { runProbe } from '../../../bench/harness/capacity-probe.js';
 import { passes } from '../../../bench/harness/capacity.js';
-import { COMMON_FLAGS } from '../../../bench/harness/common-flags.js';
-import { Flags } from '../../../bench/harness/flags.js';
+import { parseRoutingFlags } from '../../../bench/harness/flags.js';
 import { summarizeRun } from '../../../bench/harness/summary.js';
 import { runVirtual } from '../../../bench/harness/virtual-run.js';
 import { llmdSharedPrefix, mooncakeConversation } from '../../../bench/scenarios/index.js';
@@ -19,7 +18,7 @@ const cases: Array<{ scenario: Scenario; args: string[]; loads: number[] }> = [
 describe('capacity probes that stop early', () => {
   for (const c of cases)
     it(`${c.scenario.name}: the same p90 TTFT and verdict as the whole run`, () => {
-      const flags = new Flags(c.args, [...COMMON_FLAGS, ...c.scenario.flags]);
+      const flags = parseRoutingFlags(c.scenario, c.args);
       const layout = c.scenario.layouts(flags, false)[0]!;
       for (const load of c.loads) {
         const probe = runProbe({ scenario: c.scenario, flags, seed: 4, policy: 'atc', layout }, load);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Flags } from '../../../bench/harness/flags.js';
+import { parseRoutingFlags } from '../../../bench/harness/flags.js';
 import { calibrateForProfile } from '../../../bench/harness/calibration.js';
 import { parsePolicies, policyConfig, readCustomConfigs } from '../../../bench/harness/policies.js';
 import { runScenario } from '../../../bench/run-scenario.js';
@@ -19,22 +19,22 @@ const read = (path: string) => {
 
 describe('bench --configs: your own scheduler configs as policies', () => {
   it('reads name=FILE pairs and lets --policies name them', () => {
-    const configs = readCustomConfigs('mine=good.yaml', read);
+    const configs = readCustomConfigs(['mine=good.yaml'], read);
     assert.deepEqual(Object.keys(configs), ['mine']);
-    assert.deepEqual(parsePolicies('atc,mine', configs), ['atc', 'mine']);
-    assert.throws(() => parsePolicies('atc,theirs', configs), /unknown policy 'theirs'/);
+    assert.deepEqual(parsePolicies(['atc', 'mine'], configs), ['atc', 'mine']);
+    assert.throws(() => parsePolicies(['atc', 'theirs'], configs), /unknown policy 'theirs'/);
     // Names of Object.prototype's members are not policies.
-    assert.throws(() => parsePolicies('toString', configs), /unknown policy 'toString'/);
-    assert.throws(() => parsePolicies('constructor'), /unknown policy 'constructor'/);
-    assert.deepEqual(Object.keys(readCustomConfigs('constructor=good.yaml', read)), ['constructor']);
+    assert.throws(() => parsePolicies(['toString'], configs), /unknown policy 'toString'/);
+    assert.throws(() => parsePolicies(['constructor']), /unknown policy 'constructor'/);
+    assert.deepEqual(Object.keys(readCustomConfigs(['constructor=good.yaml'], read)), ['constructor']);
   });
 
   it('rejects a bad entry, a taken name, an unreadable file and a bad config, naming each', () => {
-    assert.throws(() => readCustomConfigs('mine', read), /'mine' is not name=FILE/);
-    assert.throws(() => readCustomConfigs('atc=good.yaml', read), /the name 'atc' is taken/);
-    assert.throws(() => readCustomConfigs('a=good.yaml,a=good.yaml', read), /the name 'a' is taken/);
-    assert.throws(() => readCustomConfigs('mine=missing.yaml', read), /cannot read missing.yaml/);
-    assert.throws(() => readCustomConfigs('mine=typo.yaml', read), /typo\.yaml: .*token-load-scorr/);
+    assert.throws(() => readCustomConfigs(['mine'], read), /'mine' is not name=FILE/);
+    assert.throws(() => readCustomConfigs(['atc=good.yaml'], read), /the name 'atc' is taken/);
+    assert.throws(() => readCustomConfigs(['a=good.yaml', 'a=good.yaml'], read), /the name 'a' is taken/);
+    assert.throws(() => readCustomConfigs(['mine=missing.yaml'], read), /cannot read missing.yaml/);
+    assert.throws(() => readCustomConfigs(['mine=typo.yaml'], read), /typo\.yaml: .*token-load-scorr/);
   });
 
   it('runs a config file through worker threads like a built-in policy', async () => {
@@ -43,7 +43,7 @@ describe('bench --configs: your own scheduler configs as policies', () => {
     // The baseline as the harness runs it on this profile (its calibrated peak prefill throughput).
     const configs = { 'llmd-estimated': shipped, 'precise-copy': policyConfig('llmd-precise', {}, calibrateForProfile('llama-3-8b-h100')) };
     const run = (jobs: number) =>
-      runScenario({ scenario: llmdSharedPrefix, flags: new Flags(args, llmdSharedPrefix.flags), policies: ['llmd-precise', 'precise-copy', 'llmd-estimated'], seed: 3, capacity: false, progress: false, command: 't', configs, jobs });
+      runScenario({ scenario: llmdSharedPrefix, flags: parseRoutingFlags(llmdSharedPrefix, args), policies: ['llmd-precise', 'precise-copy', 'llmd-estimated'], seed: 3, capacity: false, progress: false, command: 't', configs, jobs });
     const r = await run(2);
     assert.deepEqual(r.policies.map((p) => p.name), ['llmd-precise', 'precise-copy', 'llmd-estimated']);
     // The same config under another name decides the same way.

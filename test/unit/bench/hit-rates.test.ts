@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COMMON_FLAGS } from '../../../bench/harness/common-flags.js';
-import { Flags } from '../../../bench/harness/flags.js';
+import { parseRoutingFlags } from '../../../bench/harness/flags.js';
 import { ReuseBound } from '../../../bench/harness/reuse-bound.js';
 import { runScenario } from '../../../bench/run-scenario.js';
 import { agentTrace, traceJsonl } from '../../../bench/scenarios/agent-trace.js';
@@ -42,7 +41,7 @@ describe('request hit rate and reuse bound', () => {
       const s = routingScenario(scenario.name);
       const args = SMALL[s.name];
       assert.ok(args !== undefined, `no scaled-down flags for ${s.name}: add them to this test`);
-      const flags = new Flags(args, [...COMMON_FLAGS, ...s.flags]);
+      const flags = parseRoutingFlags(s, args);
       const r = await runScenario({ scenario: s, flags, policies: ['atc', 'round-robin', 'llmd', 'ideal'], seed: 2, capacity: false, progress: false, command: 't', jobs: 1 });
       assert.ok(r.reuse_bound !== null, `${s.name}: no reuse bound`);
       // pd-long-prefill's prompts share nothing: its bound is 0, and so must every hit rate be.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Flags } from '../../../bench/harness/flags.js';
+import { parseRoutingFlags } from '../../../bench/harness/flags.js';
 import { runVirtual } from '../../../bench/harness/virtual-run.js';
 import { summarizeRun } from '../../../bench/harness/summary.js';
 import { resultsJson } from '../../../bench/report/write-results.js';
@@ -8,7 +8,7 @@ import { llmdSharedPrefix, parseRateStages } from '../../../bench/scenarios/llmd
 
 // A small llm-d shared-prefix run: 4 groups × 2 prompts of 64+16 tokens, 8 tokens out, 2 llama replicas.
 const SMALL = ['--groups', '4', '--prompts-per-group', '2', '--system-tokens', '64', '--question-tokens', '16', '--output-tokens', '8', '--replicas', '2', '--profile', 'llama-3-8b-h100', '--warmup', '4:2', '--stages', '2:3,10:2'];
-const flagsOf = (args: readonly string[]) => new Flags(args, llmdSharedPrefix.flags);
+const flagsOf = (args: readonly string[]) => parseRoutingFlags(llmdSharedPrefix, args);
 
 describe('llmd-shared-prefix as inference-perf runs it', () => {
   it('sends int(rate × seconds) requests per stage, each stage replaying one shuffled prompt order from its start', () => {
@@ -35,7 +35,7 @@ describe('llmd-shared-prefix as inference-perf runs it', () => {
     // With the warm-up: its 8 requests, then exactly 8 at the probed rate, whatever the rate.
     const warm = llmdSharedPrefix.build({ seed: 1, flags: flagsOf([...SMALL, '--capacity-requests', '8']), load: 100 });
     assert.deepEqual([0, 1].map((s) => warm.workload.requests.filter((r) => r.stage === s).length), [8, 8]);
-    assert.throws(() => llmdSharedPrefix.build({ seed: 1, flags: flagsOf([...SMALL, '--capacity-requests', '2.5']), load: 1 }), /--capacity-requests must be an integer/);
+    assert.throws(() => flagsOf([...SMALL, '--capacity-requests', '2.5']), /^OptionsError: --capacity-requests must be an integer >= 0, got "2\.5"$/);
   });
 
   it('starts each stage only after the previous one drained, plus the gap', () => {

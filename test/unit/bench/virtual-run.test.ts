@@ -1,22 +1,23 @@
 import assert from 'node:assert/strict';
-import { Flags, FlagKind } from '../../../bench/harness/flags.js';
+import { parseRoutingFlags } from '../../../bench/harness/flags.js';
+import { option } from '../../../shared/config/index.js';
 import { seededTokens } from '../../../bench/harness/token-ids.js';
 import { replicas, type PlannedRequest } from '../../../bench/harness/workload.js';
 import { resultsJson } from '../../../bench/report/write-results.js';
 import { reportHtml } from '../../../bench/report/report-html.js';
 import { runScenario, type ScenarioResults } from '../../../bench/run-scenario.js';
-import type { Scenario } from '../../../bench/scenarios/index.js';
+import { defineScenario } from '../../../bench/scenarios/index.js';
 
 // Tiny: 2 llama replicas, 3 shared 512-token prefixes (3 is odd: a 2-worker rotation splits each over both), 40 requests at --rate (default 20/s), 8 tokens out.
-const tiny: Scenario = {
+const tiny = defineScenario({
   name: 'tiny',
   doc: 'test scenario',
-  flags: [{ name: 'rate', kind: FlagKind.Number, default: 20, doc: 'requests/s' }],
+  flags: { rate: option.number({ flag: 'rate', min: 0, exclusiveMin: true, default: 20, doc: 'requests/s' }) },
   defaultPolicies: ['atc'],
   capacity: { unit: 'qps', initial: 20, min: 1, max: 400 },
   layouts: () => [{ name: '2 × llama', fleet: { profile: 'llama-3-8b-h100', replicas: replicas(2, 'decode') } }],
   build({ seed, flags, load }) {
-    const rate = load ?? flags.number('rate');
+    const rate = load ?? flags.rate;
     const prefixes = [0, 1, 2].map((g) => seededTokens(seed * 10 + g, 512));
     const requests: PlannedRequest[] = Array.from({ length: 40 }, (_, i) => ({
       id: `q${i}`,
@@ -36,10 +37,10 @@ const tiny: Scenario = {
       slo: { ttftMs: 2000 },
     };
   },
-};
+});
 
 function run(seed: number, capacity = false): Promise<ScenarioResults> {
-  const flags = new Flags([], tiny.flags);
+  const flags = parseRoutingFlags(tiny, []);
   return runScenario({ scenario: tiny, flags, policies: ['atc', 'round-robin'], seed, capacity, maxCapacityRuns: 3, progress: false, command: 'test' });
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { pino, type Logger } from 'pino';
-import { createLogger, initTracing, loggablePrompt, logPrompts, requestLogger, withSpan } from '../../../shared/telemetry/index.js';
+import { createLogger, initTracing, loggablePrompt, requestLogger, withSpan } from '../../../shared/telemetry/index.js';
 
 /** A pino logger writing JSON lines into an array. */
 function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
@@ -50,27 +50,13 @@ describe('telemetry: request logs', () => {
     const chat = [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }];
     const rows: Array<[prompt: Parameters<typeof loggablePrompt>[0], enabled: boolean, expected: unknown, why: string]> = [
       ['secret text', false, '[redacted: 11 chars]', 'a completion prompt: its length only'],
-      ['secret text', true, 'secret text', 'ATC_LOG_PROMPTS=1: the prompt itself'],
+      ['secret text', true, 'secret text', '--log-prompts: the prompt itself'],
       [chat, false, '[redacted: 2 messages, 10 chars]', 'chat: 8 + 2 chars of content'],
       [['ab', 'cde'], false, '[redacted: 2 prompts, 5 chars]', 'a batch of prompts'],
       [[101, 102, 103], false, '[redacted: 3 tokens]', 'token ids'],
       [[], false, '[redacted: 0 prompts, 0 chars]', 'empty list'],
     ];
     for (const [prompt, enabled, expected, why] of rows) assert.deepEqual(loggablePrompt(prompt, enabled), expected, why);
-  });
-
-  it('reads ATC_LOG_PROMPTS by default', () => {
-    const saved = process.env['ATC_LOG_PROMPTS'];
-    try {
-      process.env['ATC_LOG_PROMPTS'] = '1';
-      assert.equal(logPrompts(), true);
-      assert.equal(loggablePrompt('visible'), 'visible');
-      process.env['ATC_LOG_PROMPTS'] = '0';
-      assert.equal(loggablePrompt('hidden'), '[redacted: 6 chars]');
-    } finally {
-      if (saved === undefined) delete process.env['ATC_LOG_PROMPTS'];
-      else process.env['ATC_LOG_PROMPTS'] = saved;
-    }
   });
 
   it('createLogger keeps its API: service and bindings on the base', () => {

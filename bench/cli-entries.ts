@@ -1,0 +1,115 @@
+// The benchmarks of `npm run bench` other than the routing scenarios: each entry's options and its run.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { natsServerOption, option } from '../shared/config/index.js';
+import { benchEntry, type BenchEntry } from './bench-entry.js';
+import { runEngineProfilesBench } from './engine-profiles.js';
+import { EVALUATE_FLAGS, selectGroups } from './evaluate/evaluate-flags.js';
+import { evaluationMatrix } from './evaluate/matrix.js';
+import { evaluationMarkdown } from './evaluate/report-md.js';
+import { rerenderEvaluation, runEvaluation } from './evaluate/run-evaluate.js';
+import { parsePolicies } from './harness/policies.js';
+import { runPathLatencyBench } from './path-latency.js';
+import { agentTrace, DEFAULT_AGENT_TRACE, traceJsonl } from './scenarios/agent-trace.js';
+import { runSchedulerBench, SCHEDULER_BENCH_DEFAULTS } from './scheduler-bench.js';
+import { runSchedulerReplicasBench } from './scheduler-replicas.js';
+
+const fmt = (x: number) => x.toFixed(2);
+const POSITIVE = { min: 0, exclusiveMin: true } as const;
+
+const evaluate = benchEntry(
+  "every policy's SLO capacity on the frozen evaluation matrix (bench/evaluate/matrix.ts; medians over seeds 1-3, 2% resolution), written to bench-out/evaluate and spliced into BENCHMARKS.md",
+  EVALUATE_FLAGS,
+  async (o, args) => {
+    const splice = o.noSplice ? undefined : o.benchmarks;
+    const report = o.from !== undefined ? rerenderEvaluation(o.from, o.out, splice) : await runEvaluation({
+      command: `npm run bench -- ${['evaluate', ...args].join(' ')}`,
+      out: o.out,
+      jobs: o.jobs,
+      ...(o.policies !== undefined ? { policies: parsePolicies(o.policies) } : {}),
+      ...(o.seeds !== undefined ? { seeds: o.seeds } : {}),
+      ...(o.groups !== undefined ? { entries: selectGroups(evaluationMatrix(join(o.out, 'agent-trace.jsonl')), o.groups) } : {}),
+      ...(splice !== undefined ? { benchmarksFile: splice } : {}),
+      progress: !o.quiet,
+    });
+    process.stdout.write(`\n${evaluationMarkdown(report)}\nwrote ${o.out}/EVALUATION.md and results.json${o.noSplice ? '' : `; tables spliced into ${o.benchmarks}`}\n`);
+  },
+);
+
+const agentTraceEntry = benchEntry(
+  'writes a synthetic tool-agent workload as a Mooncake-format trace (replay it with --trace FILE)',
+  {
+    out: option.string({ flag: 'out', doc: 'the trace file to write (required)' }),
+    durationS: option.number({ flag: 'duration-s', ...POSITIVE, default: DEFAULT_AGENT_TRACE.durationS, doc: 'seconds of trace time' }),
+    sessionRate: option.number({ flag: 'session-rate', ...POSITIVE, default: DEFAULT_AGENT_TRACE.sessionRatePerS, doc: 'new agent sessions per second' }),
+    apps: option.integer({ flag: 'apps', min: 1, default: DEFAULT_AGENT_TRACE.apps, doc: 'agent applications (each its own system prompt and tools)' }),
+    seed: option.integer({ flag: 'seed', default: DEFAULT_AGENT_TRACE.seed, doc: 'seeds the trace' }),
+  },
+  async (o) => {
+    if (o.out === undefined) throw new Error('agent-trace needs --out FILE');
+    const records = agentTrace({ durationS: o.durationS, sessionRatePerS: o.sessionRate, apps: o.apps, seed: o.seed });
+    mkdirSync(dirname(o.out), { recursive: true });
+    writeFileSync(o.out, traceJsonl(records));
+    const input = records.reduce((a, r) => a + r.inputLength, 0) / records.length;
+    const output = records.reduce((a, r) => a + r.outputLength, 0) / records.length;
+    process.stdout.write(`wrote ${o.out}: ${records.length} requests, average input ${input.toFixed(0)} tokens, average output ${output.toFixed(0)} tokens\n`);
+  },
+);
+
+const pathLatency = benchEntry(
+  'ms llm-atc adds to time to first token (ingress -> scheduler -> worker, real processes and NATS)',
+  {
+    requests: option.integer({ flag: 'requests', min: 1, default: 300, doc: 'sequential one-token completions measured' }),
+    natsServer: natsServerOption,
+  },
+  async (o) => {
+    const { overheadMs, clientMs } = await runPathLatencyBench({ requests: o.requests, warmup: 30, ...(o.natsServer ? { natsServer: o.natsServer } : {}) });
+    process.stdout.write(`path-latency: ${overheadMs.count} sequential one-token completions over HTTP\n`);
+    process.stdout.write(`  added latency (client time - engine TTFT), ms: median ${fmt(overheadMs.p50)}  p90 ${fmt(overheadMs.p90)}  p99 ${fmt(overheadMs.p99)}  mean ${fmt(overheadMs.mean)}\n`);
+    process.stdout.write(`  client time, ms:                               median ${fmt(clientMs.p50)}  p90 ${fmt(clientMs.p90)}  p99 ${fmt(clientMs.p99)}\n`);
+  },
+);
+
+const engineProfiles = benchEntry(
+  'SimEngine profiles: TTFT and ITL on a grid of batch sizes and prompt lengths beside their calibration figures',
+  { out: option.string({ flag: 'out', doc: 'also write the reports as JSON: a directory (gets engine-profiles.json) or a .json file' }) },
+  async (o) => runEngineProfilesBench(o.out !== undefined ? { out: o.out } : {}),
+);
+
+const scheduler = benchEntry(
+  'decision time of the scheduling core over a 1,000,000-block prefix index',
+  {
+    decisions: option.integer({ flag: 'decisions', min: 1, default: SCHEDULER_BENCH_DEFAULTS.decisions, doc: 'timed decisions per prompt form' }),
+    blocks: option.integer({ flag: 'blocks', min: 1, default: SCHEDULER_BENCH_DEFAULTS.blocks, doc: 'distinct blocks in the prefix index' }),
+    engines: option.integer({ flag: 'engines', min: 1, default: SCHEDULER_BENCH_DEFAULTS.engines, doc: 'engines the blocks are spread over' }),
+  },
+  async (o) => {
+    await runSchedulerBench({ decisions: o.decisions, blocks: o.blocks, engines: o.engines });
+  },
+);
+
+const schedulerReplicas = benchEntry(
+  'decision quality of 1 vs N scheduler replicas in one queue group, through the real cluster',
+  {
+    replicas: option.integer({ flag: 'replicas', min: 2, default: 3, doc: 'scheduler replicas of the second run' }),
+    natsServer: natsServerOption,
+  },
+  async (o) => {
+    const results = await runSchedulerReplicasBench({
+      replicaCounts: [1, o.replicas], groups: 12, promptsPerGroup: 8, concurrency: 8, decodeWorkers: 4, ...(o.natsServer ? { natsServer: o.natsServer } : {}),
+    });
+    process.stdout.write('scheduler-replicas: 12 groups x 8 prompts sharing a ~1,400-token system prompt, 8 in flight, 4 decode workers\n');
+    for (const r of results) {
+      process.stdout.write(`  ${r.schedulers} replica(s): prefix-cache hit rate ${(r.prefixCacheHitRate * 100).toFixed(1)}%  e2e p50 ${fmt(r.e2eMs.p50)} ms  p90 ${fmt(r.e2eMs.p90)} ms  requests per worker ${JSON.stringify(r.requestsPerWorker)}\n`);
+    }
+  },
+);
+
+export const FIXED_ENTRIES: Readonly<Record<string, BenchEntry>> = {
+  evaluate,
+  'agent-trace': agentTraceEntry,
+  'path-latency': pathLatency,
+  'engine-profiles': engineProfiles,
+  scheduler,
+  'scheduler-replicas': schedulerReplicas,
+};
