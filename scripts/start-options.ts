@@ -1,7 +1,7 @@
 // The options of `npm start`: declared once, parsed at start-up. The services' own variables pass through
 // to them (each checks its own at its start).
 import { modelOption, natsServerOption, option, parseOptions, type Environment } from '../shared/config/index.js';
-import { workerOptions } from '../shared/worker/worker-options.js';
+import { workerOptions } from '../services/worker/worker-options.js';
 import { INGRESS_OPTIONS } from '../services/ingress/ingress-options.js';
 import { SCHEDULER_OPTIONS } from '../services/scheduler/scheduler-options.js';
 

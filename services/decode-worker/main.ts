@@ -1,4 +1,4 @@
 // Decode worker: wraps one engine, runs requests, streams tokens to the requester.
-import { runWorkerMain } from '../../shared/worker/worker-main.js';
+import { runWorkerMain } from '../worker/worker-main.js';
 
 await runWorkerMain('decode', process.argv.slice(2), process.env);

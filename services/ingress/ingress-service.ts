@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
 import { ingressMetrics } from '../../shared/telemetry/index.js';
-import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/worker/index.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
 import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
 import { IngressHttpServer, type HttpServerOptions } from './http-server.js';
 import { InferenceFrontDoor } from './inference-call.js';

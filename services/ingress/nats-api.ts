@@ -7,7 +7,7 @@ import { headers as natsHeaders, type Msg, type NatsConnection, type Subscriptio
 import type { Logger } from 'pino';
 import { guarded } from '../../shared/nats/index.js';
 import { contextFromMessage } from '../../shared/telemetry/index.js';
-import { AtcError, ErrorCode, clientApi, queueGroups } from '../../shared/protocol/index.js';
+import { AtcError, AtcHeader, ErrorCode, clientApi, queueGroups } from '../../shared/protocol/index.js';
 import type { InferenceFrontDoor } from './inference-call.js';
 import { errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
@@ -43,13 +43,13 @@ export class IngressNatsApi {
   private reply(msg: Msg, requestId: string, body: unknown, extra: Record<string, string> = {}): void {
     if (!msg.reply) return;
     const h = natsHeaders();
-    if (requestId) h.set('Atc-Request-Id', requestId);
+    if (requestId) h.set(AtcHeader.RequestId, requestId);
     for (const [k, v] of Object.entries(extra)) h.set(k, v);
     this.nc.publish(msg.reply, typeof body === 'string' ? encoder.encode(body) : encoder.encode(JSON.stringify(body)), { headers: h });
   }
 
   private async inference(kind: ApiKind, msg: Msg): Promise<void> {
-    const requestId = this.frontDoor.newRequestId(msg.headers?.get('Atc-Request-Id'));
+    const requestId = this.frontDoor.newRequestId(msg.headers?.get(AtcHeader.RequestId));
     if (!msg.reply) {
       this.logger.warn({ requestId, subject: msg.subject }, 'dropped inference request without a reply subject');
       return;
@@ -67,10 +67,10 @@ export class IngressNatsApi {
         readBody: async () => new TextDecoder().decode(msg.data),
         sink: { chunk: (chunk) => this.reply(msg, requestId, chunk), body: (b) => this.reply(msg, requestId, b) },
       });
-      if (stream) this.reply(msg, requestId, '[DONE]', { 'Atc-Stream': 'done' });
+      if (stream) this.reply(msg, requestId, '[DONE]', { [AtcHeader.Stream]: 'done' });
     } catch (err) {
       const e = toHttpError(err);
-      this.reply(msg, requestId, errorBody(e), { 'Atc-Status': String(e.status), 'Atc-Stream': 'done' });
+      this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), [AtcHeader.Stream]: 'done' });
     } finally {
       this.running.delete(requestId);
     }

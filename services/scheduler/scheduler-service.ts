@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
-import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/worker/index.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
 import { schedulerMetrics } from '../../shared/telemetry/index.js';
 import { PickServer } from './pick-server.js';
 import { PrefixOwnershipStore } from './prefix-ownership-store.js';

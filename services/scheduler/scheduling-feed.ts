@@ -4,9 +4,8 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { decodeKvEventBatch } from '../../shared/engine/vllm/index.js';
-import { decodeMessage, eventSubjects, workerIdOfEventSubject } from '../../shared/protocol/index.js';
+import { AtcHeader, decodeMessage, eventSubjects, workerIdOfEventSubject } from '../../shared/protocol/index.js';
 import type { Scheduler } from '../../shared/scheduling/index.js';
-import { KV_SEQ_HEADER } from '../../shared/worker/kv-event-forwarder.js';
 
 /** What the latency model needs from the moment of dispatch, kept until the request completes. */
 export interface DispatchFeatures {
@@ -31,7 +30,7 @@ export class SchedulingFeed {
     this.subs.push(this.nc.subscribe(eventSubjects.kvAll, {
       callback: (_err, msg) => {
         const workerId = workerIdOfEventSubject(msg.subject);
-        const seq = Number(msg.headers?.get(KV_SEQ_HEADER));
+        const seq = Number(msg.headers?.get(AtcHeader.KvSeq));
         if (!workerId || !Number.isSafeInteger(seq) || seq < 0) {
           this.logger.warn({ subject: msg.subject }, 'dropped KV event batch without worker id or sequence number');
           return;

@@ -1,5 +1,5 @@
 // Options more than one process declares, so that each keeps one flag, variable, default and doc.
-import { DEFAULT_WORKER_TTL_MS } from '../worker/registry-bucket.js';
+import { DEFAULT_WORKER_TTL_MS } from '../fleet/registry-bucket.js';
 import { option } from './option-spec.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;

@@ -1,4 +1,5 @@
 export { decodeMessage, encodeMessage } from './codec.js';
+export { AtcHeader } from './headers.js';
 export { AtcError, ErrorCode, ProtocolError, errorFromWire } from './errors.js';
 export { WorkerRole } from './messages.js';
 export type {

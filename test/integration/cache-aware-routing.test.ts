@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { IngressService } from '../../services/ingress/ingress-service.js';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
 import { createEngine } from '../../shared/engine/factory.js';
-import { WorkerRuntime } from '../../shared/worker/index.js';
+import { WorkerRuntime } from '../../services/worker/index.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { testLogger } from '../support/quiet-logger.js';
 

@@ -2,7 +2,7 @@
 // (its decode worker died) expires on its own with the bucket's TTL.
 import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { KvHandoffStore, handoffFromKvTransfer, kvTransferForDecode } from '../../shared/worker/kv-handoff.js';
+import { KvHandoffStore, handoffFromKvTransfer, kvTransferForDecode } from '../../services/worker/kv-handoff.js';
 import { useNatsServer } from '../support/nats-server.js';
 
 describe('KV-block handoff records (real JetStream KV)', function () {

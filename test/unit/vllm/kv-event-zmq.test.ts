@@ -163,7 +163,7 @@ describe('zeromq is loaded only where ZMQ is used', () => {
     const at = (path) => import(new URL(path, 'file://${dist}'));
     await at('services/scheduler/scheduler-service.js');
     await at('services/ingress/ingress-service.js');
-    await at('shared/worker/index.js');
+    await at('services/worker/index.js');
     await at('services/vllm-sim/index.js');
     const { createEngine } = await at('shared/engine/factory.js');
     const engine = createEngine({ kind: 'sim', model: 'm', profile: 'llama-3-8b-h100', vllmUrl: '', vllmKvEventsEndpoint: '', seed: 0, engineId: 'e' });

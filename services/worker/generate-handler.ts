@@ -3,14 +3,14 @@
 // queued request from a dead worker. Cancel messages and deadlines abort the engine's work.
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { EngineError, type Engine } from '../engine/types.js';
+import { EngineError, type Engine } from '../../shared/engine/types.js';
 import {
   AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, eventSubjects, type GenerateRequestV1, type RequestCompletedV1,
   type StreamMessageV1,
-} from '../protocol/index.js';
+} from '../../shared/protocol/index.js';
 import {
   AtcAttr, GenAiAttr, SpanKind, SpanName, contextFromMessage, requestLogger, startSpan, withSpan, type Span, type WorkerMetrics,
-} from '../telemetry/index.js';
+} from '../../shared/telemetry/index.js';
 import type { PrefillClient } from './prefill-client.js';
 
 export interface GenerateHandlerOptions {

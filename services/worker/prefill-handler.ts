@@ -4,9 +4,9 @@
 // decode side pulled the blocks, so the engine frees them before its lease ends.
 import type { Msg } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import type { Engine, EngineOutput } from '../engine/types.js';
-import { AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, type PrefillRequestV1 } from '../protocol/index.js';
-import { AtcAttr, SpanKind, SpanName, contextFromMessage, requestLogger, withSpan, type WorkerMetrics } from '../telemetry/index.js';
+import type { Engine, EngineOutput } from '../../shared/engine/types.js';
+import { AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, type PrefillRequestV1 } from '../../shared/protocol/index.js';
+import { AtcAttr, SpanKind, SpanName, contextFromMessage, requestLogger, withSpan, type WorkerMetrics } from '../../shared/telemetry/index.js';
 import { handoffFromKvTransfer, type KvHandoffStore } from './kv-handoff.js';
 
 export class PrefillHandler {

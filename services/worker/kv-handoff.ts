@@ -5,9 +5,9 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Packr } from 'msgpackr';
-import type { KvTransferParams } from '../engine/types.js';
-import { ProtocolError, kvBuckets } from '../protocol/index.js';
-import { intArray, num, optNum, optStr, record, str } from '../protocol/validate.js';
+import type { KvTransferParams } from '../../shared/engine/types.js';
+import { ProtocolError, kvBuckets } from '../../shared/protocol/index.js';
+import { intArray, num, optNum, optStr, record, str } from '../../shared/protocol/validate.js';
 
 const packr = new Packr({ useRecords: false });
 

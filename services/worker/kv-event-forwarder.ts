@@ -4,11 +4,10 @@
 // scheduler sees a restart as a sequence going backwards and a lost message as a gap; either way it
 // drops this worker's prefix-index entries and rebuilds them rather than trusting a wrong index.
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
-import type { Engine, KvEventBatch } from '../engine/types.js';
-import { encodeKvEventBatch } from '../engine/vllm/index.js';
-import { eventSubjects } from '../protocol/index.js';
+import type { Engine, KvEventBatch } from '../../shared/engine/types.js';
+import { encodeKvEventBatch } from '../../shared/engine/vllm/index.js';
+import { AtcHeader, eventSubjects } from '../../shared/protocol/index.js';
 
-export const KV_SEQ_HEADER = 'Atc-Seq';
 
 export class KvEventForwarder {
   private seq = 0;
@@ -28,7 +27,7 @@ export class KvEventForwarder {
   private forward(batch: KvEventBatch): void {
     if (this.nc.isClosed()) return;
     const h = natsHeaders();
-    h.set(KV_SEQ_HEADER, String(this.seq++));
+    h.set(AtcHeader.KvSeq, String(this.seq++));
     this.nc.publish(eventSubjects.kv(this.workerId), encodeKvEventBatch(batch), { headers: h });
   }
 

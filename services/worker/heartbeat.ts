@@ -1,7 +1,7 @@
 // Keeps a worker's registry entry alive: puts its registration every `intervalMs`, deletes it on stop.
 import type { KV } from '@nats-io/kv';
 import type { Logger } from 'pino';
-import { encodeMessage, type WorkerRegistrationV1 } from '../protocol/index.js';
+import { encodeMessage, type WorkerRegistrationV1 } from '../../shared/protocol/index.js';
 
 export class Heartbeat {
   private timer: NodeJS.Timeout | undefined;

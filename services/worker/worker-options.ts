@@ -2,9 +2,9 @@
 import { hostname } from 'node:os';
 import {
   logLevelOption, metricsHostOption, metricsPortOption, modelOption, natsUrlOption, option, tokenizerPathOption, workerTtlMsOption,
-} from '../config/index.js';
-import { DEFAULT_PROFILE_NAME, ENGINE_PROFILES } from '../engine/sim/index.js';
-import type { WorkerRole } from '../protocol/index.js';
+} from '../../shared/config/index.js';
+import { DEFAULT_PROFILE_NAME, ENGINE_PROFILES } from '../../shared/engine/sim/index.js';
+import type { WorkerRole } from '../../shared/protocol/index.js';
 import { DEFAULT_HANDOFF_TTL_MS } from './kv-handoff.js';
 import { DEFAULT_PREFILL_TIMEOUT_MS } from './worker-runtime.js';
 

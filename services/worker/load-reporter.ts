@@ -1,7 +1,7 @@
 // Publishes the engine's load on atc.events.load.<id> every `intervalMs` (and on demand after a change).
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Engine } from '../engine/types.js';
-import { encodeMessage, eventSubjects, type WorkerRole } from '../protocol/index.js';
+import type { Engine } from '../../shared/engine/types.js';
+import { encodeMessage, eventSubjects, type WorkerRole } from '../../shared/protocol/index.js';
 
 export class LoadReporter {
   private timer: NodeJS.Timeout | undefined;

@@ -3,11 +3,11 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import type { Engine } from '../engine/types.js';
-import { VllmEngine } from '../engine/vllm/index.js';
-import { connectNats, guarded } from '../nats/index.js';
-import { workerMetrics } from '../telemetry/index.js';
-import { decodeMessage, workerSubjects, type WorkerRole } from '../protocol/index.js';
+import type { Engine } from '../../shared/engine/types.js';
+import { VllmEngine } from '../../shared/engine/vllm/index.js';
+import { connectNats, guarded } from '../../shared/nats/index.js';
+import { workerMetrics } from '../../shared/telemetry/index.js';
+import { decodeMessage, workerSubjects, type WorkerRole } from '../../shared/protocol/index.js';
 import { GenerateHandler } from './generate-handler.js';
 import { Heartbeat } from './heartbeat.js';
 import { DEFAULT_HANDOFF_TTL_MS, KvHandoffStore } from './kv-handoff.js';
@@ -15,7 +15,7 @@ import { KvEventForwarder } from './kv-event-forwarder.js';
 import { LoadReporter } from './load-reporter.js';
 import { PrefillClient } from './prefill-client.js';
 import { PrefillHandler } from './prefill-handler.js';
-import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from './registry-bucket.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
 
 export interface WorkerRuntimeOptions {
   readonly workerId: string;

@@ -1,11 +1,11 @@
 // The command-line entry of a worker process (decode-worker and prefill-worker differ only in role).
 import { Registry } from 'prom-client';
-import { closeOnSignals, exitOnStartupError, optionsOrExit } from '../config/index.js';
-import { createEngine } from '../engine/factory.js';
-import type { EngineKind } from '../engine/types.js';
-import { assertWorkerId, type WorkerRole } from '../protocol/index.js';
-import { createLogger, initTracing, startMetricsServer } from '../telemetry/index.js';
-import { promptTokenizer, usePromptTokenizerAt } from '../tokenizer/index.js';
+import { closeOnSignals, exitOnStartupError, optionsOrExit } from '../../shared/config/index.js';
+import { createEngine } from '../../shared/engine/factory.js';
+import type { EngineKind } from '../../shared/engine/types.js';
+import { assertWorkerId, type WorkerRole } from '../../shared/protocol/index.js';
+import { createLogger, initTracing, startMetricsServer } from '../../shared/telemetry/index.js';
+import { promptTokenizer, usePromptTokenizerAt } from '../../shared/tokenizer/index.js';
 import { workerOptions } from './worker-options.js';
 import { WorkerRuntime } from './worker-runtime.js';
 

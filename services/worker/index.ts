@@ -1,4 +1,3 @@
 export { WorkerRuntime } from './worker-runtime.js';
 export type { WorkerRuntimeOptions } from './worker-runtime.js';
 export { runWorkerMain } from './worker-main.js';
-export { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from './registry-bucket.js';

@@ -4,9 +4,9 @@
 // back to local prefill, visibly (a warning log line with pdFallback=true and a counter), never silently.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import type { KvTransferParams } from '../engine/types.js';
-import { decodeMessage, encodeMessage, workerSubjects, type GenerateRequestV1 } from '../protocol/index.js';
-import { AtcAttr, SpanKind, SpanName, traceHeaders, withSpan, type WorkerMetrics } from '../telemetry/index.js';
+import type { KvTransferParams } from '../../shared/engine/types.js';
+import { decodeMessage, encodeMessage, workerSubjects, type GenerateRequestV1 } from '../../shared/protocol/index.js';
+import { AtcAttr, SpanKind, SpanName, traceHeaders, withSpan, type WorkerMetrics } from '../../shared/telemetry/index.js';
 import { kvTransferForDecode, type KvHandoffStore } from './kv-handoff.js';
 
 export interface RemotePrefill {
