@@ -3,22 +3,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { natsServerOption, option } from '../shared/config/index.js';
 import { benchEntry, type BenchEntry } from './bench-entry.js';
-import { runEngineProfilesBench } from './engine-profiles.js';
-import { EVALUATE_FLAGS, selectGroups } from './evaluate/evaluate-flags.js';
-import { evaluationMatrix } from './evaluate/matrix.js';
-import { evaluationMarkdown } from './evaluate/report-md.js';
-import { rerenderEvaluation, runEvaluation } from './evaluate/run-evaluate.js';
-import { parsePolicies } from './harness/policies.js';
-import { runPathLatencyBench } from './path-latency.js';
-import { agentTrace, DEFAULT_AGENT_TRACE, traceJsonl } from './scenarios/agent-trace.js';
-import { runSchedulerBench, SCHEDULER_BENCH_DEFAULTS } from './scheduler-bench.js';
-import { runSchedulerReplicasBench } from './scheduler-replicas.js';
+import { runEngineProfilesBench } from './micro/engine-profiles.js';
+import { EVALUATE_FLAGS, selectGroups } from './routing/evaluate/evaluate-flags.js';
+import { evaluationMatrix } from './routing/evaluate/matrix.js';
+import { evaluationMarkdown } from './routing/evaluate/report-md.js';
+import { rerenderEvaluation, runEvaluation } from './routing/evaluate/run-evaluate.js';
+import { parsePolicies } from './routing/harness/policies.js';
+import { runPathLatencyBench } from './micro/path-latency.js';
+import { agentTrace, DEFAULT_AGENT_TRACE, traceJsonl } from './routing/scenarios/agent-trace.js';
+import { runSchedulerBench, SCHEDULER_BENCH_DEFAULTS } from './micro/scheduler-bench.js';
+import { runSchedulerReplicasBench } from './micro/scheduler-replicas.js';
 
 const fmt = (x: number) => x.toFixed(2);
 const POSITIVE = { min: 0, exclusiveMin: true } as const;
 
 const evaluate = benchEntry(
-  "every policy's SLO capacity on the frozen evaluation matrix (bench/evaluate/matrix.ts; medians over seeds 1-3, 2% resolution), written to bench-out/evaluate and spliced into BENCHMARKS.md",
+  "every policy's SLO capacity on the frozen evaluation matrix (bench/routing/evaluate/matrix.ts; medians over seeds 1-3, 2% resolution), written to bench-out/evaluate and spliced into BENCHMARKS.md",
   EVALUATE_FLAGS,
   async (o, args) => {
     const splice = o.noSplice ? undefined : o.benchmarks;

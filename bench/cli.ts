@@ -4,9 +4,9 @@
 import { HelpRequested, optionLines, parseOptions } from '../shared/config/index.js';
 import { benchEntry, type BenchEntry } from './bench-entry.js';
 import { FIXED_ENTRIES } from './cli-entries.js';
-import { routingFlagSpecs } from './harness/flags.js';
-import { resultsMarkdown } from './report/results-md.js';
-import { COMMON_FLAGS, ROUTING_SCENARIOS, runRoutingBench, scenarioUsage } from './routing-bench.js';
+import { routingFlagSpecs } from './routing/harness/flags.js';
+import { resultsMarkdown } from './routing/report/results-md.js';
+import { COMMON_FLAGS, ROUTING_SCENARIOS, runRoutingBench, scenarioUsage } from './routing/routing-bench.js';
 
 const entries: Record<string, BenchEntry> = { ...FIXED_ENTRIES };
 for (const s of ROUTING_SCENARIOS) {

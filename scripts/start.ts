@@ -1,7 +1,7 @@
 // `npm start`: the whole llm-atc cluster on this machine, with readable prefixed logs. Ctrl-C stops it.
 import { exitOnStartupError, optionsOrExit } from '../shared/config/index.js';
 import { formatLogLine } from './log-format.js';
-import { LocalCluster } from './local-cluster.js';
+import { LocalCluster } from '../shared/cluster/local-cluster.js';
 import { START_OPTIONS, checkServiceEnvironment } from './start-options.js';
 
 const opts = optionsOrExit('start', START_OPTIONS, process.argv.slice(2), process.env, 'npm start --');

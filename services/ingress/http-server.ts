@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { contextFromHttpHeaders, writeMetrics } from '../../shared/telemetry/index.js';
 import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
-import type { InferenceFrontDoor } from './inference-call.js';
+import type { InferenceFrontDoor } from './front-door.js';
 import { HttpError, errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
 

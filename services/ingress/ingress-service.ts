@@ -8,7 +8,7 @@ import { ingressMetrics } from '../../shared/telemetry/index.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
 import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
 import { IngressHttpServer, type HttpServerOptions } from './http-server.js';
-import { InferenceFrontDoor } from './inference-call.js';
+import { InferenceFrontDoor } from './front-door.js';
 import { IngressNatsApi } from './nats-api.js';
 import type { RequestLimits } from './openai-request.js';
 

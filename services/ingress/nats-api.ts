@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { guarded } from '../../shared/nats/index.js';
 import { contextFromMessage } from '../../shared/telemetry/index.js';
 import { AtcError, AtcHeader, ErrorCode, clientApi, queueGroups } from '../../shared/protocol/index.js';
-import type { InferenceFrontDoor } from './inference-call.js';
+import type { InferenceFrontDoor } from './front-door.js';
 import { errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
 

@@ -1,11 +1,11 @@
 // msgpack encoding of wire messages, and validation of everything decoded from the wire.
 import { Packr } from 'msgpackr';
-import type { EngineLoad, PromptInput } from '../engine/types.js';
+import type { PromptInput } from '../engine/types.js';
 import { ProtocolError } from './errors.js';
 import type {
   CancelV1, ErrorV1, KvReleaseV1, GenerateAcceptedV1, GenerateRequestV1, LoadReportV1, PickReplyV1, PickRequestV1,
   PrefillReplyV1, PrefillRequestV1, RequestCompletedV1, RequestFirstTokenV1, StreamFinishedV1, StreamKeepaliveV1, StreamTokensV1, WireMessage, WireSampling, WireType, WorkerRegistrationV1,
-} from './messages.js';
+ WireEngineLoad } from './messages.js';
 import {
   bool, intArray, num, oneOf, optBool, optNum, optStr, record, str, strArray, stringMap, type Rec,
 } from './validate.js';
@@ -80,7 +80,7 @@ function sampling(obj: Rec, path: string): WireSampling {
   return out;
 }
 
-function load(obj: Rec, path: string): EngineLoad {
+function load(obj: Rec, path: string): WireEngineLoad {
   const l = record(obj['load'], `${path}.load`);
   const p = `${path}.load`;
   return {

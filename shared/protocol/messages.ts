@@ -1,9 +1,28 @@
 // Wire messages between llm-atc services: a discriminated union on `type`, whose suffix is the
 // message version. Wire types only; decoding validates every field (see codec.ts).
-import type { EngineLoad, PromptInput } from '../engine/types.js';
+import type { PromptInput } from '../engine/types.js';
+import type { WorkerRole } from './worker-role.js';
 
-export const WorkerRole = { Decode: 'decode', Prefill: 'prefill', Both: 'both' } as const;
-export type WorkerRole = (typeof WorkerRole)[keyof typeof WorkerRole];
+/**
+ * An engine's load as a worker reports it: the wire's own shape (a field added to the engine's in-process
+ * EngineLoad does not change the protocol until it is added here, with a new message version).
+ */
+export interface WireEngineLoad {
+  /** vllm:num_requests_running */
+  readonly runningRequests: number;
+  /** vllm:num_requests_waiting */
+  readonly waitingRequests: number;
+  /** vllm:kv_cache_usage_perc, in [0,1]. */
+  readonly kvCacheUsage: number;
+  /** num_gpu_blocks of the engine's KV cache. */
+  readonly numGpuBlocks: number;
+  /** tokens per KV block. */
+  readonly blockSize: number;
+  /** vllm:prefix_cache_queries_total, tokens. */
+  readonly prefixCacheQueries: number;
+  /** vllm:prefix_cache_hits_total, tokens. */
+  readonly prefixCacheHits: number;
+}
 
 export interface WireSampling {
   readonly maxTokens: number;
@@ -148,7 +167,7 @@ export interface LoadReportV1 {
   readonly role: WorkerRole;
   readonly seq: number;
   readonly reportedAtMs: number;
-  readonly load: EngineLoad;
+  readonly load: WireEngineLoad;
   /** Requests the worker holds (accepted and not finished), engine queues included. */
   readonly activeRequests: number;
 }

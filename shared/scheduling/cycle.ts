@@ -1,8 +1,7 @@
 // Per-decision state: the request, the context, and values several plugins need, computed once.
 import { computeBlockHashes } from './state/prefix-hash.js';
 import { SchedulingStateError } from './errors.js';
-import type { StateKey } from './framework.js';
-import { PrefixSource, type SchedulingContext, type SchedulingRequest, type SchedulingState } from './types.js';
+import { PrefixSource, type SchedulingContext, type SchedulingRequest, type SchedulingState, type StateKey } from './types.js';
 
 export class SchedulingCycle {
   private hashes?: Float64Array;

@@ -2,7 +2,10 @@
 // (gateway-api-inference-extension pkg/epp/scheduling/framework): filters, then weighted scorers, then a
 // picker, grouped into profiles; a profile handler says which profiles run and combines their results.
 import type { SchedulingCycle } from './cycle.js';
-import type { ProfileExplanation, WorkerSnapshot } from './types.js';
+import type { ProfileExplanation, StateKey, WorkerSnapshot } from './types.js';
+
+// Plugins declare their state with it; it lives in types.ts beside the state it names.
+export { StateKey } from './types.js';
 
 export const PluginKind = {
   Filter: 'filter',
@@ -25,30 +28,6 @@ export interface RoutedPrefixNeeds {
   readonly maxPrefixTokens?: number;
 }
 
-/**
- * The scheduling state a plugin may read or keep, beyond the request and the worker snapshots: what it
- * declares in `consumes` (as the endpoint picker's plugins declare Consumes()). The pipeline refuses to
- * run a plugin whose state is missing, naming both, instead of letting it read a silent 0.
- */
-export const StateKey = {
-  /** The precise prefix index, from the engines' KV events (cachedBlocks comes from it). */
-  PrefixIndex: 'prefixIndex',
-  /** This scheduler's routing memory (cachedBlocks comes from it unless a plugin reads the precise index). */
-  RoutedPrefixes: 'routedPrefixes',
-  /** Requests and prompt tokens this scheduler assigned and has not seen finish. */
-  Inflight: 'inflight',
-  /** Distinct blocks of the requests in flight per worker (Dynamo's active blocks). */
-  ActiveBlocks: 'activeBlocks',
-  /** Online TTFT/TPOT models per worker. */
-  Latency: 'latency',
-  /** Session -> worker stickiness. */
-  Sessions: 'sessions',
-  /** The prefill work this scheduler split off, per prefill worker (the P/D handler's estimate). */
-  PrefillBacklog: 'prefillBacklog',
-  /** Counters of pickers that rotate (round-robin, llm-d's tie rotation), by plugin name. */
-  PickerCounters: 'pickerCounters',
-} as const;
-export type StateKey = (typeof StateKey)[keyof typeof StateKey];
 
 /** How a plugin wants the state it consumes set up, beyond its presence. */
 export interface StateNeeds {

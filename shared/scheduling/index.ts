@@ -33,7 +33,7 @@ export type { CompiledSchedulerConfig } from './pipeline.js';
 export { Scheduler } from './scheduler.js';
 export type { SchedulerOptions, SchedulerState } from './scheduler.js';
 export { SchedulingConfigError, SchedulingStateError, NoEligibleWorkerError } from './errors.js';
-export { seededRandom } from './rng.js';
+export { seededRandom } from '../random/index.js';
 
 export { loadSchedulerConfig, compileSchedulerConfig } from './config/loader.js';
 export { PluginRegistry, builtinPluginRegistry } from './config/registry.js';
@@ -52,7 +52,7 @@ export type { InflightTotals } from './state/inflight-ledger.js';
 export { ActiveBlockTracker } from './state/active-blocks.js';
 export { RoutedPrefixCache } from './state/routed-prefix-cache.js';
 export type { RoutedPrefixOptions } from './state/routed-prefix-cache.js';
-export { LatencyModel, RecursiveLeastSquares } from './state/latency-model.js';
-export type { LatencyObservation, TtftFeatures } from './state/latency-model.js';
+export { LatencyPredictor, RecursiveLeastSquares } from './state/latency-predictor.js';
+export type { LatencyObservation, TtftFeatures } from './state/latency-predictor.js';
 export { SessionTable } from './state/session-table.js';
 export { PrefillBacklog } from './state/prefill-backlog.js';

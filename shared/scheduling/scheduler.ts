@@ -8,7 +8,7 @@ import { SchedulingCycle } from './cycle.js';
 import { runSchedulingCycle, type CompiledSchedulerConfig } from './pipeline.js';
 import { ActiveBlockTracker } from './state/active-blocks.js';
 import { InflightLedger } from './state/inflight-ledger.js';
-import { LatencyModel } from './state/latency-model.js';
+import { LatencyPredictor } from './state/latency-predictor.js';
 import { PrefixIndex } from './state/prefix-index.js';
 import { PrefillBacklog } from './state/prefill-backlog.js';
 import { RoutedPrefixCache, type RoutedPrefixOptions } from './state/routed-prefix-cache.js';
@@ -35,7 +35,7 @@ export interface SchedulerState extends SchedulingState {
   readonly routedPrefixes: RoutedPrefixCache;
   readonly inflight: InflightLedger;
   readonly activeBlocks: ActiveBlockTracker;
-  readonly latency: LatencyModel;
+  readonly latency: LatencyPredictor;
   readonly sessions: SessionTable;
   readonly prefillBacklog: PrefillBacklog;
   readonly pickerCounters: Map<string, number>;
@@ -82,7 +82,7 @@ export class Scheduler {
       ...(specTtl !== undefined ? { speculativePrefixes: new RoutedPrefixCache({ ttlMs: specTtl, capacityBlocks: SPECULATIVE_CAPACITY_BLOCKS }) } : {}),
       inflight: new InflightLedger(options.inflightTtlMs !== undefined ? { ttlMs: options.inflightTtlMs } : {}),
       activeBlocks: new ActiveBlockTracker(),
-      latency: new LatencyModel(),
+      latency: new LatencyPredictor(),
       sessions: new SessionTable(),
       prefillBacklog: new PrefillBacklog(),
       pickerCounters: new Map(),

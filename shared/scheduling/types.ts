@@ -2,14 +2,14 @@
 import type { EngineLoad } from '../engine/types.js';
 import type { ActiveBlockTracker } from './state/active-blocks.js';
 import type { InflightLedger } from './state/inflight-ledger.js';
-import type { LatencyModel } from './state/latency-model.js';
+import type { LatencyPredictor } from './state/latency-predictor.js';
 import type { PrefixIndex } from './state/prefix-index.js';
 import type { PrefillBacklog } from './state/prefill-backlog.js';
 import type { RoutedPrefixCache } from './state/routed-prefix-cache.js';
 import type { SessionTable } from './state/session-table.js';
+import { WorkerRole } from '../protocol/worker-role.js';
 
-export const WorkerRole = { Decode: 'decode', Prefill: 'prefill', Both: 'both' } as const;
-export type WorkerRole = (typeof WorkerRole)[keyof typeof WorkerRole];
+export { WorkerRole };
 
 /** One worker as the scheduler last saw it (registry entry plus its latest load report). */
 export interface WorkerSnapshot {
@@ -72,7 +72,7 @@ export interface SchedulingState {
   readonly pickerCounters?: Map<string, number>;
   readonly inflight?: InflightLedger;
   readonly activeBlocks?: ActiveBlockTracker;
-  readonly latency?: LatencyModel;
+  readonly latency?: LatencyPredictor;
   readonly sessions?: SessionTable;
 }
 
@@ -146,3 +146,28 @@ export interface Decision {
     readonly profileHandler: PluginTiming;
   };
 }
+
+/**
+ * The scheduling state a plugin may read or keep, beyond the request and the worker snapshots: what it
+ * declares in `consumes` (as the endpoint picker's plugins declare Consumes()). The pipeline refuses to
+ * run a plugin whose state is missing, naming both, instead of letting it read a silent 0.
+ */
+export const StateKey = {
+  /** The precise prefix index, from the engines' KV events (cachedBlocks comes from it). */
+  PrefixIndex: 'prefixIndex',
+  /** This scheduler's routing memory (cachedBlocks comes from it unless a plugin reads the precise index). */
+  RoutedPrefixes: 'routedPrefixes',
+  /** Requests and prompt tokens this scheduler assigned and has not seen finish. */
+  Inflight: 'inflight',
+  /** Distinct blocks of the requests in flight per worker (Dynamo's active blocks). */
+  ActiveBlocks: 'activeBlocks',
+  /** Online TTFT/TPOT models per worker. */
+  Latency: 'latency',
+  /** Session -> worker stickiness. */
+  Sessions: 'sessions',
+  /** The prefill work this scheduler split off, per prefill worker (the P/D handler's estimate). */
+  PrefillBacklog: 'prefillBacklog',
+  /** Counters of pickers that rotate (round-robin, llm-d's tie rotation), by plugin name. */
+  PickerCounters: 'pickerCounters',
+} as const;
+export type StateKey = (typeof StateKey)[keyof typeof StateKey];

@@ -1,5 +1,5 @@
 // Mocha hooks: a whole local cluster (nats-server + every service as its own process) for a suite.
-import { LocalCluster, type LocalClusterOptions } from '../../scripts/local-cluster.js';
+import { LocalCluster, type LocalClusterOptions } from '../../shared/cluster/local-cluster.js';
 import { freePort } from '../../shared/nats/index.js';
 
 export function useCluster(options: Partial<LocalClusterOptions> = {}): { readonly cluster: LocalCluster; readonly baseUrl: string; readonly logs: string[] } {

@@ -4,7 +4,7 @@
 // log-normal: median 143 tokens, σ 0.9, so the mean is 143 × e^(0.9²/2) ≈ 214 tokens, the mean response
 // length of LMSYS-Chat-1M (Zheng et al., 2023, Table 1: 214.5 tokens per response).
 import { EOS_TOKEN_ID, detokenize, tokenize } from '../../tokenizer/index.js';
-import { SeededRandom, mixSeed } from './seeded-random.js';
+import { SeededRandom, mixSeed } from '../../random/index.js';
 
 export const NATURAL_LENGTH_MEDIAN = 143;
 export const NATURAL_LENGTH_SIGMA = 0.9;

@@ -13,7 +13,7 @@ export const DEFAULT_SCHEDULER_CONFIG = `
 # Mooncake's knee p90).
 #
 # Tuning data. This config's weights and parameters may be tuned on the declared TUNING WINDOW only: the
-# shipped Mooncake conversation trace's first 5 minutes of trace time (bench/evaluate/matrix.ts
+# shipped Mooncake conversation trace's first 5 minutes of trace time (bench/routing/evaluate/matrix.ts
 # TUNING_WINDOW). Everything else "npm run bench -- evaluate" runs is evaluation data: re-run it after any
 # change here, and change nothing here because of it. The values below predate that rule: kv-cost's
 # weight and remoteBias were chosen partly on llmd-shared-prefix and pd-long-prefill (BENCHMARKS.md,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { parseRoutingFlags } from '../../../bench/harness/flags.js';
-import { agentTrace, traceJsonl } from '../../../bench/scenarios/agent-trace.js';
-import { parseTrace, traceReplay } from '../../../bench/scenarios/index.js';
-import { MOONCAKE_BLOCK_TOKENS } from '../../../bench/harness/token-ids.js';
+import { parseRoutingFlags } from '../../../bench/routing/harness/flags.js';
+import { agentTrace, traceJsonl } from '../../../bench/routing/scenarios/agent-trace.js';
+import { parseTrace, traceReplay } from '../../../bench/routing/scenarios/index.js';
+import { MOONCAKE_BLOCK_TOKENS } from '../../../bench/routing/harness/token-ids.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

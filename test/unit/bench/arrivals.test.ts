@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spreadWithinResolution, timestampResolutionMs } from '../../../bench/harness/arrivals.js';
-import { parseRoutingFlags } from '../../../bench/harness/flags.js';
-import { mooncakeConversation } from '../../../bench/scenarios/index.js';
+import { spreadWithinResolution, timestampResolutionMs } from '../../../bench/routing/harness/arrivals.js';
+import { parseRoutingFlags } from '../../../bench/routing/harness/flags.js';
+import { mooncakeConversation } from '../../../bench/routing/scenarios/index.js';
 import { seededRandom } from '../../../shared/scheduling/index.js';
 
 describe('trace arrivals', () => {

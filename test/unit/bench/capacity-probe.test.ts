@@ -1,12 +1,12 @@
 // A capacity probe stops once its outcome is decided; the outcome must be the one a full run gives.
 import assert from 'node:assert/strict';
-import { runProbe } from '../../../bench/harness/capacity-probe.js';
-import { passes } from '../../../bench/harness/capacity.js';
-import { parseRoutingFlags } from '../../../bench/harness/flags.js';
-import { summarizeRun } from '../../../bench/harness/summary.js';
-import { runVirtual } from '../../../bench/harness/virtual-run.js';
-import { llmdSharedPrefix, mooncakeConversation } from '../../../bench/scenarios/index.js';
-import type { Scenario } from '../../../bench/scenarios/index.js';
+import { runProbe } from '../../../bench/routing/harness/capacity-probe.js';
+import { passes } from '../../../bench/routing/harness/capacity.js';
+import { parseRoutingFlags } from '../../../bench/routing/harness/flags.js';
+import { summarizeRun } from '../../../bench/routing/harness/summary.js';
+import { runVirtual } from '../../../bench/routing/harness/virtual-run.js';
+import { llmdSharedPrefix, mooncakeConversation } from '../../../bench/routing/scenarios/index.js';
+import type { Scenario } from '../../../bench/routing/scenarios/index.js';
 
 const cases: Array<{ scenario: Scenario; args: string[]; loads: number[] }> = [
   // Open loop, a TTFT-only SLO: passing probes stop at the last first token, failing ones sooner.

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { passes, searchCapacity } from '../../../bench/harness/capacity.js';
+import { passes, searchCapacity } from '../../../bench/routing/harness/capacity.js';
 
 // A system whose p90 TTFT is 100 ms below `knee` and explodes above it: capacity is the knee.
 const knee = (k: number) => (load: number) => ({ p90TtftMs: load <= k ? 100 : 10_000, failed: 0, completed: 10, outputTokensPerS: load });

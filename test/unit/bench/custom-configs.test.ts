@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseRoutingFlags } from '../../../bench/harness/flags.js';
-import { calibrateForProfile } from '../../../bench/harness/calibration.js';
-import { parsePolicies, policyConfig, readCustomConfigs } from '../../../bench/harness/policies.js';
-import { runScenario } from '../../../bench/run-scenario.js';
-import { llmdSharedPrefix } from '../../../bench/scenarios/index.js';
+import { parseRoutingFlags } from '../../../bench/routing/harness/flags.js';
+import { calibrateForProfile } from '../../../bench/routing/harness/calibration.js';
+import { parsePolicies, policyConfig, readCustomConfigs } from '../../../bench/routing/harness/policies.js';
+import { runScenario } from '../../../bench/routing/run-scenario.js';
+import { llmdSharedPrefix } from '../../../bench/routing/scenarios/index.js';
 import { BASELINE_CONFIGS } from '../../../shared/scheduling/index.js';
 
 const files: Record<string, string> = {

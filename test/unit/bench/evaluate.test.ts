@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkloadGroup, type MatrixEntry } from '../../../bench/evaluate/matrix.js';
-import { BEGIN_MARKER, END_MARKER, runEvaluation, spliceBetweenMarkers } from '../../../bench/evaluate/run-evaluate.js';
-import { spread, summarizeGroup } from '../../../bench/evaluate/summary.js';
-import { GROUPS } from '../../../bench/evaluate/matrix.js';
+import { WorkloadGroup, type MatrixEntry } from '../../../bench/routing/evaluate/matrix.js';
+import { BEGIN_MARKER, END_MARKER, runEvaluation, spliceBetweenMarkers } from '../../../bench/routing/evaluate/run-evaluate.js';
+import { spread, summarizeGroup } from '../../../bench/routing/evaluate/summary.js';
+import { GROUPS } from '../../../bench/routing/evaluate/matrix.js';
 
 const window = (name: string, group: WorkloadGroup, startS: number): MatrixEntry => ({
   name,

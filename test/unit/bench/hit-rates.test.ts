@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseRoutingFlags } from '../../../bench/harness/flags.js';
-import { ReuseBound } from '../../../bench/harness/reuse-bound.js';
-import { runScenario } from '../../../bench/run-scenario.js';
-import { agentTrace, traceJsonl } from '../../../bench/scenarios/agent-trace.js';
-import { ROUTING_SCENARIOS, routingScenario } from '../../../bench/scenarios/index.js';
+import { parseRoutingFlags } from '../../../bench/routing/harness/flags.js';
+import { ReuseBound } from '../../../bench/routing/harness/reuse-bound.js';
+import { runScenario } from '../../../bench/routing/run-scenario.js';
+import { agentTrace, traceJsonl } from '../../../bench/routing/scenarios/agent-trace.js';
+import { ROUTING_SCENARIOS, routingScenario } from '../../../bench/routing/scenarios/index.js';
 import { tokens } from '../scheduling/fixtures.js';
 
 const agentFile = join(mkdtempSync(join(tmpdir(), 'atc-hit-')), 'agent.jsonl');

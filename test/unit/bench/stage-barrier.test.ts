@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { parseRoutingFlags } from '../../../bench/harness/flags.js';
-import { runVirtual } from '../../../bench/harness/virtual-run.js';
-import { summarizeRun } from '../../../bench/harness/summary.js';
-import { resultsJson } from '../../../bench/report/write-results.js';
-import { runScenario, type ScenarioResults } from '../../../bench/run-scenario.js';
-import { llmdSharedPrefix, parseRateStages } from '../../../bench/scenarios/llmd-shared-prefix.js';
+import { parseRoutingFlags } from '../../../bench/routing/harness/flags.js';
+import { runVirtual } from '../../../bench/routing/harness/virtual-run.js';
+import { summarizeRun } from '../../../bench/routing/harness/summary.js';
+import { resultsJson } from '../../../bench/routing/report/write-results.js';
+import { runScenario, type ScenarioResults } from '../../../bench/routing/run-scenario.js';
+import { llmdSharedPrefix, parseRateStages } from '../../../bench/routing/scenarios/llmd-shared-prefix.js';
 
 // A small llm-d shared-prefix run: 4 groups × 2 prompts of 64+16 tokens, 8 tokens out, 2 llama replicas.
 const SMALL = ['--groups', '4', '--prompts-per-group', '2', '--system-tokens', '64', '--question-tokens', '16', '--output-tokens', '8', '--replicas', '2', '--profile', 'llama-3-8b-h100', '--warmup', '4:2', '--stages', '2:3,10:2'];

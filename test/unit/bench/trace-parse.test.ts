@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { parseTrace, parseTraceLine, TraceFormatError } from '../../../bench/scenarios/index.js';
-import { expandHashIds, MOONCAKE_BLOCK_TOKENS } from '../../../bench/harness/token-ids.js';
+import { parseTrace, parseTraceLine, TraceFormatError } from '../../../bench/routing/scenarios/index.js';
+import { expandHashIds, MOONCAKE_BLOCK_TOKENS } from '../../../bench/routing/harness/token-ids.js';
 
 describe('Mooncake trace parsing', () => {
   it('reads a good line', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { parseRoutingFlags } from '../../../bench/harness/flags.js';
+import { parseRoutingFlags } from '../../../bench/routing/harness/flags.js';
 import { option } from '../../../shared/config/index.js';
-import { seededTokens } from '../../../bench/harness/token-ids.js';
-import { replicas, type PlannedRequest } from '../../../bench/harness/workload.js';
-import { resultsJson } from '../../../bench/report/write-results.js';
-import { reportHtml } from '../../../bench/report/report-html.js';
-import { runScenario, type ScenarioResults } from '../../../bench/run-scenario.js';
-import { defineScenario } from '../../../bench/scenarios/index.js';
+import { seededTokens } from '../../../bench/routing/harness/token-ids.js';
+import { replicas, type PlannedRequest } from '../../../bench/routing/harness/workload.js';
+import { resultsJson } from '../../../bench/routing/report/write-results.js';
+import { reportHtml } from '../../../bench/routing/report/report-html.js';
+import { runScenario, type ScenarioResults } from '../../../bench/routing/run-scenario.js';
+import { defineScenario } from '../../../bench/routing/scenarios/index.js';
 
 // Tiny: 2 llama replicas, 3 shared 512-token prefixes (3 is odd: a 2-worker rotation splits each over both), 40 requests at --rate (default 20/s), 8 tokens out.
 const tiny = defineScenario({

@@ -15,8 +15,8 @@
 //                 matched-tenant path), least_load.rs (select_min_expected_wait_with_freshness)
 // The states: a table of named rows covering the edges, then 300 states drawn from a seeded generator.
 import assert from 'node:assert/strict';
-import { calibrateForProfile } from '../../../bench/harness/calibration.js';
-import { policyConfig } from '../../../bench/harness/policies.js';
+import { calibrateForProfile } from '../../../bench/routing/harness/calibration.js';
+import { policyConfig } from '../../../bench/routing/harness/policies.js';
 import { Scheduler, computeBlockHashes, seededRandom, type WorkerSnapshot } from '../../../shared/scheduling/index.js';
 import { MODEL, NOW_MS, batch, engineHashes, request, stored, tokens, worker } from './fixtures.js';
 

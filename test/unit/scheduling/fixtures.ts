@@ -3,7 +3,7 @@ import type { EngineLoad, KvCacheEvent, KvEventBatch } from '../../../shared/eng
 import {
   ActiveBlockTracker,
   InflightLedger,
-  LatencyModel,
+  LatencyPredictor,
   PrefillBacklog,
   PrefixIndex,
   RoutedPrefixCache,
@@ -54,7 +54,7 @@ export function emptyState(): SchedulingState {
     routedPrefixes: new RoutedPrefixCache(),
     inflight: new InflightLedger(),
     activeBlocks: new ActiveBlockTracker(),
-    latency: new LatencyModel(),
+    latency: new LatencyPredictor(),
     sessions: new SessionTable(),
     prefillBacklog: new PrefillBacklog(),
     pickerCounters: new Map(),

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { LatencyModel } from '../../../shared/scheduling/index.js';
+import { LatencyPredictor } from '../../../shared/scheduling/index.js';
 import { PredictedLatencyScorer } from '../../../shared/scheduling/plugins/scorers/predicted-latency-scorer.js';
 import { cycle, request, rounded, tokens, worker } from './fixtures.js';
 
 // Synthetic, noise-free workers:
 //   fast: TTFT = 10 + 50 ms per 1000 uncached tokens,  TPOT = 10 + 0.5 × running
 //   slow: TTFT = 20 + 200 ms per 1000 uncached tokens, TPOT = 20 + 1.0 × running
-function trainedModel(samples: number): LatencyModel {
-  const m = new LatencyModel({ minSamples: 10, forgetting: 1 });
+function trainedModel(samples: number): LatencyPredictor {
+  const m = new LatencyPredictor({ minSamples: 10, forgetting: 1 });
   for (let i = 0; i < samples; i++) {
     const uncached = (i * 397) % 3000;
     const running = i % 9;
@@ -57,7 +57,7 @@ describe('predicted-latency-scorer', () => {
   });
 });
 
-describe('LatencyModel', () => {
+describe('LatencyPredictor', () => {
   it('recovers a linear TTFT law from noise-free observations', () => {
     const m = trainedModel(60);
     const f = { uncachedTokens: 2000, waitingRequests: 0, runningRequests: 0, inflightPromptTokens: 0 };

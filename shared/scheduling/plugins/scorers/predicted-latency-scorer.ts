@@ -1,11 +1,11 @@
-// Scores workers by predicted latency from the online LatencyModel.
+// Scores workers by predicted latency from the online LatencyPredictor.
 // - With SLO headers (x-slo-ttft-ms, x-slo-tpot-ms): workers predicted to meet every given SLO score in
 //   [0.5,1], the least headroom highest (pack tight, keep roomy workers for strict requests, as in llm-d's
 //   SLO-aware routing); workers predicted to miss score in [0,0.5), the smallest miss highest.
 // - Without SLO headers: lowest predicted TTFT highest (min TTFT / own TTFT).
 // - Too little history on a worker: 0.5 for it; on every candidate: 0.5 for all (neutral, load and prefix
 //   scorers decide).
-// Reads: LatencyModel, WorkerSnapshot.load, InflightLedger, cached prefix blocks, request headers.
+// Reads: LatencyPredictor, WorkerSnapshot.load, InflightLedger, cached prefix blocks, request headers.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
 import { PluginKind, StateKey, type Scorer } from '../../framework.js';

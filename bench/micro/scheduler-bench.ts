@@ -1,0 +1,193 @@
+// Decision-time benchmark of the scheduling core: a prefix index holding 1,000,000 blocks over 64 engines,
+// then decisions for 8,000-token prompts given as token ids and as text (tokenized with shared/tokenizer
+// inside the timed section). Run: npm run bench -- scheduler [--decisions N] [--blocks N] [--engines N]
+// Targets (task brief): p99 < 1 ms (ids), < 2 ms (text), ≥ 5,000 decisions/s.
+import { performance } from 'node:perf_hooks';
+import type { EngineLoad } from '../../shared/engine/types.js';
+import { Scheduler, seededRandom, type SchedulingRequest, type WorkerSnapshot } from '../../shared/scheduling/index.js';
+import { tokenize } from '../../shared/tokenizer/index.js';
+import { percentile } from '../stats.js';
+
+/** The index and run sizes of `npm run bench -- scheduler` without flags. */
+export const SCHEDULER_BENCH_DEFAULTS = { blocks: 1_000_000, engines: 64, decisions: 5000 } as const;
+
+export interface SchedulerBenchOptions {
+  /** Distinct blocks in the index (default 1,000,000). */
+  readonly blocks?: number;
+  readonly engines?: number;
+  /** Timed decisions per prompt form (default 5,000). */
+  readonly decisions?: number;
+  readonly promptTokens?: number;
+  readonly seed?: number;
+  /** Progress and result lines; default console.log. */
+  readonly log?: (line: string) => void;
+}
+
+export interface DecisionTimings {
+  readonly decisions: number;
+  readonly decisionsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  /** Share of decisions that went to a worker holding ≥ 1 prompt block. */
+  readonly cacheHitRate: number;
+}
+
+export interface SchedulerBenchResult {
+  readonly indexBuildMs: number;
+  readonly distinctBlocks: number;
+  readonly workerBlocks: number;
+  readonly heapMiB: number;
+  /** Bytes of the index's typed arrays. */
+  readonly indexTableBytes: number;
+  readonly tokenIds: DecisionTimings;
+  readonly text: DecisionTimings;
+}
+
+const BLOCK = 16;
+const WORDS = ('the of and to in is was for on that with as by at from his her an which were are this be ' +
+  'had not but one their have all been more can who has they would time out only first new into some could').split(' ');
+
+function idleLoad(rng: () => number): EngineLoad {
+  return {
+    runningRequests: Math.floor(rng() * 32),
+    waitingRequests: Math.floor(rng() * 4),
+    kvCacheUsage: rng() * 0.8,
+    numGpuBlocks: 32_768,
+    blockSize: BLOCK,
+    prefixCacheQueries: 0,
+    prefixCacheHits: 0,
+  };
+}
+
+function randomText(rng: () => number, words: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < words; i++) out.push(WORDS[Math.floor(rng() * WORDS.length)]!);
+  return out.join(' ');
+}
+
+export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promise<SchedulerBenchResult> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const targetBlocks = opts.blocks ?? SCHEDULER_BENCH_DEFAULTS.blocks;
+  const engines = opts.engines ?? SCHEDULER_BENCH_DEFAULTS.engines;
+  const decisions = opts.decisions ?? SCHEDULER_BENCH_DEFAULTS.decisions;
+  const promptTokens = opts.promptTokens ?? 8000;
+  const rng = seededRandom(opts.seed ?? 42);
+  const docBlocks = Math.floor(promptTokens / BLOCK);
+  const docs = Math.ceil(targetBlocks / docBlocks);
+  const textDocs = Math.min(docs, 200);
+
+  const scheduler = new Scheduler({ random: seededRandom((opts.seed ?? 42) + 1) });
+  const index = scheduler.state.prefixIndex;
+  const workers: WorkerSnapshot[] = Array.from({ length: engines }, (_, i) => ({
+    id: `engine-${i}`,
+    role: 'both',
+    models: ['bench-model'],
+    load: idleLoad(rng),
+    loadReportedAtMs: 0,
+    healthy: true,
+  }));
+
+  // Documents: the first `textDocs` from text (tokenized now, so text prompts can hit the index), the rest
+  // random token ids. Each is stored on one engine, 10% also on a second one.
+  log(`building index: ${docs} documents × ${docBlocks} blocks over ${engines} engines …`);
+  const heapBefore = process.memoryUsage().heapUsed;
+  const texts: string[] = [];
+  // Prompts for the timed phase reuse a sample of the documents (keeping all 2,000 × 8,000 ids alive would
+  // dwarf the index in the heap figure).
+  const docTokens: number[][] = [];
+  const keepEvery = Math.max(1, Math.floor(docs / 256));
+  const seq = new Map<string, number>();
+  const t0 = performance.now();
+  for (let d = 0; d < docs; d++) {
+    let toks: number[];
+    if (d < textDocs) {
+      const text = randomText(rng, promptTokens);
+      texts.push(text);
+      toks = tokenize(text).slice(0, docBlocks * BLOCK);
+    } else {
+      toks = Array.from({ length: docBlocks * BLOCK }, () => Math.floor(rng() * 100_000));
+    }
+    if (d % keepEvery === 0) docTokens.push(toks);
+    const owners = [d % engines];
+    if (rng() < 0.1) owners.push((d * 7 + 3) % engines);
+    for (const e of owners) {
+      const id = `engine-${e}`;
+      const s = (seq.get(id) ?? 0) + 1;
+      seq.set(id, s);
+      const engineHashes = Array.from({ length: Math.floor(toks.length / BLOCK) }, (_, b) => `${e}:${d}:${b}`);
+      index.applyEvents(id, s, {
+        ts: 0,
+        dataParallelRank: null,
+        events: [{ type: 'BlockStored', blockHashes: engineHashes, parentBlockHash: null, tokenIds: toks, blockSize: BLOCK, loraId: null, medium: 'GPU' }],
+      });
+    }
+  }
+  const indexBuildMs = performance.now() - t0;
+  (globalThis as { gc?: () => void }).gc?.();
+  const heapMiB = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+  const stats = index.stats();
+  log(
+    `index: ${stats.distinctBlocks} distinct blocks, ${stats.workerBlocks} worker-blocks, built in ${indexBuildMs.toFixed(0)} ms; ` +
+      `index tables ${(stats.tableBytes / 2 ** 20).toFixed(1)} MiB, heap +${heapMiB.toFixed(0)} MiB incl. ${docTokens.length} sample prompts and ${texts.length} texts` +
+      `${(globalThis as { gc?: unknown }).gc ? '' : ' (run with --expose-gc for a settled figure)'}`,
+  );
+
+  let nowMs = 1;
+  let n = 0;
+  const run = (label: string, makeRequest: (i: number) => () => SchedulingRequest): DecisionTimings => {
+    const times = new Float64Array(decisions);
+    let hits = 0;
+    const warmup = Math.min(500, decisions);
+    const start = performance.now();
+    for (let i = -warmup; i < decisions; i++) {
+      const build = makeRequest(i);
+      const t = performance.now();
+      const d = scheduler.decide(build(), workers, nowMs);
+      const dt = performance.now() - t;
+      nowMs += 0.2;
+      // keep ~100 requests in flight
+      if (n >= 100) scheduler.finish(`r${n - 100}`);
+      n++;
+      if (i >= 0) {
+        times[i] = dt;
+        if (d.decode.cachedPrefixBlocks > 0) hits++;
+      }
+    }
+    const wall = performance.now() - start;
+    const sorted = times.slice().sort();
+    const total = times.reduce((a, b) => a + b, 0);
+    const result: DecisionTimings = {
+      decisions,
+      decisionsPerSecond: decisions / (total / 1000),
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted[sorted.length - 1]!,
+      cacheHitRate: hits / decisions,
+    };
+    log(
+      `${label}: ${result.decisionsPerSecond.toFixed(0)} decisions/s (single thread), p50 ${result.p50Ms.toFixed(3)} ms, ` +
+        `p99 ${result.p99Ms.toFixed(3)} ms, max ${result.maxMs.toFixed(3)} ms, cache hits ${(100 * result.cacheHitRate).toFixed(0)}% ` +
+        `(loop wall ${wall.toFixed(0)} ms incl. request building)`,
+    );
+    return result;
+  };
+
+  // Token ids: 75% of prompts share a stored document's first 6,000 tokens, then a fresh 2,000-token tail.
+  const tokenIds = run(`token ids (${promptTokens} tokens)`, () => {
+    const doc = docTokens[Math.floor(rng() * docTokens.length)]!;
+    const shared = rng() < 0.75 ? doc.slice(0, Math.floor(promptTokens * 0.75)) : [];
+    const tail = Array.from({ length: promptTokens - shared.length }, () => Math.floor(rng() * 100_000));
+    const ids = shared.concat(tail);
+    const requestId = `r${n}`;
+    return () => ({ requestId, model: 'bench-model', tokenIds: ids, maxTokens: 256, headers: {} });
+  });
+  // Text: a stored text document plus a question; tokenization happens inside the timed section.
+  const text = run(`text (~${promptTokens} tokens, tokenized per decision)`, () => {
+    const body = texts[Math.floor(rng() * texts.length)]! + ' ' + randomText(rng, 30);
+    const requestId = `r${n}`;
+    return () => ({ requestId, model: 'bench-model', tokenIds: tokenize(body), maxTokens: 256, headers: {} });
+  });
+  return { indexBuildMs, distinctBlocks: stats.distinctBlocks, workerBlocks: stats.workerBlocks, heapMiB, indexTableBytes: stats.tableBytes, tokenIds, text };
+}
+
