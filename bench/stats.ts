@@ -25,7 +25,7 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 /** Samples in any order (a typed array is sorted as a copy without boxing each value). */
 export function summarize(samples: readonly number[] | Float32Array | Float64Array): Summary {
   const sorted: ArrayLike<number> = Array.isArray(samples)
-    ? [...samples].sort((a, b) => a - b)
+    ? [...(samples as readonly number[])].sort((a, b) => a - b)
     : (samples as Float32Array | Float64Array).slice().sort();
   let sum = 0;
   for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;

@@ -12,7 +12,7 @@ export function formatLogLine(prefix: string, line: string): string {
       .filter(([k]) => !HIDDEN.has(k))
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
-    return `${prefix} ${time} ${level} ${String(rec['msg'] ?? '')}${fields ? '  ' + fields : ''}`;
+    return `${prefix} ${time} ${level} ${typeof rec['msg'] === 'string' ? rec['msg'] : JSON.stringify(rec['msg'] ?? '')}${fields ? '  ' + fields : ''}`;
   } catch {
     return `${prefix} ${line}`;
   }

@@ -58,7 +58,8 @@ export class IngressService {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const step of [() => this.http.close(), () => this.natsApi.stop(), () => this.directory.stop(), () => this.nc.drain()]) {
+      const steps: Array<() => unknown> = [() => this.http.close(), () => this.natsApi.stop(), () => this.directory.stop(), () => this.nc.drain()];
+      for (const step of steps) {
         try {
           await step();
         } catch (err) {

@@ -69,7 +69,7 @@ export class SchedulerService {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const steps = [() => this.pickServer.stop(), () => this.feed.stop(), () => this.ownership.stop(), () => this.directory.stop(), () => this.nc.drain()];
+      const steps: Array<() => unknown> = [() => this.pickServer.stop(), () => this.feed.stop(), () => this.ownership.stop(), () => this.directory.stop(), () => this.nc.drain()];
       for (const step of steps) {
         try {
           await step();

@@ -42,7 +42,7 @@ function kvEventsConfig(json: string): { endpoint: string; topic: string } {
     throw new Error('--kv-events-config must be JSON');
   }
   if (config['enable_kv_cache_events'] !== true) return { endpoint: '', topic: '' };
-  if (config['publisher'] !== undefined && config['publisher'] !== 'zmq') throw new Error(`--kv-events-config publisher '${String(config['publisher'])}' is not supported (only zmq)`);
+  if (config['publisher'] !== undefined && config['publisher'] !== 'zmq') throw new Error(`--kv-events-config publisher '${typeof config['publisher'] === 'string' ? config['publisher'] : JSON.stringify(config['publisher'])}' is not supported (only zmq)`);
   return {
     endpoint: typeof config['endpoint'] === 'string' ? config['endpoint'] : 'tcp://*:5557',
     topic: typeof config['topic'] === 'string' ? config['topic'] : '',

@@ -41,14 +41,14 @@ function optionalBoolean(body: Body, field: string): boolean | undefined {
 function stopStrings(value: unknown): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((s) => typeof s === 'string')) return value as string[];
+  if (Array.isArray(value) && value.every((s) => typeof s === 'string')) return value;
   throw badRequest("'stop' must be a string or an array of strings", 'stop');
 }
 
 function kvTransferParams(value: unknown): KvTransferParams | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw badRequest("'kv_transfer_params' must be an object", 'kv_transfer_params');
-  return value as KvTransferParams;
+  return value;
 }
 
 function checkUnsupported(body: Body): void {
@@ -94,7 +94,7 @@ export function parseOpenAiRequest(raw: unknown, kind: 'completion' | 'chat', li
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest('the request body must be a JSON object');
   const body = raw as Body;
   if (body['model'] !== undefined && body['model'] !== limits.model) {
-    throw new ApiError(404, `The model \`${String(body['model'])}\` does not exist.`, ApiErrorType.NotFound, 'model');
+    throw new ApiError(404, `The model \`${typeof body['model'] === 'string' ? body['model'] : JSON.stringify(body['model'])}\` does not exist.`, ApiErrorType.NotFound, 'model');
   }
   checkUnsupported(body);
   // Chat goes to the engine as messages: it applies its model's chat template, as vLLM does.

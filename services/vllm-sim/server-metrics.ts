@@ -1,7 +1,7 @@
 // /metrics for the vLLM-compatible server. An engine that keeps vLLM's own metrics (SimEngine's
 // vllmMetrics() Registry) is served as is; for any other Engine this server keeps vLLM's core metrics
 // itself: load gauges read from load() at scrape time, and request counters it updates.
-import { Counter, Gauge, Registry } from 'prom-client';
+import { type Counter, Gauge, Registry } from 'prom-client';
 import { declareVllmLoadMetrics, vllmEngineCounter, vllmRequestSuccess, type VllmEngineLabels } from '../../shared/engine/sim/index.js';
 import type { Engine, EngineUsage, FinishReason } from '../../shared/engine/types.js';
 

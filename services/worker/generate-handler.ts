@@ -97,7 +97,7 @@ export class GenerateHandler {
     let lastSentAt = Date.now();
     const send = (body: StreamBody) => {
       if (nc.isClosed()) return;
-      nc.publish(request.streamTo, encodeMessage({ ...body, requestId: request.requestId, seq: seq++ } as StreamMessageV1));
+      nc.publish(request.streamTo, encodeMessage({ ...body, requestId: request.requestId, seq: seq++ }));
       lastSentAt = Date.now();
     };
     const keepalive = setInterval(() => {
@@ -144,7 +144,7 @@ export class GenerateHandler {
         }
       }
     } catch (err) {
-      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
       const e = reason instanceof AtcError ? reason
         : reason instanceof EngineError ? new AtcError(ErrorCode.EngineFailed, reason.message, reason.retryable, { cause: reason })
         : new AtcError(ErrorCode.Internal, String(reason));

@@ -111,7 +111,7 @@ export class WorkerRuntime {
   /** Idempotent: leaves the registry, stops taking work, aborts what runs, closes the engine and NATS. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const steps: Array<() => Promise<unknown> | unknown> = [
+      const steps: Array<() => unknown> = [
         () => this.heartbeat.stop(),
         () => this.loadReporter.stop(),
         () => this.kvEvents.stop(),

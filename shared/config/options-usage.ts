@@ -18,7 +18,8 @@ function placeholder(spec: OptionSpec<unknown>): string {
 
 function defaultText(value: unknown): string | undefined {
   if (value === undefined || value === false || value === '') return undefined;
-  return Array.isArray(value) ? value.join(',') : String(value);
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
 }
 
 /** One line per option: "  --port <integer in [0, 65535]>  HTTP port (env ATC_HTTP_PORT; default: 8080)". */

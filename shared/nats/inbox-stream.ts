@@ -28,9 +28,9 @@ export class InboxStream {
   next(idleMs: number, signal?: AbortSignal): Promise<Msg> {
     const ready = this.buffered.shift();
     if (ready) return Promise.resolve(ready);
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (signal?.aborted) return Promise.reject(asError(signal.reason));
     return new Promise<Msg>((resolve, reject) => {
-      const onAbort = () => done(() => reject(signal?.reason));
+      const onAbort = () => done(() => reject(asError(signal?.reason)));
       const timer = setTimeout(() => done(() => reject(new InboxTimeoutError(`no message for ${idleMs} ms`))), idleMs);
       const done = (settle: () => void) => {
         clearTimeout(timer);
@@ -46,4 +46,9 @@ export class InboxStream {
   close(): void {
     this.sub.unsubscribe();
   }
+}
+
+/** An abort reason as an Error (AbortSignal.reason may be anything a caller passed to abort()). */
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }

@@ -96,7 +96,7 @@ function load(obj: Rec, path: string): WireEngineLoad {
 
 const id = (o: Rec, k: string, p: string) => str(o, k, p, { maxLength: MAX_ID });
 const withOpt = <T extends object, K extends string, V>(base: T, key: K, value: V | undefined): T & { [P in K]?: V } =>
-  (value === undefined ? base : { ...base, [key]: value }) as T & { [P in K]?: V };
+  (value === undefined ? base : { ...base, [key]: value });
 
 const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
   'pick.request.v1': (o): PickRequestV1 => ({

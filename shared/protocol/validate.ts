@@ -48,7 +48,7 @@ export function optBool(obj: Rec, key: string, path: string): boolean | undefine
 export function strArray(obj: Rec, key: string, path: string): string[] {
   const v = obj[key];
   if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw new ProtocolError(`${path}.${key} must be an array of strings`);
-  return v as string[];
+  return v;
 }
 
 export function intArray(obj: Rec, key: string, path: string): number[] {

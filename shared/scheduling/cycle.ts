@@ -20,7 +20,7 @@ export class SchedulingCycle {
   need<K extends StateKey>(key: K): NonNullable<SchedulingState[K]> {
     const value = this.context.state[key];
     if (value === undefined || value === null) throw new SchedulingStateError(`the scheduling state has no "${key}"`);
-    return value as NonNullable<SchedulingState[K]>;
+    return value;
   }
 
   get blockSize(): number {

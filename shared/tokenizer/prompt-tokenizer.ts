@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
-import { Tokenizer } from '@huggingface/tokenizers';
+import { Tokenizer as HfTokenizerClass } from '@huggingface/tokenizers';
 import type { PromptInput } from '../engine/types.js';
 import { renderChatPrompt, type ChatMessage } from './chat-template.js';
 import { tokenize } from './tokenizer.js';
@@ -47,6 +47,17 @@ function readJson(file: string): object {
 }
 
 /** Loads a Hugging Face tokenizer from a tokenizer.json file, or a directory with tokenizer.json (and tokenizer_config.json). */
+/** What this loader uses of @huggingface/tokenizers' Tokenizer. */
+interface HfTokenizer {
+  encode(text: string, options: { add_special_tokens: boolean }): { ids: number[] };
+}
+
+/**
+ * The package's type declarations re-export Tokenizer through extensionless paths, which NodeNext module
+ * resolution cannot follow, so TypeScript sees no type at all; this states the part we call.
+ */
+const Tokenizer = HfTokenizerClass as unknown as new (tokenizerJson: unknown, tokenizerConfig: unknown) => HfTokenizer;
+
 export function loadHfTokenizer(path: string): PromptTokenizer {
   if (!existsSync(path)) throw new TokenizerLoadError(`tokenizer path ${path} does not exist`);
   const dir = statSync(path).isDirectory() ? path : undefined;
@@ -54,7 +65,7 @@ export function loadHfTokenizer(path: string): PromptTokenizer {
   if (!existsSync(file)) throw new TokenizerLoadError(`no tokenizer.json in ${path}`);
   const configFile = join(dir ?? join(file, '..'), 'tokenizer_config.json');
   const config = existsSync(configFile) ? readJson(configFile) : {};
-  let hf: Tokenizer;
+  let hf: HfTokenizer;
   try {
     hf = new Tokenizer(readJson(file), config);
   } catch (cause) {

@@ -87,7 +87,7 @@ describe('observability of a running cluster', function () {
       for (let i = 0; i < 50 && linesOf().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       const lines = linesOf();
       assert.ok(lines.length > 0, `${service} logged the request with its trace id`);
-      assert.ok(lines.every((l) => l.includes(`"requestId":"${requestId}"`)), `${service} lines carry the request id`);
+      assert.ok(lines.every((l) => l.includes(`"requestId":${JSON.stringify(requestId)}`)), `${service} lines carry the request id`);
     }
     assert.ok(!env.logs.some((l) => l.includes('Where should this short request run?')), 'prompt text stays out of the logs');
   });

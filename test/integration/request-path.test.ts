@@ -12,7 +12,7 @@ import { testLogger } from '../support/quiet-logger.js';
 
 const MODEL = 'test-model';
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
-const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as any;
+const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
 
 describe('request path over NATS (in-process services)', function () {
   this.timeout(30_000);
@@ -24,7 +24,7 @@ describe('request path over NATS (in-process services)', function () {
 function requestPathSuite(nats: { readonly url: string }) {
   return function (this: Mocha.Suite) {
   let scheduler: SchedulerService;
-  let workers: WorkerRuntime[] = [];
+  const workers: WorkerRuntime[] = [];
   let ingress: IngressService;
   let client: NatsConnection;
 

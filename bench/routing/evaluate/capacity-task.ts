@@ -41,7 +41,7 @@ export function runCapacityTask(task: CapacityTask, onProbe: (label: string, fra
   for (const seed of task.seeds) {
     const previous = bySeed[bySeed.length - 1];
     const hinted = previous === undefined && task.warmStart !== undefined && task.warmStart > 0;
-    const start = previous !== undefined && previous.capacity > 0 ? previous.capacity : hinted ? task.warmStart! : task.entry.initial;
+    const start = previous !== undefined && previous.capacity > 0 ? previous.capacity : hinted ? task.warmStart : task.entry.initial;
     let probes = 0;
     bySeed.push(
       searchCapacity(

@@ -16,5 +16,5 @@ export function routingFlagSpecs<S extends OptionSpecs>(scenario: Scenario<S>): 
 
 /** args: the command line after the scenario name (no environment: a matrix entry or a test is its own record). */
 export function parseRoutingFlags<S extends OptionSpecs>(scenario: Scenario<S>, args: readonly string[]): CommonFlags & Options<S> {
-  return parseOptions(routingFlagSpecs(scenario), args, {}, { command: `npm run bench -- ${scenario.name}` }) as CommonFlags & Options<S>;
+  return parseOptions(routingFlagSpecs(scenario), args, {}, { command: `npm run bench -- ${scenario.name}` });
 }

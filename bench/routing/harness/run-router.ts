@@ -1,6 +1,6 @@
 // Who decides where a virtual-time request runs: the scheduling core with a policy's config (what the
 // live scheduler runs), or the `ideal` reference. runVirtual talks to either through this contract.
-import { Scheduler, type SchedulingRequest } from '../../../shared/scheduling/index.js';
+import { type Scheduler, type SchedulingRequest } from '../../../shared/scheduling/index.js';
 import type { VirtualFleet } from './virtual-fleet.js';
 
 export interface RoutedRequest {

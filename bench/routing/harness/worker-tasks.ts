@@ -58,13 +58,13 @@ export async function runWorkerTasks<D, R>(
   /** Called as a task starts, to complete its data from the results so far (a warm start). */
   prepare: (task: D, index: number) => D = (task) => task,
 ): Promise<R[]> {
-  const results: R[] = new Array(tasks.length);
+  const results = new Array<R>(tasks.length);
   let next = 0;
   const lane = async () => {
     while (next < tasks.length) {
       const i = next++;
       results[i] = await runOne<D, R>(url, prepare(tasks[i]!, i), label(tasks[i]!, i), reporter(i));
-      onResult(i, results[i]!);
+      onResult(i, results[i]);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, tasks.length)) }, lane));

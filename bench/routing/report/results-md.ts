@@ -27,7 +27,7 @@ export function resultsMarkdown(r: ScenarioResults): string {
     } else {
       // Long ladders: a row per stage reads better than a row 16 stages wide.
       lines.push(`| stage | ${staged.map((p) => p.name).join(' | ')} |`, `|---|${staged.map(() => '---').join('|')}|`);
-      labels.forEach((label, i) => lines.push(`| ${label} | ${staged.map((p) => (p.stages![i] ? cell(p.stages![i]!) : '–')).join(' | ')} |`));
+      labels.forEach((label, i) => lines.push(`| ${label} | ${staged.map((p) => (p.stages![i] ? cell(p.stages![i]) : '–')).join(' | ')} |`));
     }
   }
   const cap = r.policies.filter((p) => p.capacity !== undefined);

@@ -22,7 +22,7 @@ import { DEFAULT_PROFILE_NAME, resolveProfile } from './profile-registry.js';
 import { RemoteKv } from './remote-kv.js';
 import { admitRequest, type AdmissionLimits } from './request-admission.js';
 import { SeededRandom } from '../../random/index.js';
-import { RequestStatus, SimRequest } from './sim-request.js';
+import { RequestStatus, type SimRequest } from './sim-request.js';
 import { type ScheduledStep, StepScheduler } from './step-scheduler.js';
 import { VllmMetrics } from './vllm-metrics.js';
 

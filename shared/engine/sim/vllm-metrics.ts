@@ -1,7 +1,7 @@
 // The metrics a vLLM v1 server exports (vllm/v1/metrics/loggers.py PrometheusStatLogger), under vLLM's
 // names, help texts, labels and histogram buckets, kept by one simulated engine in its own prom-client
 // Registry (tests and benchmarks run several engines in one process).
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { type Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ITL_BUCKETS_S, REQUEST_LATENCY_BUCKETS_S, TTFT_BUCKETS_S } from '../../prometheus/index.js';
 import { FinishReason, type EngineLoad } from '../types.js';
 import type { SimRequest } from './sim-request.js';

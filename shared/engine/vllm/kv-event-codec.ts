@@ -59,7 +59,7 @@ export function decodeBatch(raw: unknown, options: KvEventDecodeOptions = {}): K
   let rank: unknown;
   if (Array.isArray(raw)) {
     if (raw.length < 2 || raw.length > 3) fail('batch', `expected [ts, events, data_parallel_rank?], got ${raw.length} elements`);
-    [ts, events, rank] = raw;
+    [ts, events, rank] = raw as unknown[];
   } else if (isRecord(raw)) {
     ({ ts, events, data_parallel_rank: rank } = raw);
   } else {

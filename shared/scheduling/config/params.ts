@@ -4,9 +4,10 @@ import { SchedulingConfigError } from '../errors.js';
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   try {
-    return JSON.stringify(value) ?? String(value);
+    // JSON.stringify gives undefined for functions and symbols: name their type instead.
+    return JSON.stringify(value) ?? typeof value;
   } catch {
-    return String(value);
+    return typeof value; // a cycle: say what it is, not '[object Object]'
   }
 }
 

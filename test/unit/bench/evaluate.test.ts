@@ -34,7 +34,7 @@ describe('npm run bench -- evaluate', () => {
     assert.equal(s.bestBaseline, 'dynamo');
     // atc 3–3.1 against dynamo 2.5–2.6: no overlap, a win; the ratio is that of the medians (3 / 2.6).
     assert.equal(s.atcOverBest?.verdict, 'win');
-    assert.ok(Math.abs(s.atcOverBest!.median - 3 / 2.6) < 1e-12);
+    assert.ok(Math.abs(s.atcOverBest.median - 3 / 2.6) < 1e-12);
     assert.ok(Math.abs(s.atcOverIdeal!.median - 3 / 4) < 1e-12);
     // Overlapping spreads are a tie whatever the medians say.
     const tie = summarizeGroup(info, entries, ['atc', 'dynamo'], { a: { atc: [3, 3, 3], dynamo: [2.9, 3.1, 3] }, b: { atc: [3, 3, 3], dynamo: [3, 3, 3] } });

@@ -49,7 +49,7 @@ describe('request hit rate and reuse bound', () => {
       for (const p of r.policies) {
         assert.ok(p.completed > 0, `${p.name} completed nothing`);
         assert.ok(p.request_hit_rate <= p.reuse_bound + 1e-9, `${p.name}: request hit ${p.request_hit_rate} > bound ${p.reuse_bound}`);
-        assert.ok(p.reuse_bound <= r.reuse_bound!);
+        assert.ok(p.reuse_bound <= r.reuse_bound);
       }
       // The shared unlimited cache finds everything an earlier request computed, but where requests
       // sharing a new prefix arrive together (a later one can start before the first has cached it).

@@ -47,14 +47,14 @@ describe('llmd-shared-prefix as inference-perf runs it', () => {
     for (let s = 1; s < 3; s++) {
       const prevEnd = Math.max(...run.requests.filter((r) => r.stage === s - 1).map((r) => r.arrivalMs + r.e2eMs));
       const firstArrival = Math.min(...run.requests.filter((r) => r.stage === s).map((r) => r.arrivalMs));
-      assert.equal(run.stageSpans![s - 1]!.endMs, prevEnd);
-      assert.equal(run.stageSpans![s]!.startMs, prevEnd + 500);
+      assert.equal(run.stageSpans[s - 1]!.endMs, prevEnd);
+      assert.equal(run.stageSpans[s]!.startMs, prevEnd + 500);
       assert.ok(firstArrival >= prevEnd + 500);
     }
     // Per-stage throughput: the stage's own tokens over its span.
     const figures = summarizeRun(run, built.slo, built.stages);
     const last = figures.stages![1]!;
-    const span = run.stageSpans![2]!;
+    const span = run.stageSpans[2]!;
     assert.equal(last.completed, 20);
     assert.ok(Math.abs(last.output_tokens_per_s - (20 * 8) / ((span.endMs - span.startMs) / 1000)) < 0.1);
   });

@@ -15,7 +15,7 @@ describe('role-filter', () => {
     { role: 'decode', workers: [], want: [] },
   ] as const;
   for (const r of rows)
-    it(`role ${r.role} over [${ids(r.workers)}] keeps [${r.want}]`, () => {
+    it(`role ${r.role} over [${ids(r.workers)}] keeps [${r.want.join(', ')}]`, () => {
       const f = new RoleFilter('role', r.role);
       assert.deepEqual(ids(f.filter(cycle(request(), r.workers), r.workers)), r.want);
     });

@@ -51,7 +51,7 @@ describe('KV events over ZMQ', () => {
       assert.equal(parts.length, 3);
       assert.equal(parts[0]!.toString('utf8'), 'kv-events');
       assert.deepEqual(parts[1], encodeSequence(seq));
-      assert.equal(parts[1]!.readBigInt64BE(0), seq);
+      assert.equal(parts[1].readBigInt64BE(0), seq);
       assert.deepEqual(decodeKvEventBatch(parts[2]!), batch(Number(seq) + 1));
     }
   });

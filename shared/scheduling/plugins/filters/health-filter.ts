@@ -2,7 +2,7 @@
 // stale numbers would mislead every load scorer. Reads: WorkerSnapshot.healthy, loadReportedAtMs; nowMs.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, StateKey, type Filter } from '../../framework.js';
+import { PluginKind, type StateKey, type Filter } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const HEALTH_FILTER_TYPE = 'health-filter';

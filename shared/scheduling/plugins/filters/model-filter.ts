@@ -1,7 +1,7 @@
 // Keeps workers that serve the requested model. Reads: WorkerSnapshot.models, request.model.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, StateKey, type Filter } from '../../framework.js';
+import { PluginKind, type StateKey, type Filter } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const MODEL_FILTER_TYPE = 'model-filter';

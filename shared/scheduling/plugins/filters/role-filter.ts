@@ -2,7 +2,7 @@
 // Reads: WorkerSnapshot.role.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, StateKey, type Filter } from '../../framework.js';
+import { PluginKind, type StateKey, type Filter } from '../../framework.js';
 import { WorkerRole, type WorkerSnapshot } from '../../types.js';
 
 export const ROLE_FILTER_TYPE = 'role-filter';

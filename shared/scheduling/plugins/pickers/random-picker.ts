@@ -1,7 +1,7 @@
 // Uniformly random candidate, ignoring scores (the "random" baseline). Reads: nothing but the RNG.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, StateKey, type Picker, type ScoredWorker } from '../../framework.js';
+import { PluginKind, type StateKey, type Picker, type ScoredWorker } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const RANDOM_PICKER_TYPE = 'random-picker';

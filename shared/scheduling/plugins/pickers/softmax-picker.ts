@@ -3,7 +3,7 @@
 // p_i ∝ exp((s_i − 1) / T), which is Dynamo's softmax over normalised negated costs. Reads: scores only.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, StateKey, type Picker, type ScoredWorker } from '../../framework.js';
+import { PluginKind, type StateKey, type Picker, type ScoredWorker } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 import { pickMaxScore } from './max-score-picker.js';
 import { sampleIndex } from './weighted-random-picker.js';

@@ -2,7 +2,7 @@
 // while still favouring good workers. Reads: scores only.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, StateKey, type Picker, type ScoredWorker } from '../../framework.js';
+import { PluginKind, type StateKey, type Picker, type ScoredWorker } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const WEIGHTED_RANDOM_PICKER_TYPE = 'weighted-random-picker';

@@ -2,7 +2,7 @@
 // Reads: load.kvCacheUsage in [0,1].
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, StateKey, type Scorer } from '../../framework.js';
+import { PluginKind, type StateKey, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 
 export const KV_UTILIZATION_SCORER_TYPE = 'kv-cache-utilization-scorer';

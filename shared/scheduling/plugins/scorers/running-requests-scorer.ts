@@ -2,7 +2,7 @@
 // Reads: load.runningRequests.
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
-import { PluginKind, StateKey, type Scorer } from '../../framework.js';
+import { PluginKind, type StateKey, type Scorer } from '../../framework.js';
 import type { WorkerSnapshot } from '../../types.js';
 import { lowerIsBetter } from '../worker-load.js';
 
