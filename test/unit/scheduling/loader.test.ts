@@ -102,6 +102,18 @@ describe('scheduler config loader', () => {
       yaml: `plugins:\n  - type: queue-scorer\n  - type: max-score-picker\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer\n        weight: heavy\n      - pluginRef: max-score-picker`,
       error: 'profile "decode", plugin "queue-scorer": field "weight" must be a number ≥ 0, got "heavy"',
     },
+    // YAML spells NaN and infinity .nan and .inf: neither may weigh a score (a NaN total could never
+    // be compared, an infinite one would turn 0 scores into NaN).
+    ...['.nan', '.inf', '-.inf'].map((weight) => ({
+      name: `weight ${weight}`,
+      yaml: `plugins:\n  - type: queue-scorer\n  - type: max-score-picker\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer\n        weight: ${weight}\n      - pluginRef: max-score-picker`,
+      error: 'profile "decode", plugin "queue-scorer": field "weight" must be a number ≥ 0',
+    })),
+    {
+      name: 'a numeric parameter given as .nan',
+      yaml: withPlugins('\n  - type: queue-scorer\n  - type: hot-spot-guard-picker\n    parameters:\n      absThreshold: .nan'),
+      error: 'plugin "hot-spot-guard-picker": parameter "absThreshold"',
+    },
     {
       name: 'weight on a picker',
       yaml: `plugins:\n  - type: max-score-picker\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: max-score-picker\n        weight: 1`,

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import {
   NoEligibleWorkerError,
+  PluginKind,
   Scheduler,
   SchedulingStateError,
   StateKey,
+  builtinPluginRegistry,
   loadSchedulerConfig,
   schedule,
   seededRandom,
@@ -12,6 +14,7 @@ import {
   type SchedulingRequest,
   type SchedulingState,
 } from '../../../shared/scheduling/index.js';
+import { MaxScorePicker } from '../../../shared/scheduling/plugins/pickers/max-score-picker.js';
 import { NOW_MS, batch, emptyState, engineHashes, request, stored, tokens, worker } from './fixtures.js';
 
 const workers = ['w0', 'w1', 'w2', 'w3'].map((id) => worker(id));
@@ -120,6 +123,41 @@ describe('scheduling pipeline contracts', () => {
     const d = schedule(req('r'), ctx({}), configWith(wild));
     assert.deepEqual(d.explanation.profiles[0]!.scorers[0]!.scores, { w0: 0, w1: 0, w2: 0.25, w3: 1 });
   });
+
+  const nanScorer: Scorer = { type: 'nan', name: 'nan', kind: 'scorer', consumes: [], score: (_c, ws) => ws.map(() => NaN) };
+
+  it('keeps NaN and infinity out of the totals: the picker chooses among finite totals', () => {
+    const wild: Scorer = { type: 'wild', name: 'wild', kind: 'scorer', consumes: [], score: () => [NaN, Infinity, -Infinity, 0.5] };
+    const config: CompiledSchedulerConfig = {
+      ...configWith(wild),
+      profiles: new Map([['decode', { name: 'decode', filters: [], scorers: [{ scorer: nanScorer, weight: 3 }, { scorer: wild, weight: 2 }], picker: new MaxScorePicker('max') }]]),
+    };
+    const d = schedule(req('r'), ctx({}), config);
+    const decode = d.explanation.profiles[0]!;
+    // NaN and -Infinity count 0, Infinity 1; the all-NaN scorer adds nothing.
+    assert.deepEqual(decode.scorers.map((x) => x.scores), [{ w0: 0, w1: 0, w2: 0, w3: 0 }, { w0: 0, w1: 1, w2: 0, w3: 0.5 }]);
+    assert.deepEqual(decode.totals, { w0: 0, w1: 2, w2: 0, w3: 1 });
+    assert.equal(d.decode.workerId, 'w1');
+  });
+
+  // Every registered picker, over an all-NaN scorer (every total 0, a full tie): each must still pick one
+  // of the candidates, as a NaN total would make none compare as best.
+  const registry = builtinPluginRegistry();
+  const pickerTypes = registry.types().filter((t) => registry.get(t)!.kind === PluginKind.Picker);
+  it('finds the registered pickers', () => assert.ok(pickerTypes.length >= 7, pickerTypes.join(', ')));
+  for (const type of pickerTypes) {
+    it(`${type} picks a candidate when a scorer's NaN leaves every total at 0`, () => {
+      const loaded = loadSchedulerConfig(`plugins:\n  - type: queue-scorer\n  - type: ${type}\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer\n        weight: 1\n      - pluginRef: ${type}`);
+      const profile = loaded.profiles.get('decode')!;
+      const config: CompiledSchedulerConfig = { ...loaded, profiles: new Map([['decode', { ...profile, scorers: [{ scorer: nanScorer, weight: 1 }] }]]) };
+      const c = ctx({});
+      for (let i = 0; i < 8; i++) {
+        const d = schedule(req(`n${i}`), c, config);
+        assert.deepEqual(Object.values(d.explanation.profiles[0]!.totals), [0, 0, 0, 0]);
+        assert.ok(workers.some((w) => w.id === d.decode.workerId), `${type} picked ${String(d.decode.workerId)}`);
+      }
+    });
+  }
 
   it('times every filter, scorer, picker and the profile handler', () => {
     const s = new Scheduler({ random: seededRandom(3) });

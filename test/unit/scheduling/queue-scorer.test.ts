@@ -1,22 +1,10 @@
-import assert from 'node:assert/strict';
-import type { Scorer, WorkerSnapshot } from '../../../shared/scheduling/index.js';
 import { QueueScorer } from '../../../shared/scheduling/plugins/scorers/queue-scorer.js';
-import { cycle, request, rounded, worker } from './fixtures.js';
-
-interface Row {
-  readonly name: string;
-  readonly workers: WorkerSnapshot[];
-  readonly want: number[];
-}
-
-function run(scorer: Scorer, rows: Row[]): void {
-  for (const r of rows)
-    it(r.name, () => assert.deepEqual(rounded(scorer.score(cycle(request(), r.workers), r.workers)), r.want));
-}
+import { worker } from './fixtures.js';
+import { scorerTable } from './scorer-fixtures.js';
 
 describe('queue-scorer', () => {
   const w = (id: string, waiting: number) => worker(id, { load: { waitingRequests: waiting } });
-  run(new QueueScorer('q'), [
+  scorerTable(new QueueScorer('q'), [
     { name: 'empty', workers: [], want: [] },
     // all equal: nothing to prefer, every worker gets the top score.
     { name: 'all equal', workers: [w('a', 3), w('b', 3)], want: [1, 1] },
