@@ -11,8 +11,9 @@ import { SchedulerService } from '../../services/scheduler/scheduler-service.js'
 import type { Engine, KvCacheEvent, KvEventListener } from '../../shared/engine/types.js';
 import { encodeKvEventBatch } from '../../shared/engine/vllm/index.js';
 import { decodeMessage, encodeMessage, eventSubjects, schedulerPick } from '../../shared/protocol/index.js';
-import { openWorkerRegistry } from '../../shared/worker/index.js';
-import { KV_SEQ_HEADER, KvEventForwarder } from '../../shared/worker/kv-event-forwarder.js';
+import { openWorkerRegistry } from '../../shared/fleet/index.js';
+import { KvEventForwarder } from '../../services/worker/kv-event-forwarder.js';
+import { AtcHeader } from '../../shared/protocol/index.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { until } from '../support/poll.js';
 
@@ -77,7 +78,7 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
     /** Publishes one KV event batch of a worker as KvEventForwarder does. */
     function publishBatch(workerId: string, seq: number, ...events: KvCacheEvent[]): void {
       const h = natsHeaders();
-      h.set(KV_SEQ_HEADER, String(seq));
+      h.set(AtcHeader.KvSeq, String(seq));
       nc.publish(eventSubjects.kv(workerId), encodeKvEventBatch({ ts: Date.now() / 1000, events, dataParallelRank: null }), { headers: h });
     }
 

@@ -13,7 +13,7 @@ import {
   AtcError, ErrorCode, decodeMessage, encodeMessage, eventSubjects, workerSubjects, type RequestCompletedV1, type StreamMessageV1,
 } from '../../shared/protocol/index.js';
 import { ingressMetrics } from '../../shared/telemetry/index.js';
-import { WorkerRuntime } from '../../shared/worker/index.js';
+import { WorkerRuntime } from '../../services/worker/index.js';
 import { FakeScheduler } from '../support/fake-scheduler.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { until } from '../support/poll.js';
