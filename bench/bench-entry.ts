@@ -10,6 +10,10 @@ export interface BenchEntry {
 }
 
 /** An entry whose run gets its options typed from its declarations. */
-export function benchEntry<S extends OptionSpecs>(doc: string, options: S, run: (opts: Options<S>, args: readonly string[]) => Promise<void>): BenchEntry {
+export function benchEntry<S extends OptionSpecs>(
+  doc: string,
+  options: S,
+  run: (opts: Options<S>, args: readonly string[]) => Promise<void>,
+): BenchEntry {
   return { doc, options, run: (opts, args) => run(opts as Options<S>, args) };
 }

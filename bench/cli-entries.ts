@@ -22,17 +22,22 @@ const evaluate = benchEntry(
   EVALUATE_FLAGS,
   async (o, args) => {
     const splice = o.noSplice ? undefined : o.benchmarks;
-    const report = o.from !== undefined ? rerenderEvaluation(o.from, o.out, splice) : await runEvaluation({
-      command: `npm run bench -- ${['evaluate', ...args].join(' ')}`,
-      out: o.out,
-      jobs: o.jobs,
-      ...(o.policies !== undefined ? { policies: parsePolicies(o.policies) } : {}),
-      ...(o.seeds !== undefined ? { seeds: o.seeds } : {}),
-      ...(o.groups !== undefined ? { entries: selectGroups(evaluationMatrix(join(o.out, 'agent-trace.jsonl')), o.groups) } : {}),
-      ...(splice !== undefined ? { benchmarksFile: splice } : {}),
-      progress: !o.quiet,
-    });
-    process.stdout.write(`\n${evaluationMarkdown(report)}\nwrote ${o.out}/EVALUATION.md and results.json${o.noSplice ? '' : `; tables spliced into ${o.benchmarks}`}\n`);
+    const report =
+      o.from !== undefined
+        ? rerenderEvaluation(o.from, o.out, splice)
+        : await runEvaluation({
+            command: `npm run bench -- ${['evaluate', ...args].join(' ')}`,
+            out: o.out,
+            jobs: o.jobs,
+            ...(o.policies !== undefined ? { policies: parsePolicies(o.policies) } : {}),
+            ...(o.seeds !== undefined ? { seeds: o.seeds } : {}),
+            ...(o.groups !== undefined ? { entries: selectGroups(evaluationMatrix(join(o.out, 'agent-trace.jsonl')), o.groups) } : {}),
+            ...(splice !== undefined ? { benchmarksFile: splice } : {}),
+            progress: !o.quiet,
+          });
+    process.stdout.write(
+      `\n${evaluationMarkdown(report)}\nwrote ${o.out}/EVALUATION.md and results.json${o.noSplice ? '' : `; tables spliced into ${o.benchmarks}`}\n`,
+    );
   },
 );
 
@@ -41,8 +46,18 @@ const agentTraceEntry = benchEntry(
   {
     out: option.string({ flag: 'out', doc: 'the trace file to write (required)' }),
     durationS: option.number({ flag: 'duration-s', ...POSITIVE, default: DEFAULT_AGENT_TRACE.durationS, doc: 'seconds of trace time' }),
-    sessionRate: option.number({ flag: 'session-rate', ...POSITIVE, default: DEFAULT_AGENT_TRACE.sessionRatePerS, doc: 'new agent sessions per second' }),
-    apps: option.integer({ flag: 'apps', min: 1, default: DEFAULT_AGENT_TRACE.apps, doc: 'agent applications (each its own system prompt and tools)' }),
+    sessionRate: option.number({
+      flag: 'session-rate',
+      ...POSITIVE,
+      default: DEFAULT_AGENT_TRACE.sessionRatePerS,
+      doc: 'new agent sessions per second',
+    }),
+    apps: option.integer({
+      flag: 'apps',
+      min: 1,
+      default: DEFAULT_AGENT_TRACE.apps,
+      doc: 'agent applications (each its own system prompt and tools)',
+    }),
     seed: option.integer({ flag: 'seed', default: DEFAULT_AGENT_TRACE.seed, doc: 'seeds the trace' }),
   },
   async (o) => {
@@ -52,7 +67,9 @@ const agentTraceEntry = benchEntry(
     writeFileSync(o.out, traceJsonl(records));
     const input = records.reduce((a, r) => a + r.inputLength, 0) / records.length;
     const output = records.reduce((a, r) => a + r.outputLength, 0) / records.length;
-    process.stdout.write(`wrote ${o.out}: ${records.length} requests, average input ${input.toFixed(0)} tokens, average output ${output.toFixed(0)} tokens\n`);
+    process.stdout.write(
+      `wrote ${o.out}: ${records.length} requests, average input ${input.toFixed(0)} tokens, average output ${output.toFixed(0)} tokens\n`,
+    );
   },
 );
 
@@ -63,10 +80,18 @@ const pathLatency = benchEntry(
     natsServer: natsServerOption,
   },
   async (o) => {
-    const { overheadMs, clientMs } = await runPathLatencyBench({ requests: o.requests, warmup: 30, ...(o.natsServer ? { natsServer: o.natsServer } : {}) });
+    const { overheadMs, clientMs } = await runPathLatencyBench({
+      requests: o.requests,
+      warmup: 30,
+      ...(o.natsServer ? { natsServer: o.natsServer } : {}),
+    });
     process.stdout.write(`path-latency: ${overheadMs.count} sequential one-token completions over HTTP\n`);
-    process.stdout.write(`  added latency (client time - engine TTFT), ms: median ${fmt(overheadMs.p50)}  p90 ${fmt(overheadMs.p90)}  p99 ${fmt(overheadMs.p99)}  mean ${fmt(overheadMs.mean)}\n`);
-    process.stdout.write(`  client time, ms:                               median ${fmt(clientMs.p50)}  p90 ${fmt(clientMs.p90)}  p99 ${fmt(clientMs.p99)}\n`);
+    process.stdout.write(
+      `  added latency (client time - engine TTFT), ms: median ${fmt(overheadMs.p50)}  p90 ${fmt(overheadMs.p90)}  p99 ${fmt(overheadMs.p99)}  mean ${fmt(overheadMs.mean)}\n`,
+    );
+    process.stdout.write(
+      `  client time, ms:                               median ${fmt(clientMs.p50)}  p90 ${fmt(clientMs.p90)}  p99 ${fmt(clientMs.p99)}\n`,
+    );
   },
 );
 
@@ -79,9 +104,24 @@ const engineProfiles = benchEntry(
 const scheduler = benchEntry(
   'decision time of the scheduling core over a 1,000,000-block prefix index',
   {
-    decisions: option.integer({ flag: 'decisions', min: 1, default: SCHEDULER_BENCH_DEFAULTS.decisions, doc: 'timed decisions per prompt form' }),
-    blocks: option.integer({ flag: 'blocks', min: 1, default: SCHEDULER_BENCH_DEFAULTS.blocks, doc: 'distinct blocks in the prefix index' }),
-    engines: option.integer({ flag: 'engines', min: 1, default: SCHEDULER_BENCH_DEFAULTS.engines, doc: 'engines the blocks are spread over' }),
+    decisions: option.integer({
+      flag: 'decisions',
+      min: 1,
+      default: SCHEDULER_BENCH_DEFAULTS.decisions,
+      doc: 'timed decisions per prompt form',
+    }),
+    blocks: option.integer({
+      flag: 'blocks',
+      min: 1,
+      default: SCHEDULER_BENCH_DEFAULTS.blocks,
+      doc: 'distinct blocks in the prefix index',
+    }),
+    engines: option.integer({
+      flag: 'engines',
+      min: 1,
+      default: SCHEDULER_BENCH_DEFAULTS.engines,
+      doc: 'engines the blocks are spread over',
+    }),
   },
   async (o) => {
     await runSchedulerBench({ decisions: o.decisions, blocks: o.blocks, engines: o.engines });
@@ -96,11 +136,18 @@ const schedulerReplicas = benchEntry(
   },
   async (o) => {
     const results = await runSchedulerReplicasBench({
-      replicaCounts: [1, o.replicas], groups: 12, promptsPerGroup: 8, concurrency: 8, decodeWorkers: 4, ...(o.natsServer ? { natsServer: o.natsServer } : {}),
+      replicaCounts: [1, o.replicas],
+      groups: 12,
+      promptsPerGroup: 8,
+      concurrency: 8,
+      decodeWorkers: 4,
+      ...(o.natsServer ? { natsServer: o.natsServer } : {}),
     });
     process.stdout.write('scheduler-replicas: 12 groups x 8 prompts sharing a ~1,400-token system prompt, 8 in flight, 4 decode workers\n');
     for (const r of results) {
-      process.stdout.write(`  ${r.schedulers} replica(s): prefix-cache hit rate ${(r.prefixCacheHitRate * 100).toFixed(1)}%  e2e p50 ${fmt(r.e2eMs.p50)} ms  p90 ${fmt(r.e2eMs.p90)} ms  requests per worker ${JSON.stringify(r.requestsPerWorker)}\n`);
+      process.stdout.write(
+        `  ${r.schedulers} replica(s): prefix-cache hit rate ${(r.prefixCacheHitRate * 100).toFixed(1)}%  e2e p50 ${fmt(r.e2eMs.p50)} ms  p90 ${fmt(r.e2eMs.p90)} ms  requests per worker ${JSON.stringify(r.requestsPerWorker)}\n`,
+      );
     }
   },
 );

@@ -31,7 +31,12 @@ export function summarize(samples: readonly number[] | Float32Array | Float64Arr
   for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;
   const n = sorted.length;
   return {
-    count: n, mean: n ? sum / n : NaN, p50: percentile(sorted, 50), p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99), min: n ? sorted[0]! : NaN, max: n ? sorted[n - 1]! : NaN,
+    count: n,
+    mean: n ? sum / n : NaN,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    min: n ? sorted[0]! : NaN,
+    max: n ? sorted[n - 1]! : NaN,
   };
 }

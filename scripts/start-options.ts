@@ -8,11 +8,32 @@ import { SCHEDULER_OPTIONS } from '../services/scheduler/scheduler-options.js';
 export const START_OPTIONS = {
   port: option.integer({ flag: 'port', env: 'ATC_HTTP_PORT', min: 1, max: 65535, default: 8080, doc: 'ingress HTTP port' }),
   natsUrl: option.string({ flag: 'nats-url', env: 'ATC_NATS_URL', doc: 'use this NATS server instead of starting one' }),
-  natsPort: option.integer({ flag: 'nats-port', env: 'ATC_NATS_PORT', min: 0, max: 65535, default: 0, doc: 'port of the started nats-server (0: a free port)' }),
+  natsPort: option.integer({
+    flag: 'nats-port',
+    env: 'ATC_NATS_PORT',
+    min: 0,
+    max: 65535,
+    default: 0,
+    doc: 'port of the started nats-server (0: a free port)',
+  }),
   natsServer: natsServerOption,
   decodeWorkers: option.integer({ flag: 'decode-workers', env: 'ATC_DECODE_WORKERS', min: 0, max: 64, default: 2, doc: 'decode workers' }),
-  prefillWorkers: option.integer({ flag: 'prefill-workers', env: 'ATC_PREFILL_WORKERS', min: 0, max: 64, default: 1, doc: 'prefill workers' }),
-  schedulers: option.integer({ flag: 'schedulers', env: 'ATC_SCHEDULERS', min: 1, max: 16, default: 1, doc: 'scheduler replicas (one queue group)' }),
+  prefillWorkers: option.integer({
+    flag: 'prefill-workers',
+    env: 'ATC_PREFILL_WORKERS',
+    min: 0,
+    max: 64,
+    default: 1,
+    doc: 'prefill workers',
+  }),
+  schedulers: option.integer({
+    flag: 'schedulers',
+    env: 'ATC_SCHEDULERS',
+    min: 1,
+    max: 16,
+    default: 1,
+    doc: 'scheduler replicas (one queue group)',
+  }),
   model: { ...modelOption, doc: 'model name the workers serve' },
 };
 

@@ -14,8 +14,12 @@ const width = 12;
 const cluster = new LocalCluster({
   ...(opts.natsUrl ? { natsUrl: opts.natsUrl } : {}),
   ...(opts.natsServer ? { natsServer: opts.natsServer } : {}),
-  natsPort: opts.natsPort, httpPort: opts.port, decodeWorkers: opts.decodeWorkers, prefillWorkers: opts.prefillWorkers,
-  schedulers: opts.schedulers, model: opts.model,
+  natsPort: opts.natsPort,
+  httpPort: opts.port,
+  decodeWorkers: opts.decodeWorkers,
+  prefillWorkers: opts.prefillWorkers,
+  schedulers: opts.schedulers,
+  model: opts.model,
   onLine: (service, line) => process.stdout.write(formatLogLine(`[${service}]`.padEnd(width), line) + '\n'),
 });
 

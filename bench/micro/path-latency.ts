@@ -13,8 +13,18 @@ export interface PathLatencyOptions {
   readonly natsServer?: string;
 }
 
-export async function runPathLatencyBench(opts: PathLatencyOptions): Promise<{ overheadMs: ReturnType<typeof summarize>; clientMs: ReturnType<typeof summarize> }> {
-  const cluster = new LocalCluster({ httpPort: await freePort(), decodeWorkers: 2, prefillWorkers: 0, schedulers: 1, model: 'llama-3-8b', env: { ATC_LOG_LEVEL: 'warn' }, ...(opts.natsServer ? { natsServer: opts.natsServer } : {}) });
+export async function runPathLatencyBench(
+  opts: PathLatencyOptions,
+): Promise<{ overheadMs: ReturnType<typeof summarize>; clientMs: ReturnType<typeof summarize> }> {
+  const cluster = new LocalCluster({
+    httpPort: await freePort(),
+    decodeWorkers: 2,
+    prefillWorkers: 0,
+    schedulers: 1,
+    model: 'llama-3-8b',
+    env: { ATC_LOG_LEVEL: 'warn' },
+    ...(opts.natsServer ? { natsServer: opts.natsServer } : {}),
+  });
   try {
     await cluster.start();
     await cluster.waitReady(60_000);
@@ -24,7 +34,8 @@ export async function runPathLatencyBench(opts: PathLatencyOptions): Promise<{ o
     for (let i = 0; i < opts.warmup + opts.requests; i++) {
       const t0 = performance.now();
       const res = await fetch(url, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'llama-3-8b', prompt: `request ${i}: what is the weather like today?`, max_tokens: 1 }),
       });
       await res.arrayBuffer();

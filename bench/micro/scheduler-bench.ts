@@ -45,8 +45,10 @@ export interface SchedulerBenchResult {
 }
 
 const BLOCK = 16;
-const WORDS = ('the of and to in is was for on that with as by at from his her an which were are this be ' +
-  'had not but one their have all been more can who has they would time out only first new into some could').split(' ');
+const WORDS = (
+  'the of and to in is was for on that with as by at from his her an which were are this be ' +
+  'had not but one their have all been more can who has they would time out only first new into some could'
+).split(' ');
 
 function idleLoad(rng: () => number): EngineLoad {
   return {
@@ -119,7 +121,17 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
       index.applyEvents(id, s, {
         ts: 0,
         dataParallelRank: null,
-        events: [{ type: 'BlockStored', blockHashes: engineHashes, parentBlockHash: null, tokenIds: toks, blockSize: BLOCK, loraId: null, medium: 'GPU' }],
+        events: [
+          {
+            type: 'BlockStored',
+            blockHashes: engineHashes,
+            parentBlockHash: null,
+            tokenIds: toks,
+            blockSize: BLOCK,
+            loraId: null,
+            medium: 'GPU',
+          },
+        ],
       });
     }
   }
@@ -188,6 +200,13 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
     const requestId = `r${n}`;
     return () => ({ requestId, model: 'bench-model', tokenIds: tokenize(body), maxTokens: 256, headers: {} });
   });
-  return { indexBuildMs, distinctBlocks: stats.distinctBlocks, workerBlocks: stats.workerBlocks, heapMiB, indexTableBytes: stats.tableBytes, tokenIds, text };
+  return {
+    indexBuildMs,
+    distinctBlocks: stats.distinctBlocks,
+    workerBlocks: stats.workerBlocks,
+    heapMiB,
+    indexTableBytes: stats.tableBytes,
+    tokenIds,
+    text,
+  };
 }
-

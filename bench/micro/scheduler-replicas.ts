@@ -27,11 +27,17 @@ export interface SchedulerReplicasOptions {
   readonly natsServer?: string;
 }
 
-const systemPrompt = (g: number) => `You are assistant number ${g}. ` + `Group ${g} shares this long system prompt about topic ${g}. `.repeat(120);
+const systemPrompt = (g: number) =>
+  `You are assistant number ${g}. ` + `Group ${g} shares this long system prompt about topic ${g}. `.repeat(120);
 
 async function runOnce(schedulers: number, opts: SchedulerReplicasOptions): Promise<ReplicaRunResult> {
   const cluster = new LocalCluster({
-    httpPort: await freePort(), decodeWorkers: opts.decodeWorkers, prefillWorkers: 0, schedulers, model: 'llama-3-8b', env: { ATC_LOG_LEVEL: 'warn' },
+    httpPort: await freePort(),
+    decodeWorkers: opts.decodeWorkers,
+    prefillWorkers: 0,
+    schedulers,
+    model: 'llama-3-8b',
+    env: { ATC_LOG_LEVEL: 'warn' },
     ...(opts.natsServer ? { natsServer: opts.natsServer } : {}),
   });
   try {
@@ -39,7 +45,8 @@ async function runOnce(schedulers: number, opts: SchedulerReplicasOptions): Prom
     await cluster.waitReady(60_000);
     // Interleave groups so that consecutive requests rarely share a prefix: the scheduler must remember.
     const jobs: string[] = [];
-    for (let k = 0; k < opts.promptsPerGroup; k++) for (let g = 0; g < opts.groups; g++) jobs.push(`${systemPrompt(g)}\nQuestion ${k}: what is ${g * 31 + k}?`);
+    for (let k = 0; k < opts.promptsPerGroup; k++)
+      for (let g = 0; g < opts.groups; g++) jobs.push(`${systemPrompt(g)}\nQuestion ${k}: what is ${g * 31 + k}?`);
     const url = `http://127.0.0.1:${cluster.options.httpPort}/v1/completions`;
     let prompt = 0;
     let cached = 0;
@@ -50,7 +57,11 @@ async function runOnce(schedulers: number, opts: SchedulerReplicasOptions): Prom
       while (next < jobs.length) {
         const text = jobs[next++]!;
         const t0 = performance.now();
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'llama-3-8b', prompt: text, max_tokens: 16, ignore_eos: true }) });
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'llama-3-8b', prompt: text, max_tokens: 16, ignore_eos: true }),
+        });
         const body = (await res.json()) as { usage?: { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } } };
         if (!res.ok || !body.usage) throw new Error(`request failed: ${res.status} ${JSON.stringify(body)}`);
         e2e.push(performance.now() - t0);

@@ -64,7 +64,10 @@ export function withSlo(built: BuiltScenario, o: Pick<ScenarioRunOptions, 'sloTt
 }
 
 function sloOverrides(o: Pick<ScenarioRunOptions, 'sloTtftMs' | 'sloItlMs'>): { sloTtftMs?: number; sloItlMs?: number } {
-  return { ...(o.sloTtftMs !== undefined ? { sloTtftMs: o.sloTtftMs } : {}), ...(o.sloItlMs !== undefined ? { sloItlMs: o.sloItlMs } : {}) };
+  return {
+    ...(o.sloTtftMs !== undefined ? { sloTtftMs: o.sloTtftMs } : {}),
+    ...(o.sloItlMs !== undefined ? { sloItlMs: o.sloItlMs } : {}),
+  };
 }
 
 /** What one arm (a policy on a layout) reports while it runs. */
@@ -91,27 +94,62 @@ export function runArm(o: ArmOptions, policy: string, layoutIndex: number, repor
   const slo = withSlo(built, o);
   const name = layouts.length > 1 ? `${policy} @ ${layout.name}` : policy;
   const config = o.configs !== undefined && Object.hasOwn(o.configs, policy) ? o.configs[policy] : undefined;
-  const run = runVirtual(built.workload, policy, layout.fleet, { ...o.harness, seed, ...(config !== undefined ? { config } : {}), onProgress: (f) => report.progress(f, name) });
+  const run = runVirtual(built.workload, policy, layout.fleet, {
+    ...o.harness,
+    seed,
+    ...(config !== undefined ? { config } : {}),
+    onProgress: (f) => report.progress(f, name),
+  });
   if (run.kvResyncs > 0) report.warn(`warning: ${name}: prefix index resynced ${run.kvResyncs} times (${run.firstResyncReason})`);
   const f = summarizeRun(run, slo, built.stages);
-  report.unitDone(`${name}: p90 TTFT ${(f.ttft_ms.p90 / 1000).toFixed(3)} s, ${f.output_tokens_per_s} output tok/s, request hit rate ${(f.request_hit_rate * 100).toFixed(1)}% (${f.sim.wall_s} s)`);
+  report.unitDone(
+    `${name}: p90 TTFT ${(f.ttft_ms.p90 / 1000).toFixed(3)} s, ${f.output_tokens_per_s} output tok/s, request hit rate ${(f.request_hit_rate * 100).toFixed(1)}% (${f.sim.wall_s} s)`,
+  );
   let capacity: CapacityResult | undefined;
   if (o.capacity) {
     let probes = 0;
-    const spec: ProbeSpec = { scenario, flags, seed, policy, layout, ...(o.harness ? { harness: o.harness } : {}), ...(config !== undefined ? { config } : {}), ...sloOverrides(o) };
+    const spec: ProbeSpec = {
+      scenario,
+      flags,
+      seed,
+      policy,
+      layout,
+      ...(o.harness ? { harness: o.harness } : {}),
+      ...(config !== undefined ? { config } : {}),
+      ...sloOverrides(o),
+    };
     capacity = searchCapacity(
       (load) => {
         probes++;
-        return runProbe({ ...spec, onProgress: (x) => report.progress(x, `${name} capacity probe ${probes} at ${load} ${scenario.capacity.unit}`) }, load);
+        return runProbe(
+          { ...spec, onProgress: (x) => report.progress(x, `${name} capacity probe ${probes} at ${load} ${scenario.capacity.unit}`) },
+          load,
+        );
       },
-      { unit: scenario.capacity.unit, sloTtftMs: slo.ttftMs, initial: scenario.capacity.initial, min: scenario.capacity.min, max: scenario.capacity.max, ...(o.maxCapacityRuns !== undefined ? { maxRuns: o.maxCapacityRuns } : {}) },
+      {
+        unit: scenario.capacity.unit,
+        sloTtftMs: slo.ttftMs,
+        initial: scenario.capacity.initial,
+        min: scenario.capacity.min,
+        max: scenario.capacity.max,
+        ...(o.maxCapacityRuns !== undefined ? { maxRuns: o.maxCapacityRuns } : {}),
+      },
     );
     report.unitDone(`${name}: SLO capacity ${capacity.capacity} ${capacity.unit} (${capacity.probes.length} probes)`);
   }
-  const ttfts = run.requests.filter((r) => !r.warmup && !r.failed).map((r) => r.ttftMs).sort((a, b) => a - b);
+  const ttfts = run.requests
+    .filter((r) => !r.warmup && !r.failed)
+    .map((r) => r.ttftMs)
+    .sort((a, b) => a - b);
   return {
-    figures: { name, layout: layout.name, metrics_refresh_ms: policy === IDEAL_POLICY ? null : metricsRefreshMs(config !== undefined ? '' : policy, o.harness?.workerLoadReportMs ?? 250), ...f, ...(capacity ? { capacity } : {}) },
+    figures: {
+      name,
+      layout: layout.name,
+      metrics_refresh_ms:
+        policy === IDEAL_POLICY ? null : metricsRefreshMs(config !== undefined ? '' : policy, o.harness?.workerLoadReportMs ?? 250),
+      ...f,
+      ...(capacity ? { capacity } : {}),
+    },
     plot: { name, ttftCdf: cdfPoints(ttfts), workerSeries: run.workerSeries },
   };
 }
-

@@ -26,7 +26,8 @@ export async function runRoutingBench(scenario: Scenario, flags: CommonFlags & F
   let results: ScenarioResults;
   if (flags.live) {
     // The live cluster's scheduler serves with its own config (ATC_SCHEDULER_POLICY / --config there).
-    if (flags.configs !== undefined || flags.policies !== undefined) throw new Error('--live runs the cluster\'s own scheduler config: --policies and --configs apply to virtual-time runs');
+    if (flags.configs !== undefined || flags.policies !== undefined)
+      throw new Error("--live runs the cluster's own scheduler config: --policies and --configs apply to virtual-time runs");
     results = await runLive(scenario, flags, seed, command, flags.natsServer);
     // The same scaled-down workload in virtual time, beside it.
     const built = scenario.build({ seed, flags, live: true });
@@ -37,9 +38,15 @@ export async function runRoutingBench(scenario: Scenario, flags: CommonFlags & F
     results.plots.push({ name: `${ATC_POLICY} (virtual)`, ttftCdf: [], workerSeries: run.workerSeries });
   } else {
     const configs = flags.configs !== undefined ? readCustomConfigs(flags.configs) : {};
-    const policies = flags.policies !== undefined ? parsePolicies(flags.policies, configs) : [...scenario.defaultPolicies, ...Object.keys(configs)];
+    const policies =
+      flags.policies !== undefined ? parsePolicies(flags.policies, configs) : [...scenario.defaultPolicies, ...Object.keys(configs)];
     results = await runScenario({
-      scenario, flags, policies, seed, command, configs,
+      scenario,
+      flags,
+      policies,
+      seed,
+      command,
+      configs,
       capacity: flags.capacity,
       maxCapacityRuns: flags.capacityRuns,
       progress: !flags.quiet,

@@ -12,7 +12,11 @@ export interface ScenarioResults {
   readonly mode: 'virtual' | 'live';
   readonly slo: { readonly ttft_ms: number; readonly itl_ms: number | null };
   readonly capacity_unit: string;
-  readonly harness: { readonly load_report_interval_ms: number; readonly kv_event_delay_ms: number; readonly scheduling_latency_ms: number };
+  readonly harness: {
+    readonly load_report_interval_ms: number;
+    readonly kv_event_delay_ms: number;
+    readonly scheduling_latency_ms: number;
+  };
   /**
    * The hit rate one unlimited cache would reach over the measured requests in arrival order: no
    * policy's request_hit_rate can exceed it. The largest over the arms (closed-loop workloads send
@@ -37,9 +41,10 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioResult
     warn: (message) => process.stderr.write(message + '\n'),
   });
   const { jobs: _jobs, policies: _policies, command: _command, progress: _progress, ...armOptions } = o;
-  const outcomes = jobs === 1
-    ? arms.map((a, i) => runArm(armOptions, a.policy, a.layoutIndex, reporter(String(i))))
-    : await runArmsInWorkers(armOptions, arms, jobs, reporter);
+  const outcomes =
+    jobs === 1
+      ? arms.map((a, i) => runArm(armOptions, a.policy, a.layoutIndex, reporter(String(i))))
+      : await runArmsInWorkers(armOptions, arms, jobs, reporter);
   return {
     scenario: scenario.name,
     description: built.description,

@@ -6,18 +6,37 @@ import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } fr
 import type { Logger } from 'pino';
 import { InboxStream, InboxTimeoutError } from '../../shared/nats/index.js';
 import {
-  AtcError, ErrorCode, decodeMessage, encodeMessage, errorFromWire, schedulerPick, workerSubjects, type PickReplyV1,
+  AtcError,
+  ErrorCode,
+  decodeMessage,
+  encodeMessage,
+  errorFromWire,
+  schedulerPick,
+  workerSubjects,
+  type PickReplyV1,
   type StreamFinishedV1,
 } from '../../shared/protocol/index.js';
 import {
-  AtcAttr, SpanKind, SpanName, endSpan, requestLogger, startSpan, traceHeaders, withSpan, type Context, type IngressMetrics,
+  AtcAttr,
+  SpanKind,
+  SpanName,
+  endSpan,
+  requestLogger,
+  startSpan,
+  traceHeaders,
+  withSpan,
+  type Context,
+  type IngressMetrics,
 } from '../../shared/telemetry/index.js';
 import { context as otelContext } from '@opentelemetry/api';
 import type { InferenceJob } from './openai-request.js';
 
 export type DispatchEvent =
   | { readonly type: 'tokens'; readonly text: string; readonly tokenCount: number }
-  | ({ readonly type: 'finished'; readonly workerId: string; readonly prefillWorkerId?: string } & Omit<StreamFinishedV1, 'type' | 'seq' | 'requestId'>);
+  | ({ readonly type: 'finished'; readonly workerId: string; readonly prefillWorkerId?: string } & Omit<
+      StreamFinishedV1,
+      'type' | 'seq' | 'requestId'
+    >);
 
 export interface DispatcherOptions {
   /** ms to wait for a scheduler's answer. */
@@ -33,7 +52,11 @@ export interface DispatcherOptions {
 }
 
 export const defaultDispatcherOptions: DispatcherOptions = {
-  pickTimeoutMs: 2_000, acceptTimeoutMs: 2_000, streamIdleTimeoutMs: 5_000, maxAttempts: 3, requestTimeoutMs: 600_000,
+  pickTimeoutMs: 2_000,
+  acceptTimeoutMs: 2_000,
+  streamIdleTimeoutMs: 5_000,
+  maxAttempts: 3,
+  requestTimeoutMs: 600_000,
 };
 
 const isNoResponders = (err: unknown) => err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
@@ -58,9 +81,15 @@ export class Dispatcher {
       const pick = await this.pick(requestId, job, headers, exclude, deadlineMs, parent);
       const workerId = pick.decodeWorkerId;
       let yieldedTokens = false;
-      const { span, context: spanContext } = startSpan(SpanName.IngressDispatch, {
-        [AtcAttr.DecodeWorker]: workerId, [AtcAttr.Attempt]: attempt, ...(pick.prefillWorkerId ? { [AtcAttr.PrefillWorker]: pick.prefillWorkerId } : {}),
-      }, { kind: SpanKind.CLIENT, parent });
+      const { span, context: spanContext } = startSpan(
+        SpanName.IngressDispatch,
+        {
+          [AtcAttr.DecodeWorker]: workerId,
+          [AtcAttr.Attempt]: attempt,
+          ...(pick.prefillWorkerId ? { [AtcAttr.PrefillWorker]: pick.prefillWorkerId } : {}),
+        },
+        { kind: SpanKind.CLIENT, parent },
+      );
       let failure: unknown;
       try {
         for await (const event of this.runOn(workerId, pick, requestId, job, deadlineMs, signal, spanContext)) {
@@ -81,31 +110,63 @@ export class Dispatcher {
     }
   }
 
-  private pick(requestId: string, job: InferenceJob, headers: Record<string, string>, exclude: string[], deadlineMs: number, parent: Context): Promise<PickReplyV1> {
-    return withSpan(SpanName.IngressPick, { [AtcAttr.ExcludedWorkers]: exclude }, async (span) => {
-      const t0 = performance.now();
-      let reply;
-      try {
-        const h = traceHeaders();
-        reply = await this.nc.request(schedulerPick, encodeMessage({
-          type: 'pick.request.v1', requestId, model: job.model, prompt: job.prompt, maxTokens: job.sampling.maxTokens,
-          headers, excludeWorkers: exclude, deadlineMs,
-        }), { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) });
-      } catch (err) {
-        if (isNoResponders(err) || isTimeout(err)) throw new AtcError(ErrorCode.SchedulerUnavailable, 'no scheduler answered', false, { cause: err });
-        throw err;
-      } finally {
-        this.metrics.pickDuration.observe({}, (performance.now() - t0) / 1000);
-      }
-      const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
-      if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
-      span.setAttributes({ [AtcAttr.DecodeWorker]: msg.decodeWorkerId, ...(msg.prefillWorkerId ? { [AtcAttr.PrefillWorker]: msg.prefillWorkerId } : {}) });
-      return msg;
-    }, { kind: SpanKind.CLIENT, parent });
+  private pick(
+    requestId: string,
+    job: InferenceJob,
+    headers: Record<string, string>,
+    exclude: string[],
+    deadlineMs: number,
+    parent: Context,
+  ): Promise<PickReplyV1> {
+    return withSpan(
+      SpanName.IngressPick,
+      { [AtcAttr.ExcludedWorkers]: exclude },
+      async (span) => {
+        const t0 = performance.now();
+        let reply;
+        try {
+          const h = traceHeaders();
+          reply = await this.nc.request(
+            schedulerPick,
+            encodeMessage({
+              type: 'pick.request.v1',
+              requestId,
+              model: job.model,
+              prompt: job.prompt,
+              maxTokens: job.sampling.maxTokens,
+              headers,
+              excludeWorkers: exclude,
+              deadlineMs,
+            }),
+            { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) },
+          );
+        } catch (err) {
+          if (isNoResponders(err) || isTimeout(err))
+            throw new AtcError(ErrorCode.SchedulerUnavailable, 'no scheduler answered', false, { cause: err });
+          throw err;
+        } finally {
+          this.metrics.pickDuration.observe({}, (performance.now() - t0) / 1000);
+        }
+        const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
+        if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
+        span.setAttributes({
+          [AtcAttr.DecodeWorker]: msg.decodeWorkerId,
+          ...(msg.prefillWorkerId ? { [AtcAttr.PrefillWorker]: msg.prefillWorkerId } : {}),
+        });
+        return msg;
+      },
+      { kind: SpanKind.CLIENT, parent },
+    );
   }
 
   private async *runOn(
-    workerId: string, pick: PickReplyV1, requestId: string, job: InferenceJob, deadlineMs: number, signal: AbortSignal, spanContext: Context,
+    workerId: string,
+    pick: PickReplyV1,
+    requestId: string,
+    job: InferenceJob,
+    deadlineMs: number,
+    signal: AbortSignal,
+    spanContext: Context,
   ): AsyncGenerator<DispatchEvent> {
     const inbox = new InboxStream(this.nc);
     let accepted = false;
@@ -113,15 +174,26 @@ export class Dispatcher {
     try {
       try {
         const h = traceHeaders(spanContext);
-        const ack = await this.nc.request(workerSubjects.generate(workerId), encodeMessage({
-          type: 'generate.request.v1', requestId, model: job.model, prompt: job.prompt, sampling: job.sampling,
-          streamTo: inbox.subject, deadlineMs, ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}),
-        }), { timeout: this.options.acceptTimeoutMs, ...(h ? { headers: h } : {}) });
+        const ack = await this.nc.request(
+          workerSubjects.generate(workerId),
+          encodeMessage({
+            type: 'generate.request.v1',
+            requestId,
+            model: job.model,
+            prompt: job.prompt,
+            sampling: job.sampling,
+            streamTo: inbox.subject,
+            deadlineMs,
+            ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}),
+          }),
+          { timeout: this.options.acceptTimeoutMs, ...(h ? { headers: h } : {}) },
+        );
         const msg = decodeMessage(ack.data, 'generate.accepted.v1', 'error.v1');
         if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
         accepted = true;
       } catch (err) {
-        if (isNoResponders(err) || isTimeout(err)) throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} did not accept the request`, true, { cause: err });
+        if (isNoResponders(err) || isTimeout(err))
+          throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} did not accept the request`, true, { cause: err });
         throw err;
       }
       for (let expectedSeq = 0; ; expectedSeq++) {
@@ -129,12 +201,17 @@ export class Dispatcher {
         try {
           raw = await inbox.next(this.options.streamIdleTimeoutMs, signal);
         } catch (err) {
-          if (err instanceof InboxTimeoutError) throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} went silent for ${this.options.streamIdleTimeoutMs} ms`, true);
+          if (err instanceof InboxTimeoutError)
+            throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} went silent for ${this.options.streamIdleTimeoutMs} ms`, true);
           throw err;
         }
         const msg = decodeMessage(raw.data, 'stream.tokens.v1', 'stream.finished.v1', 'stream.keepalive.v1', 'error.v1');
         if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
-        if (msg.seq !== expectedSeq) throw new AtcError(ErrorCode.WorkerLost, `stream from worker ${workerId} lost messages (expected ${expectedSeq}, got ${msg.seq})`);
+        if (msg.seq !== expectedSeq)
+          throw new AtcError(
+            ErrorCode.WorkerLost,
+            `stream from worker ${workerId} lost messages (expected ${expectedSeq}, got ${msg.seq})`,
+          );
         if (msg.type === 'stream.keepalive.v1') continue;
         if (msg.type === 'stream.tokens.v1') {
           yield { type: 'tokens', text: msg.text, tokenCount: msg.tokenCount };

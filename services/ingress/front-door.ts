@@ -5,8 +5,19 @@ import { randomUUID } from 'node:crypto';
 import type { WorkerDirectory } from '../../shared/fleet/index.js';
 import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
 import {
-  AtcAttr, GenAiAttr, GenAiOperation, RequestOutcome, SemconvAttr, SpanKind, loggablePrompt, requestLogger, withSpan, type Context, type IngressMetrics,
-  type Logger, type Span,
+  AtcAttr,
+  GenAiAttr,
+  GenAiOperation,
+  RequestOutcome,
+  SemconvAttr,
+  SpanKind,
+  loggablePrompt,
+  requestLogger,
+  withSpan,
+  type Context,
+  type IngressMetrics,
+  type Logger,
+  type Span,
 } from '../../shared/telemetry/index.js';
 import type { DispatchEvent, Dispatcher } from './dispatcher.js';
 import { HttpError, invalidRequest, toHttpError } from './openai-errors.js';
@@ -63,8 +74,15 @@ export class InferenceFrontDoor {
     const job = parseInferenceRequest(kind, body, this.limits);
     const served = this.models();
     if (!served.includes(job.model)) {
-      if (served.length === 0) throw new HttpError(503, 'no worker is serving any model right now', 'service_unavailable_error', 'no_worker_available');
-      throw new HttpError(404, `The model '${job.model}' does not exist. Served models: ${served.join(', ')}`, 'invalid_request_error', 'model_not_found', 'model');
+      if (served.length === 0)
+        throw new HttpError(503, 'no worker is serving any model right now', 'service_unavailable_error', 'no_worker_available');
+      throw new HttpError(
+        404,
+        `The model '${job.model}' does not exist. Served models: ${served.join(', ')}`,
+        'invalid_request_error',
+        'model_not_found',
+        'model',
+      );
     }
     return job;
   }
@@ -86,32 +104,45 @@ export class InferenceFrontDoor {
     let stream = false;
     this.metrics.inFlight.inc({ api, transport: call.transport });
     try {
-      await withSpan(`${call.kind === ApiKind.Chat ? 'chat' : 'completions'} ${call.transport}`, {
-        [AtcAttr.RequestId]: call.requestId, [GenAiAttr.OperationName]: call.kind === ApiKind.Chat ? GenAiOperation.Chat : GenAiOperation.TextCompletion,
-        [SemconvAttr.HttpRoute]: call.kind === ApiKind.Chat ? '/v1/chat/completions' : '/v1/completions',
-      }, async (span) => {
-        const log = requestLogger(this.logger, call.requestId);
-        try {
-          const job = this.prepare(call.kind, parseJsonBody(await call.readBody()));
-          model = job.model;
-          stream = job.stream;
-          span.setAttributes({ [GenAiAttr.RequestModel]: job.model, [GenAiAttr.RequestMaxTokens]: job.sampling.maxTokens, [GenAiAttr.RequestStream]: job.stream });
-          // The prompt itself only with --log-prompts; otherwise its size.
-          const prompt = 'text' in job.prompt ? job.prompt.text : 'messages' in job.prompt ? job.prompt.messages : job.prompt.tokenIds;
-          log.debug({ model: job.model, stream: job.stream, maxTokens: job.sampling.maxTokens, prompt: loggablePrompt(prompt, this.logPrompts) }, 'request accepted');
-          await this.run(call, job, span, startedAt, log);
-        } catch (err) {
-          if (call.signal.aborted) {
-            outcome = RequestOutcome.Cancelled;
-            log.info('client went away: request cancelled');
-            throw call.signal.reason instanceof Error ? call.signal.reason : new AtcError(ErrorCode.Cancelled, 'cancelled');
+      await withSpan(
+        `${call.kind === ApiKind.Chat ? 'chat' : 'completions'} ${call.transport}`,
+        {
+          [AtcAttr.RequestId]: call.requestId,
+          [GenAiAttr.OperationName]: call.kind === ApiKind.Chat ? GenAiOperation.Chat : GenAiOperation.TextCompletion,
+          [SemconvAttr.HttpRoute]: call.kind === ApiKind.Chat ? '/v1/chat/completions' : '/v1/completions',
+        },
+        async (span) => {
+          const log = requestLogger(this.logger, call.requestId);
+          try {
+            const job = this.prepare(call.kind, parseJsonBody(await call.readBody()));
+            model = job.model;
+            stream = job.stream;
+            span.setAttributes({
+              [GenAiAttr.RequestModel]: job.model,
+              [GenAiAttr.RequestMaxTokens]: job.sampling.maxTokens,
+              [GenAiAttr.RequestStream]: job.stream,
+            });
+            // The prompt itself only with --log-prompts; otherwise its size.
+            const prompt = 'text' in job.prompt ? job.prompt.text : 'messages' in job.prompt ? job.prompt.messages : job.prompt.tokenIds;
+            log.debug(
+              { model: job.model, stream: job.stream, maxTokens: job.sampling.maxTokens, prompt: loggablePrompt(prompt, this.logPrompts) },
+              'request accepted',
+            );
+            await this.run(call, job, span, startedAt, log);
+          } catch (err) {
+            if (call.signal.aborted) {
+              outcome = RequestOutcome.Cancelled;
+              log.info('client went away: request cancelled');
+              throw call.signal.reason instanceof Error ? call.signal.reason : new AtcError(ErrorCode.Cancelled, 'cancelled');
+            }
+            const e = toHttpError(err);
+            outcome = e.code ?? 'internal_error';
+            log[e.status >= 500 ? 'warn' : 'info']({ status: e.status, code: e.code, param: e.param, err: e.message }, 'request failed');
+            throw e;
           }
-          const e = toHttpError(err);
-          outcome = e.code ?? 'internal_error';
-          log[e.status >= 500 ? 'warn' : 'info']({ status: e.status, code: e.code, param: e.param, err: e.message }, 'request failed');
-          throw e;
-        }
-      }, { kind: SpanKind.SERVER, parent: call.parent });
+        },
+        { kind: SpanKind.SERVER, parent: call.parent },
+      );
     } finally {
       this.metrics.inFlight.dec({ api, transport: call.transport });
       this.metrics.requests.inc({ api, transport: call.transport, model, outcome });
@@ -150,15 +181,26 @@ export class InferenceFrontDoor {
     this.metrics.cachedPromptTokens.inc(labels, finished.cachedPromptTokens);
     this.metrics.generationTokens.inc(labels, finished.completionTokens);
     span.setAttributes({
-      [GenAiAttr.UsageInputTokens]: finished.promptTokens, [GenAiAttr.UsageOutputTokens]: finished.completionTokens,
-      [GenAiAttr.UsageCacheReadInputTokens]: finished.cachedPromptTokens, [GenAiAttr.ResponseFinishReasons]: [finished.finishReason],
-      [AtcAttr.DecodeWorker]: finished.workerId, ...(finished.prefillWorkerId ? { [AtcAttr.PrefillWorker]: finished.prefillWorkerId } : {}),
+      [GenAiAttr.UsageInputTokens]: finished.promptTokens,
+      [GenAiAttr.UsageOutputTokens]: finished.completionTokens,
+      [GenAiAttr.UsageCacheReadInputTokens]: finished.cachedPromptTokens,
+      [GenAiAttr.ResponseFinishReasons]: [finished.finishReason],
+      [AtcAttr.DecodeWorker]: finished.workerId,
+      ...(finished.prefillWorkerId ? { [AtcAttr.PrefillWorker]: finished.prefillWorkerId } : {}),
     });
     if (lastTokenAt === undefined) this.metrics.timeToFirstToken.observe(labels, (performance.now() - startedAt) / 1000);
-    log.debug({ workerId: finished.workerId, usage: { prompt: finished.promptTokens, completion: finished.completionTokens, cached: finished.cachedPromptTokens } }, 'request done');
+    log.debug(
+      {
+        workerId: finished.workerId,
+        usage: { prompt: finished.promptTokens, completion: finished.completionTokens, cached: finished.cachedPromptTokens },
+      },
+      'request done',
+    );
     if (!job.stream) {
       call.sink.body(builder.body(text, finished), {
-        workerId: finished.workerId, engineTtftMs: finished.engineTtftMs, ...(finished.prefillWorkerId ? { prefillWorkerId: finished.prefillWorkerId } : {}),
+        workerId: finished.workerId,
+        engineTtftMs: finished.engineTtftMs,
+        ...(finished.prefillWorkerId ? { prefillWorkerId: finished.prefillWorkerId } : {}),
       });
     }
   }

@@ -85,9 +85,14 @@ export class IngressHttpServer {
     const routes: Record<string, [string, () => Promise<void> | void]> = {
       '/health': ['GET', () => sendJson(res, 200, { status: 'ok', models: this.frontDoor.models() })],
       '/metrics': ['GET', () => writeMetrics(res, this.registry)],
-      '/v1/models': ['GET', () => sendJson(res, 200, {
-        object: 'list', data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })),
-      })],
+      '/v1/models': [
+        'GET',
+        () =>
+          sendJson(res, 200, {
+            object: 'list',
+            data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })),
+          }),
+      ],
       '/v1/completions': ['POST', () => this.inference(ApiKind.Completion, req, res)],
       '/v1/chat/completions': ['POST', () => this.inference(ApiKind.Chat, req, res)],
     };
@@ -115,11 +120,17 @@ export class IngressHttpServer {
     });
     try {
       const { stream } = await this.frontDoor.serve({
-        kind, transport: 'http', requestId, headers, parent: contextFromHttpHeaders(req.headers), signal: controller.signal,
+        kind,
+        transport: 'http',
+        requestId,
+        headers,
+        parent: contextFromHttpHeaders(req.headers),
+        signal: controller.signal,
         readBody: async () => (await readBody(req, this.options.maxBodyBytes)).toString('utf8'),
         sink: {
           chunk: (chunk) => {
-            if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+            if (!res.headersSent)
+              res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
             res.write(`data: ${JSON.stringify(chunk)}\n\n`);
           },
           body: (body, served) => {

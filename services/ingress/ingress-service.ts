@@ -42,7 +42,12 @@ export class IngressService {
     const { logger } = options;
     const registry = options.registry ?? new Registry();
     const metrics = ingressMetrics(registry);
-    const nc = await connectNats({ servers: options.natsUrl, name: 'atc-ingress', logger, onReconnect: () => metrics.natsReconnects.inc() });
+    const nc = await connectNats({
+      servers: options.natsUrl,
+      name: 'atc-ingress',
+      logger,
+      onReconnect: () => metrics.natsReconnects.inc(),
+    });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
     await directory.start(false);
@@ -58,7 +63,12 @@ export class IngressService {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const steps: Array<() => unknown> = [() => this.http.close(), () => this.natsApi.stop(), () => this.directory.stop(), () => this.nc.drain()];
+      const steps: Array<() => unknown> = [
+        () => this.http.close(),
+        () => this.natsApi.stop(),
+        () => this.directory.stop(),
+        () => this.nc.drain(),
+      ];
       for (const step of steps) {
         try {
           await step();

@@ -9,7 +9,8 @@ const logger = createLogger('ingress', opts.logLevel);
 try {
   const tracing = initTracing('ingress', { logger });
   const service = await IngressService.start({
-    natsUrl: opts.natsUrl, logger,
+    natsUrl: opts.natsUrl,
+    logger,
     http: { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBodyBytes },
     limits: { maxTokensLimit: opts.maxTokensLimit, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: opts.defaultMaxTokens },
     dispatcher: { requestTimeoutMs: opts.requestTimeoutMs },

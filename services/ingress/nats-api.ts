@@ -18,26 +18,49 @@ export class IngressNatsApi {
   private readonly subs: Subscription[] = [];
   private readonly running = new Map<string, AbortController>();
 
-  constructor(private readonly nc: NatsConnection, private readonly frontDoor: InferenceFrontDoor, private readonly logger: Logger) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly frontDoor: InferenceFrontDoor,
+    private readonly logger: Logger,
+  ) {}
 
   start(): void {
     const q = { queue: queueGroups.ingress };
-    this.subs.push(this.nc.subscribe(clientApi.completions, { ...q, callback: guarded(this.logger, 'completions', (m) => void this.inference(ApiKind.Completion, m)) }));
-    this.subs.push(this.nc.subscribe(clientApi.chatCompletions, { ...q, callback: guarded(this.logger, 'chat', (m) => void this.inference(ApiKind.Chat, m)) }));
-    this.subs.push(this.nc.subscribe(clientApi.models, {
-      ...q,
-      callback: guarded(this.logger, 'models', (m) => this.reply(m, '', { object: 'list', data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })) })),
-    }));
-    this.subs.push(this.nc.subscribe(clientApi.cancel, {
-      callback: (_e, m) => {
-        try {
-          const id = (JSON.parse(new TextDecoder().decode(m.data)) as { request_id?: unknown }).request_id;
-          if (typeof id === 'string') this.running.get(id)?.abort(new AtcError(ErrorCode.Cancelled, 'cancelled by client'));
-        } catch {
-          this.logger.warn('dropped malformed cancel request');
-        }
-      },
-    }));
+    this.subs.push(
+      this.nc.subscribe(clientApi.completions, {
+        ...q,
+        callback: guarded(this.logger, 'completions', (m) => void this.inference(ApiKind.Completion, m)),
+      }),
+    );
+    this.subs.push(
+      this.nc.subscribe(clientApi.chatCompletions, {
+        ...q,
+        callback: guarded(this.logger, 'chat', (m) => void this.inference(ApiKind.Chat, m)),
+      }),
+    );
+    this.subs.push(
+      this.nc.subscribe(clientApi.models, {
+        ...q,
+        callback: guarded(this.logger, 'models', (m) =>
+          this.reply(m, '', {
+            object: 'list',
+            data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })),
+          }),
+        ),
+      }),
+    );
+    this.subs.push(
+      this.nc.subscribe(clientApi.cancel, {
+        callback: (_e, m) => {
+          try {
+            const id = (JSON.parse(new TextDecoder().decode(m.data)) as { request_id?: unknown }).request_id;
+            if (typeof id === 'string') this.running.get(id)?.abort(new AtcError(ErrorCode.Cancelled, 'cancelled by client'));
+          } catch {
+            this.logger.warn('dropped malformed cancel request');
+          }
+        },
+      }),
+    );
   }
 
   private reply(msg: Msg, requestId: string, body: unknown, extra: Record<string, string> = {}): void {
@@ -63,7 +86,12 @@ export class IngressNatsApi {
     }
     try {
       const { stream } = await this.frontDoor.serve({
-        kind, transport: 'nats', requestId, headers, parent: contextFromMessage(msg), signal: controller.signal,
+        kind,
+        transport: 'nats',
+        requestId,
+        headers,
+        parent: contextFromMessage(msg),
+        signal: controller.signal,
         readBody: async () => new TextDecoder().decode(msg.data),
         sink: { chunk: (chunk) => this.reply(msg, requestId, chunk), body: (b) => this.reply(msg, requestId, b) },
       });

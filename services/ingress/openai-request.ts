@@ -71,8 +71,10 @@ function completionPrompt(body: Body): PromptInput {
 
 function chatPrompt(body: Body): PromptInput {
   const messages = body['messages'];
-  if (messages === undefined || messages === null) throw invalidRequest("missing required parameter 'messages'", 'messages', 'missing_required_parameter');
-  if (!Array.isArray(messages) || messages.length === 0) throw invalidRequest("'messages' must be a non-empty array", 'messages', 'invalid_type');
+  if (messages === undefined || messages === null)
+    throw invalidRequest("missing required parameter 'messages'", 'messages', 'missing_required_parameter');
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw invalidRequest("'messages' must be a non-empty array", 'messages', 'invalid_type');
   const parsed: ChatMessage[] = messages.map((m: unknown, i) => {
     const param = `messages[${i}]`;
     if (!isRecord(m)) throw invalidRequest(`'${param}' must be an object`, param, 'invalid_type');
@@ -97,13 +99,15 @@ function chatPrompt(body: Body): PromptInput {
 export function parseInferenceRequest(kind: ApiKind, body: unknown, limits: RequestLimits): InferenceJob {
   if (!isRecord(body)) throw invalidRequest('request body must be a JSON object', null, 'invalid_type');
   const model = body['model'];
-  if (model === undefined || model === null) throw invalidRequest("missing required parameter 'model'", 'model', 'missing_required_parameter');
+  if (model === undefined || model === null)
+    throw invalidRequest("missing required parameter 'model'", 'model', 'missing_required_parameter');
   if (typeof model !== 'string' || model.length === 0) throw invalidRequest("'model' must be a non-empty string", 'model', 'invalid_type');
   const prompt = kind === ApiKind.Chat ? chatPrompt(body) : completionPrompt(body);
 
   const maxKey = kind === ApiKind.Chat && body['max_completion_tokens'] !== undefined ? 'max_completion_tokens' : 'max_tokens';
-  const maxTokens = optionalNumber(body, maxKey, 1, limits.maxTokensLimit, true)
-    ?? (kind === ApiKind.Chat ? limits.defaultChatMaxTokens : limits.defaultCompletionMaxTokens);
+  const maxTokens =
+    optionalNumber(body, maxKey, 1, limits.maxTokensLimit, true) ??
+    (kind === ApiKind.Chat ? limits.defaultChatMaxTokens : limits.defaultCompletionMaxTokens);
   const n = optionalNumber(body, 'n', 1, 1, true);
   void n; // only n=1 is served; optionalNumber rejected anything else
   const stream = optionalBoolean(body, 'stream') ?? false;
@@ -111,8 +115,9 @@ export function parseInferenceRequest(kind: ApiKind, body: unknown, limits: Requ
   if (streamOptions !== undefined && streamOptions !== null && !isRecord(streamOptions)) {
     throw invalidRequest("'stream_options' must be an object", 'stream_options', 'invalid_type');
   }
-  const includeUsage = isRecord(streamOptions) ? optionalBoolean(streamOptions, 'include_usage') ?? false : false;
-  if (isRecord(streamOptions) && !stream) throw invalidRequest("'stream_options' is only allowed when 'stream' is true", 'stream_options', 'invalid_value');
+  const includeUsage = isRecord(streamOptions) ? (optionalBoolean(streamOptions, 'include_usage') ?? false) : false;
+  if (isRecord(streamOptions) && !stream)
+    throw invalidRequest("'stream_options' is only allowed when 'stream' is true", 'stream_options', 'invalid_value');
 
   const sampling: { -readonly [K in keyof WireSampling]: WireSampling[K] } = { maxTokens };
   const temperature = optionalNumber(body, 'temperature', 0, 2);

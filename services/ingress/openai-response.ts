@@ -13,7 +13,9 @@ export interface OpenAiUsage {
 
 export function usageOf(f: Finished): OpenAiUsage {
   return {
-    prompt_tokens: f.promptTokens, completion_tokens: f.completionTokens, total_tokens: f.promptTokens + f.completionTokens,
+    prompt_tokens: f.promptTokens,
+    completion_tokens: f.completionTokens,
+    total_tokens: f.promptTokens + f.completionTokens,
     prompt_tokens_details: { cached_tokens: f.cachedPromptTokens },
   };
 }
@@ -26,14 +28,20 @@ export class ResponseBuilder {
   readonly created = Math.floor(Date.now() / 1000);
   private sentRole = false;
 
-  constructor(private readonly job: InferenceJob, requestId: string) {
+  constructor(
+    private readonly job: InferenceJob,
+    requestId: string,
+  ) {
     this.id = `${job.kind === ApiKind.Chat ? 'chatcmpl' : 'cmpl'}-${requestId}`;
   }
 
   private envelope() {
     return {
-      id: this.id, object: this.job.kind === ApiKind.Chat ? 'chat.completion.chunk' : 'text_completion', created: this.created,
-      model: this.job.model, ...(this.job.includeUsage ? { usage: null } : {}),
+      id: this.id,
+      object: this.job.kind === ApiKind.Chat ? 'chat.completion.chunk' : 'text_completion',
+      created: this.created,
+      model: this.job.model,
+      ...(this.job.includeUsage ? { usage: null } : {}),
     };
   }
 
@@ -49,7 +57,17 @@ export class ResponseBuilder {
       return [{ ...this.envelope(), choices: [{ index: 0, text: event.text, logprobs: null, finish_reason: null }] }];
     }
     const last = chat
-      ? { ...this.envelope(), choices: [{ index: 0, delta: this.sentRole ? {} : { role: 'assistant', content: '' }, logprobs: null, finish_reason: finishReason(event) }] }
+      ? {
+          ...this.envelope(),
+          choices: [
+            {
+              index: 0,
+              delta: this.sentRole ? {} : { role: 'assistant', content: '' },
+              logprobs: null,
+              finish_reason: finishReason(event),
+            },
+          ],
+        }
       : { ...this.envelope(), choices: [{ index: 0, text: '', logprobs: null, finish_reason: finishReason(event) }] };
     const out: object[] = [last];
     if (this.job.includeUsage) out.push({ ...this.envelope(), choices: [], usage: usageOf(event) });
@@ -61,13 +79,21 @@ export class ResponseBuilder {
     const usage = usageOf(finished);
     if (this.job.kind === ApiKind.Chat) {
       return {
-        id: this.id, object: 'chat.completion', created: this.created, model: this.job.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: finishReason(finished) }], usage,
+        id: this.id,
+        object: 'chat.completion',
+        created: this.created,
+        model: this.job.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: finishReason(finished) }],
+        usage,
       };
     }
     return {
-      id: this.id, object: 'text_completion', created: this.created, model: this.job.model,
-      choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason(finished) }], usage,
+      id: this.id,
+      object: 'text_completion',
+      created: this.created,
+      model: this.job.model,
+      choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason(finished) }],
+      usage,
     };
   }
 }

@@ -28,7 +28,12 @@ try {
   const registry = new Registry();
   logger.info({ tokenizer: tokenizer.name }, 'prompt tokenizer');
   const service = await SchedulerService.start({
-    natsUrl: opts.natsUrl, logger, replicaId: opts.replicaId, registry, workerTtlMs: opts.workerTtlMs, ...(configYaml !== undefined ? { configYaml } : {}),
+    natsUrl: opts.natsUrl,
+    logger,
+    replicaId: opts.replicaId,
+    registry,
+    workerTtlMs: opts.workerTtlMs,
+    ...(configYaml !== undefined ? { configYaml } : {}),
   });
   const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);
   logger.info({ metricsPort: metricsServer.port, tracing: tracing.enabled }, 'metrics endpoint ready');

@@ -6,23 +6,52 @@ import { guarded } from '../../shared/nats/index.js';
 import type { WorkerDirectory, WorkerView } from '../../shared/fleet/index.js';
 import type { EngineLoad } from '../../shared/engine/types.js';
 import {
-  AtcError, ErrorCode, decodeMessage, encodeMessage, queueGroups, schedulerPick, type PickReplyV1, type PickRequestV1,
+  AtcError,
+  ErrorCode,
+  decodeMessage,
+  encodeMessage,
+  queueGroups,
+  schedulerPick,
+  type PickReplyV1,
+  type PickRequestV1,
 } from '../../shared/protocol/index.js';
 import { NoEligibleWorkerError, type Decision, type Scheduler, type WorkerSnapshot } from '../../shared/scheduling/index.js';
 import { promptTokenIds } from '../../shared/tokenizer/index.js';
 import {
-  AtcAttr, PdDecision, SpanKind, SpanName, contextFromMessage, pluginScoreAttributes, recordSpanError, requestLogger, withSpan, type SchedulerMetrics, type Span,
+  AtcAttr,
+  PdDecision,
+  SpanKind,
+  SpanName,
+  contextFromMessage,
+  pluginScoreAttributes,
+  recordSpanError,
+  requestLogger,
+  withSpan,
+  type SchedulerMetrics,
+  type Span,
 } from '../../shared/telemetry/index.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
 
 /** Load of a worker that has not reported yet: a worker that just registered is idle. */
-const NO_LOAD: EngineLoad = { runningRequests: 0, waitingRequests: 0, kvCacheUsage: 0, numGpuBlocks: 0, blockSize: 16, prefixCacheQueries: 0, prefixCacheHits: 0 };
+const NO_LOAD: EngineLoad = {
+  runningRequests: 0,
+  waitingRequests: 0,
+  kvCacheUsage: 0,
+  numGpuBlocks: 0,
+  blockSize: 16,
+  prefixCacheQueries: 0,
+  prefixCacheHits: 0,
+};
 
 function snapshotOf(view: WorkerView): WorkerSnapshot {
   return {
-    id: view.registration.workerId, role: view.registration.role, models: view.registration.models,
+    id: view.registration.workerId,
+    role: view.registration.role,
+    models: view.registration.models,
     // Until its first load report, a just-registered worker counts as idle as of its heartbeat.
-    load: view.load ?? NO_LOAD, loadReportedAtMs: view.load ? view.loadSeenAtMs : view.heartbeatSeenAtMs, healthy: true,
+    load: view.load ?? NO_LOAD,
+    loadReportedAtMs: view.load ? view.loadSeenAtMs : view.heartbeatSeenAtMs,
+    healthy: true,
   };
 }
 
@@ -30,8 +59,11 @@ function snapshotOf(view: WorkerView): WorkerSnapshot {
 export function summarizeDecision(d: Decision): string {
   const decode = d.explanation.profiles.find((p) => p.chosen === d.decode.workerId);
   const score = decode?.totals[d.decode.workerId];
-  return `decode=${d.decode.workerId} score=${score?.toFixed(3) ?? '?'} cachedBlocks=${d.decode.cachedPrefixBlocks} uncachedTokens=${d.decode.uncachedTokens}`
-    + (d.prefill ? ` prefill=${d.prefill.workerId}` : '') + `; ${d.explanation.disaggregation}`;
+  return (
+    `decode=${d.decode.workerId} score=${score?.toFixed(3) ?? '?'} cachedBlocks=${d.decode.cachedPrefixBlocks} uncachedTokens=${d.decode.uncachedTokens}` +
+    (d.prefill ? ` prefill=${d.prefill.workerId}` : '') +
+    `; ${d.explanation.disaggregation}`
+  );
 }
 
 export class PickServer {
@@ -48,7 +80,10 @@ export class PickServer {
   ) {}
 
   start(): void {
-    this.sub = this.nc.subscribe(schedulerPick, { queue: queueGroups.scheduler, callback: guarded(this.logger, 'pick', (msg) => this.handle(msg)) });
+    this.sub = this.nc.subscribe(schedulerPick, {
+      queue: queueGroups.scheduler,
+      callback: guarded(this.logger, 'pick', (msg) => this.handle(msg)),
+    });
   }
 
   private handle(msg: Msg): void {
@@ -60,32 +95,45 @@ export class PickServer {
       this.respondError(msg, '', new AtcError(ErrorCode.BadMessage, err instanceof Error ? err.message : String(err)));
       return;
     }
-    withSpan(SpanName.SchedulerPick, { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId }, (span) => {
-      try {
-        msg.respond(encodeMessage(this.decide(request, span)));
-        this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
-      } catch (err) {
-        const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
-        this.metrics.picks.inc({ model: request.model, outcome: e.code });
-        if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
-        this.respondError(msg, request.requestId, e);
-        // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
-        recordSpanError(span, e);
-      }
-    }, { kind: SpanKind.SERVER, parent: contextFromMessage(msg) });
+    withSpan(
+      SpanName.SchedulerPick,
+      { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
+      (span) => {
+        try {
+          msg.respond(encodeMessage(this.decide(request, span)));
+          this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
+        } catch (err) {
+          const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
+          this.metrics.picks.inc({ model: request.model, outcome: e.code });
+          if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
+          this.respondError(msg, request.requestId, e);
+          // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
+          recordSpanError(span, e);
+        }
+      },
+      { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
+    );
   }
 
   decide(request: PickRequestV1, span?: Span): PickReplyV1 {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
-    const workers = this.directory.live().filter((w) => !excluded.has(w.registration.workerId)).map(snapshotOf);
+    const workers = this.directory
+      .live()
+      .filter((w) => !excluded.has(w.registration.workerId))
+      .map(snapshotOf);
     const tokenIds = promptTokenIds(request.prompt);
     const nowMs = Date.now();
     let decision: Decision;
     try {
-      decision = this.scheduler.decide({ requestId: request.requestId, model: request.model, tokenIds, maxTokens: request.maxTokens, headers: request.headers }, workers, nowMs);
+      decision = this.scheduler.decide(
+        { requestId: request.requestId, model: request.model, tokenIds, maxTokens: request.maxTokens, headers: request.headers },
+        workers,
+        nowMs,
+      );
     } catch (err) {
-      if (err instanceof NoEligibleWorkerError) throw new AtcError(ErrorCode.NoWorker, `no decode worker available for model ${JSON.stringify(request.model)}: ${err.message}`);
+      if (err instanceof NoEligibleWorkerError)
+        throw new AtcError(ErrorCode.NoWorker, `no decode worker available for model ${JSON.stringify(request.model)}: ${err.message}`);
       throw err;
     }
     // ms in the scheduling core, tokenization included.
@@ -93,21 +141,34 @@ export class PickServer {
     const chosen = workers.find((w) => w.id === decision.decode.workerId);
     const inflight = this.scheduler.state.inflight.totalsFor(decision.decode.workerId);
     this.feed.noteDispatch(request.requestId, {
-      workerId: decision.decode.workerId, uncachedTokens: decision.prefill ? 0 : decision.decode.uncachedTokens,
-      waitingRequests: chosen?.load.waitingRequests ?? 0, runningRequests: chosen?.load.runningRequests ?? 0,
-      inflightPromptTokens: inflight.promptTokens, atMs: nowMs,
+      workerId: decision.decode.workerId,
+      uncachedTokens: decision.prefill ? 0 : decision.decode.uncachedTokens,
+      waitingRequests: chosen?.load.waitingRequests ?? 0,
+      runningRequests: chosen?.load.runningRequests ?? 0,
+      inflightPromptTokens: inflight.promptTokens,
+      atMs: nowMs,
     });
     const reason = summarizeDecision(decision);
     this.recordDecision(request, tokenIds.length, workers.length, decision, decisionMs, span);
     requestLogger(this.logger, request.requestId).debug({ decisionMs, explanation: decision.explanation }, reason);
     return {
-      type: 'pick.reply.v1', requestId: request.requestId, decodeWorkerId: decision.decode.workerId, reason,
+      type: 'pick.reply.v1',
+      requestId: request.requestId,
+      decodeWorkerId: decision.decode.workerId,
+      reason,
       ...(decision.prefill ? { prefillWorkerId: decision.prefill.workerId } : {}),
     };
   }
 
   /** Metrics and span attributes of one decision: what an operator asks "why did it go there?" with. */
-  private recordDecision(request: PickRequestV1, promptTokens: number, candidates: number, d: Decision, decisionMs: number, span: Span | undefined): void {
+  private recordDecision(
+    request: PickRequestV1,
+    promptTokens: number,
+    candidates: number,
+    d: Decision,
+    decisionMs: number,
+    span: Span | undefined,
+  ): void {
     const model = { model: request.model };
     this.metrics.decisionDuration.observe({}, decisionMs / 1000);
     this.metrics.promptBlocks.inc(model, Math.floor(promptTokens / this.scheduler.state.blockSize));
@@ -116,18 +177,25 @@ export class PickServer {
     this.metrics.pdDecisions.inc({ ...model, decision: pd });
     // Every extension point: filters, scorers and picker of each profile that ran, and the profile handler.
     for (const profile of d.explanation.profiles) {
-      for (const t of profile.timings) this.metrics.pluginDuration.observe({ profile: profile.profile, plugin: t.plugin }, t.durationMs / 1000);
+      for (const t of profile.timings)
+        this.metrics.pluginDuration.observe({ profile: profile.profile, plugin: t.plugin }, t.durationMs / 1000);
     }
     const h = d.explanation.profileHandler;
     this.metrics.pluginDuration.observe({ profile: '', plugin: h.plugin }, h.durationMs / 1000);
     if (!span?.isRecording()) return;
     const chosen = d.explanation.profiles.filter((p) => p.chosen !== null);
     span.setAttributes({
-      [AtcAttr.Candidates]: candidates, [AtcAttr.DecodeWorker]: d.decode.workerId, [AtcAttr.CachedPrefixBlocks]: d.decode.cachedPrefixBlocks,
-      [AtcAttr.UncachedTokens]: d.decode.uncachedTokens, [AtcAttr.PdDecision]: pd, [AtcAttr.PdReason]: d.explanation.disaggregation,
+      [AtcAttr.Candidates]: candidates,
+      [AtcAttr.DecodeWorker]: d.decode.workerId,
+      [AtcAttr.CachedPrefixBlocks]: d.decode.cachedPrefixBlocks,
+      [AtcAttr.UncachedTokens]: d.decode.uncachedTokens,
+      [AtcAttr.PdDecision]: pd,
+      [AtcAttr.PdReason]: d.explanation.disaggregation,
       [AtcAttr.ScoreTotal]: chosen.find((p) => p.chosen === d.decode.workerId)?.totals[d.decode.workerId] ?? 0,
       ...(d.prefill ? { [AtcAttr.PrefillWorker]: d.prefill.workerId } : {}),
-      ...pluginScoreAttributes(Object.fromEntries(chosen.map((p) => [p.profile, Object.fromEntries(p.scorers.map((s) => [s.plugin, s.scores[p.chosen!] ?? 0]))]))),
+      ...pluginScoreAttributes(
+        Object.fromEntries(chosen.map((p) => [p.profile, Object.fromEntries(p.scorers.map((s) => [s.plugin, s.scores[p.chosen!] ?? 0]))])),
+      ),
     });
   }
 

@@ -23,7 +23,10 @@ function f64(obj: Rec, key: string): number[] {
 
 export function encodeOwnership(o: WorkerOwnership): Uint8Array {
   return packr.pack({
-    type: 'prefix.ownership.v1', workerId: o.workerId, blockSize: o.blockSize, lastSeq: o.lastSeq,
+    type: 'prefix.ownership.v1',
+    workerId: o.workerId,
+    blockSize: o.blockSize,
+    lastSeq: o.lastSeq,
     engineHashDigests: new Uint8Array(Float64Array.from(o.engineHashDigests).buffer),
     blockHashes: new Uint8Array(Float64Array.from(o.blockHashes).buffer),
   });
@@ -36,7 +39,13 @@ export function decodeOwnership(bytes: Uint8Array): WorkerOwnership {
   const engineHashDigests = f64(obj, 'engineHashDigests');
   const blockHashes = f64(obj, 'blockHashes');
   if (engineHashDigests.length !== blockHashes.length) throw new ProtocolError('ownership arrays differ in length');
-  return { workerId: str(obj, 'workerId', 'ownership'), blockSize: num(obj, 'blockSize', 'ownership', { int: true, min: 1 }), lastSeq, engineHashDigests, blockHashes };
+  return {
+    workerId: str(obj, 'workerId', 'ownership'),
+    blockSize: num(obj, 'blockSize', 'ownership', { int: true, min: 1 }),
+    lastSeq,
+    engineHashDigests,
+    blockHashes,
+  };
 }
 
 export class PrefixOwnershipStore {
@@ -44,7 +53,11 @@ export class PrefixOwnershipStore {
   /** workerId -> lastSeq saved, to skip unchanged snapshots. */
   private readonly saved = new Map<string, number | null>();
 
-  private constructor(private readonly bucket: KV, private readonly index: PrefixIndex, private readonly logger: Logger) {}
+  private constructor(
+    private readonly bucket: KV,
+    private readonly index: PrefixIndex,
+    private readonly logger: Logger,
+  ) {}
 
   static async open(nc: NatsConnection, index: PrefixIndex, logger: Logger): Promise<PrefixOwnershipStore> {
     const bucket = await new Kvm(nc).create(kvBuckets.prefixOwners, { ttl: BUCKET_TTL_MS, history: 1 });
@@ -71,7 +84,10 @@ export class PrefixOwnershipStore {
 
   /** Saves changed snapshots every `intervalMs`. */
   start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.save().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'prefix-ownership save failed')), intervalMs);
+    this.timer = setInterval(
+      () => void this.save().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'prefix-ownership save failed')),
+      intervalMs,
+    );
     this.timer.unref();
   }
 

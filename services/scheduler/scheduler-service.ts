@@ -45,14 +45,21 @@ export class SchedulerService {
     // The workers gauge reads the directory at scrape time; it exists once NATS is up.
     let directory: WorkerDirectory | undefined;
     const metrics = schedulerMetrics(options.registry ?? new Registry(), () => directory?.live().map((w) => w.registration) ?? []);
-    const nc = await connectNats({ servers: options.natsUrl, name: `atc-scheduler/${options.replicaId}`, logger, onReconnect: () => metrics.natsReconnects.inc() });
+    const nc = await connectNats({
+      servers: options.natsUrl,
+      name: `atc-scheduler/${options.replicaId}`,
+      logger,
+      onReconnect: () => metrics.natsReconnects.inc(),
+    });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const live = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
     directory = live;
     const ownership = await PrefixOwnershipStore.open(nc, scheduler.state.prefixIndex, logger);
     live.onWorkerGone = (workerId) => {
       scheduler.removeWorker(workerId);
-      void ownership.delete(workerId).catch((err: unknown) => logger.warn({ workerId, err: String(err) }, 'could not delete prefix ownership'));
+      void ownership
+        .delete(workerId)
+        .catch((err: unknown) => logger.warn({ workerId, err: String(err) }, 'could not delete prefix ownership'));
     };
     const feed = new SchedulingFeed(nc, scheduler, logger);
     // Snapshot first, then live events: batches the snapshot already holds are skipped by sequence number.
@@ -69,7 +76,13 @@ export class SchedulerService {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const steps: Array<() => unknown> = [() => this.pickServer.stop(), () => this.feed.stop(), () => this.ownership.stop(), () => this.directory.stop(), () => this.nc.drain()];
+      const steps: Array<() => unknown> = [
+        () => this.pickServer.stop(),
+        () => this.feed.stop(),
+        () => this.ownership.stop(),
+        () => this.directory.stop(),
+        () => this.nc.drain(),
+      ];
       for (const step of steps) {
         try {
           await step();

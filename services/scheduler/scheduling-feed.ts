@@ -24,49 +24,61 @@ export class SchedulingFeed {
   private readonly subs: Subscription[] = [];
   private readonly dispatched = new Map<string, DispatchFeatures>();
 
-  constructor(private readonly nc: NatsConnection, private readonly scheduler: Scheduler, private readonly logger: Logger) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly scheduler: Scheduler,
+    private readonly logger: Logger,
+  ) {}
 
   start(): void {
-    this.subs.push(this.nc.subscribe(eventSubjects.kvAll, {
-      callback: (_err, msg) => {
-        const workerId = workerIdOfEventSubject(msg.subject);
-        const seq = Number(msg.headers?.get(AtcHeader.KvSeq));
-        if (!workerId || !Number.isSafeInteger(seq) || seq < 0) {
-          this.logger.warn({ subject: msg.subject }, 'dropped KV event batch without worker id or sequence number');
-          return;
-        }
-        try {
-          const result = this.scheduler.state.prefixIndex.applyEvents(workerId, seq, decodeKvEventBatch(msg.data));
-          if (result.resyncNeeded) {
-            this.logger.warn({ workerId, reason: result.reason }, 'prefix index resynced a worker: its entries rebuild from new events');
-          }
-        } catch (err) {
-          this.logger.warn({ workerId, err: String(err) }, 'dropped malformed KV event batch');
-        }
-      },
-    }));
-    this.subs.push(this.nc.subscribe(eventSubjects.completedAll, {
-      callback: (_err, msg) => {
-        try {
-          const done = decodeMessage(msg.data, 'request.completed.v1', 'request.first_token.v1');
-          if (done.type === 'request.first_token.v1') {
-            this.scheduler.markPrefilled(done.requestId);
+    this.subs.push(
+      this.nc.subscribe(eventSubjects.kvAll, {
+        callback: (_err, msg) => {
+          const workerId = workerIdOfEventSubject(msg.subject);
+          const seq = Number(msg.headers?.get(AtcHeader.KvSeq));
+          if (!workerId || !Number.isSafeInteger(seq) || seq < 0) {
+            this.logger.warn({ subject: msg.subject }, 'dropped KV event batch without worker id or sequence number');
             return;
           }
-          this.scheduler.finish(done.requestId);
-          const features = this.dispatched.get(done.requestId);
-          this.dispatched.delete(done.requestId);
-          if (!features || features.workerId !== done.workerId || done.finishReason === 'error' || done.finishReason === 'abort') return;
-          this.scheduler.state.latency.observe({
-            workerId: done.workerId, uncachedTokens: features.uncachedTokens, waitingRequests: features.waitingRequests,
-            runningRequests: features.runningRequests, inflightPromptTokens: features.inflightPromptTokens, ttftMs: done.ttftMs,
-            ...(done.completionTokens >= 2 ? { tpotMs: (done.e2eMs - done.ttftMs) / (done.completionTokens - 1) } : {}),
-          });
-        } catch (err) {
-          this.logger.warn({ subject: msg.subject, err: String(err) }, 'dropped malformed request-completed record');
-        }
-      },
-    }));
+          try {
+            const result = this.scheduler.state.prefixIndex.applyEvents(workerId, seq, decodeKvEventBatch(msg.data));
+            if (result.resyncNeeded) {
+              this.logger.warn({ workerId, reason: result.reason }, 'prefix index resynced a worker: its entries rebuild from new events');
+            }
+          } catch (err) {
+            this.logger.warn({ workerId, err: String(err) }, 'dropped malformed KV event batch');
+          }
+        },
+      }),
+    );
+    this.subs.push(
+      this.nc.subscribe(eventSubjects.completedAll, {
+        callback: (_err, msg) => {
+          try {
+            const done = decodeMessage(msg.data, 'request.completed.v1', 'request.first_token.v1');
+            if (done.type === 'request.first_token.v1') {
+              this.scheduler.markPrefilled(done.requestId);
+              return;
+            }
+            this.scheduler.finish(done.requestId);
+            const features = this.dispatched.get(done.requestId);
+            this.dispatched.delete(done.requestId);
+            if (!features || features.workerId !== done.workerId || done.finishReason === 'error' || done.finishReason === 'abort') return;
+            this.scheduler.state.latency.observe({
+              workerId: done.workerId,
+              uncachedTokens: features.uncachedTokens,
+              waitingRequests: features.waitingRequests,
+              runningRequests: features.runningRequests,
+              inflightPromptTokens: features.inflightPromptTokens,
+              ttftMs: done.ttftMs,
+              ...(done.completionTokens >= 2 ? { tpotMs: (done.e2eMs - done.ttftMs) / (done.completionTokens - 1) } : {}),
+            });
+          } catch (err) {
+            this.logger.warn({ subject: msg.subject, err: String(err) }, 'dropped malformed request-completed record');
+          }
+        },
+      }),
+    );
   }
 
   /** Remembers the dispatch-time features of a request for the latency model. */

@@ -9,13 +9,31 @@ export const VLLM_SIM_OPTIONS = {
   host: option.string({ flag: 'host', env: 'VLLM_SIM_HOST', default: '127.0.0.1', doc: 'HTTP listen address' }),
   model: option.string({ flag: 'model', env: 'VLLM_SIM_MODEL', defaultDoc: "the profile's", doc: 'model name served' }),
   servedModelName: option.string({ flag: 'served-model-name', doc: "vLLM's name for --model; wins over it" }),
-  profile: option.choice({ flag: 'profile', env: 'VLLM_SIM_PROFILE', choices: Object.keys(ENGINE_PROFILES), default: DEFAULT_PROFILE_NAME, doc: 'simulated engine profile' }),
-  maxModelLen: option.integer({ flag: 'max-model-len', env: 'VLLM_SIM_MAX_MODEL_LEN', min: 1, defaultDoc: "the profile's", doc: 'longest prompt + output, tokens' }),
+  profile: option.choice({
+    flag: 'profile',
+    env: 'VLLM_SIM_PROFILE',
+    choices: Object.keys(ENGINE_PROFILES),
+    default: DEFAULT_PROFILE_NAME,
+    doc: 'simulated engine profile',
+  }),
+  maxModelLen: option.integer({
+    flag: 'max-model-len',
+    env: 'VLLM_SIM_MAX_MODEL_LEN',
+    min: 1,
+    defaultDoc: "the profile's",
+    doc: 'longest prompt + output, tokens',
+  }),
   seed: option.integer({ flag: 'seed', env: 'VLLM_SIM_SEED', min: 0, default: 0, doc: 'simulated engine seed' }),
-  kvEventsEndpoint: option.string({ flag: 'kv-events-endpoint', env: 'VLLM_SIM_KV_EVENTS_ENDPOINT', default: '', doc: 'ZMQ endpoint of the KV-event publisher (empty: no KV events)' }),
+  kvEventsEndpoint: option.string({
+    flag: 'kv-events-endpoint',
+    env: 'VLLM_SIM_KV_EVENTS_ENDPOINT',
+    default: '',
+    doc: 'ZMQ endpoint of the KV-event publisher (empty: no KV events)',
+  }),
   kvEventsTopic: option.string({ flag: 'kv-events-topic', env: 'VLLM_SIM_KV_EVENTS_TOPIC', default: '', doc: 'topic of the KV events' }),
   kvEventsConfig: option.string({
-    flag: 'kv-events-config', doc: 'vLLM\'s KV-events JSON, e.g. {"enable_kv_cache_events":true,"publisher":"zmq","endpoint":"tcp://*:5557"}; wins over the two above',
+    flag: 'kv-events-config',
+    doc: 'vLLM\'s KV-events JSON, e.g. {"enable_kv_cache_events":true,"publisher":"zmq","endpoint":"tcp://*:5557"}; wins over the two above',
   }),
   tokenizer: { ...tokenizerPathOption, flag: 'tokenizer' },
 };
@@ -42,19 +60,34 @@ function kvEventsConfig(json: string): { endpoint: string; topic: string } {
     throw new Error('--kv-events-config must be JSON');
   }
   if (config['enable_kv_cache_events'] !== true) return { endpoint: '', topic: '' };
-  if (config['publisher'] !== undefined && config['publisher'] !== 'zmq') throw new Error(`--kv-events-config publisher '${typeof config['publisher'] === 'string' ? config['publisher'] : JSON.stringify(config['publisher'])}' is not supported (only zmq)`);
+  if (config['publisher'] !== undefined && config['publisher'] !== 'zmq')
+    throw new Error(
+      `--kv-events-config publisher '${typeof config['publisher'] === 'string' ? config['publisher'] : JSON.stringify(config['publisher'])}' is not supported (only zmq)`,
+    );
   return {
     endpoint: typeof config['endpoint'] === 'string' ? config['endpoint'] : 'tcp://*:5557',
     topic: typeof config['topic'] === 'string' ? config['topic'] : '',
   };
 }
 
-export function parseVllmSimCli(argv: readonly string[], env: Environment, context: ParseOptionsContext = { command: 'vllm-sim' }): VllmSimCliOptions {
+export function parseVllmSimCli(
+  argv: readonly string[],
+  env: Environment,
+  context: ParseOptionsContext = { command: 'vllm-sim' },
+): VllmSimCliOptions {
   const o = parseOptions(VLLM_SIM_OPTIONS, argv, env, context);
   // vLLM's own JSON form, when given, says whether and where KV events go.
-  const events = o.kvEventsConfig !== undefined ? kvEventsConfig(o.kvEventsConfig) : { endpoint: o.kvEventsEndpoint, topic: o.kvEventsTopic };
+  const events =
+    o.kvEventsConfig !== undefined ? kvEventsConfig(o.kvEventsConfig) : { endpoint: o.kvEventsEndpoint, topic: o.kvEventsTopic };
   return {
-    port: o.port, host: o.host, model: o.servedModelName ?? o.model, profile: o.profile, maxModelLen: o.maxModelLen, seed: o.seed,
-    kvEventsEndpoint: events.endpoint, kvEventsTopic: events.topic, tokenizer: o.tokenizer,
+    port: o.port,
+    host: o.host,
+    model: o.servedModelName ?? o.model,
+    profile: o.profile,
+    maxModelLen: o.maxModelLen,
+    seed: o.seed,
+    kvEventsEndpoint: events.endpoint,
+    kvEventsTopic: events.topic,
+    tokenizer: o.tokenizer,
   };
 }

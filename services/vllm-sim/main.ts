@@ -18,7 +18,9 @@ async function main(cli: VllmSimCliOptions): Promise<void> {
     ...(cli.kvEventsEndpoint ? { kvEventsEndpoint: cli.kvEventsEndpoint, kvEventsTopic: cli.kvEventsTopic } : {}),
   });
   // One JSON line, so a parent process (or a test) can read where we listen.
-  process.stdout.write(`${JSON.stringify({ msg: 'vllm-sim listening', url: server.url, model: engine.model, kvEventsPort: server.kvEventsPort ?? null })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'vllm-sim listening', url: server.url, model: engine.model, kvEventsPort: server.kvEventsPort ?? null })}\n`,
+  );
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;

@@ -75,13 +75,15 @@ function chatMessages(value: unknown): ChatMessage[] {
   if (!Array.isArray(value) || value.length === 0) throw badRequest("'messages' must be a non-empty array", 'messages');
   return value.map((message, i) => {
     const m = message as Record<string, unknown> | null;
-    if (typeof m !== 'object' || m === null || typeof m['role'] !== 'string') throw badRequest(`messages[${i}] needs a string 'role'`, 'messages');
+    if (typeof m !== 'object' || m === null || typeof m['role'] !== 'string')
+      throw badRequest(`messages[${i}] needs a string 'role'`, 'messages');
     const content = m['content'];
     if (typeof content === 'string') return { role: m['role'], content };
     if (content === null || content === undefined) return { role: m['role'], content: '' };
     if (Array.isArray(content)) {
       const text = content.map((part: { type?: unknown; text?: unknown }) => {
-        if (part?.type !== 'text' || typeof part.text !== 'string') throw badRequest(`messages[${i}]: only text content parts are supported`, 'messages');
+        if (part?.type !== 'text' || typeof part.text !== 'string')
+          throw badRequest(`messages[${i}]: only text content parts are supported`, 'messages');
         return part.text;
       });
       return { role: m['role'], content: text.join('') };
@@ -90,11 +92,21 @@ function chatMessages(value: unknown): ChatMessage[] {
   });
 }
 
-export function parseOpenAiRequest(raw: unknown, kind: 'completion' | 'chat', limits: RequestLimits, headerRequestId?: string): ParsedRequest {
+export function parseOpenAiRequest(
+  raw: unknown,
+  kind: 'completion' | 'chat',
+  limits: RequestLimits,
+  headerRequestId?: string,
+): ParsedRequest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest('the request body must be a JSON object');
   const body = raw as Body;
   if (body['model'] !== undefined && body['model'] !== limits.model) {
-    throw new ApiError(404, `The model \`${typeof body['model'] === 'string' ? body['model'] : JSON.stringify(body['model'])}\` does not exist.`, ApiErrorType.NotFound, 'model');
+    throw new ApiError(
+      404,
+      `The model \`${typeof body['model'] === 'string' ? body['model'] : JSON.stringify(body['model'])}\` does not exist.`,
+      ApiErrorType.NotFound,
+      'model',
+    );
   }
   checkUnsupported(body);
   // Chat goes to the engine as messages: it applies its model's chat template, as vLLM does.
@@ -102,7 +114,8 @@ export function parseOpenAiRequest(raw: unknown, kind: 'completion' | 'chat', li
   const promptTokens = promptTokenIds(prompt).length;
   const isCount = (n: number): boolean => Number.isInteger(n) && n >= 1;
   const requested =
-    optionalNumber(body, 'max_completion_tokens', isCount, 'a positive integer') ?? optionalNumber(body, 'max_tokens', isCount, 'a positive integer');
+    optionalNumber(body, 'max_completion_tokens', isCount, 'a positive integer') ??
+    optionalNumber(body, 'max_tokens', isCount, 'a positive integer');
   // OpenAI's completions default is 16 tokens; chat defaults to the rest of the context window, as vLLM does.
   const maxTokens = requested ?? (kind === 'completion' ? 16 : Math.max(1, limits.maxModelLen - promptTokens));
   if (promptTokens + maxTokens > limits.maxModelLen) {
@@ -127,7 +140,8 @@ export function parseOpenAiRequest(raw: unknown, kind: 'completion' | 'chat', li
     if (typeof streamOptions !== 'object') throw badRequest("'stream_options' must be an object", 'stream_options');
   }
   const so = (streamOptions ?? {}) as Body;
-  const requestId = typeof body['request_id'] === 'string' && body['request_id'] !== '' ? body['request_id'] : headerRequestId || randomUUID();
+  const requestId =
+    typeof body['request_id'] === 'string' && body['request_id'] !== '' ? body['request_id'] : headerRequestId || randomUUID();
   const kvTransfer = kvTransferParams(body['kv_transfer_params']);
   return {
     engineRequest: { requestId, prompt, sampling, ...(kvTransfer ? { kvTransfer } : {}) },

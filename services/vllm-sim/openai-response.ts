@@ -42,7 +42,11 @@ export function streamChunk(
 ): Record<string, unknown> {
   const choice: Record<string, unknown> =
     ctx.kind === 'chat'
-      ? { index: 0, delta: first ? { role: 'assistant', content: text } : text === '' && finishReason ? {} : { content: text }, logprobs: null }
+      ? {
+          index: 0,
+          delta: first ? { role: 'assistant', content: text } : text === '' && finishReason ? {} : { content: text },
+          logprobs: null,
+        }
       : { index: 0, text, logprobs: null };
   choice['finish_reason'] = finish(finishReason);
   choice['stop_reason'] = null;

@@ -79,8 +79,19 @@ export async function startVllmServer(options: VllmServerOptions): Promise<VllmS
 
   const generate = async (kind: ApiKind, req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const header = req.headers['x-request-id'];
-    const parsed = parseOpenAiRequest(await readBody(req, maxBodyBytes), kind, { model: engine.model, maxModelLen }, typeof header === 'string' ? header : undefined);
-    const ctx = { kind, id: responseId(kind, parsed.engineRequest.requestId), created: Math.floor(Date.now() / 1000), model: engine.model, returnTokenIds: parsed.returnTokenIds };
+    const parsed = parseOpenAiRequest(
+      await readBody(req, maxBodyBytes),
+      kind,
+      { model: engine.model, maxModelLen },
+      typeof header === 'string' ? header : undefined,
+    );
+    const ctx = {
+      kind,
+      id: responseId(kind, parsed.engineRequest.requestId),
+      created: Math.floor(Date.now() / 1000),
+      model: engine.model,
+      returnTokenIds: parsed.returnTokenIds,
+    };
     await runGeneration(engine, metrics, parsed, ctx, res);
   };
 
@@ -91,7 +102,18 @@ export async function startVllmServer(options: VllmServerOptions): Promise<VllmS
       GET: (_req, res) =>
         writeJson(res, 200, {
           object: 'list',
-          data: [{ id: engine.model, object: 'model', created, owned_by: 'vllm', root: engine.model, parent: null, max_model_len: maxModelLen, permission: [] }],
+          data: [
+            {
+              id: engine.model,
+              object: 'model',
+              created,
+              owned_by: 'vllm',
+              root: engine.model,
+              parent: null,
+              max_model_len: maxModelLen,
+              permission: [],
+            },
+          ],
         }),
     },
     '/health': {

@@ -5,11 +5,27 @@ import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { EngineError, type Engine } from '../../shared/engine/types.js';
 import {
-  AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, eventSubjects, type GenerateRequestV1, type RequestCompletedV1,
+  AtcError,
+  ErrorCode,
+  ProtocolError,
+  decodeMessage,
+  encodeMessage,
+  eventSubjects,
+  type GenerateRequestV1,
+  type RequestCompletedV1,
   type StreamMessageV1,
 } from '../../shared/protocol/index.js';
 import {
-  AtcAttr, GenAiAttr, SpanKind, SpanName, contextFromMessage, requestLogger, startSpan, withSpan, type Span, type WorkerMetrics,
+  AtcAttr,
+  GenAiAttr,
+  SpanKind,
+  SpanName,
+  contextFromMessage,
+  requestLogger,
+  startSpan,
+  withSpan,
+  type Span,
+  type WorkerMetrics,
 } from '../../shared/telemetry/index.js';
 import type { PrefillClient } from './prefill-client.js';
 
@@ -42,7 +58,8 @@ export class GenerateHandler {
     let request: GenerateRequestV1;
     try {
       request = decodeMessage(msg.data, 'generate.request.v1');
-      if (request.model !== this.opts.engine.model) throw new ProtocolError(`model ${JSON.stringify(request.model)} is not served by worker ${this.opts.workerId}`);
+      if (request.model !== this.opts.engine.model)
+        throw new ProtocolError(`model ${JSON.stringify(request.model)} is not served by worker ${this.opts.workerId}`);
       if (this.active.has(request.requestId)) throw new ProtocolError(`request ${request.requestId} is already running here`);
     } catch (err) {
       this.opts.logger.warn({ err: String(err), subject: msg.subject }, 'rejected generate request');
@@ -50,21 +67,34 @@ export class GenerateHandler {
       return;
     }
     if (Date.now() >= request.deadlineMs) {
-      this.replyError(msg, request.requestId, new AtcError(ErrorCode.DeadlineExceeded, 'deadline passed before the worker accepted the request'));
+      this.replyError(
+        msg,
+        request.requestId,
+        new AtcError(ErrorCode.DeadlineExceeded, 'deadline passed before the worker accepted the request'),
+      );
       return;
     }
     const controller = new AbortController();
     this.active.set(request.requestId, controller);
     msg.respond(encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId: this.opts.workerId }));
     this.opts.onActivityChange?.();
-    const traced = withSpan(SpanName.DecodeGenerate, {
-      [AtcAttr.RequestId]: request.requestId, [AtcAttr.WorkerId]: this.opts.workerId, [GenAiAttr.RequestModel]: request.model,
-      [GenAiAttr.RequestMaxTokens]: request.sampling.maxTokens,
-    }, (span) => this.run(request, controller, span), { kind: SpanKind.SERVER, parent: contextFromMessage(msg) });
-    void traced.catch(() => undefined).finally(() => {
-      this.active.delete(request.requestId);
-      this.opts.onActivityChange?.();
-    });
+    const traced = withSpan(
+      SpanName.DecodeGenerate,
+      {
+        [AtcAttr.RequestId]: request.requestId,
+        [AtcAttr.WorkerId]: this.opts.workerId,
+        [GenAiAttr.RequestModel]: request.model,
+        [GenAiAttr.RequestMaxTokens]: request.sampling.maxTokens,
+      },
+      (span) => this.run(request, controller, span),
+      { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
+    );
+    void traced
+      .catch(() => undefined)
+      .finally(() => {
+        this.active.delete(request.requestId);
+        this.opts.onActivityChange?.();
+      });
   }
 
   /** Aborts a running request (a cancel message); unknown ids are ignored. */
@@ -92,7 +122,11 @@ export class GenerateHandler {
     const atArrival = this.opts.engine.load();
     let engineSpan: Span | undefined;
     let completed: Omit<RequestCompletedV1, 'type' | 'workerId' | 'requestId' | 'e2eMs' | 'runningAtArrival' | 'waitingAtArrival'> = {
-      finishReason: 'error', promptTokens: 0, cachedPromptTokens: 0, completionTokens: 0, ttftMs: 0,
+      finishReason: 'error',
+      promptTokens: 0,
+      cachedPromptTokens: 0,
+      completionTokens: 0,
+      ttftMs: 0,
     };
     let lastSentAt = Date.now();
     const send = (body: StreamBody) => {
@@ -100,19 +134,30 @@ export class GenerateHandler {
       nc.publish(request.streamTo, encodeMessage({ ...body, requestId: request.requestId, seq: seq++ }));
       lastSentAt = Date.now();
     };
-    const keepalive = setInterval(() => {
-      if (Date.now() - lastSentAt >= keepaliveMs) send({ type: 'stream.keepalive.v1' });
-    }, Math.max(50, Math.floor(keepaliveMs / 2)));
+    const keepalive = setInterval(
+      () => {
+        if (Date.now() - lastSentAt >= keepaliveMs) send({ type: 'stream.keepalive.v1' });
+      },
+      Math.max(50, Math.floor(keepaliveMs / 2)),
+    );
     const deadline = setTimeout(
       () => controller.abort(new AtcError(ErrorCode.DeadlineExceeded, 'request deadline exceeded')),
       Math.max(0, request.deadlineMs - Date.now()),
     );
     try {
-      const remote = request.prefillWorkerId && this.opts.prefill ? await this.opts.prefill.prefill(request, controller.signal, log) : undefined;
-      if (request.prefillWorkerId) span.setAttributes({ [AtcAttr.PrefillWorker]: request.prefillWorkerId, [AtcAttr.PdFallback]: remote === undefined });
-      engineSpan = startSpan(SpanName.EngineGenerate, { 'atc.engine.kind': this.opts.engine.kind, ...(remote ? { 'atc.engine.remote_prefill': true } : {}) }).span;
+      const remote =
+        request.prefillWorkerId && this.opts.prefill ? await this.opts.prefill.prefill(request, controller.signal, log) : undefined;
+      if (request.prefillWorkerId)
+        span.setAttributes({ [AtcAttr.PrefillWorker]: request.prefillWorkerId, [AtcAttr.PdFallback]: remote === undefined });
+      engineSpan = startSpan(SpanName.EngineGenerate, {
+        'atc.engine.kind': this.opts.engine.kind,
+        ...(remote ? { 'atc.engine.remote_prefill': true } : {}),
+      }).span;
       const outputs = this.opts.engine.generate({
-        requestId: request.requestId, prompt: request.prompt, sampling: request.sampling, signal: controller.signal,
+        requestId: request.requestId,
+        prompt: request.prompt,
+        sampling: request.sampling,
+        signal: controller.signal,
         ...(remote ? { kvTransfer: remote.kvTransfer } : {}),
       });
       for await (const out of outputs) {
@@ -120,7 +165,10 @@ export class GenerateHandler {
           // The first token means the engine has pulled the handed-off blocks: the prefill side may free them.
           remote?.release();
           if (!tokensSent && !nc.isClosed()) {
-            nc.publish(eventSubjects.completed(this.opts.workerId), encodeMessage({ type: 'request.first_token.v1', workerId: this.opts.workerId, requestId: request.requestId }));
+            nc.publish(
+              eventSubjects.completed(this.opts.workerId),
+              encodeMessage({ type: 'request.first_token.v1', workerId: this.opts.workerId, requestId: request.requestId }),
+            );
           }
           tokensSent = true;
           send({ type: 'stream.tokens.v1', text: out.text, tokenCount: out.tokenIds.length });
@@ -128,26 +176,36 @@ export class GenerateHandler {
           remote?.release();
           if (controller.signal.aborted) throw controller.signal.reason;
           send({
-            type: 'stream.finished.v1', finishReason: out.finishReason, promptTokens: out.usage.promptTokens,
-            completionTokens: out.usage.completionTokens, cachedPromptTokens: out.usage.cachedPromptTokens,
-            engineTtftMs: out.ttftMs, queuedMs: out.queuedMs,
+            type: 'stream.finished.v1',
+            finishReason: out.finishReason,
+            promptTokens: out.usage.promptTokens,
+            completionTokens: out.usage.completionTokens,
+            cachedPromptTokens: out.usage.cachedPromptTokens,
+            engineTtftMs: out.ttftMs,
+            queuedMs: out.queuedMs,
           });
           completed = { finishReason: out.finishReason, ...out.usage, ttftMs: out.ttftMs };
           metrics.queueTime.observe({ role: 'decode' }, out.queuedMs / 1000);
           if (out.ttftMs >= 0) metrics.engineTimeToFirstToken.observe({}, out.ttftMs / 1000);
           engineSpan.setAttributes({ [AtcAttr.QueueTimeMs]: out.queuedMs, [AtcAttr.EngineTtftMs]: out.ttftMs });
           span.setAttributes({
-            [AtcAttr.QueueTimeMs]: out.queuedMs, [AtcAttr.EngineTtftMs]: out.ttftMs, [GenAiAttr.UsageInputTokens]: out.usage.promptTokens,
-            [GenAiAttr.UsageOutputTokens]: out.usage.completionTokens, [GenAiAttr.UsageCacheReadInputTokens]: out.usage.cachedPromptTokens,
+            [AtcAttr.QueueTimeMs]: out.queuedMs,
+            [AtcAttr.EngineTtftMs]: out.ttftMs,
+            [GenAiAttr.UsageInputTokens]: out.usage.promptTokens,
+            [GenAiAttr.UsageOutputTokens]: out.usage.completionTokens,
+            [GenAiAttr.UsageCacheReadInputTokens]: out.usage.cachedPromptTokens,
           });
           log.debug({ finishReason: out.finishReason, usage: out.usage, ttftMs: out.ttftMs }, 'request finished');
         }
       }
     } catch (err) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
-      const e = reason instanceof AtcError ? reason
-        : reason instanceof EngineError ? new AtcError(ErrorCode.EngineFailed, reason.message, reason.retryable, { cause: reason })
-        : new AtcError(ErrorCode.Internal, String(reason));
+      const e =
+        reason instanceof AtcError
+          ? reason
+          : reason instanceof EngineError
+            ? new AtcError(ErrorCode.EngineFailed, reason.message, reason.retryable, { cause: reason })
+            : new AtcError(ErrorCode.Internal, String(reason));
       if (e.code !== ErrorCode.Cancelled) log.warn({ code: e.code, err: e.message }, 'request failed');
       send({ type: 'error.v1', code: e.code, message: e.message, retryable: e.retryable && !tokensSent });
       completed = { ...completed, finishReason: e.code === ErrorCode.Cancelled ? 'abort' : 'error' };
@@ -156,12 +214,23 @@ export class GenerateHandler {
       engineSpan?.end();
       clearInterval(keepalive);
       clearTimeout(deadline);
-      metrics.requests.inc({ role: 'decode', outcome: completed.finishReason === 'error' ? 'error' : completed.finishReason === 'abort' ? 'cancelled' : 'ok' });
+      metrics.requests.inc({
+        role: 'decode',
+        outcome: completed.finishReason === 'error' ? 'error' : completed.finishReason === 'abort' ? 'cancelled' : 'ok',
+      });
       if (!nc.isClosed()) {
-        nc.publish(eventSubjects.completed(this.opts.workerId), encodeMessage({
-          type: 'request.completed.v1', workerId: this.opts.workerId, requestId: request.requestId, ...completed,
-          e2eMs: Date.now() - acceptedAt, runningAtArrival: atArrival.runningRequests, waitingAtArrival: atArrival.waitingRequests,
-        }));
+        nc.publish(
+          eventSubjects.completed(this.opts.workerId),
+          encodeMessage({
+            type: 'request.completed.v1',
+            workerId: this.opts.workerId,
+            requestId: request.requestId,
+            ...completed,
+            e2eMs: Date.now() - acceptedAt,
+            runningAtArrival: atArrival.runningRequests,
+            waitingAtArrival: atArrival.waitingRequests,
+          }),
+        );
       }
     }
   }

@@ -16,7 +16,10 @@ export class Heartbeat {
 
   async start(): Promise<void> {
     await this.beat();
-    this.timer = setInterval(() => void this.beat().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'heartbeat failed')), this.intervalMs);
+    this.timer = setInterval(
+      () => void this.beat().catch((err: unknown) => this.logger.warn({ err: String(err) }, 'heartbeat failed')),
+      this.intervalMs,
+    );
     this.timer.unref();
   }
 
@@ -30,6 +33,8 @@ export class Heartbeat {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    await this.registry.delete(this.registration.workerId).catch((err: unknown) => this.logger.warn({ err: String(err) }, 'registry delete failed'));
+    await this.registry
+      .delete(this.registration.workerId)
+      .catch((err: unknown) => this.logger.warn({ err: String(err) }, 'registry delete failed'));
   }
 }

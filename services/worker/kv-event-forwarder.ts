@@ -8,12 +8,15 @@ import type { Engine, KvEventBatch } from '../../shared/engine/types.js';
 import { encodeKvEventBatch } from '../../shared/engine/vllm/index.js';
 import { AtcHeader, eventSubjects } from '../../shared/protocol/index.js';
 
-
 export class KvEventForwarder {
   private seq = 0;
   private unsubscribe: (() => void) | undefined;
 
-  constructor(private readonly nc: NatsConnection, private readonly workerId: string, private readonly engine: Engine) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly workerId: string,
+    private readonly engine: Engine,
+  ) {}
 
   start(): void {
     this.unsubscribe = this.engine.onKvEvents((batch) => this.forward(batch));

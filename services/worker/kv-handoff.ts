@@ -39,24 +39,42 @@ export function decodeHandoff(bytes: Uint8Array): KvHandoffRecordV1 {
   const o = record(packr.unpack(bytes), 'handoff');
   if (o['type'] !== 'kv.handoff.v1') throw new ProtocolError('handoff.type must be kv.handoff.v1');
   return {
-    type: 'kv.handoff.v1', requestId: str(o, 'requestId', 'handoff'), prefillWorkerId: str(o, 'prefillWorkerId', 'handoff'),
-    remoteEngineId: str(o, 'remoteEngineId', 'handoff'), remoteBlockIds: intArray(o, 'remoteBlockIds', 'handoff'),
-    remoteHost: str(o, 'remoteHost', 'handoff'), remotePort: num(o, 'remotePort', 'handoff', { int: true, min: 0 }),
-    remoteRequestId: str(o, 'remoteRequestId', 'handoff'), tpSize: num(o, 'tpSize', 'handoff', { int: true, min: 1 }),
-    promptTokens: num(o, 'promptTokens', 'handoff', { int: true, min: 0 }), expiresAtMs: num(o, 'expiresAtMs', 'handoff'),
+    type: 'kv.handoff.v1',
+    requestId: str(o, 'requestId', 'handoff'),
+    prefillWorkerId: str(o, 'prefillWorkerId', 'handoff'),
+    remoteEngineId: str(o, 'remoteEngineId', 'handoff'),
+    remoteBlockIds: intArray(o, 'remoteBlockIds', 'handoff'),
+    remoteHost: str(o, 'remoteHost', 'handoff'),
+    remotePort: num(o, 'remotePort', 'handoff', { int: true, min: 0 }),
+    remoteRequestId: str(o, 'remoteRequestId', 'handoff'),
+    tpSize: num(o, 'tpSize', 'handoff', { int: true, min: 1 }),
+    promptTokens: num(o, 'promptTokens', 'handoff', { int: true, min: 0 }),
+    expiresAtMs: num(o, 'expiresAtMs', 'handoff'),
   };
 }
 
 /** The record for the prefill engine's returned kv_transfer_params; undefined if they are incomplete. */
-export function handoffFromKvTransfer(requestId: string, prefillWorkerId: string, promptTokens: number, p: KvTransferParams, ttlMs: number): KvHandoffRecordV1 | undefined {
+export function handoffFromKvTransfer(
+  requestId: string,
+  prefillWorkerId: string,
+  promptTokens: number,
+  p: KvTransferParams,
+  ttlMs: number,
+): KvHandoffRecordV1 | undefined {
   const o = p as Record<string, unknown>;
   try {
     return {
-      type: 'kv.handoff.v1', requestId, prefillWorkerId, remoteEngineId: str(o, 'remote_engine_id', 'kv_transfer_params'),
-      remoteBlockIds: intArray(o, 'remote_block_ids', 'kv_transfer_params'), remoteHost: optStr(o, 'remote_host', 'kv_transfer_params') ?? '',
+      type: 'kv.handoff.v1',
+      requestId,
+      prefillWorkerId,
+      remoteEngineId: str(o, 'remote_engine_id', 'kv_transfer_params'),
+      remoteBlockIds: intArray(o, 'remote_block_ids', 'kv_transfer_params'),
+      remoteHost: optStr(o, 'remote_host', 'kv_transfer_params') ?? '',
       remotePort: optNum(o, 'remote_port', 'kv_transfer_params', { int: true, min: 0 }) ?? 0,
       remoteRequestId: optStr(o, 'remote_request_id', 'kv_transfer_params') ?? requestId,
-      tpSize: optNum(o, 'tp_size', 'kv_transfer_params', { int: true, min: 1 }) ?? 1, promptTokens, expiresAtMs: Date.now() + ttlMs,
+      tpSize: optNum(o, 'tp_size', 'kv_transfer_params', { int: true, min: 1 }) ?? 1,
+      promptTokens,
+      expiresAtMs: Date.now() + ttlMs,
     };
   } catch {
     return undefined;
@@ -66,13 +84,22 @@ export function handoffFromKvTransfer(requestId: string, prefillWorkerId: string
 /** The decode side's kv_transfer_params, exactly as vLLM's NixlConnector expects them. */
 export function kvTransferForDecode(r: KvHandoffRecordV1): KvTransferParams {
   return {
-    do_remote_prefill: true, do_remote_decode: false, remote_engine_id: r.remoteEngineId, remote_block_ids: r.remoteBlockIds,
-    remote_host: r.remoteHost, remote_port: r.remotePort, remote_request_id: r.remoteRequestId, tp_size: r.tpSize,
+    do_remote_prefill: true,
+    do_remote_decode: false,
+    remote_engine_id: r.remoteEngineId,
+    remote_block_ids: r.remoteBlockIds,
+    remote_host: r.remoteHost,
+    remote_port: r.remotePort,
+    remote_request_id: r.remoteRequestId,
+    tp_size: r.tpSize,
   };
 }
 
 export class KvHandoffStore {
-  private constructor(private readonly bucket: KV, readonly ttlMs: number) {}
+  private constructor(
+    private readonly bucket: KV,
+    readonly ttlMs: number,
+  ) {}
 
   static async open(nc: NatsConnection, ttlMs = DEFAULT_HANDOFF_TTL_MS): Promise<KvHandoffStore> {
     return new KvHandoffStore(await new Kvm(nc).create(kvBuckets.kvHandoff, { ttl: ttlMs, history: 1 }), ttlMs);

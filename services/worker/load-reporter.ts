@@ -24,10 +24,18 @@ export class LoadReporter {
 
   report(): void {
     if (this.nc.isClosed()) return;
-    this.nc.publish(eventSubjects.load(this.workerId), encodeMessage({
-      type: 'load.report.v1', workerId: this.workerId, role: this.role, seq: this.seq++, reportedAtMs: Date.now(),
-      load: this.engine.load(), activeRequests: this.activeRequests(),
-    }));
+    this.nc.publish(
+      eventSubjects.load(this.workerId),
+      encodeMessage({
+        type: 'load.report.v1',
+        workerId: this.workerId,
+        role: this.role,
+        seq: this.seq++,
+        reportedAtMs: Date.now(),
+        load: this.engine.load(),
+        activeRequests: this.activeRequests(),
+      }),
+    );
   }
 
   stop(): void {

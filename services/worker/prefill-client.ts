@@ -26,28 +26,41 @@ export class PrefillClient {
   /** The remote prefill's transfer params, or undefined to prefill locally. Never throws. */
   prefill(request: GenerateRequestV1, signal: AbortSignal, log: Logger): Promise<RemotePrefill | undefined> {
     const workerId = request.prefillWorkerId!;
-    return withSpan(SpanName.DecodeRemotePrefill, { [AtcAttr.PrefillWorker]: workerId }, async (span) => {
-      const result = await this.attempt(request, workerId, signal, log);
-      if (typeof result === 'string') {
-        this.metrics.pdFallbacks.inc({ reason: result.split(':')[0]! });
-        this.metrics.remotePrefills.inc({ outcome: 'fallback' });
-        span.setAttributes({ [AtcAttr.PdFallback]: true, [AtcAttr.PdFallbackReason]: result });
-        log.warn({ prefillWorkerId: workerId, err: result, pdFallback: true }, 'remote prefill failed: prefilling locally');
-        return undefined;
-      }
-      this.metrics.remotePrefills.inc({ outcome: 'ok' });
-      span.setAttributes({ [AtcAttr.PdFallback]: false });
-      return result;
-    }, { kind: SpanKind.CLIENT });
+    return withSpan(
+      SpanName.DecodeRemotePrefill,
+      { [AtcAttr.PrefillWorker]: workerId },
+      async (span) => {
+        const result = await this.attempt(request, workerId, signal, log);
+        if (typeof result === 'string') {
+          this.metrics.pdFallbacks.inc({ reason: result.split(':')[0]! });
+          this.metrics.remotePrefills.inc({ outcome: 'fallback' });
+          span.setAttributes({ [AtcAttr.PdFallback]: true, [AtcAttr.PdFallbackReason]: result });
+          log.warn({ prefillWorkerId: workerId, err: result, pdFallback: true }, 'remote prefill failed: prefilling locally');
+          return undefined;
+        }
+        this.metrics.remotePrefills.inc({ outcome: 'ok' });
+        span.setAttributes({ [AtcAttr.PdFallback]: false });
+        return result;
+      },
+      { kind: SpanKind.CLIENT },
+    );
   }
 
   /** The handed-off KV, or why there is none (a reason starting with a short code). */
   private async attempt(request: GenerateRequestV1, workerId: string, signal: AbortSignal, log: Logger): Promise<RemotePrefill | string> {
     try {
       const h = traceHeaders();
-      const reply = await this.nc.request(workerSubjects.prefill(workerId), encodeMessage({
-        type: 'prefill.request.v1', requestId: request.requestId, model: request.model, prompt: request.prompt, deadlineMs: request.deadlineMs,
-      }), { timeout: Math.min(this.timeoutMs, Math.max(1, request.deadlineMs - Date.now())), ...(h ? { headers: h } : {}) });
+      const reply = await this.nc.request(
+        workerSubjects.prefill(workerId),
+        encodeMessage({
+          type: 'prefill.request.v1',
+          requestId: request.requestId,
+          model: request.model,
+          prompt: request.prompt,
+          deadlineMs: request.deadlineMs,
+        }),
+        { timeout: Math.min(this.timeoutMs, Math.max(1, request.deadlineMs - Date.now())), ...(h ? { headers: h } : {}) },
+      );
       if (signal.aborted) return 'cancelled: the request was cancelled during the prefill';
       const msg = decodeMessage(reply.data, 'prefill.reply.v1', 'error.v1');
       if (msg.type === 'error.v1') return `${msg.code}: ${msg.message}`;
@@ -55,7 +68,10 @@ export class PrefillClient {
       const record = await this.handoffs.take(msg.handoffKey);
       if (!record) return `handoff_gone: handoff record ${msg.handoffKey} is gone (expired?)`;
       if (Date.now() > record.expiresAtMs) return `handoff_expired: handoff record ${msg.handoffKey} expired`;
-      log.debug({ prefillWorkerId: workerId, handoffKey: msg.handoffKey, blocks: record.remoteBlockIds.length }, 'remote prefill handed off');
+      log.debug(
+        { prefillWorkerId: workerId, handoffKey: msg.handoffKey, blocks: record.remoteBlockIds.length },
+        'remote prefill handed off',
+      );
       let released = false;
       return {
         kvTransfer: kvTransferForDecode(record),
@@ -67,7 +83,12 @@ export class PrefillClient {
       };
     } catch (err) {
       const name = err instanceof Error ? err.name : 'Error';
-      const code = name === 'TimeoutError' ? 'timeout' : name === 'NoRespondersError' || String(err).includes('no responders') ? 'no_responders' : 'error';
+      const code =
+        name === 'TimeoutError'
+          ? 'timeout'
+          : name === 'NoRespondersError' || String(err).includes('no responders')
+            ? 'no_responders'
+            : 'error';
       return `${code}: ${err instanceof Error ? err.message : String(err)}`;
     }
   }

@@ -6,7 +6,15 @@ import type { Msg } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Engine, EngineOutput } from '../../shared/engine/types.js';
 import { AtcError, ErrorCode, ProtocolError, decodeMessage, encodeMessage, type PrefillRequestV1 } from '../../shared/protocol/index.js';
-import { AtcAttr, SpanKind, SpanName, contextFromMessage, requestLogger, withSpan, type WorkerMetrics } from '../../shared/telemetry/index.js';
+import {
+  AtcAttr,
+  SpanKind,
+  SpanName,
+  contextFromMessage,
+  requestLogger,
+  withSpan,
+  type WorkerMetrics,
+} from '../../shared/telemetry/index.js';
 import { handoffFromKvTransfer, type KvHandoffStore } from './kv-handoff.js';
 
 export class PrefillHandler {
@@ -28,15 +36,22 @@ export class PrefillHandler {
     let request: PrefillRequestV1;
     try {
       request = decodeMessage(msg.data, 'prefill.request.v1');
-      if (request.model !== this.engine.model) throw new ProtocolError(`model ${JSON.stringify(request.model)} is not served by worker ${this.workerId}`);
+      if (request.model !== this.engine.model)
+        throw new ProtocolError(`model ${JSON.stringify(request.model)} is not served by worker ${this.workerId}`);
     } catch (err) {
       this.logger.warn({ err: String(err) }, 'rejected prefill request');
       this.respondError(msg, '', err);
       return;
     }
     this.active++;
-    void withSpan(SpanName.PrefillPrefill, { [AtcAttr.RequestId]: request.requestId, [AtcAttr.WorkerId]: this.workerId }, () => this.run(msg, request),
-      { kind: SpanKind.SERVER, parent: contextFromMessage(msg) }).catch(() => undefined).finally(() => this.active--);
+    void withSpan(
+      SpanName.PrefillPrefill,
+      { [AtcAttr.RequestId]: request.requestId, [AtcAttr.WorkerId]: this.workerId },
+      () => this.run(msg, request),
+      { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
+    )
+      .catch(() => undefined)
+      .finally(() => this.active--);
   }
 
   /** A kv.release.v1 message; malformed ones are dropped with a log line. */
@@ -66,11 +81,20 @@ export class PrefillHandler {
       this.metrics.kvHandoffs.inc({ role: 'prefill', outcome: key ? 'ok' : 'none' });
       this.metrics.requests.inc({ role: 'prefill', outcome: 'ok' });
       this.metrics.queueTime.observe({ role: 'prefill' }, out.queuedMs / 1000);
-      log.debug({ handoffKey: key, blocks: handoff?.remoteBlockIds.length ?? 0, cachedPromptTokens: out.usage.cachedPromptTokens }, 'prefill done');
-      msg.respond(encodeMessage({
-        type: 'prefill.reply.v1', requestId: request.requestId, workerId: this.workerId, promptTokens: out.usage.promptTokens,
-        cachedPromptTokens: out.usage.cachedPromptTokens, handoffKey: key,
-      }));
+      log.debug(
+        { handoffKey: key, blocks: handoff?.remoteBlockIds.length ?? 0, cachedPromptTokens: out.usage.cachedPromptTokens },
+        'prefill done',
+      );
+      msg.respond(
+        encodeMessage({
+          type: 'prefill.reply.v1',
+          requestId: request.requestId,
+          workerId: this.workerId,
+          promptTokens: out.usage.promptTokens,
+          cachedPromptTokens: out.usage.cachedPromptTokens,
+          handoffKey: key,
+        }),
+      );
     } catch (err) {
       log.warn({ err: String(err) }, 'prefill failed');
       this.metrics.requests.inc({ role: 'prefill', outcome: 'error' });
@@ -82,7 +106,10 @@ export class PrefillHandler {
   /** vLLM's disaggregated prefill: do_remote_decode, one output token; the finished output carries kv_transfer_params. */
   private async prefillOnEngine(request: PrefillRequestV1, signal: AbortSignal): Promise<Extract<EngineOutput, { type: 'finished' }>> {
     for await (const out of this.engine.generate({
-      requestId: request.requestId, prompt: request.prompt, sampling: { maxTokens: 1, ignoreEos: true }, signal,
+      requestId: request.requestId,
+      prompt: request.prompt,
+      sampling: { maxTokens: 1, ignoreEos: true },
+      signal,
       kvTransfer: { do_remote_decode: true, do_remote_prefill: false },
     })) {
       if (out.type !== 'finished') continue;

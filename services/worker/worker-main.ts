@@ -26,12 +26,25 @@ export async function runWorkerMain(defaultRole: WorkerRole, argv: readonly stri
     const kind: EngineKind = opts.engine === 'auto' ? (opts.vllmUrl ? 'vllm' : 'sim') : opts.engine;
     if (kind === 'sim') logger.info({ tokenizer: promptTokenizer().name }, 'prompt tokenizer');
     const engine = createEngine({
-      kind, model: opts.model, profile: opts.profile, vllmUrl: opts.vllmUrl, vllmKvEventsEndpoint: opts.vllmKvEvents,
-      seed: opts.seed, engineId: opts.workerId,
+      kind,
+      model: opts.model,
+      profile: opts.profile,
+      vllmUrl: opts.vllmUrl,
+      vllmKvEventsEndpoint: opts.vllmKvEvents,
+      seed: opts.seed,
+      engineId: opts.workerId,
     });
     const runtime = await WorkerRuntime.start({
-      workerId: opts.workerId, role: opts.role, natsUrl: opts.natsUrl, engine, logger, loadReportMs: opts.loadReportMs, registry,
-      workerTtlMs: opts.workerTtlMs, prefillTimeoutMs: opts.prefillTimeoutMs, kvHandoffTtlMs: opts.kvHandoffTtlMs,
+      workerId: opts.workerId,
+      role: opts.role,
+      natsUrl: opts.natsUrl,
+      engine,
+      logger,
+      loadReportMs: opts.loadReportMs,
+      registry,
+      workerTtlMs: opts.workerTtlMs,
+      prefillTimeoutMs: opts.prefillTimeoutMs,
+      kvHandoffTtlMs: opts.kvHandoffTtlMs,
     });
     const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);
     logger.info({ metricsPort: metricsServer.port, tracing: tracing.enabled }, 'metrics endpoint ready');

@@ -61,21 +61,49 @@ export class WorkerRuntime {
       labels: { worker_id: workerId, model: engine.model },
       load: () => engine.load(),
     });
-    const nc = await connectNats({ servers: options.natsUrl, name: `atc-${role}-worker/${workerId}`, logger, onReconnect: () => metrics.natsReconnects.inc() });
+    const nc = await connectNats({
+      servers: options.natsUrl,
+      name: `atc-${role}-worker/${workerId}`,
+      logger,
+      onReconnect: () => metrics.natsReconnects.inc(),
+    });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const registry = await openWorkerRegistry(nc, ttlMs);
     const handoffs = await KvHandoffStore.open(nc, options.kvHandoffTtlMs ?? DEFAULT_HANDOFF_TTL_MS);
     const prefillClient = new PrefillClient(nc, handoffs, options.prefillTimeoutMs ?? DEFAULT_PREFILL_TIMEOUT_MS, metrics);
     let reporter: LoadReporter | undefined;
     const generate = new GenerateHandler({
-      workerId, engine, nc, logger, keepaliveMs: options.keepaliveMs ?? 1_000, prefill: prefillClient, metrics,
+      workerId,
+      engine,
+      nc,
+      logger,
+      keepaliveMs: options.keepaliveMs ?? 1_000,
+      prefill: prefillClient,
+      metrics,
       onActivityChange: () => reporter?.report(),
     });
     const prefill = new PrefillHandler(workerId, engine, handoffs, metrics, logger);
-    reporter = new LoadReporter(nc, workerId, role, engine, () => generate.activeRequests + prefill.activeRequests, options.loadReportMs ?? 250);
-    const heartbeat = new Heartbeat(registry, {
-      type: 'worker.registration.v1', workerId, role, models: [engine.model], engineKind: engine.kind, startedAtMs: Date.now(),
-    }, Math.max(100, Math.floor(ttlMs / 3)), logger);
+    reporter = new LoadReporter(
+      nc,
+      workerId,
+      role,
+      engine,
+      () => generate.activeRequests + prefill.activeRequests,
+      options.loadReportMs ?? 250,
+    );
+    const heartbeat = new Heartbeat(
+      registry,
+      {
+        type: 'worker.registration.v1',
+        workerId,
+        role,
+        models: [engine.model],
+        engineKind: engine.kind,
+        startedAtMs: Date.now(),
+      },
+      Math.max(100, Math.floor(ttlMs / 3)),
+      logger,
+    );
     const kvEvents = new KvEventForwarder(nc, workerId, engine);
     kvEvents.start();
     if (engine instanceof VllmEngine) engine.onKvEventGap(() => kvEvents.upstreamGap());
@@ -91,20 +119,28 @@ export class WorkerRuntime {
   private subscribe(): void {
     const { workerId, role, logger } = this.options;
     if (role !== 'prefill') {
-      this.subs.push(this.nc.subscribe(workerSubjects.generate(workerId), { callback: guarded(logger, 'generate', (msg) => this.generate.handle(msg)) }));
-      this.subs.push(this.nc.subscribe(workerSubjects.cancel(workerId), {
-        callback: (_err, msg) => {
-          try {
-            this.generate.cancel(decodeMessage(msg.data, 'cancel.v1').requestId);
-          } catch (err) {
-            logger.warn({ err: String(err) }, 'dropped malformed cancel message');
-          }
-        },
-      }));
+      this.subs.push(
+        this.nc.subscribe(workerSubjects.generate(workerId), { callback: guarded(logger, 'generate', (msg) => this.generate.handle(msg)) }),
+      );
+      this.subs.push(
+        this.nc.subscribe(workerSubjects.cancel(workerId), {
+          callback: (_err, msg) => {
+            try {
+              this.generate.cancel(decodeMessage(msg.data, 'cancel.v1').requestId);
+            } catch (err) {
+              logger.warn({ err: String(err) }, 'dropped malformed cancel message');
+            }
+          },
+        }),
+      );
     }
     if (role !== 'decode') {
-      this.subs.push(this.nc.subscribe(workerSubjects.prefill(workerId), { callback: guarded(logger, 'prefill', (msg) => this.prefill.handle(msg)) }));
-      this.subs.push(this.nc.subscribe(workerSubjects.release(workerId), { callback: guarded(logger, 'release', (msg) => this.prefill.release(msg)) }));
+      this.subs.push(
+        this.nc.subscribe(workerSubjects.prefill(workerId), { callback: guarded(logger, 'prefill', (msg) => this.prefill.handle(msg)) }),
+      );
+      this.subs.push(
+        this.nc.subscribe(workerSubjects.release(workerId), { callback: guarded(logger, 'release', (msg) => this.prefill.release(msg)) }),
+      );
     }
   }
 

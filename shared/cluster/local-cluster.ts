@@ -53,11 +53,19 @@ export class LocalCluster {
   async start(): Promise<void> {
     if (this.options.natsUrl) this.natsUrl = this.options.natsUrl;
     else {
-      this.nats = await startNatsServer({ port: this.options.natsPort ?? 0, ...(this.options.natsServer ? { binary: this.options.natsServer } : {}) });
+      this.nats = await startNatsServer({
+        port: this.options.natsPort ?? 0,
+        ...(this.options.natsServer ? { binary: this.options.natsServer } : {}),
+      });
       this.natsUrl = this.nats.url;
     }
     for (let i = 1; i <= this.options.schedulers; i++) {
-      this.spawn(`scheduler-${i}`, 'scheduler', ['--replica-id', `scheduler-${i}`, '--metrics-port', String(await this.metricsPortFor(`scheduler-${i}`))]);
+      this.spawn(`scheduler-${i}`, 'scheduler', [
+        '--replica-id',
+        `scheduler-${i}`,
+        '--metrics-port',
+        String(await this.metricsPortFor(`scheduler-${i}`)),
+      ]);
     }
     for (let i = 1; i <= this.options.decodeWorkers; i++) await this.spawnWorker(`decode-${i}`, 'decode-worker', i);
     for (let i = 1; i <= this.options.prefillWorkers; i++) await this.spawnWorker(`prefill-${i}`, 'prefill-worker', 100 + i);
@@ -65,13 +73,28 @@ export class LocalCluster {
   }
 
   async spawnWorker(name: string, service: 'decode-worker' | 'prefill-worker', seed: number): Promise<ServiceProcess> {
-    const args = ['--worker-id', name, '--model', this.options.model, '--seed', String(seed), '--metrics-port', String(await this.metricsPortFor(name))];
+    const args = [
+      '--worker-id',
+      name,
+      '--model',
+      this.options.model,
+      '--seed',
+      String(seed),
+      '--metrics-port',
+      String(await this.metricsPortFor(name)),
+    ];
     if (this.options.engine === 'vllm-sim') {
       const [httpPort, zmqPort] = [await freePort(), await freePort()];
       this.spawn(`vllm-${name}`, 'vllm-sim', [
-        '--port', String(httpPort), '--served-model-name', this.options.model, '--seed', String(seed),
+        '--port',
+        String(httpPort),
+        '--served-model-name',
+        this.options.model,
+        '--seed',
+        String(seed),
         // vLLM binds its publisher when the endpoint has '*', and subscribers connect to it.
-        '--kv-events-endpoint', `tcp://*:${zmqPort}`,
+        '--kv-events-endpoint',
+        `tcp://*:${zmqPort}`,
       ]);
       args.push('--vllm-url', `http://127.0.0.1:${httpPort}`, '--vllm-kv-events', `tcp://127.0.0.1:${zmqPort}`);
     }
@@ -114,7 +137,8 @@ export class LocalCluster {
     for (;;) {
       try {
         const res = await fetch(url, {
-          method: 'POST', headers: { 'content-type': 'application/json' },
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ model: this.options.model, prompt: 'ready?', max_tokens: 1 }),
         });
         if (res.ok) return;
@@ -161,12 +185,20 @@ export class LocalCluster {
   /** Idempotent: SIGTERM to every service (SIGKILL after 5 s), then the nats-server. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      await Promise.all(this.services.map(({ child }) => new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        child.once('exit', () => { clearTimeout(timer); resolve(); });
-        child.kill('SIGTERM');
-      })));
+      await Promise.all(
+        this.services.map(
+          ({ child }) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+              child.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
       await this.nats?.stop();
     })();
     return this.stopping;

@@ -1,5 +1,12 @@
 export {
-  LOG_LEVELS, logLevelOption, metricsHostOption, metricsPortOption, modelOption, natsServerOption, natsUrlOption, tokenizerPathOption,
+  LOG_LEVELS,
+  logLevelOption,
+  metricsHostOption,
+  metricsPortOption,
+  modelOption,
+  natsServerOption,
+  natsUrlOption,
+  tokenizerPathOption,
   workerTtlMsOption,
 } from './common-options.js';
 export { OptionKind, option } from './option-spec.js';

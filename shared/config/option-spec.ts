@@ -85,8 +85,12 @@ function choice(o: Declared & { readonly choices: readonly string[]; readonly de
 }
 
 /** Comma-separated items (blank items dropped; at least one). Numbers take a range, as `number` does. */
-function list<const I extends ListItem = typeof OptionKind.String>(o: WithDefault<ListValue<I>> & NumberRange & { readonly item?: I }): OptionSpec<ListValue<I>>;
-function list<const I extends ListItem = typeof OptionKind.String>(o: WithoutDefault & NumberRange & { readonly item?: I }): OptionSpec<ListValue<I> | undefined>;
+function list<const I extends ListItem = typeof OptionKind.String>(
+  o: WithDefault<ListValue<I>> & NumberRange & { readonly item?: I },
+): OptionSpec<ListValue<I>>;
+function list<const I extends ListItem = typeof OptionKind.String>(
+  o: WithoutDefault & NumberRange & { readonly item?: I },
+): OptionSpec<ListValue<I> | undefined>;
 function list(o: Declared & NumberRange & { readonly item?: ListItem; readonly default?: readonly unknown[] }): OptionSpec<unknown> {
   return { ...o, kind: OptionKind.List, item: o.item ?? OptionKind.String, default: o.default };
 }

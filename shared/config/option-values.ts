@@ -20,12 +20,18 @@ export function expected(spec: OptionSpec<unknown>): string {
   const range = rangeText(spec);
   const bounded = (noun: string) => (range === '' ? noun : `${noun} ${range}`);
   switch (spec.kind) {
-    case OptionKind.Integer: return bounded('an integer');
-    case OptionKind.Number: return bounded('a number');
-    case OptionKind.Boolean: return 'a boolean (1, true, 0 or false)';
-    case OptionKind.Choice: return `one of ${(spec.choices ?? []).join(', ')}`;
-    case OptionKind.List: return `a comma-separated list of ${spec.item === OptionKind.String ? 'strings' : bounded(spec.item === OptionKind.Integer ? 'integers' : 'numbers')}`;
-    default: return 'a string';
+    case OptionKind.Integer:
+      return bounded('an integer');
+    case OptionKind.Number:
+      return bounded('a number');
+    case OptionKind.Boolean:
+      return 'a boolean (1, true, 0 or false)';
+    case OptionKind.Choice:
+      return `one of ${(spec.choices ?? []).join(', ')}`;
+    case OptionKind.List:
+      return `a comma-separated list of ${spec.item === OptionKind.String ? 'strings' : bounded(spec.item === OptionKind.Integer ? 'integers' : 'numbers')}`;
+    default:
+      return 'a string';
   }
 }
 
@@ -58,7 +64,10 @@ export function parseValue(spec: OptionSpec<unknown>, raw: string, source: strin
     case OptionKind.Choice:
       return spec.choices?.includes(raw) ? raw : fail();
     case OptionKind.List: {
-      const items = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const items = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       if (items.length === 0) return fail();
       const item = spec.item ?? OptionKind.String;
       if (item === OptionKind.String) return items;

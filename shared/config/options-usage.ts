@@ -7,12 +7,17 @@ import { rangeText } from './option-values.js';
 function placeholder(spec: OptionSpec<unknown>): string {
   const range = rangeText(spec);
   switch (spec.kind) {
-    case OptionKind.Boolean: return '';
-    case OptionKind.Choice: return ` <${(spec.choices ?? []).join('|')}>`;
-    case OptionKind.List: return ` <${spec.item ?? OptionKind.String},...${range === '' || spec.item === OptionKind.String ? '' : ` ${range}`}>`;
+    case OptionKind.Boolean:
+      return '';
+    case OptionKind.Choice:
+      return ` <${(spec.choices ?? []).join('|')}>`;
+    case OptionKind.List:
+      return ` <${spec.item ?? OptionKind.String},...${range === '' || spec.item === OptionKind.String ? '' : ` ${range}`}>`;
     case OptionKind.Integer:
-    case OptionKind.Number: return ` <${spec.kind}${range === '' ? '' : ` ${range}`}>`;
-    default: return ` <${spec.kind}>`;
+    case OptionKind.Number:
+      return ` <${spec.kind}${range === '' ? '' : ` ${range}`}>`;
+    default:
+      return ` <${spec.kind}>`;
   }
 }
 
@@ -24,20 +29,26 @@ function defaultText(value: unknown): string | undefined {
 
 /** One line per option: "  --port <integer in [0, 65535]>  HTTP port (env ATC_HTTP_PORT; default: 8080)". */
 export function optionLines(specs: OptionSpecs, indent = '  '): string {
-  return Object.values(specs).map((spec) => {
-    const d = spec.defaultDoc ?? defaultText(spec.default);
-    const notes = [spec.env !== undefined ? `env ${spec.env}` : undefined, d !== undefined ? `default: ${d}` : undefined].filter((x) => x !== undefined);
-    return `${indent}--${spec.flag}${placeholder(spec)}  ${spec.doc}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
-  }).join('\n');
+  return Object.values(specs)
+    .map((spec) => {
+      const d = spec.defaultDoc ?? defaultText(spec.default);
+      const notes = [spec.env !== undefined ? `env ${spec.env}` : undefined, d !== undefined ? `default: ${d}` : undefined].filter(
+        (x) => x !== undefined,
+      );
+      return `${indent}--${spec.flag}${placeholder(spec)}  ${spec.doc}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+    })
+    .join('\n');
 }
 
 /** The whole --help text of a command. */
 export function usage(command: string, specs: OptionSpecs): string {
   const hasEnv = Object.values(specs).some((s) => s.env !== undefined);
-  return [
-    `usage: ${command} [options]`,
-    hasEnv ? 'options (a flag wins over its environment variable, the variable over the default):' : 'options:',
-    optionLines(specs),
-    '  --help, -h  this text',
-  ].join('\n') + '\n';
+  return (
+    [
+      `usage: ${command} [options]`,
+      hasEnv ? 'options (a flag wins over its environment variable, the variable over the default):' : 'options:',
+      optionLines(specs),
+      '  --help, -h  this text',
+    ].join('\n') + '\n'
+  );
 }

@@ -38,15 +38,24 @@ function parseArgsOptions(specs: OptionSpecs): NonNullable<ParseArgsConfig['opti
 /** parseArgs's own errors (unknown option, missing value, stray argument) as OptionsError. */
 function commandLine(specs: OptionSpecs, argv: readonly string[]): Record<string, string | boolean | undefined> {
   try {
-    return parseArgs({ args: [...argv], options: parseArgsOptions(specs), strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args: [...argv], options: parseArgsOptions(specs), strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new OptionsError(`${(err as Error).message} (--help lists the options)`);
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_'))
+      throw new OptionsError(`${(err as Error).message} (--help lists the options)`);
     throw err;
   }
 }
 
-export function parseOptions<S extends OptionSpecs>(specs: S, argv: readonly string[], env: Environment = {}, context: ParseOptionsContext = {}): Options<S> {
+export function parseOptions<S extends OptionSpecs>(
+  specs: S,
+  argv: readonly string[],
+  env: Environment = {},
+  context: ParseOptionsContext = {},
+): Options<S> {
   const flags = commandLine(specs, argv);
   if (flags['help'] === true) throw new HelpRequested(usage(context.command ?? 'command', specs));
   const out: Record<string, unknown> = {};

@@ -7,10 +7,13 @@ export function closeOnSignals(close: () => Promise<void>, logger: Logger): void
     if (closing) process.exit(1);
     closing = true;
     logger.info({ signal }, 'shutting down');
-    close().then(() => process.exit(0), (err: unknown) => {
-      logger.error({ err: String(err) }, 'shutdown failed');
-      process.exit(1);
-    });
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err: String(err) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

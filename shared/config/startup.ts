@@ -16,7 +16,13 @@ export function exitOnStartupError(service: string, err: unknown): never {
  * The service's options; on a bad flag or variable (or --help) the process exits here, before any work.
  * command: how --help names the command (default: the service).
  */
-export function optionsOrExit<S extends OptionSpecs>(service: string, specs: S, argv: readonly string[], env: Environment, command = service): Options<S> {
+export function optionsOrExit<S extends OptionSpecs>(
+  service: string,
+  specs: S,
+  argv: readonly string[],
+  env: Environment,
+  command = service,
+): Options<S> {
   try {
     return parseOptions(specs, argv, env, { command });
   } catch (err) {

@@ -23,7 +23,8 @@ export function createEngine(options: EngineOptions): Engine {
       return new SimEngine({ profile: options.profile, model: options.model, seed: options.seed, engineId: options.engineId });
     case 'vllm':
       return new VllmEngine({
-        baseUrl: options.vllmUrl, model: options.model,
+        baseUrl: options.vllmUrl,
+        model: options.model,
         ...(options.vllmKvEventsEndpoint ? { kvEventsEndpoint: options.vllmKvEventsEndpoint } : {}),
       });
   }

@@ -15,9 +15,7 @@ export interface PromptMessage {
  * messages (the engine applies its model's chat template, as vLLM's /v1/chat/completions does).
  */
 export type PromptInput =
-  | { readonly text: string }
-  | { readonly tokenIds: readonly number[] }
-  | { readonly messages: readonly PromptMessage[] };
+  { readonly text: string } | { readonly tokenIds: readonly number[] } | { readonly messages: readonly PromptMessage[] };
 
 export interface SamplingParams {
   /** Upper bound on generated tokens. */

@@ -27,7 +27,12 @@ export class WorkerDirectory {
   /** Called when a worker leaves (deleted, expired or stale), e.g. to drop its cache index entries. */
   onWorkerGone: (workerId: string) => void = () => undefined;
 
-  constructor(private readonly nc: NatsConnection, private readonly registry: KV, private readonly ttlMs: number, private readonly logger: Logger) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly registry: KV,
+    private readonly ttlMs: number,
+    private readonly logger: Logger,
+  ) {}
 
   /** `withLoad`: also follow load reports (the scheduler does; the ingress only needs who serves what). */
   async start(withLoad = true): Promise<void> {

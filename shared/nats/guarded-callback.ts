@@ -12,7 +12,10 @@ export function guarded(logger: Logger, what: string, handle: (msg: Msg) => void
     try {
       handle(msg);
     } catch (e) {
-      logger.error({ err: e instanceof Error ? e.message : String(e), subject: msg.subject, what }, 'message handler failed; message dropped');
+      logger.error(
+        { err: e instanceof Error ? e.message : String(e), subject: msg.subject, what },
+        'message handler failed; message dropped',
+      );
     }
   };
 }

@@ -31,7 +31,9 @@ export function natsServerBinary(explicit?: string): string {
     if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
   }
   if (existsSync('/usr/sbin/nats-server')) return '/usr/sbin/nats-server';
-  throw new Error('nats-server not found: run `bash scripts/ensure-nats-server.sh` (installs it where it can and says how otherwise), or set ATC_NATS_URL to an existing NATS server');
+  throw new Error(
+    'nats-server not found: run `bash scripts/ensure-nats-server.sh` (installs it where it can and says how otherwise), or set ATC_NATS_URL to an existing NATS server',
+  );
 }
 
 export async function freePort(): Promise<number> {
@@ -48,7 +50,10 @@ export async function freePort(): Promise<number> {
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = tcpConnect({ port, host: '127.0.0.1' });
-    sock.once('connect', () => { sock.destroy(); resolve(true); });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
     sock.once('error', () => resolve(false));
   });
 }
@@ -70,8 +75,14 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   let exited = false;
   let exitInfo = '';
   const lines: string[] = [];
-  child.on('exit', (code, signal) => { exited = true; exitInfo = `code ${code} signal ${signal}`; });
-  child.on('error', (err) => { exited = true; exitInfo = String(err); });
+  child.on('exit', (code, signal) => {
+    exited = true;
+    exitInfo = `code ${code} signal ${signal}`;
+  });
+  child.on('error', (err) => {
+    exited = true;
+    exitInfo = String(err);
+  });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     for (const line of chunk.split('\n')) {
       if (!line) continue;

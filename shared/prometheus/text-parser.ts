@@ -5,7 +5,10 @@ import { MetricType, type MetricFamily, type MetricSample } from './parsed-metri
 
 export class PrometheusParseError extends Error {
   override name = 'PrometheusParseError';
-  constructor(message: string, readonly line: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
     super(`line ${line}: ${message}`);
   }
 }
@@ -41,7 +44,8 @@ export function parsePrometheusText(text: string): MetricFamily[] {
       if (keyword === 'HELP') family(name!).help = unescapeHelp(rest);
       else {
         const type = rest.trim();
-        if (!(Object.values(MetricType) as string[]).includes(type)) throw new PrometheusParseError(`unknown metric type '${type}'`, lineNo);
+        if (!(Object.values(MetricType) as string[]).includes(type))
+          throw new PrometheusParseError(`unknown metric type '${type}'`, lineNo);
         family(name!).type = type as MetricType;
       }
       return;
@@ -80,7 +84,8 @@ function parseSampleLine(line: string, lineNo: number): MetricSample {
       if (!labelMatch) throw new PrometheusParseError(`bad label name in '${line}'`, lineNo);
       pos += labelMatch[0].length;
       while (line[pos] === ' ') pos += 1;
-      if (line[pos] !== '=' || line[pos + 1] !== '"') throw new PrometheusParseError(`expected ="value" after label ${labelMatch[0]}`, lineNo);
+      if (line[pos] !== '=' || line[pos + 1] !== '"')
+        throw new PrometheusParseError(`expected ="value" after label ${labelMatch[0]}`, lineNo);
       pos += 2;
       let value = '';
       for (;;) {
@@ -98,7 +103,8 @@ function parseSampleLine(line: string, lineNo: number): MetricSample {
     }
   }
   const rest = line.slice(pos).trim().split(/\s+/);
-  if (rest.length < 1 || rest.length > 2 || rest[0] === '') throw new PrometheusParseError(`expected 'value [timestamp]' in '${line}'`, lineNo);
+  if (rest.length < 1 || rest.length > 2 || rest[0] === '')
+    throw new PrometheusParseError(`expected 'value [timestamp]' in '${line}'`, lineNo);
   const value = parseValue(rest[0]!, lineNo);
   const sample: MetricSample = { name, labels, value };
   if (rest[1] !== undefined) {

@@ -3,12 +3,28 @@ import { Packr } from 'msgpackr';
 import type { PromptInput } from '../engine/types.js';
 import { ProtocolError } from './errors.js';
 import type {
-  CancelV1, ErrorV1, KvReleaseV1, GenerateAcceptedV1, GenerateRequestV1, LoadReportV1, PickReplyV1, PickRequestV1,
-  PrefillReplyV1, PrefillRequestV1, RequestCompletedV1, RequestFirstTokenV1, StreamFinishedV1, StreamKeepaliveV1, StreamTokensV1, WireMessage, WireSampling, WireType, WorkerRegistrationV1,
- WireEngineLoad } from './messages.js';
-import {
-  bool, intArray, num, oneOf, optBool, optNum, optStr, record, str, strArray, stringMap, type Rec,
-} from './validate.js';
+  CancelV1,
+  ErrorV1,
+  KvReleaseV1,
+  GenerateAcceptedV1,
+  GenerateRequestV1,
+  LoadReportV1,
+  PickReplyV1,
+  PickRequestV1,
+  PrefillReplyV1,
+  PrefillRequestV1,
+  RequestCompletedV1,
+  RequestFirstTokenV1,
+  StreamFinishedV1,
+  StreamKeepaliveV1,
+  StreamTokensV1,
+  WireMessage,
+  WireSampling,
+  WireType,
+  WorkerRegistrationV1,
+  WireEngineLoad,
+} from './messages.js';
+import { bool, intArray, num, oneOf, optBool, optNum, optStr, record, str, strArray, stringMap, type Rec } from './validate.js';
 
 // Plain msgpack maps (no msgpackr record extension), so clients in other languages can read our messages.
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -53,11 +69,15 @@ function prompt(obj: Rec, path: string): PromptInput {
   }
   if (Array.isArray(p['messages'])) {
     const raw = p['messages'] as unknown[];
-    if (raw.length === 0 || raw.length > MAX_MESSAGES) throw new ProtocolError(`${path}.prompt.messages must hold 1 to ${MAX_MESSAGES} messages`);
+    if (raw.length === 0 || raw.length > MAX_MESSAGES)
+      throw new ProtocolError(`${path}.prompt.messages must hold 1 to ${MAX_MESSAGES} messages`);
     return {
       messages: raw.map((m, i) => {
         const msg = record(m, `${path}.prompt.messages[${i}]`);
-        return { role: str(msg, 'role', `${path}.prompt.messages[${i}]`, { maxLength: MAX_ID }), content: str(msg, 'content', `${path}.prompt.messages[${i}]`) };
+        return {
+          role: str(msg, 'role', `${path}.prompt.messages[${i}]`, { maxLength: MAX_ID }),
+          content: str(msg, 'content', `${path}.prompt.messages[${i}]`),
+        };
       }),
     };
   }
@@ -96,32 +116,60 @@ function load(obj: Rec, path: string): WireEngineLoad {
 
 const id = (o: Rec, k: string, p: string) => str(o, k, p, { maxLength: MAX_ID });
 const withOpt = <T extends object, K extends string, V>(base: T, key: K, value: V | undefined): T & { [P in K]?: V } =>
-  (value === undefined ? base : { ...base, [key]: value });
+  value === undefined ? base : { ...base, [key]: value };
 
 const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
   'pick.request.v1': (o): PickRequestV1 => ({
-    type: 'pick.request.v1', requestId: id(o, 'requestId', 'pick'), model: id(o, 'model', 'pick'), prompt: prompt(o, 'pick'),
-    maxTokens: num(o, 'maxTokens', 'pick', { int: true, min: 1 }), headers: stringMap(o, 'headers', 'pick'),
-    excludeWorkers: strArray(o, 'excludeWorkers', 'pick'), deadlineMs: num(o, 'deadlineMs', 'pick'),
+    type: 'pick.request.v1',
+    requestId: id(o, 'requestId', 'pick'),
+    model: id(o, 'model', 'pick'),
+    prompt: prompt(o, 'pick'),
+    maxTokens: num(o, 'maxTokens', 'pick', { int: true, min: 1 }),
+    headers: stringMap(o, 'headers', 'pick'),
+    excludeWorkers: strArray(o, 'excludeWorkers', 'pick'),
+    deadlineMs: num(o, 'deadlineMs', 'pick'),
   }),
-  'pick.reply.v1': (o): PickReplyV1 => withOpt({
-    type: 'pick.reply.v1' as const, requestId: id(o, 'requestId', 'pickReply'), decodeWorkerId: id(o, 'decodeWorkerId', 'pickReply'),
-    reason: str(o, 'reason', 'pickReply'),
-  }, 'prefillWorkerId', optStr(o, 'prefillWorkerId', 'pickReply')),
-  'generate.request.v1': (o): GenerateRequestV1 => withOpt({
-    type: 'generate.request.v1' as const, requestId: id(o, 'requestId', 'generate'), model: id(o, 'model', 'generate'),
-    prompt: prompt(o, 'generate'), sampling: sampling(o, 'generate'), streamTo: id(o, 'streamTo', 'generate'),
-    deadlineMs: num(o, 'deadlineMs', 'generate'),
-  }, 'prefillWorkerId', optStr(o, 'prefillWorkerId', 'generate')),
+  'pick.reply.v1': (o): PickReplyV1 =>
+    withOpt(
+      {
+        type: 'pick.reply.v1' as const,
+        requestId: id(o, 'requestId', 'pickReply'),
+        decodeWorkerId: id(o, 'decodeWorkerId', 'pickReply'),
+        reason: str(o, 'reason', 'pickReply'),
+      },
+      'prefillWorkerId',
+      optStr(o, 'prefillWorkerId', 'pickReply'),
+    ),
+  'generate.request.v1': (o): GenerateRequestV1 =>
+    withOpt(
+      {
+        type: 'generate.request.v1' as const,
+        requestId: id(o, 'requestId', 'generate'),
+        model: id(o, 'model', 'generate'),
+        prompt: prompt(o, 'generate'),
+        sampling: sampling(o, 'generate'),
+        streamTo: id(o, 'streamTo', 'generate'),
+        deadlineMs: num(o, 'deadlineMs', 'generate'),
+      },
+      'prefillWorkerId',
+      optStr(o, 'prefillWorkerId', 'generate'),
+    ),
   'generate.accepted.v1': (o): GenerateAcceptedV1 => ({
-    type: 'generate.accepted.v1', requestId: id(o, 'requestId', 'accepted'), workerId: id(o, 'workerId', 'accepted'),
+    type: 'generate.accepted.v1',
+    requestId: id(o, 'requestId', 'accepted'),
+    workerId: id(o, 'workerId', 'accepted'),
   }),
   'prefill.request.v1': (o): PrefillRequestV1 => ({
-    type: 'prefill.request.v1', requestId: id(o, 'requestId', 'prefill'), model: id(o, 'model', 'prefill'),
-    prompt: prompt(o, 'prefill'), deadlineMs: num(o, 'deadlineMs', 'prefill'),
+    type: 'prefill.request.v1',
+    requestId: id(o, 'requestId', 'prefill'),
+    model: id(o, 'model', 'prefill'),
+    prompt: prompt(o, 'prefill'),
+    deadlineMs: num(o, 'deadlineMs', 'prefill'),
   }),
   'prefill.reply.v1': (o): PrefillReplyV1 => ({
-    type: 'prefill.reply.v1', requestId: id(o, 'requestId', 'prefillReply'), workerId: id(o, 'workerId', 'prefillReply'),
+    type: 'prefill.reply.v1',
+    requestId: id(o, 'requestId', 'prefillReply'),
+    workerId: id(o, 'workerId', 'prefillReply'),
     promptTokens: num(o, 'promptTokens', 'prefillReply', { int: true, min: 0 }),
     cachedPromptTokens: num(o, 'cachedPromptTokens', 'prefillReply', { int: true, min: 0 }),
     handoffKey: str(o, 'handoffKey', 'prefillReply', { maxLength: MAX_ID }),
@@ -129,46 +177,74 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
   'cancel.v1': (o): CancelV1 => ({ type: 'cancel.v1', requestId: id(o, 'requestId', 'cancel') }),
   'kv.release.v1': (o): KvReleaseV1 => ({ type: 'kv.release.v1', requestId: id(o, 'requestId', 'release') }),
   'stream.tokens.v1': (o): StreamTokensV1 => ({
-    type: 'stream.tokens.v1', requestId: id(o, 'requestId', 'tokens'), seq: num(o, 'seq', 'tokens', { int: true, min: 0 }),
-    text: str(o, 'text', 'tokens'), tokenCount: num(o, 'tokenCount', 'tokens', { int: true, min: 0 }),
+    type: 'stream.tokens.v1',
+    requestId: id(o, 'requestId', 'tokens'),
+    seq: num(o, 'seq', 'tokens', { int: true, min: 0 }),
+    text: str(o, 'text', 'tokens'),
+    tokenCount: num(o, 'tokenCount', 'tokens', { int: true, min: 0 }),
   }),
   'stream.finished.v1': (o): StreamFinishedV1 => ({
-    type: 'stream.finished.v1', requestId: id(o, 'requestId', 'finished'), seq: num(o, 'seq', 'finished', { int: true, min: 0 }),
+    type: 'stream.finished.v1',
+    requestId: id(o, 'requestId', 'finished'),
+    seq: num(o, 'seq', 'finished', { int: true, min: 0 }),
     finishReason: oneOf(o, 'finishReason', 'finished', ['stop', 'length', 'abort'] as const),
     promptTokens: num(o, 'promptTokens', 'finished', { int: true, min: 0 }),
     completionTokens: num(o, 'completionTokens', 'finished', { int: true, min: 0 }),
     cachedPromptTokens: num(o, 'cachedPromptTokens', 'finished', { int: true, min: 0 }),
-    engineTtftMs: num(o, 'engineTtftMs', 'finished', { min: 0 }), queuedMs: num(o, 'queuedMs', 'finished', { min: 0 }),
+    engineTtftMs: num(o, 'engineTtftMs', 'finished', { min: 0 }),
+    queuedMs: num(o, 'queuedMs', 'finished', { min: 0 }),
   }),
   'stream.keepalive.v1': (o): StreamKeepaliveV1 => ({
-    type: 'stream.keepalive.v1', requestId: id(o, 'requestId', 'keepalive'), seq: num(o, 'seq', 'keepalive', { int: true, min: 0 }),
+    type: 'stream.keepalive.v1',
+    requestId: id(o, 'requestId', 'keepalive'),
+    seq: num(o, 'seq', 'keepalive', { int: true, min: 0 }),
   }),
-  'error.v1': (o): ErrorV1 => withOpt({
-    type: 'error.v1' as const, requestId: str(o, 'requestId', 'error', { maxLength: MAX_ID }), code: id(o, 'code', 'error'),
-    message: str(o, 'message', 'error'), retryable: bool(o, 'retryable', 'error'),
-  }, 'seq', optNum(o, 'seq', 'error', { int: true, min: 0 })),
+  'error.v1': (o): ErrorV1 =>
+    withOpt(
+      {
+        type: 'error.v1' as const,
+        requestId: str(o, 'requestId', 'error', { maxLength: MAX_ID }),
+        code: id(o, 'code', 'error'),
+        message: str(o, 'message', 'error'),
+        retryable: bool(o, 'retryable', 'error'),
+      },
+      'seq',
+      optNum(o, 'seq', 'error', { int: true, min: 0 }),
+    ),
   'worker.registration.v1': (o): WorkerRegistrationV1 => ({
-    type: 'worker.registration.v1', workerId: id(o, 'workerId', 'registration'),
+    type: 'worker.registration.v1',
+    workerId: id(o, 'workerId', 'registration'),
     role: oneOf(o, 'role', 'registration', ['decode', 'prefill', 'both'] as const),
-    models: strArray(o, 'models', 'registration'), engineKind: id(o, 'engineKind', 'registration'),
-    startedAtMs: num(o, 'startedAtMs', 'registration'), heartbeatAtMs: num(o, 'heartbeatAtMs', 'registration'),
+    models: strArray(o, 'models', 'registration'),
+    engineKind: id(o, 'engineKind', 'registration'),
+    startedAtMs: num(o, 'startedAtMs', 'registration'),
+    heartbeatAtMs: num(o, 'heartbeatAtMs', 'registration'),
   }),
   'load.report.v1': (o): LoadReportV1 => ({
-    type: 'load.report.v1', workerId: id(o, 'workerId', 'loadReport'),
+    type: 'load.report.v1',
+    workerId: id(o, 'workerId', 'loadReport'),
     role: oneOf(o, 'role', 'loadReport', ['decode', 'prefill', 'both'] as const),
-    seq: num(o, 'seq', 'loadReport', { int: true, min: 0 }), reportedAtMs: num(o, 'reportedAtMs', 'loadReport'),
-    load: load(o, 'loadReport'), activeRequests: num(o, 'activeRequests', 'loadReport', { int: true, min: 0 }),
+    seq: num(o, 'seq', 'loadReport', { int: true, min: 0 }),
+    reportedAtMs: num(o, 'reportedAtMs', 'loadReport'),
+    load: load(o, 'loadReport'),
+    activeRequests: num(o, 'activeRequests', 'loadReport', { int: true, min: 0 }),
   }),
   'request.completed.v1': (o): RequestCompletedV1 => ({
-    type: 'request.completed.v1', workerId: id(o, 'workerId', 'completed'), requestId: id(o, 'requestId', 'completed'),
+    type: 'request.completed.v1',
+    workerId: id(o, 'workerId', 'completed'),
+    requestId: id(o, 'requestId', 'completed'),
     finishReason: oneOf(o, 'finishReason', 'completed', ['stop', 'length', 'abort', 'error'] as const),
     promptTokens: num(o, 'promptTokens', 'completed', { int: true, min: 0 }),
     cachedPromptTokens: num(o, 'cachedPromptTokens', 'completed', { int: true, min: 0 }),
     completionTokens: num(o, 'completionTokens', 'completed', { int: true, min: 0 }),
-    ttftMs: num(o, 'ttftMs', 'completed', { min: 0 }), e2eMs: num(o, 'e2eMs', 'completed', { min: 0 }),
-    runningAtArrival: num(o, 'runningAtArrival', 'completed', { min: 0 }), waitingAtArrival: num(o, 'waitingAtArrival', 'completed', { min: 0 }),
+    ttftMs: num(o, 'ttftMs', 'completed', { min: 0 }),
+    e2eMs: num(o, 'e2eMs', 'completed', { min: 0 }),
+    runningAtArrival: num(o, 'runningAtArrival', 'completed', { min: 0 }),
+    waitingAtArrival: num(o, 'waitingAtArrival', 'completed', { min: 0 }),
   }),
   'request.first_token.v1': (o): RequestFirstTokenV1 => ({
-    type: 'request.first_token.v1', workerId: id(o, 'workerId', 'firstToken'), requestId: id(o, 'requestId', 'firstToken'),
+    type: 'request.first_token.v1',
+    workerId: id(o, 'workerId', 'firstToken'),
+    requestId: id(o, 'requestId', 'firstToken'),
   }),
 };

@@ -55,14 +55,16 @@ export function intArray(obj: Rec, key: string, path: string): number[] {
   const v = obj[key];
   if (!Array.isArray(v)) throw new ProtocolError(`${path}.${key} must be an array of integers`);
   for (const x of v) {
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0) throw new ProtocolError(`${path}.${key} must be an array of non-negative integers`);
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0)
+      throw new ProtocolError(`${path}.${key} must be an array of non-negative integers`);
   }
   return v as number[];
 }
 
 export function oneOf<T extends string>(obj: Rec, key: string, path: string, allowed: readonly T[]): T {
   const v = str(obj, key, path);
-  if (!(allowed as readonly string[]).includes(v)) throw new ProtocolError(`${path}.${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
+  if (!(allowed as readonly string[]).includes(v))
+    throw new ProtocolError(`${path}.${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
   return v as T;
 }
 

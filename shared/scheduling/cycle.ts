@@ -41,7 +41,9 @@ export class SchedulingCycle {
     if (this.exactMatches === undefined) {
       const { prefixIndex: index, speculativePrefixes: speculative } = this.context.state;
       const matches = index ? index.matchPrefix(this.blockHashes()) : new Map<string, number>();
-      if (speculative) for (const [w, n] of speculative.matchPrefix(this.blockHashes(), this.context.nowMs)) matches.set(w, Math.max(n, matches.get(w) ?? 0));
+      if (speculative)
+        for (const [w, n] of speculative.matchPrefix(this.blockHashes(), this.context.nowMs))
+          matches.set(w, Math.max(n, matches.get(w) ?? 0));
       this.exactMatches = matches;
     }
     return this.exactMatches;

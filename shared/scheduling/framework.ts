@@ -28,7 +28,6 @@ export interface RoutedPrefixNeeds {
   readonly maxPrefixTokens?: number;
 }
 
-
 /** How a plugin wants the state it consumes set up, beyond its presence. */
 export interface StateNeeds {
   /** The routing memory's shape (with StateKey.RoutedPrefixes). */

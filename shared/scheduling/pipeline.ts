@@ -4,8 +4,25 @@
 // state, declared in their `consumes`. Every plugin call is timed, for metrics only.
 import { SchedulingCycle } from './cycle.js';
 import { NoEligibleWorkerError, SchedulingStateError } from './errors.js';
-import type { AnyPlugin, ProfileHandler, ProfileResult, RoutedPrefixNeeds, SchedulingProfile, ScoredWorker, StateKey } from './framework.js';
-import type { Decision, FilterTrace, PluginTiming, PrefixSource, ScorerTrace, SchedulingContext, SchedulingRequest, WorkerSnapshot } from './types.js';
+import type {
+  AnyPlugin,
+  ProfileHandler,
+  ProfileResult,
+  RoutedPrefixNeeds,
+  SchedulingProfile,
+  ScoredWorker,
+  StateKey,
+} from './framework.js';
+import type {
+  Decision,
+  FilterTrace,
+  PluginTiming,
+  PrefixSource,
+  ScorerTrace,
+  SchedulingContext,
+  SchedulingRequest,
+  WorkerSnapshot,
+} from './types.js';
 
 /** A loaded, validated configuration: what schedule() runs. */
 export interface CompiledSchedulerConfig {
@@ -35,7 +52,8 @@ function clamp01(x: number): number {
 function checkState(plugin: AnyPlugin, cycle: SchedulingCycle): void {
   for (const key of plugin.consumes) {
     const value = cycle.context.state[key];
-    if (value === undefined || value === null) throw new SchedulingStateError(`plugin "${plugin.name}" reads "${key}", which this scheduling state does not have`);
+    if (value === undefined || value === null)
+      throw new SchedulingStateError(`plugin "${plugin.name}" reads "${key}", which this scheduling state does not have`);
   }
 }
 
@@ -137,7 +155,9 @@ export function runSchedulingCycle(cycle: SchedulingCycle, config: CompiledSched
     for (const f of decode.explanation.filters) removedBy[f.plugin] = f.removed;
     throw new NoEligibleWorkerError(
       `no worker can serve model "${request.model}" (${context.workers.length} known; ${
-        Object.entries(removedBy).map(([k, v]) => `${k} removed ${v.length}`).join(', ') || 'none registered'
+        Object.entries(removedBy)
+          .map(([k, v]) => `${k} removed ${v.length}`)
+          .join(', ') || 'none registered'
       })`,
       removedBy,
     );
@@ -153,6 +173,10 @@ export function runSchedulingCycle(cycle: SchedulingCycle, config: CompiledSched
       uncachedTokens: decode.explanation.uncachedTokens,
     },
     ...(p ? { prefill: { workerId: p.id, ...(p.address !== undefined ? { address: p.address } : {}) } } : {}),
-    explanation: { profiles: [...results.values()].map((r) => r.explanation), disaggregation: reason, profileHandler: { plugin: handler.name, kind: handler.kind, durationMs: handlerMs } },
+    explanation: {
+      profiles: [...results.values()].map((r) => r.explanation),
+      disaggregation: reason,
+      profileHandler: { plugin: handler.name, kind: handler.kind, durationMs: handlerMs },
+    },
   };
 }

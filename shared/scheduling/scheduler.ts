@@ -51,7 +51,9 @@ const SPECULATIVE_CAPACITY_BLOCKS = 1 << 20;
 function routedPrefixOptions(needs: RoutedPrefixNeeds, blockSize: number): RoutedPrefixOptions {
   const blocksPerEntry = needs.blockTokens / blockSize;
   if (!Number.isInteger(blocksPerEntry) || blocksPerEntry < 1)
-    throw new SchedulingConfigError(`routing memory block of ${needs.blockTokens} tokens is not a multiple of the scheduler's ${blockSize}-token blocks`);
+    throw new SchedulingConfigError(
+      `routing memory block of ${needs.blockTokens} tokens is not a multiple of the scheduler's ${blockSize}-token blocks`,
+    );
   return {
     blocksPerEntry,
     capacityBlocks: needs.capacityBlocks,
@@ -71,7 +73,9 @@ export class Scheduler {
     const routed = this.config.routedPrefixes;
     const g = this.config.preciseMatchTokens;
     if (g !== undefined && (!Number.isInteger(g / blockSize) || g < blockSize))
-      throw new SchedulingConfigError(`precise matches in ${g}-token blocks are not whole multiples of the scheduler's ${blockSize}-token blocks`);
+      throw new SchedulingConfigError(
+        `precise matches in ${g}-token blocks are not whole multiples of the scheduler's ${blockSize}-token blocks`,
+      );
     const specTtl = this.config.speculativeTtlMs;
     this.state = {
       blockSize,
@@ -79,7 +83,9 @@ export class Scheduler {
       ...(this.config.preciseMatchTokens !== undefined ? { preciseMatchTokens: this.config.preciseMatchTokens } : {}),
       prefixIndex: new PrefixIndex({ blockSize }),
       routedPrefixes: new RoutedPrefixCache(routed !== undefined ? routedPrefixOptions(routed, blockSize) : {}),
-      ...(specTtl !== undefined ? { speculativePrefixes: new RoutedPrefixCache({ ttlMs: specTtl, capacityBlocks: SPECULATIVE_CAPACITY_BLOCKS }) } : {}),
+      ...(specTtl !== undefined
+        ? { speculativePrefixes: new RoutedPrefixCache({ ttlMs: specTtl, capacityBlocks: SPECULATIVE_CAPACITY_BLOCKS }) }
+        : {}),
       inflight: new InflightLedger(options.inflightTtlMs !== undefined ? { ttlMs: options.inflightTtlMs } : {}),
       activeBlocks: new ActiveBlockTracker(),
       latency: new LatencyPredictor(),
@@ -123,7 +129,13 @@ export class Scheduler {
     this.state.prefillBacklog.removeWorker(workerId);
   }
 
-  private record(decision: Decision, request: SchedulingRequest, blockHashes: Float64Array, nowMs: number, workers: readonly WorkerSnapshot[]): void {
+  private record(
+    decision: Decision,
+    request: SchedulingRequest,
+    blockHashes: Float64Array,
+    nowMs: number,
+    workers: readonly WorkerSnapshot[],
+  ): void {
     const decodeId = decision.decode.workerId;
     // With a remote prefill the decode worker computes nothing of the prompt itself.
     const uncached = decision.prefill ? 0 : decision.decode.uncachedTokens;
@@ -134,7 +146,8 @@ export class Scheduler {
       const engineBlocks = (id: string) => workers.find((w) => w.id === id)?.load.numGpuBlocks;
       this.state.routedPrefixes.recordRouted(decodeId, blockHashes, engineBlocks(decodeId), nowMs);
       // A prefill worker keeps the prompt's blocks in its own prefix cache after the handoff.
-      if (decision.prefill) this.state.routedPrefixes.recordRouted(decision.prefill.workerId, blockHashes, engineBlocks(decision.prefill.workerId), nowMs);
+      if (decision.prefill)
+        this.state.routedPrefixes.recordRouted(decision.prefill.workerId, blockHashes, engineBlocks(decision.prefill.workerId), nowMs);
     }
     this.state.speculativePrefixes?.recordRouted(decodeId, blockHashes, undefined, nowMs);
     const session = request.headers[SchedulingHeader.SessionId];

@@ -13,9 +13,11 @@ export type LogField = (typeof LogField)[keyof typeof LogField];
  */
 export function requestLogger(logger: Logger, requestId: string, ctx?: Context): Logger {
   const ids = currentTraceIds(ctx);
-  return logger.child(ids
-    ? { [LogField.RequestId]: requestId, [LogField.TraceId]: ids.traceId, [LogField.SpanId]: ids.spanId }
-    : { [LogField.RequestId]: requestId });
+  return logger.child(
+    ids
+      ? { [LogField.RequestId]: requestId, [LogField.TraceId]: ids.traceId, [LogField.SpanId]: ids.spanId }
+      : { [LogField.RequestId]: requestId },
+  );
 }
 
 /** A prompt as a completion or chat request carries it. */

@@ -1,8 +1,6 @@
 // Running code inside spans. Without a registered SDK these are the API's no-op spans: the callback
 // runs as is, at the cost of a few object allocations.
-import {
-  SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Link, type Span,
-} from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
 import { SemconvAttr } from './attributes.js';
 import { TRACER_NAME } from './tracing.js';
 
@@ -28,12 +26,16 @@ export interface StartedSpan {
 /** Starts a span that the caller ends (streams, generators); see also endSpan. */
 export function startSpan(name: string, attributes: Attributes = {}, options: SpanStartOptions = {}): StartedSpan {
   const parent = options.parent ?? context.active();
-  const span = trace.getTracer(TRACER_NAME).startSpan(name, {
-    kind: options.kind ?? SpanKind.INTERNAL,
-    attributes,
-    ...(options.links ? { links: options.links } : {}),
-    ...(options.startTimeMs !== undefined ? { startTime: options.startTimeMs } : {}),
-  }, parent);
+  const span = trace.getTracer(TRACER_NAME).startSpan(
+    name,
+    {
+      kind: options.kind ?? SpanKind.INTERNAL,
+      attributes,
+      ...(options.links ? { links: options.links } : {}),
+      ...(options.startTimeMs !== undefined ? { startTime: options.startTimeMs } : {}),
+    },
+    parent,
+  );
   return { span, context: trace.setSpan(parent, span) };
 }
 

@@ -19,7 +19,11 @@ const natsGetter: TextMapGetter<MsgHdrs> = {
   keys: (carrier) => carrier.keys(),
   get: (carrier, key) => (carrier.has(key, Match.IgnoreCase) ? carrier.get(key, Match.IgnoreCase) : undefined),
 };
-const recordSetter: TextMapSetter<Record<string, string>> = { set: (carrier, key, value) => { carrier[key] = value; } };
+const recordSetter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
 // Node lowercases incoming header names.
 const httpGetter: TextMapGetter<IncomingHttpHeaders> = {
   keys: (carrier) => Object.keys(carrier),

@@ -79,14 +79,18 @@ function parseSampler(env: Env): SamplerConfig {
   }
   const rawRatio = get(env, 'OTEL_TRACES_SAMPLER_ARG');
   const ratio = rawRatio === undefined ? 1 : Number(rawRatio);
-  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) throw new TracingConfigError(`OTEL_TRACES_SAMPLER_ARG: '${rawRatio}' is not a number in [0,1]`);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1)
+    throw new TracingConfigError(`OTEL_TRACES_SAMPLER_ARG: '${rawRatio}' is not a number in [0,1]`);
   return { name: name as SamplerName, ratio };
 }
 
 function parseExporters(env: Env): TraceExporterKind[] | undefined {
   const raw = get(env, 'OTEL_TRACES_EXPORTER');
   if (raw === undefined) return undefined;
-  const names = raw.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const names = raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '');
   if (names.includes('none')) return [];
   for (const name of names) {
     if (!(Object.values(TraceExporterKind) as string[]).includes(name)) {
@@ -97,7 +101,8 @@ function parseExporters(env: Env): TraceExporterKind[] | undefined {
 }
 
 function parseProtocol(env: Env): OtlpProtocol {
-  const variable = get(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const variable =
+    get(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const raw = get(env, variable) ?? OtlpProtocol.HttpProtobuf;
   if (!(Object.values(OtlpProtocol) as string[]).includes(raw)) {
     throw new TracingConfigError(`${variable}: '${raw}' is not supported (http/protobuf, http/json)`);
@@ -124,7 +129,8 @@ export function tracingConfigFromEnv(defaultServiceName: string, env: Env = proc
   const resource = parseResourceAttributes(get(env, 'OTEL_RESOURCE_ATTRIBUTES'));
   const serviceName = get(env, 'OTEL_SERVICE_NAME') ?? resource['service.name'] ?? defaultServiceName;
   delete resource['service.name'];
-  const endpointNamed = get(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined || get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined;
+  const endpointNamed =
+    get(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined || get(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined;
   const requested = parseExporters(env) ?? (endpointNamed ? [TraceExporterKind.Otlp] : []);
   const disabled = get(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true';
   return {

@@ -51,21 +51,29 @@ const load = createRequire(import.meta.url);
 function samplerFor(sdk: typeof SdkModule, config: SamplerConfig): Sampler {
   const { AlwaysOffSampler, AlwaysOnSampler, ParentBasedSampler, TraceIdRatioBasedSampler } = sdk;
   switch (config.name) {
-    case SamplerName.AlwaysOn: return new AlwaysOnSampler();
-    case SamplerName.AlwaysOff: return new AlwaysOffSampler();
-    case SamplerName.TraceIdRatio: return new TraceIdRatioBasedSampler(config.ratio);
-    case SamplerName.ParentBasedAlwaysOn: return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case SamplerName.ParentBasedAlwaysOff: return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case SamplerName.ParentBasedTraceIdRatio: return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.ratio) });
+    case SamplerName.AlwaysOn:
+      return new AlwaysOnSampler();
+    case SamplerName.AlwaysOff:
+      return new AlwaysOffSampler();
+    case SamplerName.TraceIdRatio:
+      return new TraceIdRatioBasedSampler(config.ratio);
+    case SamplerName.ParentBasedAlwaysOn:
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case SamplerName.ParentBasedAlwaysOff:
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case SamplerName.ParentBasedTraceIdRatio:
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.ratio) });
   }
 }
 
 function processorsFor(sdk: typeof SdkModule, config: TracingConfig, extra: SpanExporter | undefined): SpanProcessor[] {
   const { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor } = sdk;
-  const processors: SpanProcessor[] = config.exporters.map((kind) => kind === TraceExporterKind.Console
-    ? new SimpleSpanProcessor(new ConsoleSpanExporter())
-    // Batching (OTEL_BSP_* tune it) keeps the export off the request path.
-    : new BatchSpanProcessor(createOtlpTraceExporter(config.otlpUrl, config.otlpProtocol)));
+  const processors: SpanProcessor[] = config.exporters.map((kind) =>
+    kind === TraceExporterKind.Console
+      ? new SimpleSpanProcessor(new ConsoleSpanExporter())
+      : // Batching (OTEL_BSP_* tune it) keeps the export off the request path.
+        new BatchSpanProcessor(createOtlpTraceExporter(config.otlpUrl, config.otlpProtocol)),
+  );
   if (extra) processors.push(new SimpleSpanProcessor(extra));
   return processors;
 }
@@ -106,17 +114,18 @@ export function initTracing(serviceName: string, options: TracingOptions = {}): 
     serviceName: config.serviceName,
     config,
     forceFlush: () => provider.forceFlush(),
-    shutdown: () => (stopping ??= (async () => {
-      try {
-        await provider.shutdown();
-      } finally {
-        trace.disable();
-        context.disable();
-        propagation.disable();
-        if (options.logger) diag.disable();
-        if (started === handle) started = undefined;
-      }
-    })()),
+    shutdown: () =>
+      (stopping ??= (async () => {
+        try {
+          await provider.shutdown();
+        } finally {
+          trace.disable();
+          context.disable();
+          propagation.disable();
+          if (options.logger) diag.disable();
+          if (started === handle) started = undefined;
+        }
+      })()),
   };
   started = handle;
   return handle;

@@ -69,13 +69,20 @@ export function loadHfTokenizer(path: string): PromptTokenizer {
   try {
     hf = new Tokenizer(readJson(file), config);
   } catch (cause) {
-    throw new TokenizerLoadError(`${file} is not a tokenizer this loader understands: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new TokenizerLoadError(
+      `${file} is not a tokenizer this loader understands: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
   const encode = (text: string) => hf.encode(text, { add_special_tokens: true }).ids;
   const template = chatTemplate(config, file);
   const special = (key: string): string => {
     const v = (config as Record<string, unknown>)[key];
-    return typeof v === 'string' ? v : typeof v === 'object' && v !== null && typeof (v as { content?: unknown }).content === 'string' ? (v as { content: string }).content : '';
+    return typeof v === 'string'
+      ? v
+      : typeof v === 'object' && v !== null && typeof (v as { content?: unknown }).content === 'string'
+        ? (v as { content: string }).content
+        : '';
   };
   return {
     name: file,
@@ -84,7 +91,11 @@ export function loadHfTokenizer(path: string): PromptTokenizer {
     // vLLM's chat path renders the model's chat template (which writes its own BOS), then tokenizes the
     // result with add_special_tokens=False. Without a template, the project's Llama-3-style one.
     encodeChat: template
-      ? (messages) => hf.encode(template.render({ messages, add_generation_prompt: true, bos_token: special('bos_token'), eos_token: special('eos_token') }), { add_special_tokens: false }).ids
+      ? (messages) =>
+          hf.encode(
+            template.render({ messages, add_generation_prompt: true, bos_token: special('bos_token'), eos_token: special('eos_token') }),
+            { add_special_tokens: false },
+          ).ids
       : (messages) => encode(renderChatPrompt(messages)),
   };
 }
@@ -92,14 +103,20 @@ export function loadHfTokenizer(path: string): PromptTokenizer {
 /** The model's Jinja chat template from tokenizer_config.json (a string, or the entry named "default"). */
 function chatTemplate(config: object, file: string): Template | undefined {
   const raw = (config as { chat_template?: unknown }).chat_template;
-  const source = typeof raw === 'string' ? raw
-    : Array.isArray(raw) ? (raw.find((t: { name?: unknown }) => t?.name === 'default') as { template?: unknown } | undefined)?.template
-    : undefined;
+  const source =
+    typeof raw === 'string'
+      ? raw
+      : Array.isArray(raw)
+        ? (raw.find((t: { name?: unknown }) => t?.name === 'default') as { template?: unknown } | undefined)?.template
+        : undefined;
   if (typeof source !== 'string') return undefined;
   try {
     return new Template(source);
   } catch (cause) {
-    throw new TokenizerLoadError(`the chat_template beside ${file} does not parse: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new TokenizerLoadError(
+      `the chat_template beside ${file} does not parse: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
 }
 

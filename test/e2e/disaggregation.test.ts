@@ -22,11 +22,14 @@ for (const engine of ['sim', 'vllm-sim'] as const) {
 
     async function complete(prompt: string) {
       const res = await fetch(`${env.baseUrl}/v1/completions`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'llama-3-8b', prompt, max_tokens: 4, ignore_eos: true }),
       });
       assert.equal(res.status, 200, await res.clone().text());
-      const body = (await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details: { cached_tokens: number } } };
+      const body = (await res.json()) as {
+        usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details: { cached_tokens: number } };
+      };
       return { prefill: res.headers.get('x-atc-prefill-worker-id'), decode: res.headers.get('x-atc-worker-id'), usage: body.usage };
     }
 
@@ -48,7 +51,10 @@ for (const engine of ['sim', 'vllm-sim'] as const) {
       assert.match(decode ?? '', /^decode-/);
       assert.equal(usage.completion_tokens, 4);
       // The decode engine pulled the prompt's full blocks instead of computing them.
-      assert.ok(usage.prompt_tokens_details.cached_tokens >= usage.prompt_tokens - 16, `cached ${usage.prompt_tokens_details.cached_tokens} of ${usage.prompt_tokens}`);
+      assert.ok(
+        usage.prompt_tokens_details.cached_tokens >= usage.prompt_tokens - 16,
+        `cached ${usage.prompt_tokens_details.cached_tokens} of ${usage.prompt_tokens}`,
+      );
       assert.deepEqual(await handoffKeys(), [], 'the handoff record is deleted after use');
     });
 
@@ -65,7 +71,10 @@ for (const engine of ['sim', 'vllm-sim'] as const) {
         assert.equal(prefill, 'prefill-1', 'the scheduler still believed in the frozen prefill worker');
         assert.equal(usage.completion_tokens, 4);
         assert.ok(usage.prompt_tokens_details.cached_tokens < usage.prompt_tokens / 2, 'computed locally, not pulled');
-        assert.ok(env.logs.some((l) => l.includes('remote prefill failed') && l.includes('pdFallback')), 'a fallback log line');
+        assert.ok(
+          env.logs.some((l) => l.includes('remote prefill failed') && l.includes('pdFallback')),
+          'a fallback log line',
+        );
       } finally {
         prefillWorker.child.kill('SIGCONT');
       }

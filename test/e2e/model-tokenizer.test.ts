@@ -16,24 +16,37 @@ describe('a model tokenizer loaded from a local tokenizer.json', function () {
 
   async function complete(): Promise<{ worker: string; promptTokens: number; cached: number }> {
     const res = await fetch(`${env.baseUrl}/v1/completions`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'llama-3-8b', prompt, max_tokens: 2, ignore_eos: true }),
     });
     assert.equal(res.status, 200, await res.clone().text());
     const body = (await res.json()) as { usage: { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } } };
-    return { worker: res.headers.get('x-atc-worker-id')!, promptTokens: body.usage.prompt_tokens, cached: body.usage.prompt_tokens_details.cached_tokens };
+    return {
+      worker: res.headers.get('x-atc-worker-id')!,
+      promptTokens: body.usage.prompt_tokens,
+      cached: body.usage.prompt_tokens_details.cached_tokens,
+    };
   }
 
-  it('chat goes through the model\'s chat template, and a repeated conversation to the engine that cached it', async () => {
-    const messages = [{ role: 'system', content: 'You route requests. '.repeat(50) }, { role: 'user', content: 'Where does this go?' }];
+  it("chat goes through the model's chat template, and a repeated conversation to the engine that cached it", async () => {
+    const messages = [
+      { role: 'system', content: 'You route requests. '.repeat(50) },
+      { role: 'user', content: 'Where does this go?' },
+    ];
     const chat = async () => {
       const res = await fetch(`${env.baseUrl}/v1/chat/completions`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'llama-3-8b', messages, max_tokens: 2, ignore_eos: true }),
       });
       assert.equal(res.status, 200, await res.clone().text());
       const body = (await res.json()) as { usage: { prompt_tokens: number; prompt_tokens_details: { cached_tokens: number } } };
-      return { worker: res.headers.get('x-atc-worker-id')!, promptTokens: body.usage.prompt_tokens, cached: body.usage.prompt_tokens_details.cached_tokens };
+      return {
+        worker: res.headers.get('x-atc-worker-id')!,
+        promptTokens: body.usage.prompt_tokens,
+        cached: body.usage.prompt_tokens_details.cached_tokens,
+      };
     };
     const first = await chat();
     assert.equal(first.promptTokens, loadHfTokenizer(dir).encodeChat(messages).length);

@@ -14,7 +14,8 @@ describe('npm start', function () {
   it('runs the cluster, prints its URL and an example, answers it, and stops on SIGINT', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [START, '--port', String(port), '--decode-workers', '1', '--prefill-workers', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ATC_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ATC_LOG_LEVEL: 'warn' },
     });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -26,7 +27,8 @@ describe('npm start', function () {
       assert.ok(out.includes(`http://127.0.0.1:${port}/v1`));
       assert.ok(out.includes('curl '), 'an example curl');
       const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'llama-3-8b', messages: [{ role: 'user', content: 'Hello!' }], max_tokens: 4 }),
       });
       assert.equal(res.status, 200);

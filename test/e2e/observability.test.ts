@@ -31,7 +31,8 @@ describe('observability of a running cluster', function () {
 
   async function complete(prompt: string, traceparent?: string): Promise<Response> {
     const res = await fetch(`${env.baseUrl}/v1/completions`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...(traceparent ? { traceparent } : {}) },
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(traceparent ? { traceparent } : {}) },
       body: JSON.stringify({ model: 'llama-3-8b', prompt, max_tokens: 3, ignore_eos: true }),
     });
     assert.equal(res.status, 200, await res.clone().text());
@@ -47,11 +48,18 @@ describe('observability of a running cluster', function () {
   const childOf = (child: CollectedSpan, parent: CollectedSpan) =>
     assert.equal(child.parentSpanId, parent.spanId, `${child.name} should be a child of ${parent.name}`);
 
-  it('traces a request across ingress, scheduler, decode worker and engine, under the caller\'s traceparent', async () => {
+  it("traces a request across ingress, scheduler, decode worker and engine, under the caller's traceparent", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const callerSpan = '00f067aa0ba902b7';
     await complete('Where should this short request run?', `00-${traceId}-${callerSpan}-01`);
-    const needed: string[] = ['completions http', SpanName.IngressPick, SpanName.SchedulerPick, SpanName.IngressDispatch, SpanName.DecodeGenerate, SpanName.EngineGenerate];
+    const needed: string[] = [
+      'completions http',
+      SpanName.IngressPick,
+      SpanName.SchedulerPick,
+      SpanName.IngressDispatch,
+      SpanName.DecodeGenerate,
+      SpanName.EngineGenerate,
+    ];
     await receiver.waitForSpans((s) => s.traceId === traceId && needed.includes(s.name), 15_000, needed.length);
     const trace = receiver.spans.filter((s) => s.traceId === traceId);
     const server = byName(trace, 'completions http');
@@ -76,7 +84,10 @@ describe('observability of a running cluster', function () {
     assert.equal(schedulerPick.attributes['atc.pd.decision'], 'aggregated');
     assert.ok('atc.prefix_cache.cached_blocks' in schedulerPick.attributes);
     assert.ok('atc.prefix_cache.uncached_tokens' in schedulerPick.attributes);
-    assert.ok(Object.keys(schedulerPick.attributes).some((k) => k.startsWith(PLUGIN_SCORE_PREFIX)), 'per-plugin scores');
+    assert.ok(
+      Object.keys(schedulerPick.attributes).some((k) => k.startsWith(PLUGIN_SCORE_PREFIX)),
+      'per-plugin scores',
+    );
     assert.ok('atc.engine.queue_time_ms' in generate.attributes);
     assert.ok(Number(generate.attributes['atc.engine.time_to_first_token_ms']) > 0);
     // Logs: the request's lines in every service carry its request id and trace id; no prompt text.
@@ -87,7 +98,10 @@ describe('observability of a running cluster', function () {
       for (let i = 0; i < 50 && linesOf().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       const lines = linesOf();
       assert.ok(lines.length > 0, `${service} logged the request with its trace id`);
-      assert.ok(lines.every((l) => l.includes(`"requestId":${JSON.stringify(requestId)}`)), `${service} lines carry the request id`);
+      assert.ok(
+        lines.every((l) => l.includes(`"requestId":${JSON.stringify(requestId)}`)),
+        `${service} lines carry the request id`,
+      );
     }
     assert.ok(!env.logs.some((l) => l.includes('Where should this short request run?')), 'prompt text stays out of the logs');
   });
@@ -99,7 +113,13 @@ describe('observability of a running cluster', function () {
     const [prefill] = await receiver.waitForSpans((s) => s.name === SpanName.PrefillPrefill, 15_000);
     const traceId = prefill!.traceId;
     // Each service exports on its own schedule: wait for every span the assertions need.
-    const needed: string[] = ['completions http', SpanName.SchedulerPick, SpanName.DecodeGenerate, SpanName.DecodeRemotePrefill, SpanName.EnginePrefill];
+    const needed: string[] = [
+      'completions http',
+      SpanName.SchedulerPick,
+      SpanName.DecodeGenerate,
+      SpanName.DecodeRemotePrefill,
+      SpanName.EnginePrefill,
+    ];
     await receiver.waitForSpans((s) => s.traceId === traceId && needed.includes(s.name), 15_000, needed.length);
     const trace = receiver.spans.filter((s) => s.traceId === traceId);
     const schedulerPick = byName(trace, SpanName.SchedulerPick);
@@ -125,7 +145,8 @@ describe('observability of a running cluster', function () {
     }
     /** Sum of the samples named `name` (a histogram's _count or _sum included) whose labels match. */
     const total = (families: MetricFamily[], name: string, labels: Record<string, string> = {}) =>
-      families.flatMap((f) => f.samples)
+      families
+        .flatMap((f) => f.samples)
         .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
         .reduce((sum, s) => sum + s.value, 0);
 
@@ -138,7 +159,8 @@ describe('observability of a running cluster', function () {
       await complete('Appendix B, a different long document. '.repeat(1500));
       const after = new Map<string, MetricFamily[]>();
       for (const s of services) after.set(s, await scrape(s));
-      const delta = (s: string, name: string, labels: Record<string, string> = {}) => total(after.get(s)!, name, labels) - total(before.get(s)!, name, labels);
+      const delta = (s: string, name: string, labels: Record<string, string> = {}) =>
+        total(after.get(s)!, name, labels) - total(before.get(s)!, name, labels);
 
       assert.equal(delta('ingress', 'atc_ingress_requests_total', { outcome: 'ok' }), 2);
       assert.equal(delta('ingress', 'atc_ingress_time_to_first_token_seconds_count'), 2);
@@ -153,10 +175,17 @@ describe('observability of a running cluster', function () {
       assert.equal(total(after.get('scheduler-1')!, 'atc_scheduler_workers', { role: 'decode' }), 2);
       assert.equal(total(after.get('scheduler-1')!, 'atc_scheduler_workers', { role: 'prefill' }), 1);
       for (const s of ['decode-1', 'decode-2', 'prefill-1']) {
-        const usage = after.get(s)!.flatMap((f) => f.samples).find((x) => x.name === 'atc_worker_kv_cache_usage_ratio' && x.labels['worker_id'] === s);
+        const usage = after
+          .get(s)!
+          .flatMap((f) => f.samples)
+          .find((x) => x.name === 'atc_worker_kv_cache_usage_ratio' && x.labels['worker_id'] === s);
         assert.ok(usage !== undefined && usage.value >= 0 && usage.value <= 1, `${s} kv cache usage gauge`);
       }
-      for (const s of services) assert.ok(after.get(s)!.some((f) => f.name === 'atc_nats_reconnects_total'), `${s} counts NATS reconnects`);
+      for (const s of services)
+        assert.ok(
+          after.get(s)!.some((f) => f.name === 'atc_nats_reconnects_total'),
+          `${s} counts NATS reconnects`,
+        );
     });
   });
 });

@@ -10,8 +10,11 @@ describe('end to end with the openai client', function () {
 
   it('streams a chat completion through ingress, scheduler and a decode worker, with usage', async () => {
     const stream = await openai().chat.completions.create({
-      model: 'llama-3-8b', messages: [{ role: 'user', content: 'Tell me about air traffic control.' }], max_tokens: 12,
-      stream: true, stream_options: { include_usage: true },
+      model: 'llama-3-8b',
+      messages: [{ role: 'user', content: 'Tell me about air traffic control.' }],
+      max_tokens: 12,
+      stream: true,
+      stream_options: { include_usage: true },
     });
     let text = '';
     let usage: OpenAI.CompletionUsage | null | undefined;
@@ -47,25 +50,40 @@ describe('end to end with the openai client', function () {
 
   it('lists the served model', async () => {
     const models = await openai().models.list();
-    assert.deepEqual(models.data.map((m) => m.id), ['llama-3-8b']);
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      ['llama-3-8b'],
+    );
   });
 
   it('surfaces an unknown model as a 404 APIError', async () => {
-    await assert.rejects(openai().chat.completions.create({ model: 'gpt-nope', messages: [{ role: 'user', content: 'x' }] }),
-      (err: unknown) => err instanceof OpenAI.APIError && err.status === 404 && err.code === 'model_not_found');
+    await assert.rejects(
+      openai().chat.completions.create({ model: 'gpt-nope', messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => err instanceof OpenAI.APIError && err.status === 404 && err.code === 'model_not_found',
+    );
   });
 
   describe('bad input gets the OpenAI error format and the right status', () => {
-    const post = (path: string, body: string | object, headers: Record<string, string> = {}) => fetch(`${env.baseUrl}${path}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
+    const post = (path: string, body: string | object, headers: Record<string, string> = {}) =>
+      fetch(`${env.baseUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
     // Each row: name, path, body, expected status, expected error code, expected param.
     const rows: Array<[string, string, string | object, number, string, string | null]> = [
       ['malformed JSON', '/v1/chat/completions', '{"model": ', 400, 'invalid_json', null],
       ['wrong type', '/v1/chat/completions', { model: 'llama-3-8b', messages: 'hello' }, 400, 'invalid_type', 'messages'],
       ['missing field', '/v1/completions', { model: 'llama-3-8b' }, 400, 'missing_required_parameter', 'prompt'],
       ['unknown model', '/v1/completions', { model: 'nope', prompt: 'x' }, 404, 'model_not_found', 'model'],
-      ['max_tokens out of range', '/v1/completions', { model: 'llama-3-8b', prompt: 'x', max_tokens: 10_000_000 }, 400, 'invalid_value', 'max_tokens'],
+      [
+        'max_tokens out of range',
+        '/v1/completions',
+        { model: 'llama-3-8b', prompt: 'x', max_tokens: 10_000_000 },
+        400,
+        'invalid_value',
+        'max_tokens',
+      ],
       ['oversized body', '/v1/completions', { model: 'llama-3-8b', prompt: 'x'.repeat(9 * 1024 * 1024) }, 413, 'request_too_large', null],
     ];
     for (const [name, path, body, status, code, param] of rows) {

@@ -16,7 +16,10 @@ interface Exit {
 
 function run(script: string, args: readonly string[], env: Record<string, string>): Promise<Exit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(DIST, script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(DIST, script), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -31,10 +34,25 @@ describe('options at start-up', function () {
 
   // One process per entry point (each takes ~0.7 s of CPU to load); the parser's cases are unit tests.
   const refused: Array<[script: string, args: string[], env: Record<string, string>, stderr: string]> = [
-    ['services/decode-worker/main.js', [], { ATC_WORKER_TTL_MS: 'abc' }, 'decode-worker: ATC_WORKER_TTL_MS must be an integer >= 300, got "abc"\n'],
-    ['services/ingress/main.js', [], { ATC_LOG_PROMPTS: 'yes' }, 'ingress: ATC_LOG_PROMPTS must be a boolean (1, true, 0 or false), got "yes"\n'],
+    [
+      'services/decode-worker/main.js',
+      [],
+      { ATC_WORKER_TTL_MS: 'abc' },
+      'decode-worker: ATC_WORKER_TTL_MS must be an integer >= 300, got "abc"\n',
+    ],
+    [
+      'services/ingress/main.js',
+      [],
+      { ATC_LOG_PROMPTS: 'yes' },
+      'ingress: ATC_LOG_PROMPTS must be a boolean (1, true, 0 or false), got "yes"\n',
+    ],
     // A model tokenizer is loaded at start-up, not at the first request.
-    ['services/scheduler/main.js', [], { ATC_TOKENIZER_PATH: '/no/such/tokenizer' }, 'scheduler: tokenizer path /no/such/tokenizer does not exist\n'],
+    [
+      'services/scheduler/main.js',
+      [],
+      { ATC_TOKENIZER_PATH: '/no/such/tokenizer' },
+      'scheduler: tokenizer path /no/such/tokenizer does not exist\n',
+    ],
     ['services/vllm-sim/main.js', ['--port', 'x'], {}, 'vllm-sim: --port must be an integer in [0, 65535], got "x"\n'],
     // npm start checks the services' own variables before it starts any of them.
     ['scripts/start.js', [], { ATC_KV_HANDOFF_TTL_MS: '10' }, 'start: ATC_KV_HANDOFF_TTL_MS must be an integer >= 1000, got "10"\n'],
@@ -53,7 +71,15 @@ describe('options at start-up', function () {
     const worker = await run('services/prefill-worker/main.js', ['--help'], { ATC_WORKER_TTL_MS: '9000' });
     assert.equal(worker.code, 0, worker.stderr);
     assert.match(worker.stdout, /^usage: prefill-worker \[options\]\n/);
-    assert.ok(worker.stdout.includes("  --worker-ttl-ms <integer >= 300>  ms a worker's registry entry outlives its last heartbeat (the bucket's creator sets it) (env ATC_WORKER_TTL_MS; default: 6000)\n"), worker.stdout);
-    assert.ok(worker.stdout.includes('  --role <decode|prefill|both>  what the worker serves (env ATC_WORKER_ROLE; default: prefill)\n'), worker.stdout);
+    assert.ok(
+      worker.stdout.includes(
+        "  --worker-ttl-ms <integer >= 300>  ms a worker's registry entry outlives its last heartbeat (the bucket's creator sets it) (env ATC_WORKER_TTL_MS; default: 6000)\n",
+      ),
+      worker.stdout,
+    );
+    assert.ok(
+      worker.stdout.includes('  --role <decode|prefill|both>  what the worker serves (env ATC_WORKER_ROLE; default: prefill)\n'),
+      worker.stdout,
+    );
   });
 });

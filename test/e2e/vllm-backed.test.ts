@@ -14,8 +14,11 @@ describe('end to end with workers in front of vLLM-compatible servers', function
   it('streams a chat completion with usage through VllmEngine', async () => {
     const openai = new OpenAI({ baseURL: `${env.baseUrl}/v1`, apiKey: 'unused', maxRetries: 0 });
     const stream = await openai.chat.completions.create({
-      model: 'llama-3-8b', messages: [{ role: 'user', content: 'What does a vLLM engine do?' }], max_tokens: 8,
-      stream: true, stream_options: { include_usage: true },
+      model: 'llama-3-8b',
+      messages: [{ role: 'user', content: 'What does a vLLM engine do?' }],
+      max_tokens: 8,
+      stream: true,
+      stream_options: { include_usage: true },
     });
     let text = '';
     let usage: OpenAI.CompletionUsage | undefined;
@@ -27,14 +30,15 @@ describe('end to end with workers in front of vLLM-compatible servers', function
     assert.equal(usage?.completion_tokens, 8);
   });
 
-  it('bridges the engines\' ZMQ KV events onto NATS in vLLM\'s layout, numbered', async () => {
+  it("bridges the engines' ZMQ KV events onto NATS in vLLM's layout, numbered", async () => {
     const nc = await connect({ servers: env.cluster.natsUrl });
     try {
       const sub = nc.subscribe(eventSubjects.kvAll);
       // A prompt of several full 16-token blocks, so the engine stores blocks and says so.
       const prompt = 'The quick brown fox jumps over the lazy dog. '.repeat(20);
       const res = await fetch(`${env.baseUrl}/v1/completions`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'llama-3-8b', prompt, max_tokens: 2 }),
       });
       assert.equal(res.status, 200);

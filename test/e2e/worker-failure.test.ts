@@ -12,10 +12,12 @@ describe('worker failure', function () {
   this.timeout(60_000);
   const env = useCluster({ prefillWorkers: 0, env: { ATC_WORKER_TTL_MS: String(TTL_MS) } });
 
-  const complete = (maxTokens = 2) => fetch(`${env.baseUrl}/v1/completions`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'llama-3-8b', prompt: 'hello', max_tokens: maxTokens }),
-  });
+  const complete = (maxTokens = 2) =>
+    fetch(`${env.baseUrl}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'llama-3-8b', prompt: 'hello', max_tokens: maxTokens }),
+    });
 
   async function registeredWorkers(): Promise<string[]> {
     const nc = await connect({ servers: env.cluster.natsUrl });

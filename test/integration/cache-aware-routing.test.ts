@@ -13,7 +13,8 @@ import { testLogger } from '../support/quiet-logger.js';
 const MODEL = 'test-model';
 const WORKERS = ['w1', 'w2', 'w3', 'w4'];
 /** About 2,500 tokens: long enough that the prefix scorer dominates an idle fleet. */
-const longPrompt = (topic: string) => `Document about ${topic}. ` + `The ${topic} system routes requests to engines by their cached prefixes. `.repeat(200);
+const longPrompt = (topic: string) =>
+  `Document about ${topic}. ` + `The ${topic} system routes requests to engines by their cached prefixes. `.repeat(200);
 
 describe('cache-aware routing (in-process services over real NATS)', function () {
   this.timeout(60_000);
@@ -25,15 +26,33 @@ describe('cache-aware routing (in-process services over real NATS)', function ()
     let ingress: IngressService;
 
     before(async () => {
-      schedulers.push(await SchedulerService.start({ natsUrl: nats.url, logger: testLogger('scheduler'), replicaId: 's1', ownershipSaveMs: 100 }));
+      schedulers.push(
+        await SchedulerService.start({ natsUrl: nats.url, logger: testLogger('scheduler'), replicaId: 's1', ownershipSaveMs: 100 }),
+      );
       for (const [i, id] of WORKERS.entries()) {
-        workers.push(await WorkerRuntime.start({
-          workerId: id, role: 'decode', natsUrl: nats.url, logger: testLogger(id), loadReportMs: 50,
-          engine: createEngine({ kind: 'sim', model: MODEL, profile: 'llama-3-8b-h100', vllmUrl: '', vllmKvEventsEndpoint: '', seed: i, engineId: id }),
-        }));
+        workers.push(
+          await WorkerRuntime.start({
+            workerId: id,
+            role: 'decode',
+            natsUrl: nats.url,
+            logger: testLogger(id),
+            loadReportMs: 50,
+            engine: createEngine({
+              kind: 'sim',
+              model: MODEL,
+              profile: 'llama-3-8b-h100',
+              vllmUrl: '',
+              vllmKvEventsEndpoint: '',
+              seed: i,
+              engineId: id,
+            }),
+          }),
+        );
       }
       ingress = await IngressService.start({
-        natsUrl: nats.url, logger: testLogger('ingress'), http: { port: 0, host: '127.0.0.1', maxBodyBytes: 1 << 22 },
+        natsUrl: nats.url,
+        logger: testLogger('ingress'),
+        http: { port: 0, host: '127.0.0.1', maxBodyBytes: 1 << 22 },
         limits: { maxTokensLimit: 100_000, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: 64 },
       });
       // Until every worker has registered and reported load with every scheduler.
@@ -48,7 +67,8 @@ describe('cache-aware routing (in-process services over real NATS)', function ()
 
     async function complete(prompt: string, maxTokens = 4): Promise<{ worker: string; cached: number }> {
       const res = await fetch(`http://127.0.0.1:${ingress.port}/v1/completions`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ model: MODEL, prompt, max_tokens: maxTokens, ignore_eos: true }),
       });
       assert.equal(res.status, 200, await res.clone().text());
@@ -74,7 +94,12 @@ describe('cache-aware routing (in-process services over real NATS)', function ()
     it('routes cache-aware from the first request of a fresh scheduler replica', async () => {
       await sleep(300); // ownership saved to JetStream KV (every 100 ms here)
       await schedulers[0]!.close();
-      const fresh = await SchedulerService.start({ natsUrl: nats.url, logger: testLogger('scheduler-2'), replicaId: 's2', ownershipSaveMs: 100 });
+      const fresh = await SchedulerService.start({
+        natsUrl: nats.url,
+        logger: testLogger('scheduler-2'),
+        replicaId: 's2',
+        ownershipSaveMs: 100,
+      });
       schedulers.push(fresh);
       assert.ok(fresh.scheduler.state.prefixIndex.stats().distinctBlocks > 100, 'the fresh replica imported prefix ownership');
       for (let i = 0; i < 200 && fresh.directory.live().filter((w) => w.load).length < WORKERS.length; i++) await sleep(25);

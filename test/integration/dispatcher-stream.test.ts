@@ -9,7 +9,13 @@ import { Registry } from 'prom-client';
 import { Dispatcher, defaultDispatcherOptions, type DispatchEvent, type DispatcherOptions } from '../../services/ingress/dispatcher.js';
 import { ApiKind, type InferenceJob } from '../../services/ingress/openai-request.js';
 import {
-  AtcError, ErrorCode, decodeMessage, encodeMessage, workerSubjects, type GenerateRequestV1, type StreamMessageV1,
+  AtcError,
+  ErrorCode,
+  decodeMessage,
+  encodeMessage,
+  workerSubjects,
+  type GenerateRequestV1,
+  type StreamMessageV1,
 } from '../../shared/protocol/index.js';
 import { ingressMetrics } from '../../shared/telemetry/index.js';
 import { FakeScheduler } from '../support/fake-scheduler.js';
@@ -19,12 +25,20 @@ import { testLogger } from '../support/quiet-logger.js';
 
 const MODEL = 'test-model';
 const JOB: InferenceJob = {
-  kind: ApiKind.Completion, model: MODEL, prompt: { text: 'hello' }, sampling: { maxTokens: 16 }, stream: true, includeUsage: false,
+  kind: ApiKind.Completion,
+  model: MODEL,
+  prompt: { text: 'hello' },
+  sampling: { maxTokens: 16 },
+  stream: true,
+  includeUsage: false,
 };
 
 /** The stream of one accepted request, published to its streamTo subject with sequence numbers the script chooses. */
 class FakeStream {
-  constructor(private readonly nc: NatsConnection, private readonly request: GenerateRequestV1) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly request: GenerateRequestV1,
+  ) {}
 
   private send(message: StreamMessageV1): void {
     this.nc.publish(this.request.streamTo, encodeMessage(message));
@@ -40,8 +54,15 @@ class FakeStream {
 
   finished(seq: number, completionTokens: number): void {
     this.send({
-      type: 'stream.finished.v1', requestId: this.request.requestId, seq, finishReason: 'length', promptTokens: 1, completionTokens,
-      cachedPromptTokens: 0, engineTtftMs: 1, queuedMs: 0,
+      type: 'stream.finished.v1',
+      requestId: this.request.requestId,
+      seq,
+      finishReason: 'length',
+      promptTokens: 1,
+      completionTokens,
+      cachedPromptTokens: 0,
+      engineTtftMs: 1,
+      queuedMs: 0,
     });
   }
 }
@@ -55,7 +76,10 @@ class FakeWorker {
   script: Script = () => undefined;
   private readonly subs: Subscription[];
 
-  constructor(private readonly nc: NatsConnection, readonly workerId: string) {
+  constructor(
+    private readonly nc: NatsConnection,
+    readonly workerId: string,
+  ) {
     this.subs = [
       nc.subscribe(workerSubjects.generate(workerId), {
         callback: (_err, msg) => {
@@ -150,7 +174,10 @@ describe('dispatcher stream failures (real NATS, fake workers speaking the proto
     }
 
     function assertAtcError(outcome: Outcome, code: string, message: RegExp): AtcError {
-      assert.ok(outcome.error instanceof AtcError, `expected an AtcError, got ${outcome.error === undefined ? 'success' : String(outcome.error)}`);
+      assert.ok(
+        outcome.error instanceof AtcError,
+        `expected an AtcError, got ${outcome.error === undefined ? 'success' : String(outcome.error)}`,
+      );
       assert.equal(outcome.error.code, code);
       assert.match(outcome.error.message, message);
       return outcome.error;
@@ -197,7 +224,11 @@ describe('dispatcher stream failures (real NATS, fake workers speaking the proto
       const last = outcome.events.at(-1);
       assert.equal(last?.type, 'finished');
       assert.equal(last.type === 'finished' ? last.workerId : undefined, 'fa');
-      assert.deepEqual(fa.cancels.filter((id) => id === 'keepalives'), [], 'a finished stream is not cancelled');
+      assert.deepEqual(
+        fa.cancels.filter((id) => id === 'keepalives'),
+        [],
+        'a finished stream is not cancelled',
+      );
     });
 
     it('retries on another worker when the first accepts and falls silent before any token', async () => {
@@ -209,7 +240,10 @@ describe('dispatcher stream failures (real NATS, fake workers speaking the proto
       assert.equal(outcome.error, undefined, `failed: ${String(outcome.error)}`);
       assert.deepEqual(texts(outcome), ['from b']);
       const picks = scheduler.picksFor('silent-before-tokens');
-      assert.deepEqual(picks.map((p) => p.excludeWorkers), [[], ['fa']]);
+      assert.deepEqual(
+        picks.map((p) => p.excludeWorkers),
+        [[], ['fa']],
+      );
       await until(() => fa.cancels.includes('silent-before-tokens'), 'the silent worker to be told to cancel');
     });
 
@@ -224,7 +258,10 @@ describe('dispatcher stream failures (real NATS, fake workers speaking the proto
       const err = assertAtcError(outcome, ErrorCode.WorkerLost, /stream from worker fa lost messages \(expected 1, got 2\)/);
       assert.equal(err.retryable, false);
       assert.deepEqual(texts(outcome), ['a'], 'nothing after the gap reaches the caller');
-      assert.ok(outcome.events.every((e) => e.type !== 'finished'), 'a stream with a gap never reports success');
+      assert.ok(
+        outcome.events.every((e) => e.type !== 'finished'),
+        'a stream with a gap never reports success',
+      );
       assert.equal(scheduler.picksFor('gap').length, 1);
       await until(() => fa.cancels.includes('gap'), 'the worker to be told to cancel');
     });

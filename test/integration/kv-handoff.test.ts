@@ -16,7 +16,15 @@ describe('KV-block handoff records (real JetStream KV)', function () {
     await nc?.close();
   });
 
-  const params = { do_remote_prefill: true, remote_engine_id: 'prefill-1', remote_block_ids: [4, 5, 6], remote_host: '10.0.0.7', remote_port: 5600, remote_request_id: 'r-1', tp_size: 2 };
+  const params = {
+    do_remote_prefill: true,
+    remote_engine_id: 'prefill-1',
+    remote_block_ids: [4, 5, 6],
+    remote_host: '10.0.0.7',
+    remote_port: 5600,
+    remote_request_id: 'r-1',
+    tp_size: 2,
+  };
 
   it('is taken once, with what the decode engine needs as NixlConnector kv_transfer_params', async () => {
     const store = await KvHandoffStore.open(nc, 1_500);

@@ -23,117 +23,153 @@ describe('request path over NATS (in-process services)', function () {
 
 function requestPathSuite(nats: { readonly url: string }) {
   return function (this: Mocha.Suite) {
-  let scheduler: SchedulerService;
-  const workers: WorkerRuntime[] = [];
-  let ingress: IngressService;
-  let client: NatsConnection;
+    let scheduler: SchedulerService;
+    const workers: WorkerRuntime[] = [];
+    let ingress: IngressService;
+    let client: NatsConnection;
 
-  before(async () => {
-    scheduler = await SchedulerService.start({ natsUrl: nats.url, logger: testLogger('scheduler'), replicaId: 's1' });
-    for (const id of ['w1', 'w2']) {
-      workers.push(await WorkerRuntime.start({
-        workerId: id, role: 'decode', natsUrl: nats.url, logger: testLogger(id), loadReportMs: 50,
-        engine: createEngine({ kind: 'sim', model: MODEL, profile: 'llama-3-8b-h100', vllmUrl: '', vllmKvEventsEndpoint: '', seed: 1, engineId: id }),
-      }));
-    }
-    ingress = await IngressService.start({
-      natsUrl: nats.url, logger: testLogger('ingress'), http: { port: 0, host: '127.0.0.1', maxBodyBytes: 1 << 20 },
-      limits: { maxTokensLimit: 100_000, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: 64 },
+    before(async () => {
+      scheduler = await SchedulerService.start({ natsUrl: nats.url, logger: testLogger('scheduler'), replicaId: 's1' });
+      for (const id of ['w1', 'w2']) {
+        workers.push(
+          await WorkerRuntime.start({
+            workerId: id,
+            role: 'decode',
+            natsUrl: nats.url,
+            logger: testLogger(id),
+            loadReportMs: 50,
+            engine: createEngine({
+              kind: 'sim',
+              model: MODEL,
+              profile: 'llama-3-8b-h100',
+              vllmUrl: '',
+              vllmKvEventsEndpoint: '',
+              seed: 1,
+              engineId: id,
+            }),
+          }),
+        );
+      }
+      ingress = await IngressService.start({
+        natsUrl: nats.url,
+        logger: testLogger('ingress'),
+        http: { port: 0, host: '127.0.0.1', maxBodyBytes: 1 << 20 },
+        limits: { maxTokensLimit: 100_000, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: 64 },
+      });
+      client = await connect({ servers: nats.url });
+      // The ingress learns the fleet from the registry watch: wait until it serves the model.
+      for (let i = 0; i < 100; i++) {
+        const models = dec((await client.request(clientApi.models, new Uint8Array(), { timeout: 2000 })).data);
+        if (models.data.length > 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
     });
-    client = await connect({ servers: nats.url });
-    // The ingress learns the fleet from the registry watch: wait until it serves the model.
-    for (let i = 0; i < 100; i++) {
-      const models = dec((await client.request(clientApi.models, new Uint8Array(), { timeout: 2000 })).data);
-      if (models.data.length > 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  });
 
-  after(async () => {
-    await client?.close();
-    await ingress?.close();
-    await Promise.all(workers.map((w) => w.close()));
-    await scheduler?.close();
-  });
+    after(async () => {
+      await client?.close();
+      await ingress?.close();
+      await Promise.all(workers.map((w) => w.close()));
+      await scheduler?.close();
+    });
 
-  it('answers a non-streaming chat completion over NATS request-reply', async () => {
-    const reply = await client.request(clientApi.chatCompletions, enc({ model: MODEL, messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 }), { timeout: 10_000 });
-    const body = dec(reply.data);
-    assert.equal(body.object, 'chat.completion');
-    assert.equal(body.usage.completion_tokens, 4);
-    assert.equal(typeof body.choices[0].message.content, 'string');
-    assert.ok(reply.headers?.get('Atc-Request-Id'));
-  });
+    it('answers a non-streaming chat completion over NATS request-reply', async () => {
+      const reply = await client.request(
+        clientApi.chatCompletions,
+        enc({ model: MODEL, messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 }),
+        { timeout: 10_000 },
+      );
+      const body = dec(reply.data);
+      assert.equal(body.object, 'chat.completion');
+      assert.equal(body.usage.completion_tokens, 4);
+      assert.equal(typeof body.choices[0].message.content, 'string');
+      assert.ok(reply.headers?.get('Atc-Request-Id'));
+    });
 
-  it('streams chunks to the requester inbox, then [DONE]', async () => {
-    const inbox = createInbox();
-    const sub = client.subscribe(inbox);
-    client.publish(clientApi.completions, enc({ model: MODEL, prompt: 'count', max_tokens: 5, stream: true, stream_options: { include_usage: true } }), { reply: inbox });
-    const chunks: any[] = [];
-    for await (const m of sub) {
-      if (m.headers?.get('Atc-Stream') === 'done') {
-        assert.equal(new TextDecoder().decode(m.data), '[DONE]');
+    it('streams chunks to the requester inbox, then [DONE]', async () => {
+      const inbox = createInbox();
+      const sub = client.subscribe(inbox);
+      client.publish(
+        clientApi.completions,
+        enc({ model: MODEL, prompt: 'count', max_tokens: 5, stream: true, stream_options: { include_usage: true } }),
+        { reply: inbox },
+      );
+      const chunks: any[] = [];
+      for await (const m of sub) {
+        if (m.headers?.get('Atc-Stream') === 'done') {
+          assert.equal(new TextDecoder().decode(m.data), '[DONE]');
+          break;
+        }
+        chunks.push(dec(m.data));
+      }
+      const text = chunks
+        .filter((c) => c.choices.length > 0)
+        .map((c) => c.choices[0].text)
+        .join('');
+      assert.ok(text.length > 0);
+      assert.equal(chunks.at(-1).usage.completion_tokens, 5);
+    });
+
+    it('answers bad NATS bodies with an OpenAI error and its HTTP status', async () => {
+      const bad = await client.request(clientApi.completions, new TextEncoder().encode('{nope'), { timeout: 5000 });
+      assert.equal(bad.headers?.get('Atc-Status'), '400');
+      assert.equal(dec(bad.data).error.code, 'invalid_json');
+      const unknown = await client.request(clientApi.completions, enc({ model: 'nope', prompt: 'x' }), { timeout: 5000 });
+      assert.equal(unknown.headers?.get('Atc-Status'), '404');
+      assert.equal(dec(unknown.data).error.code, 'model_not_found');
+    });
+
+    it('rejects malformed internal messages with an error reply and keeps serving', async () => {
+      const garbage = new Uint8Array([0x85, 0xa1]);
+      const pick = decodeMessage((await client.request(schedulerPick, garbage, { timeout: 5000 })).data, 'error.v1');
+      assert.equal(pick.code, 'bad_message');
+      const gen = decodeMessage((await client.request(workerSubjects.generate('w1'), garbage, { timeout: 5000 })).data, 'error.v1');
+      assert.equal(gen.code, 'bad_message');
+      client.publish(workerSubjects.cancel('w1'), garbage);
+      client.publish('atc.events.load.w1', garbage);
+      const reply = await client.request(clientApi.completions, enc({ model: MODEL, prompt: 'still alive?', max_tokens: 2 }), {
+        timeout: 10_000,
+      });
+      assert.equal(dec(reply.data).usage.completion_tokens, 2);
+    });
+
+    it('cancels the engine work when the HTTP client disconnects mid-stream', async () => {
+      const controller = new AbortController();
+      const res = await fetch(`http://127.0.0.1:${ingress.port}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        signal: controller.signal,
+        // Long enough (thousands of tokens) to still be running when we hang up.
+        body: JSON.stringify({ model: MODEL, prompt: 'a long story', max_tokens: 5000, ignore_eos: true, stream: true }),
+      });
+      const reader = res.body!.getReader();
+      await reader.read();
+      assert.equal(
+        workers.reduce((n, w) => n + w.generate.activeRequests, 0),
+        1,
+      );
+      controller.abort();
+      const deadline = Date.now() + 5000;
+      while (workers.reduce((n, w) => n + w.generate.activeRequests, 0) > 0) {
+        assert.ok(Date.now() < deadline, 'engine request still running 5 s after the client left');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+
+    it('cancels a NATS client request on atc.v1.cancel', async () => {
+      const inbox = createInbox();
+      const sub = client.subscribe(inbox);
+      client.publish(clientApi.completions, enc({ model: MODEL, prompt: 'long', max_tokens: 5000, ignore_eos: true, stream: true }), {
+        reply: inbox,
+      });
+      for await (const m of sub) {
+        client.publish(clientApi.cancel, enc({ request_id: m.headers?.get('Atc-Request-Id') }));
         break;
       }
-      chunks.push(dec(m.data));
-    }
-    const text = chunks.filter((c) => c.choices.length > 0).map((c) => c.choices[0].text).join('');
-    assert.ok(text.length > 0);
-    assert.equal(chunks.at(-1).usage.completion_tokens, 5);
-  });
-
-  it('answers bad NATS bodies with an OpenAI error and its HTTP status', async () => {
-    const bad = await client.request(clientApi.completions, new TextEncoder().encode('{nope'), { timeout: 5000 });
-    assert.equal(bad.headers?.get('Atc-Status'), '400');
-    assert.equal(dec(bad.data).error.code, 'invalid_json');
-    const unknown = await client.request(clientApi.completions, enc({ model: 'nope', prompt: 'x' }), { timeout: 5000 });
-    assert.equal(unknown.headers?.get('Atc-Status'), '404');
-    assert.equal(dec(unknown.data).error.code, 'model_not_found');
-  });
-
-  it('rejects malformed internal messages with an error reply and keeps serving', async () => {
-    const garbage = new Uint8Array([0x85, 0xa1]);
-    const pick = decodeMessage((await client.request(schedulerPick, garbage, { timeout: 5000 })).data, 'error.v1');
-    assert.equal(pick.code, 'bad_message');
-    const gen = decodeMessage((await client.request(workerSubjects.generate('w1'), garbage, { timeout: 5000 })).data, 'error.v1');
-    assert.equal(gen.code, 'bad_message');
-    client.publish(workerSubjects.cancel('w1'), garbage);
-    client.publish('atc.events.load.w1', garbage);
-    const reply = await client.request(clientApi.completions, enc({ model: MODEL, prompt: 'still alive?', max_tokens: 2 }), { timeout: 10_000 });
-    assert.equal(dec(reply.data).usage.completion_tokens, 2);
-  });
-
-  it('cancels the engine work when the HTTP client disconnects mid-stream', async () => {
-    const controller = new AbortController();
-    const res = await fetch(`http://127.0.0.1:${ingress.port}/v1/completions`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, signal: controller.signal,
-      // Long enough (thousands of tokens) to still be running when we hang up.
-      body: JSON.stringify({ model: MODEL, prompt: 'a long story', max_tokens: 5000, ignore_eos: true, stream: true }),
+      const deadline = Date.now() + 5000;
+      while (workers.reduce((n, w) => n + w.generate.activeRequests, 0) > 0) {
+        assert.ok(Date.now() < deadline, 'engine request still running 5 s after cancel');
+        await new Promise((r) => setTimeout(r, 20));
+      }
     });
-    const reader = res.body!.getReader();
-    await reader.read();
-    assert.equal(workers.reduce((n, w) => n + w.generate.activeRequests, 0), 1);
-    controller.abort();
-    const deadline = Date.now() + 5000;
-    while (workers.reduce((n, w) => n + w.generate.activeRequests, 0) > 0) {
-      assert.ok(Date.now() < deadline, 'engine request still running 5 s after the client left');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  });
-
-  it('cancels a NATS client request on atc.v1.cancel', async () => {
-    const inbox = createInbox();
-    const sub = client.subscribe(inbox);
-    client.publish(clientApi.completions, enc({ model: MODEL, prompt: 'long', max_tokens: 5000, ignore_eos: true, stream: true }), { reply: inbox });
-    for await (const m of sub) {
-      client.publish(clientApi.cancel, enc({ request_id: m.headers?.get('Atc-Request-Id') }));
-      break;
-    }
-    const deadline = Date.now() + 5000;
-    while (workers.reduce((n, w) => n + w.generate.activeRequests, 0) > 0) {
-      assert.ok(Date.now() < deadline, 'engine request still running 5 s after cancel');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  });
   };
 }

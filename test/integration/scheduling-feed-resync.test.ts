@@ -61,9 +61,23 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
       nc = await connect({ servers: nats.url });
       const registry = await openWorkerRegistry(nc);
       const startedAtMs = Date.now();
-      const beat = () => Promise.all(['kw1', 'kw2'].map((workerId) => registry.put(workerId, encodeMessage({
-        type: 'worker.registration.v1', workerId, role: 'decode', models: [MODEL], engineKind: 'sim', startedAtMs, heartbeatAtMs: Date.now(),
-      }))));
+      const beat = () =>
+        Promise.all(
+          ['kw1', 'kw2'].map((workerId) =>
+            registry.put(
+              workerId,
+              encodeMessage({
+                type: 'worker.registration.v1',
+                workerId,
+                role: 'decode',
+                models: [MODEL],
+                engineKind: 'sim',
+                startedAtMs,
+                heartbeatAtMs: Date.now(),
+              }),
+            ),
+          ),
+        );
       await beat();
       heartbeat = setInterval(() => void beat().catch(() => undefined), 500);
       await until(() => service.directory.live().length === 2, 'the scheduler to see both workers');
@@ -85,42 +99,72 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
     /** Asks the scheduler over NATS where `tokenIds` should run; the worker then reports it done, as workers do. */
     async function pick(tokenIds: readonly number[]): Promise<{ readonly workerId: string; readonly cachedBlocks: number }> {
       const requestId = `pick-${++picks}`;
-      const reply = await nc.request(schedulerPick, encodeMessage({
-        type: 'pick.request.v1', requestId, model: MODEL, prompt: { tokenIds }, maxTokens: 4, headers: {}, excludeWorkers: [],
-        deadlineMs: Date.now() + 10_000,
-      }), { timeout: 5_000 });
+      const reply = await nc.request(
+        schedulerPick,
+        encodeMessage({
+          type: 'pick.request.v1',
+          requestId,
+          model: MODEL,
+          prompt: { tokenIds },
+          maxTokens: 4,
+          headers: {},
+          excludeWorkers: [],
+          deadlineMs: Date.now() + 10_000,
+        }),
+        { timeout: 5_000 },
+      );
       const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
       if (msg.type === 'error.v1') throw new Error(`pick failed: ${msg.code}: ${msg.message}`);
       const cached = /cachedBlocks=(\d+)/.exec(msg.reason);
       assert.ok(cached, `no cachedBlocks in the pick reason: ${msg.reason}`);
       // Settle the scheduler's in-flight accounting, so the next pick sees an idle fleet but for the cache.
-      nc.publish(eventSubjects.completed(msg.decodeWorkerId), encodeMessage({
-        type: 'request.completed.v1', workerId: msg.decodeWorkerId, requestId, finishReason: 'length', promptTokens: tokenIds.length,
-        cachedPromptTokens: 0, completionTokens: 4, ttftMs: 5, e2eMs: 20, runningAtArrival: 0, waitingAtArrival: 0,
-      }));
+      nc.publish(
+        eventSubjects.completed(msg.decodeWorkerId),
+        encodeMessage({
+          type: 'request.completed.v1',
+          workerId: msg.decodeWorkerId,
+          requestId,
+          finishReason: 'length',
+          promptTokens: tokenIds.length,
+          cachedPromptTokens: 0,
+          completionTokens: 4,
+          ttftMs: 5,
+          e2eMs: 20,
+          runningAtArrival: 0,
+          waitingAtArrival: 0,
+        }),
+      );
       await until(() => service.scheduler.state.inflight.size === 0, 'the scheduler to settle the request');
       return { workerId: msg.decodeWorkerId, cachedBlocks: Number(cached[1]) };
     }
 
-    it('drops a worker\'s entries on a sequence gap, stops routing on them, and rebuilds from new events', async () => {
+    it("drops a worker's entries on a sequence gap, stops routing on them, and rebuilds from new events", async () => {
       publishBatch('kw1', 0, stored(hashes(KW1, 0, 8), null, A.slice(0, 8 * BLOCK)));
       publishBatch('kw2', 0, stored(hashes(KW2, 0, 8), null, B));
-      await until(() => blocksOf('kw1') === 8 && blocksOf('kw2') === 8, 'both workers\' first batches');
+      await until(() => blocksOf('kw1') === 8 && blocksOf('kw2') === 8, "both workers' first batches");
       assert.deepEqual(await pick(A), { workerId: 'kw1', cachedBlocks: 8 });
       assert.deepEqual(await pick(B), { workerId: 'kw2', cachedBlocks: 8 });
 
       // Batch 1 extends prompt A on kw1 to 10 blocks.
       publishBatch('kw1', 1, stored(hashes(KW1, 8, 10), String(KW1 + 7), A.slice(8 * BLOCK)));
-      await until(() => blocksOf('kw1') === 10, 'kw1\'s batch 1');
+      await until(() => blocksOf('kw1') === 10, "kw1's batch 1");
       assert.deepEqual(await pick(A), { workerId: 'kw1', cachedBlocks: 10 });
       assert.deepEqual(resyncs('kw1'), []);
 
       // Batch 2 (kw1 evicted prompt A, say) is lost. Batch 3 stores a block whose parent only the lost
       // history could explain: without the resync the index would keep all 10 blocks of A on kw1.
-      publishBatch('kw1', 3, stored([String(KW1 + 10)], String(KW1 + 9), Array.from({ length: BLOCK }, (_, i) => 90_000 + i)));
-      await until(() => resyncs('kw1').length === 1, 'the scheduler to report kw1\'s resync');
+      publishBatch(
+        'kw1',
+        3,
+        stored(
+          [String(KW1 + 10)],
+          String(KW1 + 9),
+          Array.from({ length: BLOCK }, (_, i) => 90_000 + i),
+        ),
+      );
+      await until(() => resyncs('kw1').length === 1, "the scheduler to report kw1's resync");
       assert.match(resyncs('kw1')[0]!.reason ?? '', /sequence gap \(1 -> 3\)/);
-      assert.equal(blocksOf('kw1'), 0, 'kw1\'s entries are dropped, the orphan block with them');
+      assert.equal(blocksOf('kw1'), 0, "kw1's entries are dropped, the orphan block with them");
       assert.equal(index().matchPrefix(index().blockHashes(A)).has('kw1'), false);
       assert.equal(blocksOf('kw2'), 8, 'the other worker keeps its entries');
       // Routing no longer believes kw1 holds prompt A.
@@ -129,27 +173,27 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
 
       // New events rebuild kw1's entries: the engine stores A's first 8 blocks again.
       publishBatch('kw1', 4, stored(hashes(KW1, 20, 28), null, A.slice(0, 8 * BLOCK)));
-      await until(() => blocksOf('kw1') === 8, 'kw1\'s entries to rebuild');
+      await until(() => blocksOf('kw1') === 8, "kw1's entries to rebuild");
       assert.deepEqual(await pick(A), { workerId: 'kw1', cachedBlocks: 8 });
       // And its sequence goes on from 4 without another resync.
       publishBatch('kw1', 5, { type: 'BlockRemoved', blockHashes: [String(KW1 + 27)], medium: 'GPU' });
-      await until(() => blocksOf('kw1') === 7, 'kw1\'s batch 5');
+      await until(() => blocksOf('kw1') === 7, "kw1's batch 5");
       assert.equal(resyncs('kw1').length, 1);
       assert.deepEqual(resyncs('kw2'), []);
     });
 
     it('resyncs a worker whose sequence goes backwards (a restarted worker numbers from 0 again)', async () => {
       publishBatch('kw2', 1, stored(hashes(KW2, 8, 9), String(KW2 + 7), B.slice(0, BLOCK)));
-      await until(() => blocksOf('kw2') === 9, 'kw2\'s batch 1');
+      await until(() => blocksOf('kw2') === 9, "kw2's batch 1");
       publishBatch('kw2', 0, stored(hashes(KW2, 100, 102), null, B.slice(0, 2 * BLOCK)));
-      await until(() => resyncs('kw2').length === 1, 'the scheduler to report kw2\'s resync');
+      await until(() => resyncs('kw2').length === 1, "the scheduler to report kw2's resync");
       assert.match(resyncs('kw2')[0]!.reason ?? '', /sequence went backwards \(1 -> 0\)/);
       // Only what the restarted engine announced since counts.
       assert.equal(blocksOf('kw2'), 2);
       assert.deepEqual(await pick(B), { workerId: 'kw2', cachedBlocks: 2 });
     });
 
-    it('resyncs on a gap a worker\'s forwarder passes on from upstream (vLLM\'s own event stream lost a batch)', async () => {
+    it("resyncs on a gap a worker's forwarder passes on from upstream (vLLM's own event stream lost a batch)", async () => {
       // The real forwarder, over an engine stand-in that only emits KV event batches.
       let emit: KvEventListener = () => undefined;
       const engine: Pick<Engine, 'onKvEvents'> = {
@@ -162,10 +206,14 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
       forwarder.start();
       try {
         emit({ ts: 0, events: [stored(['1', '2'], null, A.slice(0, 2 * BLOCK))], dataParallelRank: null });
-        await until(() => blocksOf('kw3') === 2, 'kw3\'s first batch');
+        await until(() => blocksOf('kw3') === 2, "kw3's first batch");
         forwarder.upstreamGap();
-        emit({ ts: 0, events: [stored(['3'], '2', A.slice(2 * BLOCK, 3 * BLOCK)), stored(['9'], null, B.slice(0, BLOCK))], dataParallelRank: null });
-        await until(() => resyncs('kw3').length === 1, 'the scheduler to report kw3\'s resync');
+        emit({
+          ts: 0,
+          events: [stored(['3'], '2', A.slice(2 * BLOCK, 3 * BLOCK)), stored(['9'], null, B.slice(0, BLOCK))],
+          dataParallelRank: null,
+        });
+        await until(() => resyncs('kw3').length === 1, "the scheduler to report kw3's resync");
         assert.match(resyncs('kw3')[0]!.reason ?? '', /sequence gap \(0 -> 2\)/);
         // A's blocks are gone (the child of a block from before the gap is not trusted); B's root block is new.
         assert.equal(blocksOf('kw3'), 1);

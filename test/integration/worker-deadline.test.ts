@@ -10,7 +10,14 @@ import { toHttpError } from '../../services/ingress/openai-errors.js';
 import { ApiKind } from '../../services/ingress/openai-request.js';
 import { SimEngine } from '../../shared/engine/sim/index.js';
 import {
-  AtcError, ErrorCode, decodeMessage, encodeMessage, eventSubjects, workerSubjects, type RequestCompletedV1, type StreamMessageV1,
+  AtcError,
+  ErrorCode,
+  decodeMessage,
+  encodeMessage,
+  eventSubjects,
+  workerSubjects,
+  type RequestCompletedV1,
+  type StreamMessageV1,
 } from '../../shared/protocol/index.js';
 import { ingressMetrics } from '../../shared/telemetry/index.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
@@ -73,7 +80,14 @@ describe('request deadlines in a decode worker (real NATS, WorkerRuntime over a 
 
     before(async () => {
       engine = new SimEngine({ model: MODEL, profile: 'llama-3-8b-h100', seed: 1, engineId: WORKER, maxNumSeqs: 1 });
-      worker = await WorkerRuntime.start({ workerId: WORKER, role: 'decode', natsUrl: nats.url, logger: testLogger(WORKER), engine, keepaliveMs: 200 });
+      worker = await WorkerRuntime.start({
+        workerId: WORKER,
+        role: 'decode',
+        natsUrl: nats.url,
+        logger: testLogger(WORKER),
+        engine,
+        keepaliveMs: 200,
+      });
       nc = await connect({ servers: nats.url });
       completedSub = nc.subscribe(eventSubjects.completed(WORKER), {
         callback: (_err, msg) => {
@@ -103,15 +117,28 @@ describe('request deadlines in a decode worker (real NATS, WorkerRuntime over a 
       const reader = new StreamReader(nc);
       readers.push(reader);
       sent.push(requestId);
-      const reply = await nc.request(workerSubjects.generate(WORKER), encodeMessage({
-        type: 'generate.request.v1', requestId, model: MODEL, prompt: { text: `prompt of ${requestId}` },
-        sampling: { maxTokens, ignoreEos: true }, streamTo: reader.subject, deadlineMs,
-      }), { timeout: 5_000 });
+      const reply = await nc.request(
+        workerSubjects.generate(WORKER),
+        encodeMessage({
+          type: 'generate.request.v1',
+          requestId,
+          model: MODEL,
+          prompt: { text: `prompt of ${requestId}` },
+          sampling: { maxTokens, ignoreEos: true },
+          streamTo: reader.subject,
+          deadlineMs,
+        }),
+        { timeout: 5_000 },
+      );
       return { reply: decodeMessage(reply.data, 'generate.accepted.v1', 'error.v1'), reader };
     }
 
     function assertContiguous(reader: StreamReader): void {
-      assert.deepEqual(reader.messages.map((m) => m.seq), reader.messages.map((_, i) => i), 'stream sequence numbers');
+      assert.deepEqual(
+        reader.messages.map((m) => m.seq),
+        reader.messages.map((_, i) => i),
+        'stream sequence numbers',
+      );
     }
 
     async function assertEngineIdle(): Promise<void> {
@@ -150,7 +177,11 @@ describe('request deadlines in a decode worker (real NATS, WorkerRuntime over a 
       const deadlineMs = Date.now() + 1_000;
       const { reply, reader } = await generate('queued', deadlineMs, 8);
       assert.equal(reply.type, 'generate.accepted.v1');
-      assert.deepEqual([engine.load().runningRequests, engine.load().waitingRequests], [1, 1], 'the second request queues behind the first');
+      assert.deepEqual(
+        [engine.load().runningRequests, engine.load().waitingRequests],
+        [1, 1],
+        'the second request queues behind the first',
+      );
 
       const end = await reader.ended();
       assert.equal(end.message.type, 'error.v1');
@@ -158,7 +189,10 @@ describe('request deadlines in a decode worker (real NATS, WorkerRuntime over a 
       assert.equal(end.message.code, ErrorCode.DeadlineExceeded);
       assert.ok(end.atMs >= deadlineMs - 5, `ended ${deadlineMs - end.atMs} ms before its deadline`);
       assert.equal(reader.tokenMessages, 0, 'it never left the queue');
-      assert.ok(reader.messages.slice(0, -1).every((m) => m.type === 'stream.keepalive.v1'), 'only keepalives while queued');
+      assert.ok(
+        reader.messages.slice(0, -1).every((m) => m.type === 'stream.keepalive.v1'),
+        'only keepalives while queued',
+      );
       assertContiguous(reader);
       // Gone from the engine's queue; the running request is untouched.
       await until(() => engine.load().waitingRequests === 0 && engine.core.activeRequests === 1, 'the engine to drop the queued request');
@@ -191,15 +225,30 @@ describe('request deadlines in a decode worker (real NATS, WorkerRuntime over a 
       try {
         await nc.flush();
         const requestTimeoutMs = 1_000;
-        const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, requestTimeoutMs }, ingressMetrics(new Registry()), testLogger('ingress'));
+        const dispatcher = new Dispatcher(
+          nc,
+          { ...defaultDispatcherOptions, requestTimeoutMs },
+          ingressMetrics(new Registry()),
+          testLogger('ingress'),
+        );
         const startedAt = Date.now();
         sent.push('via-ingress');
         let tokens = 0;
         let failure: unknown;
         try {
-          for await (const event of dispatcher.run('via-ingress', {
-            kind: ApiKind.Completion, model: MODEL, prompt: { text: 'tell a long story' }, sampling: { maxTokens: LONG, ignoreEos: true }, stream: true, includeUsage: false,
-          }, {}, new AbortController().signal)) {
+          for await (const event of dispatcher.run(
+            'via-ingress',
+            {
+              kind: ApiKind.Completion,
+              model: MODEL,
+              prompt: { text: 'tell a long story' },
+              sampling: { maxTokens: LONG, ignoreEos: true },
+              stream: true,
+              includeUsage: false,
+            },
+            {},
+            new AbortController().signal,
+          )) {
             if (event.type === 'tokens') tokens++;
           }
         } catch (err) {

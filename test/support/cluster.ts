@@ -2,7 +2,11 @@
 import { LocalCluster, type LocalClusterOptions } from '../../shared/cluster/local-cluster.js';
 import { freePort } from '../../shared/nats/index.js';
 
-export function useCluster(options: Partial<LocalClusterOptions> = {}): { readonly cluster: LocalCluster; readonly baseUrl: string; readonly logs: string[] } {
+export function useCluster(options: Partial<LocalClusterOptions> = {}): {
+  readonly cluster: LocalCluster;
+  readonly baseUrl: string;
+  readonly logs: string[];
+} {
   let cluster: LocalCluster | undefined;
   const logs: string[] = [];
   const handle = {
@@ -18,8 +22,13 @@ export function useCluster(options: Partial<LocalClusterOptions> = {}): { readon
   before(async function () {
     this.timeout(60_000);
     cluster = new LocalCluster({
-      httpPort: await freePort(), decodeWorkers: 2, prefillWorkers: 1, schedulers: 1, model: 'llama-3-8b',
-      ...(process.env['ATC_NATS_SERVER'] ? { natsServer: process.env['ATC_NATS_SERVER'] } : {}), ...options,
+      httpPort: await freePort(),
+      decodeWorkers: 2,
+      prefillWorkers: 1,
+      schedulers: 1,
+      model: 'llama-3-8b',
+      ...(process.env['ATC_NATS_SERVER'] ? { natsServer: process.env['ATC_NATS_SERVER'] } : {}),
+      ...options,
       env: { ATC_LOG_LEVEL: process.env['ATC_TEST_LOG'] ?? 'warn', ...options.env },
       onLine: (service, line) => {
         logs.push(`[${service}] ${line}`);

@@ -17,9 +17,17 @@ export class FakeScheduler {
         const request = decodeMessage(msg.data, 'pick.request.v1');
         this.picks.push(request);
         const workerId = this.workers.find((w) => !request.excludeWorkers.includes(w));
-        msg.respond(workerId === undefined
-          ? encodeMessage({ type: 'error.v1', requestId: request.requestId, code: 'no_worker_available', message: 'every worker excluded', retryable: false })
-          : encodeMessage({ type: 'pick.reply.v1', requestId: request.requestId, decodeWorkerId: workerId, reason: 'fake scheduler' }));
+        msg.respond(
+          workerId === undefined
+            ? encodeMessage({
+                type: 'error.v1',
+                requestId: request.requestId,
+                code: 'no_worker_available',
+                message: 'every worker excluded',
+                retryable: false,
+              })
+            : encodeMessage({ type: 'pick.reply.v1', requestId: request.requestId, decodeWorkerId: workerId, reason: 'fake scheduler' }),
+        );
       },
     });
   }

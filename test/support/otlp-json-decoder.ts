@@ -16,7 +16,10 @@ function anyValue(value: unknown): OtlpAttributeValue {
   if ('boolValue' in value) return value['boolValue'] === true;
   if ('intValue' in value) return int64ToNumber(bigint(value['intValue']));
   if ('doubleValue' in value) return Number(value['doubleValue']);
-  if ('arrayValue' in value) return isObject(value['arrayValue']) ? (Array.isArray(value['arrayValue']['values']) ? value['arrayValue']['values'] : []).map(anyValue) : [];
+  if ('arrayValue' in value)
+    return isObject(value['arrayValue'])
+      ? (Array.isArray(value['arrayValue']['values']) ? value['arrayValue']['values'] : []).map(anyValue)
+      : [];
   if ('kvlistValue' in value) return isObject(value['kvlistValue']) ? keyValues(value['kvlistValue']['values']) : {};
   if ('bytesValue' in value) return text(value['bytesValue']);
   return null;
@@ -56,7 +59,9 @@ export function decodeOtlpTraceJson(body: string | Uint8Array): CollectedSpan[] 
           parentSpanId: parent === '' ? undefined : parent.toLowerCase(),
           name: text(s['name']),
           kind: Number(s['kind'] ?? 0),
-          serviceName, resourceAttributes, scopeName,
+          serviceName,
+          resourceAttributes,
+          scopeName,
           attributes: keyValues(s['attributes']),
           status: { code: Number(status['code'] ?? 0), message: text(status['message']) },
           events: list(s['events']).map(spanEvent),

@@ -30,7 +30,10 @@ export class OtlpReceiver {
   readonly exports: ReceivedExport[] = [];
   private readonly waiters = new Set<Waiter>();
 
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
 
   /** Listens on 127.0.0.1, on a free port. */
   static async start(): Promise<OtlpReceiver> {
@@ -83,7 +86,8 @@ export class OtlpReceiver {
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${count} matching span(s); received: ${seen}`));
       }, timeoutMs);
       const waiter: Waiter = {
-        predicate, count,
+        predicate,
+        count,
         resolve: (spans) => {
           clearTimeout(timer);
           resolve(spans);

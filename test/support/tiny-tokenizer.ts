@@ -22,7 +22,13 @@ function bytesToUnicode(): Map<number, string> {
   return new Map(bs.map((b, i) => [b, String.fromCodePoint(cs[i]!)]));
 }
 
-export const TINY_MERGES: ReadonlyArray<readonly [string, string]> = [['t', 'h'], ['th', 'e'], ['Ġ', 'the'], ['o', 'u'], ['e', 'r']];
+export const TINY_MERGES: ReadonlyArray<readonly [string, string]> = [
+  ['t', 'h'],
+  ['th', 'e'],
+  ['Ġ', 'the'],
+  ['o', 'u'],
+  ['e', 'r'],
+];
 /** ids: bytes 0..255, then one per merge (256..260), then BOS. */
 export const TINY_BOS_ID = 256 + TINY_MERGES.length;
 
@@ -32,18 +38,31 @@ export function tinyTokenizerJson(): object {
   TINY_MERGES.forEach(([a, b], i) => (vocab[a + b] = 256 + i));
   vocab['<|bos|>'] = TINY_BOS_ID;
   return {
-    version: '1.0', truncation: null, padding: null,
-    added_tokens: [{ id: TINY_BOS_ID, content: '<|bos|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [
+      { id: TINY_BOS_ID, content: '<|bos|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+    ],
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     post_processor: {
-      type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<|bos|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }], pair: [],
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: '<|bos|>', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [],
       special_tokens: { '<|bos|>': { id: '<|bos|>', ids: [TINY_BOS_ID], tokens: ['<|bos|>'] } },
     },
     decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false,
-      byte_fallback: false, vocab, merges: TINY_MERGES.map(([a, b]) => `${a} ${b}`),
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges: TINY_MERGES.map(([a, b]) => `${a} ${b}`),
     },
   };
 }

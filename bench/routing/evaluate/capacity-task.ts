@@ -47,7 +47,17 @@ export function runCapacityTask(task: CapacityTask, onProbe: (label: string, fra
       searchCapacity(
         (load) => {
           probes++;
-          return runProbe({ scenario, flags, seed, policy: task.policy, layout, onProgress: (f) => onProbe(`${task.policy} on ${task.entry.name}, seed ${seed}, probe ${probes} at ${load}`, f) }, load);
+          return runProbe(
+            {
+              scenario,
+              flags,
+              seed,
+              policy: task.policy,
+              layout,
+              onProgress: (f) => onProbe(`${task.policy} on ${task.entry.name}, seed ${seed}, probe ${probes} at ${load}`, f),
+            },
+            load,
+          );
         },
         {
           unit: scenario.capacity.unit,

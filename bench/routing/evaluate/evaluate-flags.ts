@@ -4,14 +4,23 @@ import { option } from '../../../shared/config/index.js';
 import { GROUPS, type MatrixEntry } from './matrix.js';
 
 export const EVALUATE_FLAGS = {
-  jobs: option.integer({ flag: 'jobs', min: 1, default: availableParallelism(), defaultDoc: 'the CPU count', doc: 'capacity searches at once, one worker thread each' }),
+  jobs: option.integer({
+    flag: 'jobs',
+    min: 1,
+    default: availableParallelism(),
+    defaultDoc: 'the CPU count',
+    doc: 'capacity searches at once, one worker thread each',
+  }),
   out: option.string({ flag: 'out', default: 'bench-out/evaluate', doc: 'output directory' }),
   benchmarks: option.string({ flag: 'benchmarks', default: 'BENCHMARKS.md', doc: 'file whose evaluate markers receive the tables' }),
   noSplice: option.boolean({ flag: 'no-splice', doc: 'leave BENCHMARKS.md alone' }),
   policies: option.list({ flag: 'policies', defaultDoc: 'atc, the faithful baselines, ideal', doc: 'a subset of the policies' }),
   seeds: option.list({ flag: 'seeds', item: 'integer', min: 1, defaultDoc: '1,2,3', doc: 'seeds' }),
   groups: option.list({ flag: 'groups', doc: `a subset of the workloads: ${GROUPS.map((g) => g.group).join(', ')}` }),
-  from: option.string({ flag: 'from', doc: "recompute the tables from a previous run's results.json instead of running (e.g. after a change to how they are summarized)" }),
+  from: option.string({
+    flag: 'from',
+    doc: "recompute the tables from a previous run's results.json instead of running (e.g. after a change to how they are summarized)",
+  }),
   quiet: option.boolean({ flag: 'quiet', doc: 'no progress output' }),
 };
 

@@ -30,7 +30,10 @@ export function evaluationMarkdown(r: EvaluationReport): string {
       `request, bisected to 2%. Medians over seeds, min–max beside them; "tie" where atc's spread and the best baseline's overlap or their medians are within the search's 2%.`,
     '',
   );
-  lines.push('| workload | unit | atc | best faithful baseline | atc / best (per-seed range) | verdict | ideal | atc / ideal (per-seed range) |', '|---|---|---|---|---|---|---|---|');
+  lines.push(
+    '| workload | unit | atc | best faithful baseline | atc / best (per-seed range) | verdict | ideal | atc / ideal (per-seed range) |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   for (const { info, summary } of r.groups) {
     const atc = summary.capacity[ATC_POLICY];
     const best = summary.bestBaseline;
@@ -51,7 +54,13 @@ export function evaluationMarkdown(r: EvaluationReport): string {
     }
     const entries = r.entries.filter((e) => e.group === info.group);
     if (entries.length > 1) {
-      lines.push('', 'Per window (median over seeds):', '', `| window | ${r.policies.join(' | ')} |`, `|---|${r.policies.map(() => '---').join('|')}|`);
+      lines.push(
+        '',
+        'Per window (median over seeds):',
+        '',
+        `| window | ${r.policies.join(' | ')} |`,
+        `|---|${r.policies.map(() => '---').join('|')}|`,
+      );
       for (const e of entries) {
         lines.push(`| ${e.name} | ${r.policies.map((p) => n3(spread(r.capacities[e.name]![p]!).median)).join(' | ')} |`);
       }

@@ -79,12 +79,19 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationRepor
       (capacities[t.entry.name] ??= {})[t.policy] = r.bySeed.map((c) => c.capacity);
       if (t.entry.group === WorkloadGroup.MooncakeTuning && r.bySeed[0] !== undefined) tuned.set(t.policy, r.bySeed[0].capacity);
       probes += r.bySeed.reduce((n, c) => n + c.probes.length, 0);
-      progress.unitDone(`${t.policy} on ${t.entry.name}: ${r.bySeed.map((c) => c.capacity).join(' / ')} (${r.bySeed.map((c) => c.probes.length).join('+')} probes, ${r.wallS.toFixed(0)} s)`, String(k));
+      progress.unitDone(
+        `${t.policy} on ${t.entry.name}: ${r.bySeed.map((c) => c.capacity).join(' / ')} (${r.bySeed.map((c) => c.probes.length).join('+')} probes, ${r.wallS.toFixed(0)} s)`,
+        String(k),
+      );
     },
     // Another window of the trace starts from the policy's tuning-window capacity, if it is known by then.
     (t) => (t.entry.group === WorkloadGroup.MooncakeEvaluation && tuned.has(t.policy) ? { ...t, warmStart: tuned.get(t.policy)! } : t),
   );
-  return writeEvaluation({ command: o.command, wallS: (performance.now() - t0) / 1000, jobs, seeds, policies, entries, capacities, probes }, o.out, o.benchmarksFile);
+  return writeEvaluation(
+    { command: o.command, wallS: (performance.now() - t0) / 1000, jobs, seeds, policies, entries, capacities, probes },
+    o.out,
+    o.benchmarksFile,
+  );
 }
 
 /** The capacities an evaluation measured: everything its tables are computed from (results.json holds them). */
@@ -93,14 +100,21 @@ export type EvaluationRun = Omit<EvaluationReport, 'groups'>;
 /** Summarizes a run, writes EVALUATION.md and results.json to `out`, and splices the tables into benchmarksFile. */
 export function writeEvaluation(run: EvaluationRun, out: string, benchmarksFile?: string): EvaluationReport {
   const present = GROUPS.filter((g) => run.entries.some((e) => e.group === g.group));
-  const report: EvaluationReport = { ...run, groups: present.map((info) => ({ info, summary: summarizeGroup(info, run.entries, run.policies, run.capacities) })) };
+  const report: EvaluationReport = {
+    ...run,
+    groups: present.map((info) => ({ info, summary: summarizeGroup(info, run.entries, run.policies, run.capacities) })),
+  };
   const md = evaluationMarkdown(report);
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'EVALUATION.md'), `# Evaluation\n\n${md}`);
-  writeFileSync(join(out, 'results.json'), JSON.stringify({ ...report, groups: report.groups.map((g) => ({ ...g.info, ...g.summary })) }, null, 2) + '\n');
+  writeFileSync(
+    join(out, 'results.json'),
+    JSON.stringify({ ...report, groups: report.groups.map((g) => ({ ...g.info, ...g.summary })) }, null, 2) + '\n',
+  );
   if (benchmarksFile !== undefined && existsSync(benchmarksFile)) {
     const spliced = spliceBetweenMarkers(readFileSync(benchmarksFile, 'utf8'), md);
-    if (spliced === null) process.stderr.write(`evaluate: ${benchmarksFile} has no evaluate markers; tables left in ${out}/EVALUATION.md\n`);
+    if (spliced === null)
+      process.stderr.write(`evaluate: ${benchmarksFile} has no evaluate markers; tables left in ${out}/EVALUATION.md\n`);
     else writeFileSync(benchmarksFile, spliced);
   }
   return report;

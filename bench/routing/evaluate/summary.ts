@@ -55,7 +55,12 @@ function perSeedRatio(a: readonly number[], b: readonly number[]): number[] {
 /**
  * capacities[entry name][policy] = capacity per seed. Entries of a group are averaged per seed.
  */
-export function summarizeGroup(info: GroupInfo, entries: readonly MatrixEntry[], policies: readonly string[], capacities: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>): GroupSummary {
+export function summarizeGroup(
+  info: GroupInfo,
+  entries: readonly MatrixEntry[],
+  policies: readonly string[],
+  capacities: Readonly<Record<string, Readonly<Record<string, readonly number[]>>>>,
+): GroupSummary {
   const mine = entries.filter((e) => e.group === info.group);
   const bySeed: Record<string, number[]> = {};
   for (const p of policies) {
@@ -64,9 +69,12 @@ export function summarizeGroup(info: GroupInfo, entries: readonly MatrixEntry[],
   }
   const capacity: Record<string, Spread> = Object.fromEntries(policies.map((p) => [p, spread(bySeed[p]!)]));
   const ideal = capacity[IDEAL_POLICY];
-  const shareOfIdeal: Record<string, number> = Object.fromEntries(policies.map((p) => [p, ideal !== undefined ? capacity[p]!.median / ideal.median : NaN]));
+  const shareOfIdeal: Record<string, number> = Object.fromEntries(
+    policies.map((p) => [p, ideal !== undefined ? capacity[p]!.median / ideal.median : NaN]),
+  );
   const baselines = FAITHFUL_BASELINES.filter((b) => policies.includes(b));
-  const bestBaseline = baselines.length > 0 ? baselines.reduce((best, b) => (capacity[b]!.median > capacity[best]!.median ? b : best)) : null;
+  const bestBaseline =
+    baselines.length > 0 ? baselines.reduce((best, b) => (capacity[b]!.median > capacity[best]!.median ? b : best)) : null;
   const atc = capacity[ATC_POLICY];
   let atcOverBest: RatioFigures | null = null;
   if (atc !== undefined && bestBaseline !== null) {
@@ -77,6 +85,7 @@ export function summarizeGroup(info: GroupInfo, entries: readonly MatrixEntry[],
     atcOverBest = { ...r, median: atc.median / best.median, verdict };
   }
   let atcOverIdeal: Spread | null = null;
-  if (atc !== undefined && ideal !== undefined) atcOverIdeal = { ...spread(perSeedRatio(bySeed[ATC_POLICY]!, bySeed[IDEAL_POLICY]!)), median: atc.median / ideal.median };
+  if (atc !== undefined && ideal !== undefined)
+    atcOverIdeal = { ...spread(perSeedRatio(bySeed[ATC_POLICY]!, bySeed[IDEAL_POLICY]!)), median: atc.median / ideal.median };
   return { group: info.group, bySeed, capacity, shareOfIdeal, bestBaseline, atcOverBest, atcOverIdeal };
 }

@@ -23,5 +23,11 @@ export function runArmsInWorkers(
 ): Promise<ArmOutcome[]> {
   const { scenario, ...options } = o;
   const tasks: ArmWorkerData[] = arms.map(({ policy, layoutIndex }) => ({ scenarioName: scenario.name, options, policy, layoutIndex }));
-  return runWorkerTasks<ArmWorkerData, ArmOutcome>(WORKER_URL, tasks, jobs, (t) => t.policy, (i) => reporter(String(i)));
+  return runWorkerTasks<ArmWorkerData, ArmOutcome>(
+    WORKER_URL,
+    tasks,
+    jobs,
+    (t) => t.policy,
+    (i) => reporter(String(i)),
+  );
 }

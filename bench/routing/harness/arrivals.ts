@@ -71,7 +71,7 @@ export function spreadWithinResolution(sortedTimestampsMs: readonly number[], re
   const n = sortedTimestampsMs.length;
   const out = sortedTimestampsMs.slice();
   if (!(resolutionMs > 0)) return out;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const t = sortedTimestampsMs[i]!;
     let j = i + 1;
     while (j < n && sortedTimestampsMs[j] === t) j++;

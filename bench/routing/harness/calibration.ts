@@ -24,12 +24,15 @@ export function calibrateForProfile(profile: string): BaselineCalibration {
   for (let k = 0; k < 5; k++) {
     const start = clock.now();
     let first = NaN;
-    core.submit({ requestId: `calibration-${k}`, promptTokenIds: seededTokens(0xca1 + k, chunk), maxTokens: 2, ignoreEos: true }, {
-      onTokens: () => {
-        if (Number.isNaN(first)) first = clock.now();
+    core.submit(
+      { requestId: `calibration-${k}`, promptTokenIds: seededTokens(0xca1 + k, chunk), maxTokens: 2, ignoreEos: true },
+      {
+        onTokens: () => {
+          if (Number.isNaN(first)) first = clock.now();
+        },
+        onFinish: () => {},
       },
-      onFinish: () => {},
-    });
+    );
     clock.runUntil(clock.now() + 60_000);
     ttfts.push(first - start);
   }

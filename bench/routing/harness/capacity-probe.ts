@@ -39,7 +39,8 @@ export function missesThatFail(measured: number): number {
 export function runProbe(spec: ProbeSpec, load: number): ProbeOutcome {
   const b = spec.scenario.build({ seed: spec.seed, flags: spec.flags, load });
   const slo = sloOf(b.slo, spec);
-  const measured = (b.workload.expectedRequests ?? b.workload.requests.length) - b.workload.requests.filter((r) => r.warmup === true).length;
+  const measured =
+    (b.workload.expectedRequests ?? b.workload.requests.length) - b.workload.requests.filter((r) => r.warmup === true).length;
   const r = runVirtual(b.workload, spec.policy, spec.layout.fleet, {
     ...spec.harness,
     seed: spec.seed,
@@ -48,10 +49,16 @@ export function runProbe(spec: ProbeSpec, load: number): ProbeOutcome {
     // An ITL bound is judged on whole runs only; a TTFT-only SLO can stop a probe once it is decided.
     ...(slo.itlMs === undefined ? { ttftProbe: { ttftMs: slo.ttftMs, misses: missesThatFail(measured) } } : {}),
   });
-  if (r.stopReason === 'slo-missed') return { p90TtftMs: Infinity, failed: 0, completed: r.requests.filter((x) => !x.failed).length, outputTokensPerS: NaN };
+  if (r.stopReason === 'slo-missed')
+    return { p90TtftMs: Infinity, failed: 0, completed: r.requests.filter((x) => !x.failed).length, outputTokensPerS: NaN };
   if (r.stopReason === 'first-tokens') {
     const ttfts = [...r.measuredTtftsMs!].sort((a, b) => a - b);
-    return { p90TtftMs: Number(percentile(ttfts, 90).toFixed(3)), failed: r.failedBeforeFirstToken ?? 0, completed: ttfts.length, outputTokensPerS: NaN };
+    return {
+      p90TtftMs: Number(percentile(ttfts, 90).toFixed(3)),
+      failed: r.failedBeforeFirstToken ?? 0,
+      completed: ttfts.length,
+      outputTokensPerS: NaN,
+    };
   }
   const s = summarizeRun(r, slo, b.stages);
   return { p90TtftMs: s.ttft_ms.p90 ?? Infinity, failed: s.failed, completed: s.completed, outputTokensPerS: s.output_tokens_per_s };

@@ -59,7 +59,14 @@ export function searchCapacity(probe: (load: number) => ProbeOutcome, opts: Capa
   const run = (load: number): boolean => {
     const o = probe(load);
     const pass = passes(o, opts.sloTtftMs);
-    probes.push({ load, pass, ttft_p90_ms: o.p90TtftMs, failed: o.failed, completed: o.completed, output_tokens_per_s: o.outputTokensPerS });
+    probes.push({
+      load,
+      pass,
+      ttft_p90_ms: o.p90TtftMs,
+      failed: o.failed,
+      completed: o.completed,
+      output_tokens_per_s: o.outputTokensPerS,
+    });
     return pass;
   };
   let lo: number | null = null; // highest pass

@@ -15,7 +15,13 @@ export const ATC_POLICY = 'atc';
 export { IDEAL_POLICY };
 
 /** The faithful reproductions of other routers that atc is ranked against. */
-export const FAITHFUL_BASELINES: readonly string[] = [BaselinePolicy.Llmd, BaselinePolicy.LlmdPrecise, BaselinePolicy.LlmdApprox, BaselinePolicy.Dynamo, BaselinePolicy.Sglang];
+export const FAITHFUL_BASELINES: readonly string[] = [
+  BaselinePolicy.Llmd,
+  BaselinePolicy.LlmdPrecise,
+  BaselinePolicy.LlmdApprox,
+  BaselinePolicy.Dynamo,
+  BaselinePolicy.Sglang,
+];
 
 /** Every policy, ours first and the ceiling last. */
 export const ALL_POLICIES: readonly string[] = [ATC_POLICY, ...Object.values(BaselinePolicy), IDEAL_POLICY];
@@ -69,14 +75,19 @@ export function parsePolicies(names: readonly string[], custom: CustomConfigs = 
  * Reads --configs entries "name=FILE": each file a scheduler config (the scheduler's --config format),
  * checked now so that an error names the file, the plugin and the field before any run starts.
  */
-export function readCustomConfigs(entries: readonly string[], read: (path: string) => string = (p) => readFileSync(p, 'utf8')): Record<string, string> {
+export function readCustomConfigs(
+  entries: readonly string[],
+  read: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const entry of entries) {
     const eq = entry.indexOf('=');
     const name = eq > 0 ? entry.slice(0, eq).trim() : '';
     const path = eq > 0 ? entry.slice(eq + 1).trim() : '';
-    if (!/^[A-Za-z0-9._-]+$/.test(name) || path === '') throw new Error(`--configs: '${entry}' is not name=FILE (name: letters, digits, . _ -)`);
-    if (ALL_POLICIES.includes(name) || Object.hasOwn(out, name)) throw new Error(`--configs: the name '${name}' is taken; give the config its own name`);
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || path === '')
+      throw new Error(`--configs: '${entry}' is not name=FILE (name: letters, digits, . _ -)`);
+    if (ALL_POLICIES.includes(name) || Object.hasOwn(out, name))
+      throw new Error(`--configs: the name '${name}' is taken; give the config its own name`);
     let text: string;
     try {
       text = read(path);

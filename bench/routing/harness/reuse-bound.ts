@@ -22,7 +22,11 @@ export class ReuseBound {
    * fill the engines'), then its prompt's blocks join the cache. hashes: the prompt's block hashes at this
    * bound's block size, when the caller has them.
    */
-  arrive(promptTokenIds: readonly number[], measured: boolean, hashes: Float64Array = computeBlockHashes(promptTokenIds, this.blockSize)): void {
+  arrive(
+    promptTokenIds: readonly number[],
+    measured: boolean,
+    hashes: Float64Array = computeBlockHashes(promptTokenIds, this.blockSize),
+  ): void {
     const maxBlocks = Math.min(Math.floor((promptTokenIds.length - 1) / this.blockSize), hashes.length);
     let n = 0;
     while (n < maxBlocks && this.seen.get(hashes[n]!) !== undefined) n++;

@@ -45,7 +45,12 @@ export class SchedulerRouter implements RunRouter {
     const decision = this.scheduler.decide(request, snapshots, nowMs);
     const decodeId = decision.decode.workerId;
     const snap = snapshots.find((w) => w.id === decodeId)!;
-    this.dispatchLoad.set(request.requestId, { workerId: decodeId, waiting: snap.load.waitingRequests, running: snap.load.runningRequests, inflight: inflightBefore.get(decodeId) ?? 0 });
+    this.dispatchLoad.set(request.requestId, {
+      workerId: decodeId,
+      waiting: snap.load.waitingRequests,
+      running: snap.load.runningRequests,
+      inflight: inflightBefore.get(decodeId) ?? 0,
+    });
     return decision.prefill !== undefined ? { decodeId, prefillId: decision.prefill.workerId } : { decodeId };
   }
 
@@ -59,8 +64,13 @@ export class SchedulerRouter implements RunRouter {
     this.dispatchLoad.delete(requestId);
     if (end.failed || load === undefined) return;
     this.scheduler.state.latency.observe({
-      workerId: load.workerId, uncachedTokens: end.uncachedTokens, waitingRequests: load.waiting, runningRequests: load.running,
-      inflightPromptTokens: load.inflight, ttftMs: end.ttftFromDispatchMs, ...(end.tpotMs !== undefined ? { tpotMs: end.tpotMs } : {}),
+      workerId: load.workerId,
+      uncachedTokens: end.uncachedTokens,
+      waitingRequests: load.waiting,
+      runningRequests: load.running,
+      inflightPromptTokens: load.inflight,
+      ttftMs: end.ttftFromDispatchMs,
+      ...(end.tpotMs !== undefined ? { tpotMs: end.tpotMs } : {}),
     });
   }
 }

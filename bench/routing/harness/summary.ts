@@ -120,14 +120,30 @@ export function summarizeRun(run: RunRecord, slo: Slo, stages?: readonly Stage[]
     e2e_ms: latency(ok.map((r) => r.e2eMs)),
     output_tokens_per_s: round(ok.reduce((a, r) => a + r.outputTokens, 0) / seconds, 1),
     requests_per_s: round(ok.length / seconds),
-    request_hit_rate: round(ratio(ok.reduce((a, r) => a + r.firstAdmissionCachedTokens, 0), ok.reduce((a, r) => a + r.promptTokens, 0)), 4),
+    request_hit_rate: round(
+      ratio(
+        ok.reduce((a, r) => a + r.firstAdmissionCachedTokens, 0),
+        ok.reduce((a, r) => a + r.promptTokens, 0),
+      ),
+      4,
+    ),
     engine_prefix_cache_hit_rate: round(ratio(run.prefixCacheHits, run.prefixCacheQueries), 4),
     reuse_bound: round(ratio(run.reuseBound.hits, run.reuseBound.queries), 4),
     goodput_per_s: round(good / seconds),
     slo_attainment: round(measured.length > 0 ? good / measured.length : 0, 4),
-    disaggregated_share: round(measured.length > 0 ? measured.filter((r) => r.prefillWorkerId !== undefined).length / measured.length : 0, 4),
+    disaggregated_share: round(
+      measured.length > 0 ? measured.filter((r) => r.prefillWorkerId !== undefined).length / measured.length : 0,
+      4,
+    ),
     load_spread: { requests_per_worker: perWorker, max_over_mean: round(counts.length > 0 ? Math.max(...counts) / mean : 0) },
-    ...(stages !== undefined ? { stages: stages.map((s, i) => ({ s, i })).filter(({ s }) => !s.warmup).map(({ s, i }) => stageFigures(run, s, i, slo)) } : {}),
+    ...(stages !== undefined
+      ? {
+          stages: stages
+            .map((s, i) => ({ s, i }))
+            .filter(({ s }) => !s.warmup)
+            .map(({ s, i }) => stageFigures(run, s, i, slo)),
+        }
+      : {}),
     sim: { virtual_s: round(run.endMs / 1000, 1), wall_s: round(run.wallMs / 1000, 2), engine_steps: run.engineSteps },
   };
 }

@@ -46,26 +46,39 @@ export class VirtualFleet {
   ) {
     spec.replicas.forEach((r, i) => {
       const core = new SimEngineCore({
-        profile: spec.profile, clock, seed: seed * 1000 + i + 1, engineId: r.id, vllmMetrics: false,
+        profile: spec.profile,
+        clock,
+        seed: seed * 1000 + i + 1,
+        engineId: r.id,
+        vllmMetrics: false,
         ...(engineOptions.hashSeed !== undefined ? { hashSeed: engineOptions.hashSeed } : {}),
         ...(engineOptions.externalKv !== undefined ? { externalKv: engineOptions.externalKv } : {}),
       });
       this.engines.set(r.id, core);
       let seq = 0;
-      if (prefixIndex !== undefined) this.stops.push(
-        core.onKvEvents((batch) => {
-          const apply = () => {
-            const result = prefixIndex.applyEvents(r.id, ++seq, batch);
-            if (result.resyncNeeded) {
-              this.kvResyncs++;
-              this.firstResyncReason ??= `${r.id}: ${result.reason ?? 'unknown'}`;
-            }
-          };
-          if (timing.kvEventDelayMs <= 0) apply();
-          else clock.setTimer(timing.kvEventDelayMs, apply);
-        }),
-      );
-      this.snapshots.push({ id: r.id, role: r.role, models: [core.model], load: core.load(), loadReportedAtMs: clock.now(), healthy: true, address: r.id });
+      if (prefixIndex !== undefined)
+        this.stops.push(
+          core.onKvEvents((batch) => {
+            const apply = () => {
+              const result = prefixIndex.applyEvents(r.id, ++seq, batch);
+              if (result.resyncNeeded) {
+                this.kvResyncs++;
+                this.firstResyncReason ??= `${r.id}: ${result.reason ?? 'unknown'}`;
+              }
+            };
+            if (timing.kvEventDelayMs <= 0) apply();
+            else clock.setTimer(timing.kvEventDelayMs, apply);
+          }),
+        );
+      this.snapshots.push({
+        id: r.id,
+        role: r.role,
+        models: [core.model],
+        load: core.load(),
+        loadReportedAtMs: clock.now(),
+        healthy: true,
+        address: r.id,
+      });
       // Stagger the report phases over one interval.
       const phase = (timing.loadReportIntervalMs * (i + 0.5)) / spec.replicas.length;
       this.scheduleReport(i, phase);

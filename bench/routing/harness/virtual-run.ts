@@ -57,7 +57,9 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   const seed = options.seed ?? 1;
   const clock = new VirtualClock();
   const timing: FleetTiming = {
-    loadReportIntervalMs: options.loadReportIntervalMs ?? metricsRefreshMs(options.config !== undefined ? '' : policy, options.workerLoadReportMs ?? DEFAULT_TIMING.loadReportIntervalMs),
+    loadReportIntervalMs:
+      options.loadReportIntervalMs ??
+      metricsRefreshMs(options.config !== undefined ? '' : policy, options.workerLoadReportMs ?? DEFAULT_TIMING.loadReportIntervalMs),
     kvEventDelayMs: options.kvEventDelayMs ?? DEFAULT_TIMING.kvEventDelayMs,
   };
   let fleet: VirtualFleet;
@@ -84,9 +86,12 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   const stageGroups = workload.stageBarrier !== undefined ? requestsByStage(workload) : undefined;
   const stageSpans: Array<{ startMs: number; endMs: number }> = [];
   /** ms of arrivals (with a barrier: the stages' arrival spans added up, a lower bound of the run). */
-  const lastPlannedMs = stageGroups !== undefined
-    ? stageGroups.reduce((sum, g) => sum + (g.length > 0 ? g[g.length - 1]!.arrivalMs : 0), 0)
-    : planned.length > 0 ? planned[planned.length - 1]!.arrivalMs : 0;
+  const lastPlannedMs =
+    stageGroups !== undefined
+      ? stageGroups.reduce((sum, g) => sum + (g.length > 0 ? g[g.length - 1]!.arrivalMs : 0), 0)
+      : planned.length > 0
+        ? planned[planned.length - 1]!.arrivalMs
+        : 0;
   const sampleIntervalMs = options.sampleIntervalMs ?? Math.max(250, Math.ceil(lastPlannedMs / 300 / 250) * 250);
   const series = { timesMs: [] as number[], load: Object.fromEntries(fleetSpec.replicas.map((r) => [r.id, [] as number[]])) };
   let outstanding = 0;
@@ -155,8 +160,20 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       failedBeforeFirstToken++;
     }
     outcomes.push({
-      id: req.id, arrivalMs: req.arrivalMs, stage: req.stage, warmup: req.warmup === true, workerId, prefillWorkerId, failed: true,
-      failReason: reason, ttftMs: NaN, e2eMs: clock.now() - req.arrivalMs, meanItlMs: NaN, promptTokens: 0, outputTokens: 0, cachedPromptTokens: 0,
+      id: req.id,
+      arrivalMs: req.arrivalMs,
+      stage: req.stage,
+      warmup: req.warmup === true,
+      workerId,
+      prefillWorkerId,
+      failed: true,
+      failReason: reason,
+      ttftMs: NaN,
+      e2eMs: clock.now() - req.arrivalMs,
+      meanItlMs: NaN,
+      promptTokens: 0,
+      outputTokens: 0,
+      cachedPromptTokens: 0,
       firstAdmissionCachedTokens: 0,
     });
   };
@@ -171,7 +188,14 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       awaitingFirstToken.set(req.id, req.arrivalMs);
       measuredStarted++;
     }
-    const sreq: SchedulingRequest = { requestId: req.id, model: fleet.model, tokenIds, blockHashes, maxTokens: req.maxTokens, headers: req.headers ?? {} };
+    const sreq: SchedulingRequest = {
+      requestId: req.id,
+      model: fleet.model,
+      tokenIds,
+      blockHashes,
+      maxTokens: req.maxTokens,
+      headers: req.headers ?? {},
+    };
     let decision;
     try {
       decision = router.decide(sreq, clock.now());
@@ -212,16 +236,28 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       const failed = f.finishReason === 'abort' || f.completionTokens === 0;
       const ttftMs = firstTokenMs - req.arrivalMs;
       outcomes.push({
-        id: req.id, arrivalMs: req.arrivalMs, stage: req.stage, warmup: warm, workerId: decodeId, prefillWorkerId: prefillId, failed,
-        failReason: failed ? `engine finished with ${f.finishReason}` : undefined, ttftMs, e2eMs: now - req.arrivalMs,
+        id: req.id,
+        arrivalMs: req.arrivalMs,
+        stage: req.stage,
+        warmup: warm,
+        workerId: decodeId,
+        prefillWorkerId: prefillId,
+        failed,
+        failReason: failed ? `engine finished with ${f.finishReason}` : undefined,
+        ttftMs,
+        e2eMs: now - req.arrivalMs,
         meanItlMs: f.completionTokens >= 2 ? (lastTokenMs - firstTokenMs) / (f.completionTokens - 1) : NaN,
-        promptTokens: f.promptTokens, outputTokens: f.completionTokens, cachedPromptTokens: f.cachedPromptTokens,
+        promptTokens: f.promptTokens,
+        outputTokens: f.completionTokens,
+        cachedPromptTokens: f.cachedPromptTokens,
         firstAdmissionCachedTokens: prefillCachedTokens ?? f.cachedPromptTokens,
       });
       if (outputs !== undefined && !failed) reuse.finish(tokenIds, outputs);
       clock.setTimer(timing.kvEventDelayMs, () => {
         router.finished(req.id, {
-          failed, uncachedTokens: Math.max(0, f.promptTokens - f.cachedPromptTokens), ttftFromDispatchMs: firstTokenMs - dispatchedAtMs,
+          failed,
+          uncachedTokens: Math.max(0, f.promptTokens - f.cachedPromptTokens),
+          ttftFromDispatchMs: firstTokenMs - dispatchedAtMs,
           ...(f.completionTokens >= 2 ? { tpotMs: (lastTokenMs - firstTokenMs) / (f.completionTokens - 1) } : {}),
         });
       });
@@ -232,7 +268,14 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
     const submitDecode = (kvTransfer?: CoreFinish['kvTransfer']) => {
       try {
         fleet.engine(decodeId).submit(
-          { requestId: req.id, promptTokenIds: tokenIds, maxTokens: req.maxTokens, ignoreEos: true, seed: requestSeed, ...(kvTransfer ? { kvTransfer } : {}) },
+          {
+            requestId: req.id,
+            promptTokenIds: tokenIds,
+            maxTokens: req.maxTokens,
+            ignoreEos: true,
+            seed: requestSeed,
+            ...(kvTransfer ? { kvTransfer } : {}),
+          },
           { onTokens, onFinish },
         );
       } catch (err) {
@@ -247,19 +290,22 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       const core = fleet.engine(prefillId);
       const pid = `${req.id}/prefill`;
       try {
-        core.submit({ requestId: pid, promptTokenIds: tokenIds, maxTokens: 1, ignoreEos: true, kvTransfer: { do_remote_decode: true } }, {
-          onFinish: (f) => {
-            if (f.kvTransfer === undefined || f.finishReason === 'abort') {
-              fail(req, `prefill on ${prefillId} finished with ${f.finishReason} and no kv_transfer_params`, decodeId, prefillId);
-              router.finished(req.id, { failed: true, uncachedTokens: 0, ttftFromDispatchMs: NaN });
-              return settle(req);
-            }
-            pinnedPrefill = { core, id: pid };
-            prefillCachedTokens = f.cachedPromptTokens;
-            const kv = f.kvTransfer;
-            clock.setTimer(pdHopMs, () => submitDecode(kv));
+        core.submit(
+          { requestId: pid, promptTokenIds: tokenIds, maxTokens: 1, ignoreEos: true, kvTransfer: { do_remote_decode: true } },
+          {
+            onFinish: (f) => {
+              if (f.kvTransfer === undefined || f.finishReason === 'abort') {
+                fail(req, `prefill on ${prefillId} finished with ${f.finishReason} and no kv_transfer_params`, decodeId, prefillId);
+                router.finished(req.id, { failed: true, uncachedTokens: 0, ttftFromDispatchMs: NaN });
+                return settle(req);
+              }
+              pinnedPrefill = { core, id: pid };
+              prefillCachedTokens = f.cachedPromptTokens;
+              const kv = f.kvTransfer;
+              clock.setTimer(pdHopMs, () => submitDecode(kv));
+            },
           },
-        });
+        );
       } catch (err) {
         fail(req, `prefill submit: ${err instanceof Error ? err.message : String(err)}`, decodeId, prefillId);
         router.finished(req.id, { failed: true, uncachedTokens: 0, ttftFromDispatchMs: NaN });
@@ -307,7 +353,13 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
     clock.runUntil(clock.now() + 5_000);
     if (stopRule !== undefined) {
       if (missedSoFar() > stopRule.misses) stopReason = 'slo-missed';
-      else if (openLoop && measuredStarted === measuredPlanned && awaitingFirstToken.size === 0 && (arrivalsDone || stageGroups !== undefined)) stopReason = 'first-tokens';
+      else if (
+        openLoop &&
+        measuredStarted === measuredPlanned &&
+        awaitingFirstToken.size === 0 &&
+        (arrivalsDone || stageGroups !== undefined)
+      )
+        stopReason = 'first-tokens';
       if (stopReason !== undefined) {
         endMs = clock.now();
         fleet.stop();
@@ -333,8 +385,19 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   }
   outcomes.sort((a, b) => a.arrivalMs - b.arrivalMs || (a.id < b.id ? -1 : 1));
   return {
-    policy, requests: outcomes, itlGapsMs: itl.toArray(), tokensPerSecond: Array.from(tokensPerSecond, (x) => x ?? 0), workerSeries: series,
-    prefixCacheQueries: queries, prefixCacheHits: hits, reuseBound: { queries: reuse.queries, hits: reuse.hits }, endMs, wallMs: performance.now() - wallStart, engineSteps: fleet.engineSteps, kvResyncs: fleet.kvResyncs, firstResyncReason: fleet.firstResyncReason,
+    policy,
+    requests: outcomes,
+    itlGapsMs: itl.toArray(),
+    tokensPerSecond: Array.from(tokensPerSecond, (x) => x ?? 0),
+    workerSeries: series,
+    prefixCacheQueries: queries,
+    prefixCacheHits: hits,
+    reuseBound: { queries: reuse.queries, hits: reuse.hits },
+    endMs,
+    wallMs: performance.now() - wallStart,
+    engineSteps: fleet.engineSteps,
+    kvResyncs: fleet.kvResyncs,
+    firstResyncReason: fleet.firstResyncReason,
     ...(stageGroups !== undefined ? { stageSpans } : {}),
     ...(stopReason !== undefined ? { stopReason } : {}),
     ...(stopRule !== undefined ? { measuredTtftsMs: measuredTtfts, failedBeforeFirstToken } : {}),

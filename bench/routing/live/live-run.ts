@@ -35,9 +35,17 @@ async function streamCompletion(url: string, req: PlannedRequest, tokenIds: read
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(req.headers ?? {}) },
-      body: JSON.stringify({ model: MODEL, prompt: tokenIds, max_tokens: req.maxTokens, ignore_eos: true, stream: true, stream_options: { include_usage: true } }),
+      body: JSON.stringify({
+        model: MODEL,
+        prompt: tokenIds,
+        max_tokens: req.maxTokens,
+        ignore_eos: true,
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
     });
-    if (!res.ok || res.body === null) return { ttftMs: NaN, e2eMs: performance.now() - t0, gaps, outputTokens: 0, failed: `HTTP ${res.status}: ${await res.text()}` };
+    if (!res.ok || res.body === null)
+      return { ttftMs: NaN, e2eMs: performance.now() - t0, gaps, outputTokens: 0, failed: `HTTP ${res.status}: ${await res.text()}` };
     const decoder = new TextDecoder();
     let buffer = '';
     for await (const part of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -49,8 +57,19 @@ async function streamCompletion(url: string, req: PlannedRequest, tokenIds: read
         if (!event.startsWith('data:')) continue;
         const data = event.slice(5).trim();
         if (data === '[DONE]') continue;
-        const body = JSON.parse(data) as { choices?: Array<{ text?: string }>; usage?: { completion_tokens?: number }; error?: { message?: string } };
-        if (body.error) return { ttftMs: first - t0, e2eMs: performance.now() - t0, gaps, outputTokens: chunks, failed: body.error.message ?? 'error event' };
+        const body = JSON.parse(data) as {
+          choices?: Array<{ text?: string }>;
+          usage?: { completion_tokens?: number };
+          error?: { message?: string };
+        };
+        if (body.error)
+          return {
+            ttftMs: first - t0,
+            e2eMs: performance.now() - t0,
+            gaps,
+            outputTokens: chunks,
+            failed: body.error.message ?? 'error event',
+          };
         if (body.usage?.completion_tokens !== undefined) usageTokens = body.usage.completion_tokens;
         if ((body.choices?.length ?? 0) > 0) {
           const now = performance.now();
@@ -64,15 +83,35 @@ async function streamCompletion(url: string, req: PlannedRequest, tokenIds: read
   } catch (err) {
     return { ttftMs: NaN, e2eMs: performance.now() - t0, gaps, outputTokens: 0, failed: String(err) };
   }
-  return { ttftMs: first - t0, e2eMs: performance.now() - t0, gaps, outputTokens: usageTokens ?? chunks, failed: Number.isNaN(first) ? 'no token' : undefined };
+  return {
+    ttftMs: first - t0,
+    e2eMs: performance.now() - t0,
+    gaps,
+    outputTokens: usageTokens ?? chunks,
+    failed: Number.isNaN(first) ? 'no token' : undefined,
+  };
 }
 
-export async function runLive(scenario: Scenario, flags: FlagValues, seed: number, command: string, natsServer?: string): Promise<ScenarioResults> {
+export async function runLive(
+  scenario: Scenario,
+  flags: FlagValues,
+  seed: number,
+  command: string,
+  natsServer?: string,
+): Promise<ScenarioResults> {
   const layout = scenario.layouts(flags, true)[0]!;
   const decodeWorkers = layout.fleet.replicas.filter((r) => r.role !== 'prefill').length;
   const prefillWorkers = layout.fleet.replicas.length - decodeWorkers;
   const built = scenario.build({ seed, flags, live: true });
-  const cluster = new LocalCluster({ httpPort: await freePort(), decodeWorkers, prefillWorkers, schedulers: 1, model: MODEL, env: { ATC_LOG_LEVEL: 'warn' }, ...(natsServer ? { natsServer } : {}) });
+  const cluster = new LocalCluster({
+    httpPort: await freePort(),
+    decodeWorkers,
+    prefillWorkers,
+    schedulers: 1,
+    model: MODEL,
+    env: { ATC_LOG_LEVEL: 'warn' },
+    ...(natsServer ? { natsServer } : {}),
+  });
   const outcomes: RequestOutcome[] = [];
   const itl = new SampleBuffer();
   const tokensPerSecond: number[] = [];
@@ -84,24 +123,37 @@ export async function runLive(scenario: Scenario, flags: FlagValues, seed: numbe
     const url = `http://127.0.0.1:${cluster.options.httpPort}/v1/completions`;
     const t0 = performance.now();
     const pending: Promise<void>[] = [];
-    const launch = (req: PlannedRequest): Promise<void> => (async () => {
-      const wait = req.arrivalMs - (performance.now() - t0);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      const arrivalMs = performance.now() - t0;
-      const tokenIds = req.prompt();
-      const r = await streamCompletion(url, req, tokenIds);
-      if (!req.warmup) for (const g of r.gaps) itl.push(g);
-      const sec = Math.floor((arrivalMs + r.e2eMs) / 1000);
-      tokensPerSecond[sec] = (tokensPerSecond[sec] ?? 0) + r.outputTokens;
-      outcomes.push({
-        id: req.id, arrivalMs, stage: req.stage, warmup: req.warmup === true, workerId: '', prefillWorkerId: undefined, failed: r.failed !== undefined,
-        failReason: r.failed, ttftMs: r.ttftMs, e2eMs: r.e2eMs, meanItlMs: r.outputTokens >= 2 ? (r.e2eMs - r.ttftMs) / (r.outputTokens - 1) : NaN,
-        promptTokens: tokenIds.length, outputTokens: r.outputTokens, cachedPromptTokens: 0, firstAdmissionCachedTokens: 0,
-      });
-      // Live answers come back as text: a follow-up turn carries the prompt and new user tokens only.
-      const next = r.failed === undefined ? built.workload.followUp?.(req, tokenIds, [], performance.now() - t0) : undefined;
-      if (next) pending.push(launch(next));
-    })();
+    const launch = (req: PlannedRequest): Promise<void> =>
+      (async () => {
+        const wait = req.arrivalMs - (performance.now() - t0);
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const arrivalMs = performance.now() - t0;
+        const tokenIds = req.prompt();
+        const r = await streamCompletion(url, req, tokenIds);
+        if (!req.warmup) for (const g of r.gaps) itl.push(g);
+        const sec = Math.floor((arrivalMs + r.e2eMs) / 1000);
+        tokensPerSecond[sec] = (tokensPerSecond[sec] ?? 0) + r.outputTokens;
+        outcomes.push({
+          id: req.id,
+          arrivalMs,
+          stage: req.stage,
+          warmup: req.warmup === true,
+          workerId: '',
+          prefillWorkerId: undefined,
+          failed: r.failed !== undefined,
+          failReason: r.failed,
+          ttftMs: r.ttftMs,
+          e2eMs: r.e2eMs,
+          meanItlMs: r.outputTokens >= 2 ? (r.e2eMs - r.ttftMs) / (r.outputTokens - 1) : NaN,
+          promptTokens: tokenIds.length,
+          outputTokens: r.outputTokens,
+          cachedPromptTokens: 0,
+          firstAdmissionCachedTokens: 0,
+        });
+        // Live answers come back as text: a follow-up turn carries the prompt and new user tokens only.
+        const next = r.failed === undefined ? built.workload.followUp?.(req, tokenIds, [], performance.now() - t0) : undefined;
+        if (next) pending.push(launch(next));
+      })();
     if (built.workload.stageBarrier !== undefined) {
       // inference-perf's stages: each sent from its own start, drained, then the gap.
       const groups = requestsByStage(built.workload);
@@ -121,18 +173,47 @@ export async function runLive(scenario: Scenario, flags: FlagValues, seed: numbe
   outcomes.sort((a, b) => a.arrivalMs - b.arrivalMs);
   const end = outcomes.reduce((m, r) => Math.max(m, r.arrivalMs + r.e2eMs), 0);
   const run: RunRecord = {
-    policy: ATC_POLICY, requests: outcomes, itlGapsMs: itl.toArray(), tokensPerSecond: Array.from(tokensPerSecond, (x) => x ?? 0),
-    workerSeries: { timesMs: [], load: {} }, prefixCacheQueries: 0, prefixCacheHits: 0, reuseBound: { queries: 0, hits: 0 }, endMs: end, wallMs: performance.now() - wallStart, engineSteps: 0,
-    kvResyncs: 0, firstResyncReason: undefined, ...(built.workload.stageBarrier !== undefined ? { stageSpans } : {}),
+    policy: ATC_POLICY,
+    requests: outcomes,
+    itlGapsMs: itl.toArray(),
+    tokensPerSecond: Array.from(tokensPerSecond, (x) => x ?? 0),
+    workerSeries: { timesMs: [], load: {} },
+    prefixCacheQueries: 0,
+    prefixCacheHits: 0,
+    reuseBound: { queries: 0, hits: 0 },
+    endMs: end,
+    wallMs: performance.now() - wallStart,
+    engineSteps: 0,
+    kvResyncs: 0,
+    firstResyncReason: undefined,
+    ...(built.workload.stageBarrier !== undefined ? { stageSpans } : {}),
   };
   const f = summarizeRun(run, built.slo, built.stages);
-  const ttfts = outcomes.filter((r) => !r.warmup && !r.failed).map((r) => r.ttftMs).sort((a, b) => a - b);
+  const ttfts = outcomes
+    .filter((r) => !r.warmup && !r.failed)
+    .map((r) => r.ttftMs)
+    .sort((a, b) => a - b);
   return {
-    scenario: scenario.name, description: `live, ${layout.name}: ${built.description}`, command, seed, mode: 'live',
-    slo: { ttft_ms: built.slo.ttftMs, itl_ms: built.slo.itlMs ?? null }, capacity_unit: scenario.capacity.unit,
+    scenario: scenario.name,
+    description: `live, ${layout.name}: ${built.description}`,
+    command,
+    seed,
+    mode: 'live',
+    slo: { ttft_ms: built.slo.ttftMs, itl_ms: built.slo.itlMs ?? null },
+    capacity_unit: scenario.capacity.unit,
     harness: { load_report_interval_ms: 250, kv_event_delay_ms: 0, scheduling_latency_ms: 0 },
     reuse_bound: null,
-    policies: [{ name: `${ATC_POLICY} (live)`, layout: layout.name, metrics_refresh_ms: 250, ...f, request_hit_rate: NaN, engine_prefix_cache_hit_rate: NaN, reuse_bound: NaN }],
+    policies: [
+      {
+        name: `${ATC_POLICY} (live)`,
+        layout: layout.name,
+        metrics_refresh_ms: 250,
+        ...f,
+        request_hit_rate: NaN,
+        engine_prefix_cache_hit_rate: NaN,
+        reuse_bound: NaN,
+      },
+    ],
     plots: [{ name: `${ATC_POLICY} (live)`, ttftCdf: cdfPoints(ttfts), workerSeries: run.workerSeries }],
   };
 }

@@ -14,12 +14,17 @@ function markdownTablesToHtml(md: string): string {
   const flush = () => {
     if (table === null) return;
     const [head, ...rows] = table;
-    out.push(`<table><thead><tr>${head!.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
+    out.push(
+      `<table><thead><tr>${head!.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`,
+    );
     table = null;
   };
   for (const line of md.split('\n')) {
     if (line.startsWith('|')) {
-      const cells = line.slice(1, -1).split('|').map((c) => c.trim());
+      const cells = line
+        .slice(1, -1)
+        .split('|')
+        .map((c) => c.trim());
       if (cells.every((c) => /^-+$/.test(c))) continue;
       (table ??= []).push(cells);
       continue;
@@ -34,32 +39,71 @@ function markdownTablesToHtml(md: string): string {
 
 export function reportHtml(r: ScenarioResults): string {
   const charts: string[] = [];
-  charts.push(lineChart(
-    r.plots.map((p): ChartSeries => ({ name: p.name, points: p.ttftCdf.map(([ms, f]) => [Math.max(ms, 1) / 1000, f] as const) })),
-    { title: 'TTFT distribution (CDF)', xLabel: 'time to first token, s (log scale)', yLabel: 'share of requests', logX: true },
-  ));
+  charts.push(
+    lineChart(
+      r.plots.map((p): ChartSeries => ({ name: p.name, points: p.ttftCdf.map(([ms, f]) => [Math.max(ms, 1) / 1000, f] as const) })),
+      { title: 'TTFT distribution (CDF)', xLabel: 'time to first token, s (log scale)', yLabel: 'share of requests', logX: true },
+    ),
+  );
   const staged = r.policies.filter((p) => p.stages !== undefined && p.stages.length > 1);
   if (staged.length > 0) {
-    charts.push(lineChart(
-      staged.map((p) => ({ name: p.name, markers: true, points: p.stages!.map((x) => [x.offered_load, x.ttft_ms.p90 / 1000] as const) })),
-      { title: 'p90 TTFT against offered load (ladder stages)', xLabel: 'offered load, requests/s', yLabel: 'p90 TTFT, s (log scale)', logY: true, yRule: { value: r.slo.ttft_ms / 1000, label: 'SLO' } },
-    ));
-    charts.push(lineChart(
-      staged.map((p) => ({ name: p.name, markers: true, points: p.stages!.map((x) => [x.offered_load, x.output_tokens_per_s] as const) })),
-      { title: 'Output throughput against offered load', xLabel: 'offered load, requests/s', yLabel: 'output tokens/s' },
-    ));
+    charts.push(
+      lineChart(
+        staged.map((p) => ({ name: p.name, markers: true, points: p.stages!.map((x) => [x.offered_load, x.ttft_ms.p90 / 1000] as const) })),
+        {
+          title: 'p90 TTFT against offered load (ladder stages)',
+          xLabel: 'offered load, requests/s',
+          yLabel: 'p90 TTFT, s (log scale)',
+          logY: true,
+          yRule: { value: r.slo.ttft_ms / 1000, label: 'SLO' },
+        },
+      ),
+    );
+    charts.push(
+      lineChart(
+        staged.map((p) => ({
+          name: p.name,
+          markers: true,
+          points: p.stages!.map((x) => [x.offered_load, x.output_tokens_per_s] as const),
+        })),
+        { title: 'Output throughput against offered load', xLabel: 'offered load, requests/s', yLabel: 'output tokens/s' },
+      ),
+    );
   }
   const cap = r.policies.filter((p) => p.capacity !== undefined);
   if (cap.length > 0) {
-    charts.push(lineChart(
-      cap.map((p) => ({ name: `${p.name} (cap ${p.capacity!.capacity})`, markers: true, points: [...p.capacity!.probes].sort((a, b) => a.load - b.load).map((x) => [x.load, x.ttft_p90_ms / 1000] as const) })),
-      { title: 'Capacity search: p90 TTFT at each probed load', xLabel: `load, ${r.capacity_unit}`, yLabel: 'p90 TTFT, s (log scale)', logY: true, yRule: { value: r.slo.ttft_ms / 1000, label: 'SLO' } },
-    ));
+    charts.push(
+      lineChart(
+        cap.map((p) => ({
+          name: `${p.name} (cap ${p.capacity!.capacity})`,
+          markers: true,
+          points: [...p.capacity!.probes].sort((a, b) => a.load - b.load).map((x) => [x.load, x.ttft_p90_ms / 1000] as const),
+        })),
+        {
+          title: 'Capacity search: p90 TTFT at each probed load',
+          xLabel: `load, ${r.capacity_unit}`,
+          yLabel: 'p90 TTFT, s (log scale)',
+          logY: true,
+          yRule: { value: r.slo.ttft_ms / 1000, label: 'SLO' },
+        },
+      ),
+    );
   }
-  const workerCharts = r.plots.map((p) => lineChart(
-    Object.entries(p.workerSeries.load).map(([id, ys]) => ({ name: id, points: ys.map((y, i) => [p.workerSeries.timesMs[i]! / 1000, y] as const) })),
-    { title: `${p.name}: requests on each worker (running + waiting)`, xLabel: 'virtual time, s', yLabel: 'requests', width: 560, height: 260 },
-  ));
+  const workerCharts = r.plots.map((p) =>
+    lineChart(
+      Object.entries(p.workerSeries.load).map(([id, ys]) => ({
+        name: id,
+        points: ys.map((y, i) => [p.workerSeries.timesMs[i]! / 1000, y] as const),
+      })),
+      {
+        title: `${p.name}: requests on each worker (running + waiting)`,
+        xLabel: 'virtual time, s',
+        yLabel: 'requests',
+        width: 560,
+        height: 260,
+      },
+    ),
+  );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>llm-atc benchmark: ${esc(r.scenario)}</title>
 <style>

@@ -62,10 +62,11 @@ export function agentTrace(o: AgentTraceOptions): TraceRecord[] {
       while ((sessionBlocks.length + 1) * MOONCAKE_BLOCK_TOKENS <= sessionTokens) sessionBlocks.push(nextId++);
       const partial = sessionTokens % MOONCAKE_BLOCK_TOKENS > 0 ? [nextId++] : [];
       const outputLength = uniform(30, 300);
-      if (t < o.durationS * 1000) records.push({ timestampMs: Math.round(t), inputLength, outputLength, hashIds: [...prefix, ...sessionBlocks, ...partial] });
+      if (t < o.durationS * 1000)
+        records.push({ timestampMs: Math.round(t), inputLength, outputLength, hashIds: [...prefix, ...sessionBlocks, ...partial] });
       sessionTokens += outputLength;
       // Next step: after the answer streams (~25 ms a token) and the tool runs (exponential, mean 3 s).
-      t += outputLength * 25 + (-Math.log(1 - random()) * 3000);
+      t += outputLength * 25 + -Math.log(1 - random()) * 3000;
     }
   }
   return records.sort((a, b) => a.timestampMs - b.timestampMs);
@@ -73,5 +74,11 @@ export function agentTrace(o: AgentTraceOptions): TraceRecord[] {
 
 /** One JSON object a line, as the Mooncake FAST'25 traces are written. */
 export function traceJsonl(records: readonly TraceRecord[]): string {
-  return records.map((r) => JSON.stringify({ timestamp: r.timestampMs, input_length: r.inputLength, output_length: r.outputLength, hash_ids: r.hashIds })).join('\n') + '\n';
+  return (
+    records
+      .map((r) =>
+        JSON.stringify({ timestamp: r.timestampMs, input_length: r.inputLength, output_length: r.outputLength, hash_ids: r.hashIds }),
+      )
+      .join('\n') + '\n'
+  );
 }

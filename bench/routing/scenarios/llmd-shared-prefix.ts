@@ -36,7 +36,10 @@ export interface RateStage {
 /** Parses "rate:seconds,rate:seconds" (e.g. "3:20,10:20"), naming the flag and the bad entry. */
 export function parseRateStages(flag: string, text: string): RateStage[] {
   const out: RateStage[] = [];
-  for (const part of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const part of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const m = /^([0-9.]+):([0-9.]+)$/.exec(part);
     const rate = m ? Number(m[1]) : NaN;
     const seconds = m ? Number(m[2]) : NaN;
@@ -51,10 +54,26 @@ export const llmdSharedPrefix = defineScenario({
   name: 'llmd-shared-prefix',
   doc: "llm-d's shared-prefix benchmark as inference-perf runs it: 150 groups × 5 prompts (6,000-token system prompt + 1,200-token question, 1,000 output tokens), llm-d's published 16-stage Poisson ladder 3→60 QPS after a 15 QPS × 50 s warm-up, each stage drained before the next, 8 × qwen3-32b-2xh100",
   flags: {
-    stages: option.string({ flag: 'stages', default: LLMD_PUBLISHED_STAGES, doc: "ladder as rate:seconds stages (requests/s : s); the default is llm-d's published ladder" }),
-    warmup: option.string({ flag: 'warmup', default: '15:50', doc: 'warm-up stage(s) as rate:seconds, served and left out of the figures; none: no warm-up' }),
-    stageGapS: option.number({ flag: 'stage-gap-s', min: 0, default: 1, doc: "seconds between a stage's last finish and the next stage's start (inference-perf's interval)" }),
-    backToBack: option.boolean({ flag: 'back-to-back', doc: 'stages follow each other on the clock without waiting for the previous one to drain (an open-loop overload ladder)' }),
+    stages: option.string({
+      flag: 'stages',
+      default: LLMD_PUBLISHED_STAGES,
+      doc: "ladder as rate:seconds stages (requests/s : s); the default is llm-d's published ladder",
+    }),
+    warmup: option.string({
+      flag: 'warmup',
+      default: '15:50',
+      doc: 'warm-up stage(s) as rate:seconds, served and left out of the figures; none: no warm-up',
+    }),
+    stageGapS: option.number({
+      flag: 'stage-gap-s',
+      min: 0,
+      default: 1,
+      doc: "seconds between a stage's last finish and the next stage's start (inference-perf's interval)",
+    }),
+    backToBack: option.boolean({
+      flag: 'back-to-back',
+      doc: 'stages follow each other on the clock without waiting for the previous one to drain (an open-loop overload ladder)',
+    }),
     groups: option.integer({ flag: 'groups', min: 1, default: 150, doc: 'shared-prefix groups' }),
     promptsPerGroup: option.integer({ flag: 'prompts-per-group', min: 1, default: 5, doc: 'questions per group' }),
     systemTokens: option.integer({ flag: 'system-tokens', min: 1, default: 6000, doc: 'tokens of each group system prompt' }),
@@ -62,9 +81,16 @@ export const llmdSharedPrefix = defineScenario({
     outputTokens: option.integer({ flag: 'output-tokens', min: 1, default: 1000, doc: 'output tokens per request (ignore_eos)' }),
     replicas: replicasFlag(8),
     profile: profileFlag('qwen3-32b-2xh100'),
-    capacityS: option.number({ flag: 'capacity-s', ...POSITIVE, default: 60, doc: 'seconds of constant load per capacity probe (after the warm-up)' }),
+    capacityS: option.number({
+      flag: 'capacity-s',
+      ...POSITIVE,
+      default: 60,
+      doc: 'seconds of constant load per capacity probe (after the warm-up)',
+    }),
     capacityRequests: option.integer({
-      flag: 'capacity-requests', min: 0, default: 0,
+      flag: 'capacity-requests',
+      min: 0,
+      default: 0,
       doc: 'with --capacity: a probe sends this many requests at the probed QPS instead (750: one pass over every prompt); 0 = --capacity-s',
     }),
   },
@@ -87,9 +113,20 @@ export const llmdSharedPrefix = defineScenario({
     const gapS = f.stageGapS;
     const warmups = o.live ? [{ rate: 2, seconds: 5 }] : f.warmup === 'none' ? [] : parseRateStages('warmup', f.warmup);
     const capacityRequests = f.capacityRequests;
-    const ladder = o.load !== undefined
-      ? [capacityRequests > 0 ? { rate: o.load, seconds: capacityRequests / o.load, count: capacityRequests } : { rate: o.load, seconds: f.capacityS }]
-      : o.live ? [{ rate: 1, seconds: 8 }, { rate: 2, seconds: 8 }, { rate: 4, seconds: 8 }] : parseRateStages('stages', f.stages);
+    const ladder =
+      o.load !== undefined
+        ? [
+            capacityRequests > 0
+              ? { rate: o.load, seconds: capacityRequests / o.load, count: capacityRequests }
+              : { rate: o.load, seconds: f.capacityS },
+          ]
+        : o.live
+          ? [
+              { rate: 1, seconds: 8 },
+              { rate: 2, seconds: 8 },
+              { rate: 4, seconds: 8 },
+            ]
+          : parseRateStages('stages', f.stages);
 
     const systems = Array.from({ length: groups }, (_, g) => seededTokens(mixSeed(o.seed * 2 + 1, g), systemTokens));
     const questions = Array.from({ length: groups * perGroup }, (_, q) => seededTokens(mixSeed(o.seed * 2 + 2, q), questionTokens));
@@ -104,7 +141,10 @@ export const llmdSharedPrefix = defineScenario({
     const stages: Stage[] = [];
     const requests: PlannedRequest[] = [];
     let clockMs = 0; // back-to-back only: where the next stage starts on the run's clock
-    const all: Array<RateStage & { readonly warmup: boolean; readonly count?: number }> = [...warmups.map((s) => ({ ...s, warmup: true })), ...ladder.map((s) => ({ ...s, warmup: false }))];
+    const all: Array<RateStage & { readonly warmup: boolean; readonly count?: number }> = [
+      ...warmups.map((s) => ({ ...s, warmup: true })),
+      ...ladder.map((s) => ({ ...s, warmup: false })),
+    ];
     all.forEach(({ rate, seconds, warmup, count: fixedCount }, si) => {
       const startMs = backToBack ? clockMs : 0;
       stages.push({ label: `${warmup ? 'warm-up ' : ''}${rate}/s`, offeredLoad: rate, startMs, endMs: startMs + seconds * 1000, warmup });
@@ -115,7 +155,14 @@ export const llmdSharedPrefix = defineScenario({
         const q = order[j % order.length]!;
         const sys = systems[Math.floor(q / perGroup)]!;
         const question = questions[q]!;
-        requests.push({ id: `r${requests.length}`, arrivalMs: startMs + times[j]!, prompt: () => sys.concat(question), maxTokens: outputTokens, stage: si, warmup });
+        requests.push({
+          id: `r${requests.length}`,
+          arrivalMs: startMs + times[j]!,
+          prompt: () => sys.concat(question),
+          maxTokens: outputTokens,
+          stage: si,
+          warmup,
+        });
       }
     });
     if (backToBack) requests.sort((a, b) => a.arrivalMs - b.arrivalMs);

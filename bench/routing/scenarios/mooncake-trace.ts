@@ -52,12 +52,19 @@ export function parseTraceLine(text: string, lineNo: number, source = 'trace'): 
     throw new TraceFormatError(source, lineNo, 'output_length', `must be an integer ≥ 1 (tokens), got ${JSON.stringify(output)}`);
   }
   const ids = r['hash_ids'];
-  if (!Array.isArray(ids)) throw new TraceFormatError(source, lineNo, 'hash_ids', `must be an array of block ids, got ${JSON.stringify(ids)}`);
+  if (!Array.isArray(ids))
+    throw new TraceFormatError(source, lineNo, 'hash_ids', `must be an array of block ids, got ${JSON.stringify(ids)}`);
   const bad = ids.findIndex((x) => !isNonNegativeInteger(x));
-  if (bad >= 0) throw new TraceFormatError(source, lineNo, 'hash_ids', `element ${bad} must be an integer ≥ 0, got ${JSON.stringify(ids[bad])}`);
+  if (bad >= 0)
+    throw new TraceFormatError(source, lineNo, 'hash_ids', `element ${bad} must be an integer ≥ 0, got ${JSON.stringify(ids[bad])}`);
   const needed = Math.ceil(input / MOONCAKE_BLOCK_TOKENS);
   if (ids.length < needed) {
-    throw new TraceFormatError(source, lineNo, 'hash_ids', `${ids.length} block ids cannot cover input_length ${input} (${needed} blocks of ${MOONCAKE_BLOCK_TOKENS} tokens needed)`);
+    throw new TraceFormatError(
+      source,
+      lineNo,
+      'hash_ids',
+      `${ids.length} block ids cannot cover input_length ${input} (${needed} blocks of ${MOONCAKE_BLOCK_TOKENS} tokens needed)`,
+    );
   }
   return { timestampMs: ts, inputLength: input, outputLength: output, hashIds: ids as number[] };
 }
@@ -72,7 +79,12 @@ export function parseTrace(text: string, source = 'trace'): TraceRecord[] {
     const rec = parseTraceLine(line, i + 1, source);
     const prev = out[out.length - 1];
     if (prev !== undefined && rec.timestampMs < prev.timestampMs) {
-      throw new TraceFormatError(source, i + 1, 'timestamp', `${rec.timestampMs} is before the previous line's ${prev.timestampMs} (a trace must be in arrival order)`);
+      throw new TraceFormatError(
+        source,
+        i + 1,
+        'timestamp',
+        `${rec.timestampMs} is before the previous line's ${prev.timestampMs} (a trace must be in arrival order)`,
+      );
     }
     out.push(rec);
   }

@@ -17,7 +17,13 @@ export const pdLongPrefill = defineScenario({
   name: 'pd-long-prefill',
   doc: 'prompts of 8k–20k tokens, 50–200 output tokens, rising load; aggregated 4 replicas vs 1P+3D vs 2P+2D (llama-3-8b-h100)',
   flags: {
-    rates: option.list({ flag: 'rates', item: 'number', ...POSITIVE, default: [1, 2, 3, 4, 6], doc: 'ladder of offered loads, requests/s' }),
+    rates: option.list({
+      flag: 'rates',
+      item: 'number',
+      ...POSITIVE,
+      default: [1, 2, 3, 4, 6],
+      doc: 'ladder of offered loads, requests/s',
+    }),
     stageS: option.number({ flag: 'stage-s', ...POSITIVE, default: 30, doc: 'seconds per ladder stage' }),
     minPrompt: option.integer({ flag: 'min-prompt', min: 1, default: 8000, doc: 'shortest prompt, tokens' }),
     maxPrompt: option.integer({ flag: 'max-prompt', min: 1, default: 20000, doc: 'longest prompt, tokens' }),
@@ -44,9 +50,8 @@ export const pdLongPrefill = defineScenario({
     const [minO, maxO] = o.live ? [16, 48] : [f.minOutput, f.maxOutput];
     if (maxP < minP || maxO < minO) throw new Error('--max-prompt/--max-output must not be below --min-prompt/--min-output');
     const random = seededRandom(mixSeed(o.seed, 0x9d));
-    const stages = o.load !== undefined
-      ? ladderStages([o.load], f.capacityS)
-      : o.live ? ladderStages([0.5, 1], 15) : ladderStages(f.rates, f.stageS);
+    const stages =
+      o.load !== undefined ? ladderStages([o.load], f.capacityS) : o.live ? ladderStages([0.5, 1], 15) : ladderStages(f.rates, f.stageS);
     const requests: PlannedRequest[] = [];
     stages.forEach((stage, si) => {
       for (const t of poissonArrivals(random, stage.offeredLoad, stage.startMs, stage.endMs)) {

@@ -42,21 +42,41 @@ function replayFlags(defaultSpeedup: number, defaultDuration: number, defaultCap
   return {
     replicas: replicasFlag(8),
     profile: profileFlag('llama-3-8b-h100'),
-    speedup: option.number({ flag: 'speedup', ...POSITIVE, default: defaultSpeedup, doc: 'divides the trace timestamps (2 = twice the request rate)' }),
-    startS: option.number({ flag: 'start-s', min: 0, default: 0, doc: 'replay from this second of trace time on (its requests shifted to start at 0)' }),
+    speedup: option.number({
+      flag: 'speedup',
+      ...POSITIVE,
+      default: defaultSpeedup,
+      doc: 'divides the trace timestamps (2 = twice the request rate)',
+    }),
+    startS: option.number({
+      flag: 'start-s',
+      min: 0,
+      default: 0,
+      doc: 'replay from this second of trace time on (its requests shifted to start at 0)',
+    }),
     durationS: option.number({
-      flag: 'duration-s', min: 0, default: defaultDuration, doc: 'replay only requests arriving in the first N seconds of the trace from --start-s (before speed-up; 0 = all)',
+      flag: 'duration-s',
+      min: 0,
+      default: defaultDuration,
+      doc: 'replay only requests arriving in the first N seconds of the trace from --start-s (before speed-up; 0 = all)',
     }),
     capacityDurationS: option.number({
-      flag: 'capacity-duration-s', min: 0, default: defaultCapacityDuration,
+      flag: 'capacity-duration-s',
+      min: 0,
+      default: defaultCapacityDuration,
       doc: 'with --capacity: seconds of trace time each probe replays (bounded cost per probe; 0 = as --duration-s)',
     }),
     arrivals: option.choice({
-      flag: 'arrivals', choices: [ArrivalMode.Spread, ArrivalMode.Burst], default: ArrivalMode.Spread,
+      flag: 'arrivals',
+      choices: [ArrivalMode.Spread, ArrivalMode.Burst],
+      default: ArrivalMode.Spread,
       doc: "spread: requests sharing a timestamp arrive uniformly (seeded) within the trace's timestamp resolution; burst: all at that instant (the replay before this option existed)",
     }),
     timeResolutionMs: option.number({
-      flag: 'time-resolution-ms', min: 0, defaultDoc: 'detected, the most common gap between distinct timestamps', doc: "the trace's timestamp resolution, ms",
+      flag: 'time-resolution-ms',
+      min: 0,
+      defaultDoc: 'detected, the most common gap between distinct timestamps',
+      doc: "the trace's timestamp resolution, ms",
     }),
   };
 }
@@ -96,8 +116,18 @@ function buildTrace(records: readonly TraceRecord[], o: BuildOptions<ReplayFlags
     .map((r, i) => ({ ...r, timestampMs: arrivalMs[i]!, recordedMs: r.timestampMs }))
     .filter((r) => r.recordedMs >= fromMs && (durationS <= 0 || r.recordedMs < fromMs + durationS * 1000))
     .map((r) => (fromMs > 0 ? { ...r, timestampMs: r.timestampMs - fromMs } : r));
-  if (chosen.length === 0) throw new Error(`${source}: no request arrives in the chosen window (from ${startS} s, ${durationS > 0 ? `${durationS} s` : 'to the end'})`);
-  if (o.live) chosen = records.slice(0, 40).map((r, i) => ({ ...r, timestampMs: i * 1000, recordedMs: r.timestampMs, inputLength: Math.min(r.inputLength, 4096), outputLength: Math.min(r.outputLength, 64) }));
+  if (chosen.length === 0)
+    throw new Error(
+      `${source}: no request arrives in the chosen window (from ${startS} s, ${durationS > 0 ? `${durationS} s` : 'to the end'})`,
+    );
+  if (o.live)
+    chosen = records.slice(0, 40).map((r, i) => ({
+      ...r,
+      timestampMs: i * 1000,
+      recordedMs: r.timestampMs,
+      inputLength: Math.min(r.inputLength, 4096),
+      outputLength: Math.min(r.outputLength, 64),
+    }));
   const salt = o.seed;
   const requests: PlannedRequest[] = chosen.map((r, i) => ({
     id: `t${i}`,
@@ -129,7 +159,10 @@ export const traceReplay = defineScenario({
   name: 'trace',
   doc: 'replays a Mooncake-format trace: --trace FILE [--replicas N] [--profile NAME] [--speedup X]',
   flags: {
-    trace: option.string({ flag: 'trace', doc: 'Mooncake-format trace file (JSONL: timestamp ms, input_length, output_length, hash_ids of 512-token blocks)' }),
+    trace: option.string({
+      flag: 'trace',
+      doc: 'Mooncake-format trace file (JSONL: timestamp ms, input_length, output_length, hash_ids of 512-token blocks)',
+    }),
     ...replayFlags(1, 0, 300),
   },
   defaultPolicies: ALL_POLICIES,
@@ -153,7 +186,7 @@ export const traceReplay = defineScenario({
 const MOONCAKE_SLO_TTFT_MS = 5000;
 export const mooncakeConversation = defineScenario({
   name: 'mooncake-conversation',
-  doc: 'the shipped Mooncake FAST\'25 conversation trace (bench/data) on 8 × llama-3-8b-h100, first 5 min of trace time, speed-up 4, SLO TTFT 5 s',
+  doc: "the shipped Mooncake FAST'25 conversation trace (bench/data) on 8 × llama-3-8b-h100, first 5 min of trace time, speed-up 4, SLO TTFT 5 s",
   flags: replayFlags(4, 300, 240),
   defaultPolicies: ALL_POLICIES,
   capacity: { unit: 'speedup', initial: 4, min: 0.25, max: 256 },

@@ -47,12 +47,7 @@ export function noneHash(seed: number): BlockHash {
 }
 
 /** Hash of the block tokenIds[start, end) chained on parent. */
-export function hashBlockTokens(
-  parent: BlockHash,
-  tokenIds: ArrayLike<number>,
-  start = 0,
-  end = tokenIds.length,
-): BlockHash {
+export function hashBlockTokens(parent: BlockHash, tokenIds: ArrayLike<number>, start = 0, end = tokenIds.length): BlockHash {
   let h1 = parent.hi | 0;
   let h2 = parent.lo | 0;
   for (let i = start; i < end; i++) {

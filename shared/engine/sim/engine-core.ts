@@ -3,13 +3,7 @@
 // KV is fully computed, finishes requests, and publishes the step's KV events as one KvEventBatch.
 import type { Registry } from 'prom-client';
 import { RealClock, type Clock } from '../../clock/index.js';
-import {
-  EngineError,
-  FinishReason,
-  type EngineLoad,
-  type KvEventListener,
-  type KvTransferParams,
-} from '../types.js';
+import { EngineError, FinishReason, type EngineLoad, type KvEventListener, type KvTransferParams } from '../types.js';
 import { EOS_TOKEN_ID } from '../../tokenizer/index.js';
 import { noneHash } from './block-hash-chain.js';
 import type { CoreCallbacks, CoreRequest, SimEngineCoreOptions } from './core-types.js';
@@ -68,7 +62,11 @@ export class SimEngineCore {
     this.model = options.model ?? this.profile.model.name;
     this.maxNumSeqs = options.maxNumSeqs ?? this.profile.maxNumSeqs;
     this.maxNumBatchedTokens = options.maxNumBatchedTokens ?? this.profile.maxNumBatchedTokens;
-    for (const [field, v] of [['blockSize', this.blockSize], ['maxNumSeqs', this.maxNumSeqs], ['maxNumBatchedTokens', this.maxNumBatchedTokens]] as const) {
+    for (const [field, v] of [
+      ['blockSize', this.blockSize],
+      ['maxNumSeqs', this.maxNumSeqs],
+      ['maxNumBatchedTokens', this.maxNumBatchedTokens],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`SimEngine option ${field} must be a positive integer, got ${v}`);
     }
     this.numGpuBlocks = options.overrides?.numGpuBlocks ?? numGpuBlocksFor(this.profile, this.blockSize);
@@ -98,12 +96,15 @@ export class SimEngineCore {
       rootHash: noneHash(options.hashSeed ?? seed),
     };
     if (options.vllmMetrics ?? true) {
-      this.metrics = new VllmMetrics({
-        modelName: this.model,
-        blockSize: this.blockSize,
-        numGpuBlocks: this.numGpuBlocks,
-        gpuMemoryUtilization: this.profile.gpuMemoryUtilization,
-      }, () => this.load());
+      this.metrics = new VllmMetrics(
+        {
+          modelName: this.model,
+          blockSize: this.blockSize,
+          numGpuBlocks: this.numGpuBlocks,
+          gpuMemoryUtilization: this.profile.gpuMemoryUtilization,
+        },
+        () => this.load(),
+      );
     }
   }
 

@@ -33,7 +33,10 @@ export class KvCache {
   /** Per request: how many leading blocks are already cached (hit or stored). */
   private readonly numCached = new Map<string, number>();
   /** Each request's last prefix lookup: the blocks found and the hash each carried then. */
-  private readonly lastHit = new WeakMap<KvCacheRequest, { readonly blocks: readonly KvBlock[]; readonly hashes: ReadonlyArray<BlockHash | null> }>();
+  private readonly lastHit = new WeakMap<
+    KvCacheRequest,
+    { readonly blocks: readonly KvBlock[]; readonly hashes: ReadonlyArray<BlockHash | null> }
+  >();
   /** vllm:prefix_cache_queries_total, tokens. */
   queries = 0;
   /** vllm:prefix_cache_hits_total, tokens. */

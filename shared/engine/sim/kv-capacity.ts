@@ -15,8 +15,7 @@ export function weightBytesPerGpu(profile: EngineProfile): number {
 
 /** vLLM's num_gpu_blocks. */
 export function numGpuBlocksFor(profile: EngineProfile, blockSize: number): number {
-  const available =
-    profile.gpu.memoryBytes * profile.gpuMemoryUtilization - weightBytesPerGpu(profile) - profile.activationReserveBytes;
+  const available = profile.gpu.memoryBytes * profile.gpuMemoryUtilization - weightBytesPerGpu(profile) - profile.activationReserveBytes;
   const blocks = Math.floor(available / (kvBytesPerTokenPerGpu(profile) * blockSize));
   if (blocks < 2) throw new RangeError(`profile ${profile.name}: no GPU memory left for the KV cache`);
   return blocks;

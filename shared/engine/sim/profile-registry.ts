@@ -14,11 +14,19 @@ export const DEFAULT_PROFILE_NAME = LLAMA_3_8B_H100.name;
 export function resolveProfile(profile: string | EngineProfile, overrides: ProfileOverrides = {}): EngineProfile {
   const base = typeof profile === 'string' ? ENGINE_PROFILES[profile] : profile;
   if (base === undefined) {
-    throw new Error(`unknown engine profile '${typeof profile === 'string' ? profile : profile.name}' (known: ${Object.keys(ENGINE_PROFILES).join(', ')})`);
+    throw new Error(
+      `unknown engine profile '${typeof profile === 'string' ? profile : profile.name}' (known: ${Object.keys(ENGINE_PROFILES).join(', ')})`,
+    );
   }
   const { numGpuBlocks: _ignored, ...scalars } = overrides;
   const merged: EngineProfile = { ...base, ...scalars };
-  const positive: (keyof EngineProfile)[] = ['tensorParallelSize', 'computeEfficiency', 'bandwidthEfficiency', 'maxNumSeqs', 'maxNumBatchedTokens'];
+  const positive: (keyof EngineProfile)[] = [
+    'tensorParallelSize',
+    'computeEfficiency',
+    'bandwidthEfficiency',
+    'maxNumSeqs',
+    'maxNumBatchedTokens',
+  ];
   for (const field of positive) {
     const v = merged[field];
     if (typeof v !== 'number' || !(v > 0)) throw new RangeError(`profile ${merged.name}: ${field} must be > 0, got ${JSON.stringify(v)}`);

@@ -58,7 +58,10 @@ export class RemoteKv {
     // Like NixlConnector, only the prompt's full blocks are offered; the decode side recomputes the rest.
     const fullBlocks = Math.floor(request.numPromptTokens / this.kv.blockSize);
     const blockIds = this.kv.blockIds(id).slice(0, fullBlocks);
-    this.pinned.set(id, this.clock.setTimer(this.options.leaseMs, () => this.release(id)));
+    this.pinned.set(
+      id,
+      this.clock.setTimer(this.options.leaseMs, () => this.release(id)),
+    );
     return {
       do_remote_prefill: true,
       do_remote_decode: false,

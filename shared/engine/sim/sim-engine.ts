@@ -65,7 +65,16 @@ export class SimEngine implements Engine {
       if (stopped) this.core.abort(requestId, FinishReason.Stop);
     };
     if (signal?.aborted) {
-      onFinish({ finishReason: FinishReason.Abort, promptTokens: promptTokenIds.length, completionTokens: 0, cachedPromptTokens: 0, queuedMs: 0, ttftMs: -1, e2eMs: 0, numPreemptions: 0 });
+      onFinish({
+        finishReason: FinishReason.Abort,
+        promptTokens: promptTokenIds.length,
+        completionTokens: 0,
+        cachedPromptTokens: 0,
+        queuedMs: 0,
+        ttftMs: -1,
+        e2eMs: 0,
+        numPreemptions: 0,
+      });
     } else {
       this.core.submit(
         {
@@ -123,4 +132,3 @@ export class SimEngine implements Engine {
     this.core.close();
   }
 }
-

@@ -68,7 +68,7 @@ export class StepScheduler {
     const work = new StepWork();
     let budget = this.limits.maxNumBatchedTokens;
 
-    for (let i = 0; i < this.running.length && budget > 0; ) {
+    for (let i = 0; i < this.running.length && budget > 0;) {
       const request = this.running[i]!;
       const numNew = Math.min(request.numTokens - request.numComputedTokens, budget);
       if (numNew <= 0) {
@@ -93,7 +93,7 @@ export class StepScheduler {
     }
 
     if (preempted.length === 0) {
-      for (let i = 0; i < this.waiting.length && budget > 0; ) {
+      for (let i = 0; i < this.waiting.length && budget > 0;) {
         if (this.running.length >= this.limits.maxNumSeqs) break;
         const request = this.waiting[i]!;
         if (request.status === RequestStatus.WaitingForRemoteKv && !request.remoteKvLoaded) {

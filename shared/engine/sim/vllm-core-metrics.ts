@@ -16,21 +16,29 @@ const ENGINE_LABEL_NAMES = ['model_name', 'engine'] as const;
 /** Declares vllm:num_requests_running/_waiting, kv_cache_usage_perc and the prefix-cache counters. */
 export function declareVllmLoadMetrics(registry: Registry, labels: VllmEngineLabels, load: () => EngineLoad): void {
   const registers = [registry];
-  const gauge = (name: string, help: string, field: keyof EngineLoad) => new Gauge({
-    name, help, labelNames: ENGINE_LABEL_NAMES, registers,
-    collect() {
-      this.set(labels, load()[field]);
-    },
-  });
+  const gauge = (name: string, help: string, field: keyof EngineLoad) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ENGINE_LABEL_NAMES,
+      registers,
+      collect() {
+        this.set(labels, load()[field]);
+      },
+    });
   // The engine keeps these cumulative counts. A prom-client counter only goes up, so each scrape
   // replaces the series with the engine's total.
-  const counter = (name: string, help: string, field: keyof EngineLoad) => new Counter({
-    name, help, labelNames: ENGINE_LABEL_NAMES, registers,
-    collect() {
-      this.reset();
-      this.inc(labels, load()[field]);
-    },
-  });
+  const counter = (name: string, help: string, field: keyof EngineLoad) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ENGINE_LABEL_NAMES,
+      registers,
+      collect() {
+        this.reset();
+        this.inc(labels, load()[field]);
+      },
+    });
   gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', 'runningRequests');
   gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', 'waitingRequests');
   gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', 'kvCacheUsage');

@@ -45,14 +45,22 @@ export class VllmMetrics {
       help: 'Information of the LLMEngine CacheConfig',
       labelNames: ['block_size', 'cache_dtype', 'enable_prefix_caching', 'gpu_memory_utilization', 'num_gpu_blocks'],
       registers: [registry],
-    }).set({
-      block_size: String(info.blockSize),
-      cache_dtype: 'auto',
-      enable_prefix_caching: 'True',
-      gpu_memory_utilization: String(info.gpuMemoryUtilization),
-      num_gpu_blocks: String(info.numGpuBlocks),
-    }, 1);
-    this.preemptions = vllmEngineCounter(registry, labels, 'vllm:num_preemptions_total', 'Cumulative number of preemption from the engine.');
+    }).set(
+      {
+        block_size: String(info.blockSize),
+        cache_dtype: 'auto',
+        enable_prefix_caching: 'True',
+        gpu_memory_utilization: String(info.gpuMemoryUtilization),
+        num_gpu_blocks: String(info.numGpuBlocks),
+      },
+      1,
+    );
+    this.preemptions = vllmEngineCounter(
+      registry,
+      labels,
+      'vllm:num_preemptions_total',
+      'Cumulative number of preemption from the engine.',
+    );
     this.promptTokens = vllmEngineCounter(registry, labels, 'vllm:prompt_tokens_total', 'Number of prefill tokens processed.');
     this.generationTokens = vllmEngineCounter(registry, labels, 'vllm:generation_tokens_total', 'Number of generation tokens processed.');
     this.success = vllmRequestSuccess(registry);
@@ -60,7 +68,11 @@ export class VllmMetrics {
     this.ttft = histogram('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', TTFT_BUCKETS_S);
     this.itl = histogram('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', ITL_BUCKETS_S);
     this.e2e = histogram('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', REQUEST_LATENCY_BUCKETS_S);
-    this.queueTime = histogram('vllm:request_queue_time_seconds', 'Histogram of time spent in WAITING phase for request.', REQUEST_LATENCY_BUCKETS_S);
+    this.queueTime = histogram(
+      'vllm:request_queue_time_seconds',
+      'Histogram of time spent in WAITING phase for request.',
+      REQUEST_LATENCY_BUCKETS_S,
+    );
   }
 
   /** A token was emitted for request at nowMs (before the request records it): TTFT for its first, inter-token latency after. */

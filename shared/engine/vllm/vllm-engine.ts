@@ -50,7 +50,8 @@ export class VllmEngine implements Engine {
   private closed = false;
 
   constructor(private readonly options: VllmEngineOptions) {
-    if (!/^https?:\/\//.test(options.baseUrl)) throw new TypeError(`VllmEngine option baseUrl must be an http(s) URL, got '${options.baseUrl}'`);
+    if (!/^https?:\/\//.test(options.baseUrl))
+      throw new TypeError(`VllmEngine option baseUrl must be an http(s) URL, got '${options.baseUrl}'`);
     if (!options.model) throw new TypeError('VllmEngine option model must be a non-empty string');
     this.baseUrl = options.baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
     this.model = options.model;
@@ -130,7 +131,12 @@ export class VllmEngine implements Engine {
     request.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), this.requestTimeoutMs);
     this.inflight.add(controller);
-    const state = { tokens: 0, ttftMs: 0, usage: undefined as EngineUsage | undefined, kvTransfer: undefined as KvTransferParams | undefined };
+    const state = {
+      tokens: 0,
+      ttftMs: 0,
+      usage: undefined as EngineUsage | undefined,
+      kvTransfer: undefined as KvTransferParams | undefined,
+    };
     const url = `${this.baseUrl}${completionPath(request)}`;
     const stream = !needsNonStreaming(request);
     try {
@@ -155,7 +161,10 @@ export class VllmEngine implements Engine {
           finishReason = piece.finishReason ?? finishReason;
         }
       } catch (error) {
-        if (controller.signal.aborted && !(controller.signal.reason instanceof DOMException && controller.signal.reason.name === 'TimeoutError')) {
+        if (
+          controller.signal.aborted &&
+          !(controller.signal.reason instanceof DOMException && controller.signal.reason.name === 'TimeoutError')
+        ) {
           finishReason = FinishReason.Abort;
         } else if (error instanceof EngineError) {
           throw error;

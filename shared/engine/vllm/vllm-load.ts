@@ -65,8 +65,7 @@ export function engineLoadFromMetrics(families: readonly MetricFamily[], previou
     kvCacheUsage: usage === undefined ? previous.kvCacheUsage : Math.min(1, Math.max(0, usage)),
     numGpuBlocks: infoLabel(families, M.CacheConfigInfo, 'num_gpu_blocks') ?? previous.numGpuBlocks,
     blockSize: infoLabel(families, M.CacheConfigInfo, 'block_size') ?? previous.blockSize,
-    prefixCacheQueries:
-      sum(families, `${M.PrefixCacheQueries}_total`, `${M.GpuPrefixCacheQueries}_total`) ?? previous.prefixCacheQueries,
+    prefixCacheQueries: sum(families, `${M.PrefixCacheQueries}_total`, `${M.GpuPrefixCacheQueries}_total`) ?? previous.prefixCacheQueries,
     prefixCacheHits: sum(families, `${M.PrefixCacheHits}_total`, `${M.GpuPrefixCacheHits}_total`) ?? previous.prefixCacheHits,
   };
 }

@@ -35,12 +35,17 @@ export type BaselinePolicy = (typeof BaselinePolicy)[keyof typeof BaselinePolicy
 export const BASELINE_SOURCES: Readonly<Record<BaselinePolicy, string>> = {
   random: 'uniform random choice (Dynamo --router-mode random, smg --policy random)',
   'round-robin': 'strict rotation (Dynamo --router-mode round-robin, smg --policy round_robin, Kubernetes Services)',
-  'least-loaded': "llm-d's load-aware config: queue-scorer + kv-cache-utilization-scorer, equal weights (llm-d/llm-d guides/precise-prefix-cache-aware/benchmark-results, \"load-scheduling\")",
+  'least-loaded':
+    'llm-d\'s load-aware config: queue-scorer + kv-cache-utilization-scorer, equal weights (llm-d/llm-d guides/precise-prefix-cache-aware/benchmark-results, "load-scheduling")',
   llmd: 'llm-d-router v0.10, the optimized-baseline guide ("sticky until saturated"): llm-d/llm-d guides/optimized-baseline/router/optimized-baseline.values.yaml',
-  'llmd-precise': 'llm-d-router v0.10, the precise-prefix-cache-routing guide: llm-d/llm-d guides/precise-prefix-cache-routing/router/precise-prefix-cache-routing.values.yaml',
-  'llmd-approx': 'llm-d-router v0.10 chart default (routerlib default-plugins.yaml) = the inference-scheduling guide: prefix-cache-scorer 3, queue-scorer 2, kv-cache-utilization-scorer 2',
-  dynamo: 'NVIDIA Dynamo v1.7 KV router defaults (ai-dynamo/dynamo lib/kv-router/src/scheduling/selector/default.rs): prefill_load_scale 1, overlap credit 1, temperature 0, ties at random, router queue off',
-  sglang: 'smg 1.13 cache_aware with `smg launch` defaults (smg-project/smg model_gateway/src/policies/cache_aware.rs, least_load.rs; main.rs): cache_threshold 0.3, spill 64 / 1.5, max_tree_size 2^26',
+  'llmd-precise':
+    'llm-d-router v0.10, the precise-prefix-cache-routing guide: llm-d/llm-d guides/precise-prefix-cache-routing/router/precise-prefix-cache-routing.values.yaml',
+  'llmd-approx':
+    'llm-d-router v0.10 chart default (routerlib default-plugins.yaml) = the inference-scheduling guide: prefix-cache-scorer 3, queue-scorer 2, kv-cache-utilization-scorer 2',
+  dynamo:
+    'NVIDIA Dynamo v1.7 KV router defaults (ai-dynamo/dynamo lib/kv-router/src/scheduling/selector/default.rs): prefill_load_scale 1, overlap credit 1, temperature 0, ties at random, router queue off',
+  sglang:
+    'smg 1.13 cache_aware with `smg launch` defaults (smg-project/smg model_gateway/src/policies/cache_aware.rs, least_load.rs; main.rs): cache_threshold 0.3, spill 64 / 1.5, max_tree_size 2^26',
 };
 
 /** Values that depend on the engines a baseline is deployed on, which upstream asks operators to calibrate. */

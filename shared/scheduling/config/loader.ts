@@ -3,7 +3,17 @@
 // by name with weights. Fails fast; every message names the plugin or profile and the field.
 import { parseDocument } from 'yaml';
 import { SchedulingConfigError } from '../errors.js';
-import { PluginKind, StateKey, type AnyPlugin, type Filter, type Picker, type ProfileHandler, type RoutedPrefixNeeds, type SchedulingProfile, type WeightedScorer } from '../framework.js';
+import {
+  PluginKind,
+  StateKey,
+  type AnyPlugin,
+  type Filter,
+  type Picker,
+  type ProfileHandler,
+  type RoutedPrefixNeeds,
+  type SchedulingProfile,
+  type WeightedScorer,
+} from '../framework.js';
 import { PrefixSource } from '../types.js';
 import type { CompiledSchedulerConfig } from '../pipeline.js';
 import { PD_PROFILE_HANDLER_TYPE, pdProfileHandlerFactory } from '../plugins/profile-handlers/pd-profile-handler.js';
@@ -41,11 +51,14 @@ export function compileSchedulerConfig(raw: unknown, registry: PluginRegistry = 
   if (handlers.length > 1)
     throw new SchedulingConfigError(`scheduler config: at most one profile handler, got ${handlers.map((h) => `"${h.name}"`).join(', ')}`);
   const profileHandler =
-    handlers[0] ?? (pdProfileHandlerFactory.create(PD_PROFILE_HANDLER_TYPE, new PluginParams(PD_PROFILE_HANDLER_TYPE, {})) as ProfileHandler);
+    handlers[0] ??
+    (pdProfileHandlerFactory.create(PD_PROFILE_HANDLER_TYPE, new PluginParams(PD_PROFILE_HANDLER_TYPE, {})) as ProfileHandler);
   const profiles = buildProfiles(raw['schedulingProfiles'], plugins);
   const decodeName = 'decodeProfile' in profileHandler ? String(profileHandler.decodeProfile) : 'decode';
   if (!profiles.has(decodeName))
-    throw new SchedulingConfigError(`plugin "${profileHandler.name}": parameter "decodeProfile" names profile "${decodeName}", which is not defined`);
+    throw new SchedulingConfigError(
+      `plugin "${profileHandler.name}": parameter "decodeProfile" names profile "${decodeName}", which is not defined`,
+    );
   // The default handler is part of the config too: its state counts.
   return { profiles, profileHandler, ...stateNeeds([...plugins.values(), ...(handlers[0] === undefined ? [profileHandler] : [])]) };
 }
@@ -60,19 +73,25 @@ function stateNeeds(plugins: readonly AnyPlugin[]): Omit<CompiledSchedulerConfig
     for (const key of p.consumes) consumes.add(key);
     if (p.routedPrefixes !== undefined) {
       if (routed !== undefined && JSON.stringify(routed.needs) !== JSON.stringify(p.routedPrefixes))
-        throw new SchedulingConfigError(`plugin "${p.name}": its routing memory (${JSON.stringify(p.routedPrefixes)}) differs from plugin "${routed.by}"'s (${JSON.stringify(routed.needs)}); one scheduler keeps one`);
+        throw new SchedulingConfigError(
+          `plugin "${p.name}": its routing memory (${JSON.stringify(p.routedPrefixes)}) differs from plugin "${routed.by}"'s (${JSON.stringify(routed.needs)}); one scheduler keeps one`,
+        );
       routed = { by: p.name, needs: p.routedPrefixes };
     }
     if (p.speculativeTtlMs !== undefined && p.speculativeTtlMs > 0) speculativeTtlMs = Math.max(speculativeTtlMs ?? 0, p.speculativeTtlMs);
     if (p.preciseMatchTokens !== undefined) {
       if (precise !== undefined && precise.tokens !== p.preciseMatchTokens)
-        throw new SchedulingConfigError(`plugin "${p.name}": precise matches in ${p.preciseMatchTokens}-token blocks differ from plugin "${precise.by}"'s ${precise.tokens}-token blocks; one scheduler counts in one`);
+        throw new SchedulingConfigError(
+          `plugin "${p.name}": precise matches in ${p.preciseMatchTokens}-token blocks differ from plugin "${precise.by}"'s ${precise.tokens}-token blocks; one scheduler counts in one`,
+        );
       precise = { by: p.name, tokens: p.preciseMatchTokens };
     }
   }
   const reader = plugins.find((p) => p.consumes.includes(StateKey.RoutedPrefixes));
   if (reader !== undefined && routed === undefined)
-    throw new SchedulingConfigError(`plugin "${reader.name}": reads the routing memory, but no plugin of the config says its block size and capacity`);
+    throw new SchedulingConfigError(
+      `plugin "${reader.name}": reads the routing memory, but no plugin of the config says its block size and capacity`,
+    );
   const readsPrefixIndex = consumes.has(StateKey.PrefixIndex);
   const prefixSource = readsPrefixIndex ? PrefixSource.Precise : routed !== undefined ? PrefixSource.Approximate : undefined;
   return {
@@ -87,7 +106,8 @@ function stateNeeds(plugins: readonly AnyPlugin[]): Omit<CompiledSchedulerConfig
 }
 
 function buildPlugins(raw: unknown, registry: PluginRegistry): Map<string, AnyPlugin> {
-  if (!Array.isArray(raw) || raw.length === 0) throw new SchedulingConfigError(`scheduler config: "plugins" must be a non-empty list, got ${show(raw)}`);
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw new SchedulingConfigError(`scheduler config: "plugins" must be a non-empty list, got ${show(raw)}`);
   const plugins = new Map<string, AnyPlugin>();
   raw.forEach((entry: unknown, i) => {
     const where = `plugins[${i}]`;
@@ -95,12 +115,18 @@ function buildPlugins(raw: unknown, registry: PluginRegistry): Map<string, AnyPl
     const type = entry['type'];
     const label = typeof entry['name'] === 'string' ? entry['name'] : typeof type === 'string' ? type : where;
     onlyFields(`plugin "${label}"`, entry, ['type', 'name', 'parameters']);
-    if (typeof type !== 'string' || type === '') throw new SchedulingConfigError(`plugin "${label}": field "type" must be a non-empty string, got ${show(type)}`);
+    if (typeof type !== 'string' || type === '')
+      throw new SchedulingConfigError(`plugin "${label}": field "type" must be a non-empty string, got ${show(type)}`);
     const factory = registry.get(type);
-    if (!factory) throw new SchedulingConfigError(`plugin "${label}": field "type" names unknown plugin type "${type}" (known: ${registry.types().join(', ')})`);
+    if (!factory)
+      throw new SchedulingConfigError(
+        `plugin "${label}": field "type" names unknown plugin type "${type}" (known: ${registry.types().join(', ')})`,
+      );
     const name = entry['name'] ?? type;
-    if (typeof name !== 'string' || name === '') throw new SchedulingConfigError(`plugin "${label}": field "name" must be a non-empty string, got ${show(name)}`);
-    if (plugins.has(name)) throw new SchedulingConfigError(`plugin "${name}": field "name" is used by another plugin; give each instance its own name`);
+    if (typeof name !== 'string' || name === '')
+      throw new SchedulingConfigError(`plugin "${label}": field "name" must be a non-empty string, got ${show(name)}`);
+    if (plugins.has(name))
+      throw new SchedulingConfigError(`plugin "${name}": field "name" is used by another plugin; give each instance its own name`);
     plugins.set(name, factory.create(name, new PluginParams(name, entry['parameters'])));
   });
   return plugins;
@@ -113,12 +139,14 @@ function buildProfiles(raw: unknown, plugins: ReadonlyMap<string, AnyPlugin>): M
   raw.forEach((entry: unknown, i) => {
     if (!isObj(entry)) throw new SchedulingConfigError(`schedulingProfiles[${i}]: must be a mapping, got ${show(entry)}`);
     const name = entry['name'];
-    if (typeof name !== 'string' || name === '') throw new SchedulingConfigError(`schedulingProfiles[${i}]: field "name" must be a non-empty string, got ${show(name)}`);
+    if (typeof name !== 'string' || name === '')
+      throw new SchedulingConfigError(`schedulingProfiles[${i}]: field "name" must be a non-empty string, got ${show(name)}`);
     const where = `profile "${name}"`;
     onlyFields(where, entry, ['name', 'plugins']);
     if (profiles.has(name)) throw new SchedulingConfigError(`${where}: defined twice`);
     const refs = entry['plugins'];
-    if (!Array.isArray(refs) || refs.length === 0) throw new SchedulingConfigError(`${where}: field "plugins" must be a non-empty list, got ${show(refs)}`);
+    if (!Array.isArray(refs) || refs.length === 0)
+      throw new SchedulingConfigError(`${where}: field "plugins" must be a non-empty list, got ${show(refs)}`);
     const filters: Filter[] = [];
     const scorers: WeightedScorer[] = [];
     const pickers: Picker[] = [];
@@ -128,9 +156,11 @@ function buildProfiles(raw: unknown, plugins: ReadonlyMap<string, AnyPlugin>): M
       const pluginRef = ref['pluginRef'];
       const refWhere = `${where}, plugin "${typeof pluginRef === 'string' ? pluginRef : `#${j}`}"`;
       onlyFields(refWhere, ref, ['pluginRef', 'weight']);
-      if (typeof pluginRef !== 'string') throw new SchedulingConfigError(`${refWhere}: field "pluginRef" must be a string, got ${show(pluginRef)}`);
+      if (typeof pluginRef !== 'string')
+        throw new SchedulingConfigError(`${refWhere}: field "pluginRef" must be a string, got ${show(pluginRef)}`);
       const plugin = plugins.get(pluginRef);
-      if (!plugin) throw new SchedulingConfigError(`${refWhere}: field "pluginRef" names no plugin (defined: ${[...plugins.keys()].join(', ')})`);
+      if (!plugin)
+        throw new SchedulingConfigError(`${refWhere}: field "pluginRef" names no plugin (defined: ${[...plugins.keys()].join(', ')})`);
       if (seen.has(pluginRef)) throw new SchedulingConfigError(`${refWhere}: referenced twice in the profile`);
       seen.add(pluginRef);
       const weight = ref['weight'];
@@ -156,7 +186,9 @@ function buildProfiles(raw: unknown, plugins: ReadonlyMap<string, AnyPlugin>): M
       }
     });
     if (pickers.length !== 1)
-      throw new SchedulingConfigError(`${where}: needs exactly one picker, got ${pickers.length}${pickers.length ? ` (${pickers.map((p) => p.name).join(', ')})` : ''}`);
+      throw new SchedulingConfigError(
+        `${where}: needs exactly one picker, got ${pickers.length}${pickers.length ? ` (${pickers.map((p) => p.name).join(', ')})` : ''}`,
+      );
     profiles.set(name, { name, filters, scorers, picker: pickers[0]! });
   });
   return profiles;

@@ -64,8 +64,7 @@ export class RecursiveLeastSquares {
     const err = y - this.predict(x);
     for (let i = 0; i < d; i++) theta[i] = theta[i]! + (px[i]! / denom) * err;
     // P = (P - (Px)(Px)ᵀ/denom) / λ ; P is symmetric so xᵀP = (Px)ᵀ.
-    for (let i = 0; i < d; i++)
-      for (let j = 0; j < d; j++) p[i * d + j] = (p[i * d + j]! - (px[i]! * px[j]!) / denom) / this.lambda;
+    for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) p[i * d + j] = (p[i * d + j]! - (px[i]! * px[j]!) / denom) / this.lambda;
     this.samples++;
   }
 }
@@ -88,7 +87,8 @@ export class LatencyPredictor {
     this.minSamples = options.minSamples ?? 20;
     this.forgetting = options.forgetting ?? 0.99;
     if (!(this.forgetting > 0 && this.forgetting <= 1)) throw new RangeError(`forgetting must be in (0,1], got ${this.forgetting}`);
-    if (!Number.isInteger(this.minSamples) || this.minSamples < 1) throw new RangeError(`minSamples must be an integer ≥ 1, got ${this.minSamples}`);
+    if (!Number.isInteger(this.minSamples) || this.minSamples < 1)
+      throw new RangeError(`minSamples must be an integer ≥ 1, got ${this.minSamples}`);
   }
 
   observe(o: LatencyObservation): void {

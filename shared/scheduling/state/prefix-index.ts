@@ -66,7 +66,8 @@ export class PrefixIndex {
   /** blockSize: tokens per block, must equal the engines' block size (vLLM default 16). */
   constructor(options: { blockSize?: number } = {}) {
     this.blockSize = options.blockSize ?? 16;
-    if (!Number.isInteger(this.blockSize) || this.blockSize < 1) throw new RangeError(`blockSize must be an integer ≥ 1, got ${this.blockSize}`);
+    if (!Number.isInteger(this.blockSize) || this.blockSize < 1)
+      throw new RangeError(`blockSize must be an integer ≥ 1, got ${this.blockSize}`);
   }
 
   blockHashes(tokenIds: ArrayLike<number>): Float64Array {
@@ -216,7 +217,14 @@ export class PrefixIndex {
     const slot = this.freeSlots.pop() ?? this.slotWorkers.length;
     this.owners.ensureSlots(slot + 1);
     this.slotWorkers[slot] = workerId;
-    const w: WorkerBlocks = { slot, lastSeq: null, importedUpTo: null, engineToOurs: new BlockHashTable(256), extraRefs: new Map(), copies: new Map() };
+    const w: WorkerBlocks = {
+      slot,
+      lastSeq: null,
+      importedUpTo: null,
+      engineToOurs: new BlockHashTable(256),
+      extraRefs: new Map(),
+      copies: new Map(),
+    };
     this.workers.set(workerId, w);
     return w;
   }

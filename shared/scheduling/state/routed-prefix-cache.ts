@@ -37,7 +37,8 @@ export class RoutedPrefixCache {
     this.maxEntries = options.maxEntries ?? Infinity;
     this.ttlMs = options.ttlMs ?? Infinity;
     if (!(this.ttlMs > 0)) throw new RangeError(`ttlMs must be > 0, got ${this.ttlMs}`);
-    if (!Number.isInteger(this.blocksPerEntry) || this.blocksPerEntry < 1) throw new RangeError(`blocksPerEntry must be an integer ≥ 1, got ${this.blocksPerEntry}`);
+    if (!Number.isInteger(this.blocksPerEntry) || this.blocksPerEntry < 1)
+      throw new RangeError(`blocksPerEntry must be an integer ≥ 1, got ${this.blocksPerEntry}`);
     if (this.capacityBlocks !== 'engine' && (!Number.isInteger(this.capacityBlocks) || this.capacityBlocks < 1))
       throw new RangeError(`capacityBlocks must be an integer ≥ 1 or 'engine', got ${this.capacityBlocks}`);
     if (!(this.maxEntries >= 1)) throw new RangeError(`maxEntries must be ≥ 1, got ${this.maxEntries}`);
@@ -55,7 +56,12 @@ export class RoutedPrefixCache {
   recordRouted(workerId: string, blockHashes: ArrayLike<number>, engineBlocks?: number, nowMs = 0): void {
     let w = this.perWorker.get(workerId);
     if (!w) {
-      const capacity = this.capacityBlocks !== 'engine' ? this.capacityBlocks : engineBlocks !== undefined && engineBlocks > 0 ? engineBlocks : FALLBACK_ENGINE_CAPACITY;
+      const capacity =
+        this.capacityBlocks !== 'engine'
+          ? this.capacityBlocks
+          : engineBlocks !== undefined && engineBlocks > 0
+            ? engineBlocks
+            : FALLBACK_ENGINE_CAPACITY;
       w = { capacity, lru: new Map() };
       this.perWorker.set(workerId, w);
     }

@@ -7,7 +7,8 @@ export class SessionTable {
 
   constructor(options: { capacity?: number } = {}) {
     this.capacity = options.capacity ?? 100_000;
-    if (!Number.isInteger(this.capacity) || this.capacity < 1) throw new RangeError(`capacity must be an integer ≥ 1, got ${this.capacity}`);
+    if (!Number.isInteger(this.capacity) || this.capacity < 1)
+      throw new RangeError(`capacity must be an integer ≥ 1, got ${this.capacity}`);
   }
 
   record(sessionId: string, workerId: string): void {

@@ -56,9 +56,10 @@ export async function startMetricsServer(port: number, host: string, registry: R
   let closing: Promise<void> | undefined;
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => (closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    })),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      })),
   };
 }

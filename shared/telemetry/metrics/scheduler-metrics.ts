@@ -55,7 +55,7 @@ export function schedulerMetrics(registry: Registry, liveWorkers: () => Iterable
     }),
     workers: new Gauge({
       name: 'atc_scheduler_workers',
-      help: 'Live workers in this replica\'s view of the registry, by model and role.',
+      help: "Live workers in this replica's view of the registry, by model and role.",
       labelNames: ['model', 'role'],
       registers: [registry],
       collect() {

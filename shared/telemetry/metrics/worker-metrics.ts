@@ -15,21 +15,29 @@ export interface WorkerEngineLoad {
 }
 
 export function workerMetrics(registry: Registry, engine: WorkerEngineLoad) {
-  const loadGauge = (name: string, help: string, field: keyof EngineLoad) => new Gauge({
-    name, help, labelNames: ['worker_id', 'model'], registers: [registry],
-    collect() {
-      this.set(engine.labels, engine.load()[field]);
-    },
-  });
+  const loadGauge = (name: string, help: string, field: keyof EngineLoad) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['worker_id', 'model'],
+      registers: [registry],
+      collect() {
+        this.set(engine.labels, engine.load()[field]);
+      },
+    });
   // The engine keeps these cumulative counts. A prom-client counter only goes up, so each scrape
   // replaces the series with the engine's total (a drop means the engine restarted, as in vLLM).
-  const loadCounter = (name: string, help: string, field: keyof EngineLoad) => new Counter({
-    name, help, labelNames: ['worker_id', 'model'], registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(engine.labels, engine.load()[field]);
-    },
-  });
+  const loadCounter = (name: string, help: string, field: keyof EngineLoad) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['worker_id', 'model'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(engine.labels, engine.load()[field]);
+      },
+    });
   return {
     ...commonMetrics(registry),
     requests: new Counter({
@@ -38,11 +46,19 @@ export function workerMetrics(registry: Registry, engine: WorkerEngineLoad) {
       labelNames: ['role', 'outcome'],
       registers: [registry],
     }),
-    runningRequests: loadGauge('atc_worker_running_requests', 'Requests in the engine\'s running batch.', 'runningRequests'),
+    runningRequests: loadGauge('atc_worker_running_requests', "Requests in the engine's running batch.", 'runningRequests'),
     waitingRequests: loadGauge('atc_worker_waiting_requests', 'Requests queued in the engine.', 'waitingRequests'),
-    kvCacheUsage: loadGauge('atc_worker_kv_cache_usage_ratio', 'Fraction of the engine\'s KV-cache blocks in use, [0,1].', 'kvCacheUsage'),
-    prefixCacheQueries: loadCounter('atc_worker_prefix_cache_queries_tokens_total', 'Prompt tokens looked up in the engine\'s prefix cache. Hit rate = hits / queries.', 'prefixCacheQueries'),
-    prefixCacheHits: loadCounter('atc_worker_prefix_cache_hits_tokens_total', 'Prompt tokens found in the engine\'s prefix cache.', 'prefixCacheHits'),
+    kvCacheUsage: loadGauge('atc_worker_kv_cache_usage_ratio', "Fraction of the engine's KV-cache blocks in use, [0,1].", 'kvCacheUsage'),
+    prefixCacheQueries: loadCounter(
+      'atc_worker_prefix_cache_queries_tokens_total',
+      "Prompt tokens looked up in the engine's prefix cache. Hit rate = hits / queries.",
+      'prefixCacheQueries',
+    ),
+    prefixCacheHits: loadCounter(
+      'atc_worker_prefix_cache_hits_tokens_total',
+      "Prompt tokens found in the engine's prefix cache.",
+      'prefixCacheHits',
+    ),
     queueTime: new Histogram({
       name: 'atc_worker_queue_time_seconds',
       help: 'Seconds a request waited in the engine before its first step.',
@@ -77,4 +93,3 @@ export function workerMetrics(registry: Registry, engine: WorkerEngineLoad) {
   };
 }
 export type WorkerMetrics = ReturnType<typeof workerMetrics>;
-

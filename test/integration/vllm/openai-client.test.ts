@@ -23,7 +23,10 @@ describe('vLLM-compatible server with the openai client', function () {
 
   it('lists the served model', async () => {
     const models = await client.models.list();
-    assert.deepEqual(models.data.map((m) => m.id), [sim.model]);
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      [sim.model],
+    );
   });
 
   it('completes non-streaming with vLLM extensions and usage details', async () => {
@@ -38,7 +41,10 @@ describe('vLLM-compatible server with the openai client', function () {
     assert.equal(completion.choices[0]!.finish_reason, 'length');
     assert.equal(completion.usage!.completion_tokens, 6);
     assert.equal(completion.usage!.total_tokens, completion.usage!.prompt_tokens + 6);
-    assert.equal(typeof (completion.usage as { prompt_tokens_details?: { cached_tokens?: number } }).prompt_tokens_details?.cached_tokens, 'number');
+    assert.equal(
+      typeof (completion.usage as { prompt_tokens_details?: { cached_tokens?: number } }).prompt_tokens_details?.cached_tokens,
+      'number',
+    );
   });
 
   it('streams chat completions with include_usage', async () => {
@@ -76,7 +82,10 @@ describe('vLLM-compatible server with the openai client', function () {
   ];
   for (const row of errorRows) {
     it(`answers ${row.name} in OpenAI error format`, async () => {
-      await assert.rejects(row.call(), (e: unknown) => e instanceof OpenAI.APIError && e.status === row.status && typeof e.message === 'string');
+      await assert.rejects(
+        row.call(),
+        (e: unknown) => e instanceof OpenAI.APIError && e.status === row.status && typeof e.message === 'string',
+      );
     });
   }
 

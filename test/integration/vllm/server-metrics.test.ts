@@ -9,7 +9,7 @@ import { parsePrometheusText, samplesNamed, type MetricFamily } from '../../../s
 
 const cases: Array<[what: string, vllmMetrics: boolean]> = [
   ['a SimEngine serves its own vLLM metrics', true],
-  ['an engine without vLLM metrics gets the server\'s core set', false],
+  ["an engine without vLLM metrics gets the server's core set", false],
 ];
 
 for (const [what, vllmMetrics] of cases) {
@@ -36,7 +36,7 @@ for (const [what, vllmMetrics] of cases) {
     const value = (families: MetricFamily[], name: string, labels: Record<string, string> = {}) =>
       samplesNamed(families, name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
-    it('counts a request under vLLM\'s names and labels, and reads back as EngineLoad', async () => {
+    it("counts a request under vLLM's names and labels, and reads back as EngineLoad", async () => {
       assert.equal(sim.vllmMetrics() !== undefined, vllmMetrics);
       const before = await scrape();
       assert.equal(value(before, 'vllm:generation_tokens_total', { model_name: sim.model, engine: '0' }), 0);

@@ -19,7 +19,9 @@ async function until(condition: () => boolean, what: string, timeoutMs = 5000): 
   }
 }
 
-async function collect(outputs: AsyncIterable<EngineOutput>): Promise<{ text: string; tokenIds: number[]; finished: Extract<EngineOutput, { type: 'finished' }> }> {
+async function collect(
+  outputs: AsyncIterable<EngineOutput>,
+): Promise<{ text: string; tokenIds: number[]; finished: Extract<EngineOutput, { type: 'finished' }> }> {
   let text = '';
   const tokenIds: number[] = [];
   for await (const output of outputs) {

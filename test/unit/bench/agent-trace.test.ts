@@ -47,7 +47,10 @@ describe('synthetic agent trace (Mooncake format)', () => {
     const built = traceReplay.build({ seed: 1, flags: parseRoutingFlags(traceReplay, ['--trace', file, '--start-s', '30']) });
     assert.ok(built.workload.requests.length > 5);
     assert.ok(built.workload.requests[0]!.arrivalMs < 30_000, 'shifted to start at 0');
-    assert.throws(() => traceReplay.build({ seed: 1, flags: parseRoutingFlags(traceReplay, ['--trace', file, '--start-s', '3600']) }), /no request arrives in the chosen window/);
+    assert.throws(
+      () => traceReplay.build({ seed: 1, flags: parseRoutingFlags(traceReplay, ['--trace', file, '--start-s', '3600']) }),
+      /no request arrives in the chosen window/,
+    );
   });
 
   it('rejects bad options, naming the flag', () => {

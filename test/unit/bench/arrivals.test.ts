@@ -50,7 +50,10 @@ describe('trace arrivals', () => {
     assert.ok(new Set(at(burst)).size < at(burst).length / 2, 'the trace has bursts');
     assert.ok(new Set(at(spread)).size > 0.95 * at(spread).length, 'spread arrivals are (nearly) all distinct');
     // Same requests in the same order: prompts agree position by position.
-    assert.deepEqual(spread.workload.requests.map((r) => r.prompt().length), burst.workload.requests.map((r) => r.prompt().length));
+    assert.deepEqual(
+      spread.workload.requests.map((r) => r.prompt().length),
+      burst.workload.requests.map((r) => r.prompt().length),
+    );
   });
 
   it('takes --time-resolution-ms over the detected one, and refuses a bad --arrivals', () => {

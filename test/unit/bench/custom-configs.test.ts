@@ -38,14 +38,46 @@ describe('bench --configs: your own scheduler configs as policies', () => {
   });
 
   it('runs a config file through worker threads like a built-in policy', async () => {
-    const args = ['--groups', '4', '--prompts-per-group', '2', '--system-tokens', '64', '--question-tokens', '16', '--output-tokens', '8', '--replicas', '2', '--profile', 'llama-3-8b-h100', '--warmup', '4:2', '--stages', '6:3'];
+    const args = [
+      '--groups',
+      '4',
+      '--prompts-per-group',
+      '2',
+      '--system-tokens',
+      '64',
+      '--question-tokens',
+      '16',
+      '--output-tokens',
+      '8',
+      '--replicas',
+      '2',
+      '--profile',
+      'llama-3-8b-h100',
+      '--warmup',
+      '4:2',
+      '--stages',
+      '6:3',
+    ];
     const shipped = readFileSync(new URL('../../../../bench/configs/llmd-estimated-published.yaml', import.meta.url), 'utf8');
     // The baseline as the harness runs it on this profile (its calibrated peak prefill throughput).
     const configs = { 'llmd-estimated': shipped, 'precise-copy': policyConfig('llmd-precise', {}, calibrateForProfile('llama-3-8b-h100')) };
     const run = (jobs: number) =>
-      runScenario({ scenario: llmdSharedPrefix, flags: parseRoutingFlags(llmdSharedPrefix, args), policies: ['llmd-precise', 'precise-copy', 'llmd-estimated'], seed: 3, capacity: false, progress: false, command: 't', configs, jobs });
+      runScenario({
+        scenario: llmdSharedPrefix,
+        flags: parseRoutingFlags(llmdSharedPrefix, args),
+        policies: ['llmd-precise', 'precise-copy', 'llmd-estimated'],
+        seed: 3,
+        capacity: false,
+        progress: false,
+        command: 't',
+        configs,
+        jobs,
+      });
     const r = await run(2);
-    assert.deepEqual(r.policies.map((p) => p.name), ['llmd-precise', 'precise-copy', 'llmd-estimated']);
+    assert.deepEqual(
+      r.policies.map((p) => p.name),
+      ['llmd-precise', 'precise-copy', 'llmd-estimated'],
+    );
     // The same config under another name decides the same way.
     // (llm-d's policies read no engine metrics that a refresh interval would change.)
     const strip = (p: (typeof r.policies)[number]) => JSON.stringify({ ...p, name: '', policy: '', sim: null, metrics_refresh_ms: null });

@@ -37,10 +37,16 @@ describe('npm run bench -- evaluate', () => {
     assert.ok(Math.abs(s.atcOverBest.median - 3 / 2.6) < 1e-12);
     assert.ok(Math.abs(s.atcOverIdeal!.median - 3 / 4) < 1e-12);
     // Overlapping spreads are a tie whatever the medians say.
-    const tie = summarizeGroup(info, entries, ['atc', 'dynamo'], { a: { atc: [3, 3, 3], dynamo: [2.9, 3.1, 3] }, b: { atc: [3, 3, 3], dynamo: [3, 3, 3] } });
+    const tie = summarizeGroup(info, entries, ['atc', 'dynamo'], {
+      a: { atc: [3, 3, 3], dynamo: [2.9, 3.1, 3] },
+      b: { atc: [3, 3, 3], dynamo: [3, 3, 3] },
+    });
     assert.equal(tie.atcOverBest?.verdict, 'tie');
     // Apart, but by less than the search's 2% resolution: a tie too.
-    const close = summarizeGroup(info, entries, ['atc', 'dynamo'], { a: { atc: [3.05, 3.05, 3.05], dynamo: [3, 3, 3] }, b: { atc: [3.05, 3.05, 3.05], dynamo: [3, 3, 3] } });
+    const close = summarizeGroup(info, entries, ['atc', 'dynamo'], {
+      a: { atc: [3.05, 3.05, 3.05], dynamo: [3, 3, 3] },
+      b: { atc: [3.05, 3.05, 3.05], dynamo: [3, 3, 3] },
+    });
     assert.equal(close.atcOverBest?.verdict, 'tie');
   });
 
@@ -57,9 +63,25 @@ describe('npm run bench -- evaluate', () => {
     const out = mkdtempSync(join(tmpdir(), 'atc-eval-'));
     const benchmarks = join(out, 'BENCHMARKS.md');
     writeFileSync(benchmarks, `# Benchmarks\n${BEGIN_MARKER}\n${END_MARKER}\n`);
-    const entries = [window('tune', WorkloadGroup.MooncakeTuning, 0), window('w1', WorkloadGroup.MooncakeEvaluation, 300), window('w2', WorkloadGroup.MooncakeEvaluation, 600)];
-    const r = await runEvaluation({ command: 'test', out, jobs: 2, entries, policies: ['atc', 'dynamo', 'ideal'], seeds: [1, 2], benchmarksFile: benchmarks, progress: false });
-    assert.deepEqual(r.groups.map((g) => g.info.group), [WorkloadGroup.MooncakeTuning, WorkloadGroup.MooncakeEvaluation]);
+    const entries = [
+      window('tune', WorkloadGroup.MooncakeTuning, 0),
+      window('w1', WorkloadGroup.MooncakeEvaluation, 300),
+      window('w2', WorkloadGroup.MooncakeEvaluation, 600),
+    ];
+    const r = await runEvaluation({
+      command: 'test',
+      out,
+      jobs: 2,
+      entries,
+      policies: ['atc', 'dynamo', 'ideal'],
+      seeds: [1, 2],
+      benchmarksFile: benchmarks,
+      progress: false,
+    });
+    assert.deepEqual(
+      r.groups.map((g) => g.info.group),
+      [WorkloadGroup.MooncakeTuning, WorkloadGroup.MooncakeEvaluation],
+    );
     for (const e of entries)
       for (const p of ['atc', 'dynamo', 'ideal']) {
         const caps = r.capacities[e.name]![p]!;
@@ -67,7 +89,10 @@ describe('npm run bench -- evaluate', () => {
         for (const c of caps) assert.ok(c > 0, `${p} on ${e.name}: capacity ${c}`);
       }
     const evaluation = r.groups[1]!.summary;
-    assert.deepEqual(evaluation.bySeed['atc'], [0, 1].map((s) => (r.capacities['w1']!['atc']![s]! + r.capacities['w2']!['atc']![s]!) / 2));
+    assert.deepEqual(
+      evaluation.bySeed['atc'],
+      [0, 1].map((s) => (r.capacities['w1']!['atc']![s]! + r.capacities['w2']!['atc']![s]!) / 2),
+    );
     const md = readFileSync(join(out, 'EVALUATION.md'), 'utf8');
     assert.match(md, /\| Mooncake trace, tuning window \(0–5 min\) \(tuning data\) \|/);
     assert.match(md, /Per window \(median over seeds\)/);

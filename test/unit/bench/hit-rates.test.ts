@@ -17,7 +17,26 @@ writeFileSync(agentFile, traceJsonl(agentTrace({ durationS: 20, sessionRatePerS:
 
 /** Every shipped routing scenario, scaled down to a few seconds. */
 const SMALL: Record<string, string[]> = {
-  'llmd-shared-prefix': ['--groups', '6', '--prompts-per-group', '3', '--system-tokens', '600', '--question-tokens', '100', '--output-tokens', '16', '--replicas', '3', '--profile', 'llama-3-8b-h100', '--warmup', '3:2', '--stages', '6:4'],
+  'llmd-shared-prefix': [
+    '--groups',
+    '6',
+    '--prompts-per-group',
+    '3',
+    '--system-tokens',
+    '600',
+    '--question-tokens',
+    '100',
+    '--output-tokens',
+    '16',
+    '--replicas',
+    '3',
+    '--profile',
+    'llama-3-8b-h100',
+    '--warmup',
+    '3:2',
+    '--stages',
+    '6:4',
+  ],
   'mooncake-conversation': ['--duration-s', '12', '--replicas', '4'],
   'chat-multiturn': ['--sessions', '10', '--turns', '3', '--output-tokens', '16', '--think-s', '1', '--replicas', '2'],
   'pd-long-prefill': ['--rates', '2', '--stage-s', '4', '--min-prompt', '2000', '--max-prompt', '3000', '--gpus', '2'],
@@ -42,7 +61,16 @@ describe('request hit rate and reuse bound', () => {
       const args = SMALL[s.name];
       assert.ok(args !== undefined, `no scaled-down flags for ${s.name}: add them to this test`);
       const flags = parseRoutingFlags(s, args);
-      const r = await runScenario({ scenario: s, flags, policies: ['atc', 'round-robin', 'llmd', 'ideal'], seed: 2, capacity: false, progress: false, command: 't', jobs: 1 });
+      const r = await runScenario({
+        scenario: s,
+        flags,
+        policies: ['atc', 'round-robin', 'llmd', 'ideal'],
+        seed: 2,
+        capacity: false,
+        progress: false,
+        command: 't',
+        jobs: 1,
+      });
       assert.ok(r.reuse_bound !== null, `${s.name}: no reuse bound`);
       // pd-long-prefill's prompts share nothing: its bound is 0, and so must every hit rate be.
       if (s.name !== 'pd-long-prefill') assert.ok(r.reuse_bound > 0, `${s.name}: reuse bound ${r.reuse_bound}`);

@@ -7,14 +7,36 @@ import { runScenario, type ScenarioResults } from '../../../bench/routing/run-sc
 import { llmdSharedPrefix, parseRateStages } from '../../../bench/routing/scenarios/llmd-shared-prefix.js';
 
 // A small llm-d shared-prefix run: 4 groups × 2 prompts of 64+16 tokens, 8 tokens out, 2 llama replicas.
-const SMALL = ['--groups', '4', '--prompts-per-group', '2', '--system-tokens', '64', '--question-tokens', '16', '--output-tokens', '8', '--replicas', '2', '--profile', 'llama-3-8b-h100', '--warmup', '4:2', '--stages', '2:3,10:2'];
+const SMALL = [
+  '--groups',
+  '4',
+  '--prompts-per-group',
+  '2',
+  '--system-tokens',
+  '64',
+  '--question-tokens',
+  '16',
+  '--output-tokens',
+  '8',
+  '--replicas',
+  '2',
+  '--profile',
+  'llama-3-8b-h100',
+  '--warmup',
+  '4:2',
+  '--stages',
+  '2:3,10:2',
+];
 const flagsOf = (args: readonly string[]) => parseRoutingFlags(llmdSharedPrefix, args);
 
 describe('llmd-shared-prefix as inference-perf runs it', () => {
   it('sends int(rate × seconds) requests per stage, each stage replaying one shuffled prompt order from its start', () => {
     const built = llmdSharedPrefix.build({ seed: 1, flags: flagsOf(SMALL) });
     const byStage = [0, 1, 2].map((s) => built.workload.requests.filter((r) => r.stage === s));
-    assert.deepEqual(byStage.map((g) => g.length), [8, 6, 20]);
+    assert.deepEqual(
+      byStage.map((g) => g.length),
+      [8, 6, 20],
+    );
     assert.ok(byStage[0]!.every((r) => r.warmup === true) && byStage[2]!.every((r) => r.warmup !== true));
     // Arrival times count from each stage's own start.
     for (const g of byStage) assert.ok(g[0]!.arrivalMs < 1000 && g.every((r, i) => i === 0 || r.arrivalMs >= g[i - 1]!.arrivalMs));
@@ -34,8 +56,14 @@ describe('llmd-shared-prefix as inference-perf runs it', () => {
     assert.equal(new Set(cold.workload.requests.map((r) => r.prompt().join(','))).size, 8);
     // With the warm-up: its 8 requests, then exactly 8 at the probed rate, whatever the rate.
     const warm = llmdSharedPrefix.build({ seed: 1, flags: flagsOf([...SMALL, '--capacity-requests', '8']), load: 100 });
-    assert.deepEqual([0, 1].map((s) => warm.workload.requests.filter((r) => r.stage === s).length), [8, 8]);
-    assert.throws(() => flagsOf([...SMALL, '--capacity-requests', '2.5']), /^OptionsError: --capacity-requests must be an integer >= 0, got "2\.5"$/);
+    assert.deepEqual(
+      [0, 1].map((s) => warm.workload.requests.filter((r) => r.stage === s).length),
+      [8, 8],
+    );
+    assert.throws(
+      () => flagsOf([...SMALL, '--capacity-requests', '2.5']),
+      /^OptionsError: --capacity-requests must be an integer >= 0, got "2\.5"$/,
+    );
   });
 
   it('starts each stage only after the previous one drained, plus the gap', () => {
@@ -65,11 +93,23 @@ describe('llmd-shared-prefix as inference-perf runs it', () => {
     const built = llmdSharedPrefix.build({ seed: 1, flags });
     const run = runVirtual(built.workload, 'atc', llmdSharedPrefix.layouts(flags, false)[0]!.fleet, { seed: 1 });
     const figures = summarizeRun(run, built.slo, built.stages);
-    assert.deepEqual(figures.stages!.map((s) => [s.completed, s.output_tokens_per_s]), [[0, 0], [6, figures.stages![1]!.output_tokens_per_s], [0, 0]]);
+    assert.deepEqual(
+      figures.stages!.map((s) => [s.completed, s.output_tokens_per_s]),
+      [
+        [0, 0],
+        [6, figures.stages![1]!.output_tokens_per_s],
+        [0, 0],
+      ],
+    );
     assert.ok(figures.stages![1]!.output_tokens_per_s > 0);
     assert.equal(run.stageSpans?.length, 4);
     const none = flagsOf([...SMALL.slice(0, -4), '--warmup', '0.1:2', '--stages', '0.1:2']);
-    const empty = runVirtual(llmdSharedPrefix.build({ seed: 1, flags: none }).workload, 'atc', llmdSharedPrefix.layouts(none, false)[0]!.fleet, { seed: 1 });
+    const empty = runVirtual(
+      llmdSharedPrefix.build({ seed: 1, flags: none }).workload,
+      'atc',
+      llmdSharedPrefix.layouts(none, false)[0]!.fleet,
+      { seed: 1 },
+    );
     assert.equal(empty.requests.length, 0);
   });
 
@@ -81,7 +121,10 @@ describe('llmd-shared-prefix as inference-perf runs it', () => {
   });
 
   it('rejects a malformed ladder, naming the flag and the entry', () => {
-    assert.deepEqual(parseRateStages('stages', '3:20, 10:5'), [{ rate: 3, seconds: 20 }, { rate: 10, seconds: 5 }]);
+    assert.deepEqual(parseRateStages('stages', '3:20, 10:5'), [
+      { rate: 3, seconds: 20 },
+      { rate: 10, seconds: 5 },
+    ]);
     assert.throws(() => parseRateStages('stages', '3:20,10'), /--stages: '10' is not rate:seconds/);
     assert.throws(() => parseRateStages('warmup', '0:5'), /--warmup: '0:5'/);
     assert.throws(() => parseRateStages('stages', ''), /--stages needs at least one/);
@@ -90,13 +133,25 @@ describe('llmd-shared-prefix as inference-perf runs it', () => {
 
 describe('policies on worker threads', () => {
   const scenarioRun = (jobs: number): Promise<ScenarioResults> =>
-    runScenario({ scenario: llmdSharedPrefix, flags: flagsOf(SMALL), policies: ['atc', 'round-robin', 'llmd-precise'], seed: 5, capacity: false, progress: false, command: 'test', jobs });
+    runScenario({
+      scenario: llmdSharedPrefix,
+      flags: flagsOf(SMALL),
+      policies: ['atc', 'round-robin', 'llmd-precise'],
+      seed: 5,
+      capacity: false,
+      progress: false,
+      command: 'test',
+      jobs,
+    });
   const figures = (r: ScenarioResults) => JSON.stringify(resultsJson(r), (k, v) => (k === 'wall_s' ? 0 : v));
 
   it('give the same results as one thread, in the order of the policies', async () => {
     const one = await scenarioRun(1);
     const two = await scenarioRun(2);
-    assert.deepEqual(two.policies.map((p) => p.name), ['atc', 'round-robin', 'llmd-precise']);
+    assert.deepEqual(
+      two.policies.map((p) => p.name),
+      ['atc', 'round-robin', 'llmd-precise'],
+    );
     assert.equal(figures(two), figures(one));
   });
 });

@@ -25,13 +25,16 @@ describe('Mooncake trace parsing', () => {
   for (const [what, line, field] of bad) {
     it(`rejects ${what}, naming line and field`, () => {
       const text = `{"timestamp": 0, "input_length": 10, "output_length": 1, "hash_ids": [1]}\n${line}\n`;
-      assert.throws(() => parseTrace(text, 't.jsonl'), (err: unknown) => {
-        assert.ok(err instanceof TraceFormatError);
-        assert.equal(err.line, 2);
-        assert.equal(err.field, field);
-        assert.match(err.message, field === null ? /^t\.jsonl:2: / : new RegExp(`^t\\.jsonl:2 field '${field}'`));
-        return true;
-      });
+      assert.throws(
+        () => parseTrace(text, 't.jsonl'),
+        (err: unknown) => {
+          assert.ok(err instanceof TraceFormatError);
+          assert.equal(err.line, 2);
+          assert.equal(err.field, field);
+          assert.match(err.message, field === null ? /^t\.jsonl:2: / : new RegExp(`^t\\.jsonl:2 field '${field}'`));
+          return true;
+        },
+      );
     });
   }
 

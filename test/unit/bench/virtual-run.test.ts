@@ -41,7 +41,16 @@ const tiny = defineScenario({
 
 function run(seed: number, capacity = false): Promise<ScenarioResults> {
   const flags = parseRoutingFlags(tiny, []);
-  return runScenario({ scenario: tiny, flags, policies: ['atc', 'round-robin'], seed, capacity, maxCapacityRuns: 3, progress: false, command: 'test' });
+  return runScenario({
+    scenario: tiny,
+    flags,
+    policies: ['atc', 'round-robin'],
+    seed,
+    capacity,
+    maxCapacityRuns: 3,
+    progress: false,
+    command: 'test',
+  });
 }
 
 const withoutWallTime = (r: ScenarioResults) => JSON.stringify(resultsJson(r), (k, v) => (k === 'wall_s' ? 0 : v));
@@ -55,17 +64,46 @@ describe('virtual-time harness on a tiny scenario', () => {
 
   it('writes results.json with the documented shape', async () => {
     const r = resultsJson(await run(1));
-    assert.deepEqual(Object.keys(r).sort(), ['capacity_unit', 'command', 'description', 'harness', 'mode', 'policies', 'reuse_bound', 'scenario', 'seed', 'slo']);
+    assert.deepEqual(Object.keys(r).sort(), [
+      'capacity_unit',
+      'command',
+      'description',
+      'harness',
+      'mode',
+      'policies',
+      'reuse_bound',
+      'scenario',
+      'seed',
+      'slo',
+    ]);
     assert.equal(r.policies.length, 2);
     for (const p of r.policies) {
-      for (const key of ['policy', 'completed', 'failed', 'ttft_ms', 'itl_ms', 'e2e_ms', 'output_tokens_per_s', 'requests_per_s', 'request_hit_rate', 'engine_prefix_cache_hit_rate', 'reuse_bound', 'goodput_per_s', 'load_spread']) {
+      for (const key of [
+        'policy',
+        'completed',
+        'failed',
+        'ttft_ms',
+        'itl_ms',
+        'e2e_ms',
+        'output_tokens_per_s',
+        'requests_per_s',
+        'request_hit_rate',
+        'engine_prefix_cache_hit_rate',
+        'reuse_bound',
+        'goodput_per_s',
+        'load_spread',
+      ]) {
         assert.ok(key in p, `policy entry lacks ${key}`);
       }
-      for (const key of ['ttft_ms', 'itl_ms', 'e2e_ms'] as const) assert.deepEqual(Object.keys(p[key]).sort(), ['mean', 'p50', 'p90', 'p99']);
+      for (const key of ['ttft_ms', 'itl_ms', 'e2e_ms'] as const)
+        assert.deepEqual(Object.keys(p[key]).sort(), ['mean', 'p50', 'p90', 'p99']);
       // Every request completes (nothing is too long for the engine), and each went to one of the 2 workers.
       assert.equal(p.completed, 40);
       assert.equal(p.failed, 0);
-      assert.equal(Object.values(p.load_spread.requests_per_worker).reduce((a, b) => a + b, 0), 40);
+      assert.equal(
+        Object.values(p.load_spread.requests_per_worker).reduce((a, b) => a + b, 0),
+        40,
+      );
       assert.ok(p.ttft_ms.p50 > 0 && p.ttft_ms.p50 <= p.ttft_ms.p90 && p.ttft_ms.p90 <= p.ttft_ms.p99);
       // 8 output tokens per request: 7 gaps each, ITL positive.
       assert.ok(p.itl_ms.p50 > 0);

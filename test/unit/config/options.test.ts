@@ -13,25 +13,50 @@ const specs = {
   tags: option.list({ flag: 'tags', env: 'T_TAGS', doc: 'tags' }),
 };
 
-const DEFAULTS = { port: 8080, count: undefined, ratio: 0.5, delay: 2, quiet: false, role: 'decode', name: 'x', rates: [1, 2], tags: undefined };
+const DEFAULTS = {
+  port: 8080,
+  count: undefined,
+  ratio: 0.5,
+  delay: 2,
+  quiet: false,
+  role: 'decode',
+  name: 'x',
+  rates: [1, 2],
+  tags: undefined,
+};
 
 describe('options', () => {
   it('types the values from the declarations', () => {
     // A compile-time check as much as a run-time one: each key has its declared type.
     const o = parseOptions(specs, []);
     const typed: {
-      port: number; count: number | undefined; ratio: number; delay: number; quiet: boolean; role: 'decode' | 'prefill'; name: string;
-      rates: number[]; tags: string[] | undefined;
+      port: number;
+      count: number | undefined;
+      ratio: number;
+      delay: number;
+      quiet: boolean;
+      role: 'decode' | 'prefill';
+      name: string;
+      rates: number[];
+      tags: string[] | undefined;
     } = { ...o };
     assert.deepEqual(typed, DEFAULTS);
   });
 
   const rows: Array<[what: string, argv: string[], env: Record<string, string>, expected: Record<string, unknown>]> = [
     ['defaults', [], {}, {}],
-    ['env over default', [], { T_PORT: '9000', T_RATIO: '1e-3', T_QUIET: '1', T_ROLE: 'prefill', T_NAME: 'y', T_RATES: '3', T_TAGS: 'a,b' },
-      { port: 9000, ratio: 0.001, quiet: true, role: 'prefill', name: 'y', rates: [3], tags: ['a', 'b'] }],
-    ['flag over env', ['--port', '1', '--role', 'decode', '--name', 'z', '--rates', '5'], { T_PORT: '9000', T_ROLE: 'prefill', T_NAME: 'y', T_RATES: '3' },
-      { port: 1, role: 'decode', name: 'z', rates: [5] }],
+    [
+      'env over default',
+      [],
+      { T_PORT: '9000', T_RATIO: '1e-3', T_QUIET: '1', T_ROLE: 'prefill', T_NAME: 'y', T_RATES: '3', T_TAGS: 'a,b' },
+      { port: 9000, ratio: 0.001, quiet: true, role: 'prefill', name: 'y', rates: [3], tags: ['a', 'b'] },
+    ],
+    [
+      'flag over env',
+      ['--port', '1', '--role', 'decode', '--name', 'z', '--rates', '5'],
+      { T_PORT: '9000', T_ROLE: 'prefill', T_NAME: 'y', T_RATES: '3' },
+      { port: 1, role: 'decode', name: 'z', rates: [5] },
+    ],
     ['a boolean flag over a false variable', ['--quiet'], { T_QUIET: 'false' }, { quiet: true }],
     ['a variable can say false', [], { T_QUIET: '0' }, { quiet: false }],
     ['--flag=value form', ['--role=prefill', '--count=3'], {}, { role: 'prefill', count: 3 }],
@@ -41,7 +66,8 @@ describe('options', () => {
     ['the last of a repeated flag wins', ['--port', '1', '--port', '2'], {}, { port: 2 }],
     ['bounds are inclusive', ['--port', '65535', '--delay', '0'], {}, { port: 65535, delay: 0 }],
   ];
-  for (const [what, argv, env, expected] of rows) it(what, () => assert.deepEqual(parseOptions(specs, argv, env), { ...DEFAULTS, ...expected }));
+  for (const [what, argv, env, expected] of rows)
+    it(what, () => assert.deepEqual(parseOptions(specs, argv, env), { ...DEFAULTS, ...expected }));
 
   // Each kind's bad values, from the flag and from the variable: the message names where the value came
   // from and what it must be.
@@ -60,20 +86,42 @@ describe('options', () => {
     ['choice not among the choices (flag)', ['--role', 'boss'], {}, '--role must be one of decode, prefill, got "boss"'],
     ['choice not among the choices (variable)', [], { T_ROLE: 'Decode' }, 'T_ROLE must be one of decode, prefill, got "Decode"'],
     ['list with a bad item (flag)', ['--rates', '1,x'], {}, '--rates must be a comma-separated list of numbers > 0, got "1,x"'],
-    ['list with an item out of range (variable)', [], { T_RATES: '1,0' }, 'T_RATES must be a comma-separated list of numbers > 0, got "1,0"'],
+    [
+      'list with an item out of range (variable)',
+      [],
+      { T_RATES: '1,0' },
+      'T_RATES must be a comma-separated list of numbers > 0, got "1,0"',
+    ],
     ['list with no item', ['--tags', ' , '], {}, '--tags must be a comma-separated list of strings, got " , "'],
-    ['a bad variable even when the flag overrides it', ['--port', '1'], { T_PORT: 'abc' }, 'T_PORT must be an integer in [0, 65535], got "abc"'],
+    [
+      'a bad variable even when the flag overrides it',
+      ['--port', '1'],
+      { T_PORT: 'abc' },
+      'T_PORT must be an integer in [0, 65535], got "abc"',
+    ],
     ['unknown flag', ['--nope', '1'], {}, "Unknown option '--nope' (--help lists the options)"],
     ['missing value', ['--port'], {}, "Option '--port <value>' argument missing (--help lists the options)"],
-    ['a stray argument', ['extra'], {}, "Unexpected argument 'extra'. This command does not take positional arguments (--help lists the options)"],
+    [
+      'a stray argument',
+      ['extra'],
+      {},
+      "Unexpected argument 'extra'. This command does not take positional arguments (--help lists the options)",
+    ],
   ];
   for (const [what, argv, env, message] of errors) {
-    it(`refuses ${what}`, () => assert.throws(() => parseOptions(specs, argv, env), (e: unknown) => e instanceof OptionsError && e.message === message ? true : assert.fail(String(e))));
+    it(`refuses ${what}`, () =>
+      assert.throws(
+        () => parseOptions(specs, argv, env),
+        (e: unknown) => (e instanceof OptionsError && e.message === message ? true : assert.fail(String(e))),
+      ));
   }
 
   for (const flag of ['--help', '-h']) {
     it(`${flag}: usage generated from the declarations`, () => {
-      assert.throws(() => parseOptions(specs, ['--port', '1', flag], { T_PORT: '2' }, { command: 'svc' }), (e: unknown) => e instanceof HelpRequested && e.text === usage('svc', specs));
+      assert.throws(
+        () => parseOptions(specs, ['--port', '1', flag], { T_PORT: '2' }, { command: 'svc' }),
+        (e: unknown) => e instanceof HelpRequested && e.text === usage('svc', specs),
+      );
     });
   }
 
@@ -89,11 +137,15 @@ describe('options', () => {
       '  --rates <number,... > 0>  rates (env T_RATES; default: 1,2)',
       '  --tags <string,...>  tags (env T_TAGS)',
       '  --help, -h  this text',
-    ]) assert.ok(text.split('\n').includes(line), `${line}\nnot in\n${text}`);
+    ])
+      assert.ok(text.split('\n').includes(line), `${line}\nnot in\n${text}`);
   });
 
   it('refuses a flag declared twice or as --help (a declaration mistake)', () => {
-    assert.throws(() => parseOptions({ a: option.string({ flag: 'x', doc: '' }), b: option.string({ flag: 'x', doc: '' }) }, []), /--x is declared twice/);
+    assert.throws(
+      () => parseOptions({ a: option.string({ flag: 'x', doc: '' }), b: option.string({ flag: 'x', doc: '' }) }, []),
+      /--x is declared twice/,
+    );
     assert.throws(() => parseOptions({ a: option.boolean({ flag: 'help', doc: '' }) }, []), /--help/);
   });
 });

@@ -10,22 +10,63 @@ describe('OpenAI request validation', () => {
   describe('accepts', () => {
     it('a completion with defaults (max_tokens 16 as OpenAI)', () => {
       const job = parseInferenceRequest('completion', comp({}), limits);
-      assert.deepEqual(job, { kind: 'completion', model: 'm', prompt: { text: 'hi' }, sampling: { maxTokens: 16 }, stream: false, includeUsage: false });
+      assert.deepEqual(job, {
+        kind: 'completion',
+        model: 'm',
+        prompt: { text: 'hi' },
+        sampling: { maxTokens: 16 },
+        stream: false,
+        includeUsage: false,
+      });
     });
     it('token-id prompts and one-element batches', () => {
       assert.deepEqual(parseInferenceRequest('completion', comp({ prompt: [1, 2, 3] }), limits).prompt, { tokenIds: [1, 2, 3] });
       assert.deepEqual(parseInferenceRequest('completion', comp({ prompt: ['x'] }), limits).prompt, { text: 'x' });
     });
-    it('a chat with sampling options, passed on as messages for the engine\'s chat template', () => {
-      const job = parseInferenceRequest('chat', chat({ max_completion_tokens: 5, temperature: 0.5, top_p: 0.9, seed: 3, stop: 'END', stream: true, stream_options: { include_usage: true }, ignore_eos: true }), limits);
+    it("a chat with sampling options, passed on as messages for the engine's chat template", () => {
+      const job = parseInferenceRequest(
+        'chat',
+        chat({
+          max_completion_tokens: 5,
+          temperature: 0.5,
+          top_p: 0.9,
+          seed: 3,
+          stop: 'END',
+          stream: true,
+          stream_options: { include_usage: true },
+          ignore_eos: true,
+        }),
+        limits,
+      );
       assert.deepEqual(job.sampling, { maxTokens: 5, temperature: 0.5, topP: 0.9, seed: 3, stop: ['END'], ignoreEos: true });
       assert.equal(job.stream, true);
       assert.equal(job.includeUsage, true);
       assert.deepEqual(job.prompt, { messages: [{ role: 'user', content: 'hi' }] });
     });
     it('text content parts and a null assistant content', () => {
-      const job = parseInferenceRequest('chat', { model: 'm', messages: [{ role: 'assistant', content: null }, { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] }] }, limits);
-      assert.deepEqual(job.prompt, { messages: [{ role: 'assistant', content: '' }, { role: 'user', content: 'ab' }] });
+      const job = parseInferenceRequest(
+        'chat',
+        {
+          model: 'm',
+          messages: [
+            { role: 'assistant', content: null },
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'a' },
+                { type: 'text', text: 'b' },
+              ],
+            },
+          ],
+        },
+        limits,
+      );
+      assert.deepEqual(job.prompt, {
+        messages: [
+          { role: 'assistant', content: '' },
+          { role: 'user', content: 'ab' },
+        ],
+      });
     });
   });
 
@@ -53,8 +94,15 @@ describe('OpenAI request validation', () => {
   ];
   for (const [name, kind, body, param, code] of rejected) {
     it(`rejects ${name}`, () => {
-      assert.throws(() => parseInferenceRequest(kind, body, limits), (err: unknown) =>
-        err instanceof HttpError && err.status === 400 && err.param === param && err.code === code && err.type === 'invalid_request_error');
+      assert.throws(
+        () => parseInferenceRequest(kind, body, limits),
+        (err: unknown) =>
+          err instanceof HttpError &&
+          err.status === 400 &&
+          err.param === param &&
+          err.code === code &&
+          err.type === 'invalid_request_error',
+      );
     });
   }
 });

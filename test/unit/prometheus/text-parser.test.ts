@@ -29,23 +29,29 @@ describe('prometheus text parser', () => {
 
   it('groups samples into families with type and help', () => {
     // Four TYPE lines -> four families, in exposition order.
-    assert.deepEqual(families.map((f) => [f.name, f.type]), [
-      ['vllm:num_requests_running', 'gauge'],
-      ['vllm:prefix_cache_queries_total', 'counter'],
-      ['vllm:cache_config_info', 'gauge'],
-      ['vllm:time_to_first_token_seconds', 'histogram'],
-    ]);
+    assert.deepEqual(
+      families.map((f) => [f.name, f.type]),
+      [
+        ['vllm:num_requests_running', 'gauge'],
+        ['vllm:prefix_cache_queries_total', 'counter'],
+        ['vllm:cache_config_info', 'gauge'],
+        ['vllm:time_to_first_token_seconds', 'histogram'],
+      ],
+    );
     assert.equal(byName.get('vllm:num_requests_running')!.help, 'Number of requests in model execution batches.');
   });
 
   it('puts _bucket/_count/_sum under their histogram, keeping le labels and +Inf', () => {
     const h = byName.get('vllm:time_to_first_token_seconds')!;
-    assert.deepEqual(h.samples.map((s) => [s.name, s.labels['le'] ?? null, s.value]), [
-      ['vllm:time_to_first_token_seconds_bucket', '0.001', 0],
-      ['vllm:time_to_first_token_seconds_bucket', '+Inf', 2],
-      ['vllm:time_to_first_token_seconds_count', null, 2],
-      ['vllm:time_to_first_token_seconds_sum', null, 0.25],
-    ]);
+    assert.deepEqual(
+      h.samples.map((s) => [s.name, s.labels['le'] ?? null, s.value]),
+      [
+        ['vllm:time_to_first_token_seconds_bucket', '0.001', 0],
+        ['vllm:time_to_first_token_seconds_bucket', '+Inf', 2],
+        ['vllm:time_to_first_token_seconds_count', null, 2],
+        ['vllm:time_to_first_token_seconds_sum', null, 0.25],
+      ],
+    );
   });
 
   const valueRows: Array<{ line: string; labels: Record<string, string>; value: number; timestampMs?: number }> = [
@@ -86,7 +92,10 @@ describe('prometheus text parser', () => {
   ];
   for (const row of malformed) {
     it(`rejects ${JSON.stringify(row.text)} naming line ${row.line}`, () => {
-      assert.throws(() => parsePrometheusText(row.text), (e: unknown) => e instanceof PrometheusParseError && e.line === row.line);
+      assert.throws(
+        () => parsePrometheusText(row.text),
+        (e: unknown) => e instanceof PrometheusParseError && e.line === row.line,
+      );
     });
   }
 });
@@ -102,7 +111,12 @@ describe('prometheus text parser on prom-client output', () => {
     for (const v of [0.05, 0.1, 0.5, 7]) h.observe({ model: 'm' }, v);
 
     const expected: MetricFamily[] = [
-      { name: 't_requests_total', type: MetricType.Counter, help: 'line one\nback\\slash', samples: [{ name: 't_requests_total', labels: { reason: nasty }, value: 3 }] },
+      {
+        name: 't_requests_total',
+        type: MetricType.Counter,
+        help: 'line one\nback\\slash',
+        samples: [{ name: 't_requests_total', labels: { reason: nasty }, value: 3 }],
+      },
       { name: 't:load', type: MetricType.Gauge, help: 'Load.', samples: [{ name: 't:load', labels: {}, value: -Infinity }] },
       {
         name: 't_seconds',

@@ -2,25 +2,83 @@ import assert from 'node:assert/strict';
 import { pack } from 'msgpackr';
 import { ProtocolError, decodeMessage, encodeMessage, type WireMessage, type WireType } from '../../../shared/protocol/index.js';
 
-const load = { runningRequests: 1, waitingRequests: 2, kvCacheUsage: 0.5, numGpuBlocks: 100, blockSize: 16, prefixCacheQueries: 10, prefixCacheHits: 5 };
+const load = {
+  runningRequests: 1,
+  waitingRequests: 2,
+  kvCacheUsage: 0.5,
+  numGpuBlocks: 100,
+  blockSize: 16,
+  prefixCacheQueries: 10,
+  prefixCacheHits: 5,
+};
 
 describe('protocol codec', () => {
   const samples: WireMessage[] = [
-    { type: 'pick.request.v1', requestId: 'r1', model: 'm', prompt: { text: 'hi' }, maxTokens: 5, headers: { 'x-session-id': 's' }, excludeWorkers: ['w0'], deadlineMs: 1e12 },
+    {
+      type: 'pick.request.v1',
+      requestId: 'r1',
+      model: 'm',
+      prompt: { text: 'hi' },
+      maxTokens: 5,
+      headers: { 'x-session-id': 's' },
+      excludeWorkers: ['w0'],
+      deadlineMs: 1e12,
+    },
     { type: 'pick.reply.v1', requestId: 'r1', decodeWorkerId: 'w1', prefillWorkerId: 'p1', reason: 'why' },
-    { type: 'generate.request.v1', requestId: 'r1', model: 'm', prompt: { tokenIds: [1, 2, 3] }, sampling: { maxTokens: 3, stop: ['x'], ignoreEos: true, seed: 7 }, streamTo: '_INBOX.a', deadlineMs: 1e12 },
+    {
+      type: 'generate.request.v1',
+      requestId: 'r1',
+      model: 'm',
+      prompt: { tokenIds: [1, 2, 3] },
+      sampling: { maxTokens: 3, stop: ['x'], ignoreEos: true, seed: 7 },
+      streamTo: '_INBOX.a',
+      deadlineMs: 1e12,
+    },
     { type: 'generate.accepted.v1', requestId: 'r1', workerId: 'w1' },
     { type: 'prefill.request.v1', requestId: 'r1', model: 'm', prompt: { text: 'p' }, deadlineMs: 5 },
-    { type: 'prefill.request.v1', requestId: 'r2', model: 'm', prompt: { messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }] }, deadlineMs: 5 },
+    {
+      type: 'prefill.request.v1',
+      requestId: 'r2',
+      model: 'm',
+      prompt: {
+        messages: [
+          { role: 'system', content: 's' },
+          { role: 'user', content: 'u' },
+        ],
+      },
+      deadlineMs: 5,
+    },
     { type: 'prefill.reply.v1', requestId: 'r1', workerId: 'p1', promptTokens: 10, cachedPromptTokens: 0, handoffKey: 'k' },
     { type: 'cancel.v1', requestId: 'r1' },
     { type: 'stream.tokens.v1', requestId: 'r1', seq: 0, text: 'a', tokenCount: 1 },
-    { type: 'stream.finished.v1', requestId: 'r1', seq: 1, finishReason: 'length', promptTokens: 3, completionTokens: 1, cachedPromptTokens: 0, engineTtftMs: 4, queuedMs: 0 },
+    {
+      type: 'stream.finished.v1',
+      requestId: 'r1',
+      seq: 1,
+      finishReason: 'length',
+      promptTokens: 3,
+      completionTokens: 1,
+      cachedPromptTokens: 0,
+      engineTtftMs: 4,
+      queuedMs: 0,
+    },
     { type: 'stream.keepalive.v1', requestId: 'r1', seq: 2 },
     { type: 'error.v1', requestId: 'r1', code: 'worker_lost', message: 'gone', retryable: true },
     { type: 'worker.registration.v1', workerId: 'w1', role: 'decode', models: ['m'], engineKind: 'sim', startedAtMs: 1, heartbeatAtMs: 2 },
     { type: 'load.report.v1', workerId: 'w1', role: 'both', seq: 3, reportedAtMs: 4, load, activeRequests: 2 },
-    { type: 'request.completed.v1', workerId: 'w1', requestId: 'r1', finishReason: 'stop', promptTokens: 9, cachedPromptTokens: 8, completionTokens: 3, ttftMs: 5.5, e2eMs: 20, runningAtArrival: 1, waitingAtArrival: 0 },
+    {
+      type: 'request.completed.v1',
+      workerId: 'w1',
+      requestId: 'r1',
+      finishReason: 'stop',
+      promptTokens: 9,
+      cachedPromptTokens: 8,
+      completionTokens: 3,
+      ttftMs: 5.5,
+      e2eMs: 20,
+      runningAtArrival: 1,
+      waitingAtArrival: 0,
+    },
     { type: 'request.first_token.v1', workerId: 'w1', requestId: 'r1' },
     { type: 'kv.release.v1', requestId: 'r1' },
   ];
@@ -36,20 +94,70 @@ describe('protocol codec', () => {
     ['not a map', pack([1, 2]), 'pick.request.v1', 'message must be an object'],
     ['unexpected type', pack({ type: 'cancel.v1', requestId: 'r' }), 'pick.request.v1', 'message.type must be one of pick.request.v1'],
     ['missing requestId', pack({ type: 'pick.request.v1' }), 'pick.request.v1', 'pick.requestId must be a string'],
-    ['prompt neither text nor ids', pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { x: 1 } }), 'pick.request.v1', 'pick.prompt must have text'],
-    ['message without content', pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { messages: [{ role: 'user' }] } }), 'pick.request.v1', 'pick.prompt.messages[0].content must be a string'],
-    ['no messages', pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { messages: [] } }), 'pick.request.v1', 'pick.prompt.messages must hold 1 to'],
-    ['negative token id', pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { tokenIds: [1, -2] } }), 'pick.request.v1', 'non-negative integers'],
-    ['maxTokens zero', pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { text: '' }, maxTokens: 0 }), 'pick.request.v1', 'pick.maxTokens must be >= 1'],
-    ['header not a string', pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { text: '' }, maxTokens: 1, headers: { a: 1 } }), 'pick.request.v1', 'pick.headers.a must be a string'],
-    ['kv usage above 1', pack({ type: 'load.report.v1', workerId: 'w', role: 'decode', seq: 0, reportedAtMs: 0, load: { ...load, kvCacheUsage: 2 }, activeRequests: 0 }), 'load.report.v1', 'loadReport.load.kvCacheUsage must be <= 1'],
-    ['unknown role', pack({ type: 'worker.registration.v1', workerId: 'w', role: 'boss' }), 'worker.registration.v1', 'registration.role must be one of'],
+    [
+      'prompt neither text nor ids',
+      pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { x: 1 } }),
+      'pick.request.v1',
+      'pick.prompt must have text',
+    ],
+    [
+      'message without content',
+      pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { messages: [{ role: 'user' }] } }),
+      'pick.request.v1',
+      'pick.prompt.messages[0].content must be a string',
+    ],
+    [
+      'no messages',
+      pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { messages: [] } }),
+      'pick.request.v1',
+      'pick.prompt.messages must hold 1 to',
+    ],
+    [
+      'negative token id',
+      pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { tokenIds: [1, -2] } }),
+      'pick.request.v1',
+      'non-negative integers',
+    ],
+    [
+      'maxTokens zero',
+      pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { text: '' }, maxTokens: 0 }),
+      'pick.request.v1',
+      'pick.maxTokens must be >= 1',
+    ],
+    [
+      'header not a string',
+      pack({ type: 'pick.request.v1', requestId: 'r', model: 'm', prompt: { text: '' }, maxTokens: 1, headers: { a: 1 } }),
+      'pick.request.v1',
+      'pick.headers.a must be a string',
+    ],
+    [
+      'kv usage above 1',
+      pack({
+        type: 'load.report.v1',
+        workerId: 'w',
+        role: 'decode',
+        seq: 0,
+        reportedAtMs: 0,
+        load: { ...load, kvCacheUsage: 2 },
+        activeRequests: 0,
+      }),
+      'load.report.v1',
+      'loadReport.load.kvCacheUsage must be <= 1',
+    ],
+    [
+      'unknown role',
+      pack({ type: 'worker.registration.v1', workerId: 'w', role: 'boss' }),
+      'worker.registration.v1',
+      'registration.role must be one of',
+    ],
     ['huge id', pack({ type: 'cancel.v1', requestId: 'x'.repeat(300) }), 'cancel.v1', 'cancel.requestId is longer than 256'],
   ];
   for (const [name, bytes, expectedType, expected] of bad) {
     it(`rejects ${name} with a ProtocolError naming the field`, () => {
-      assert.throws(() => decodeMessage(bytes, expectedType),
-        (err: unknown) => err instanceof ProtocolError && err.message.includes(expected));
+      assert.throws(
+        () => decodeMessage(bytes, expectedType),
+        (err: unknown) => err instanceof ProtocolError && err.message.includes(expected),
+      );
     });
   }
 });

@@ -8,18 +8,53 @@ describe('approx-prefix-cache-scorer', () => {
   const prompt = tokens(64);
   const hashes = computeBlockHashes(prompt, 16);
   const needs = { blockTokens: 16, capacityBlocks: 100 };
-  const rows: Array<{ name: string; routed: Array<[string, number]>; options?: ConstructorParameters<typeof RoutedPrefixCache>[0]; want: number[] }> = [
+  const rows: Array<{
+    name: string;
+    routed: Array<[string, number]>;
+    options?: ConstructorParameters<typeof RoutedPrefixCache>[0];
+    want: number[];
+  }> = [
     { name: 'nothing routed yet: all 0', routed: [], want: [0, 0] },
     // a saw the whole prompt, b only its first block.
-    { name: 'full vs one block', routed: [['a', 4], ['b', 1]], want: [1, 0.25] },
-    { name: 'all equal', routed: [['a', 4], ['b', 4]], want: [1, 1] },
+    {
+      name: 'full vs one block',
+      routed: [
+        ['a', 4],
+        ['b', 1],
+      ],
+      want: [1, 0.25],
+    },
+    {
+      name: 'all equal',
+      routed: [
+        ['a', 4],
+        ['b', 4],
+      ],
+      want: [1, 1],
+    },
     // capacity 2 blocks: the LRU keeps the two most recent (blocks 2, 3), so the prefix run from block 0 is 0.
     { name: 'full LRU evicted the prefix head', routed: [['a', 4]], options: { capacityBlocks: 2 }, want: [0, 0] },
     // llm-d's 64-token blocks: 4 scheduler blocks a routed block; the 64-token prompt is one block, and
     // b, routed only its first 16 tokens, holds none of it.
-    { name: '64-token blocks: whole blocks only', routed: [['a', 4], ['b', 1]], options: { blocksPerEntry: 4 }, want: [1, 0] },
+    {
+      name: '64-token blocks: whole blocks only',
+      routed: [
+        ['a', 4],
+        ['b', 1],
+      ],
+      options: { blocksPerEntry: 4 },
+      want: [1, 0],
+    },
     // A match cap of 2 blocks: the prompt counts as 2 blocks, b's one routed block is half of them.
-    { name: 'match cap', routed: [['a', 4], ['b', 1]], options: { maxEntries: 2 }, want: [1, 0.5] },
+    {
+      name: 'match cap',
+      routed: [
+        ['a', 4],
+        ['b', 1],
+      ],
+      options: { maxEntries: 2 },
+      want: [1, 0.5],
+    },
   ];
   for (const r of rows)
     it(r.name, () => {

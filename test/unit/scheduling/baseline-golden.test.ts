@@ -78,7 +78,10 @@ function llmdReference(row: Row, matchedBlocks64: (w: WorkerState) => number, pe
     const load = w.pendingTokens + (P - matchedBlocks64(w) * 64);
     return load <= 0 ? 1 : 1 - Math.min(load, 4_194_304) / 4_194_304;
   });
-  const best = argBest(kept.map((i) => score[i]!), (a, b) => a > b);
+  const best = argBest(
+    kept.map((i) => score[i]!),
+    (a, b) => a > b,
+  );
   return best.map((k) => kept[k]!);
 }
 
@@ -137,7 +140,11 @@ function sglangReference(row: Row): number[] {
 const REPORTED_AT = NOW_MS - 1000;
 
 function schedulerFor(policy: string, row: Row, seed: number): { scheduler: Scheduler; workers: WorkerSnapshot[] } {
-  const scheduler = new Scheduler({ config: policyConfig(policy, {}, calibrateForProfile(LLAMA)), random: seededRandom(seed), blockSize: 16 });
+  const scheduler = new Scheduler({
+    config: policyConfig(policy, {}, calibrateForProfile(LLAMA)),
+    random: seededRandom(seed),
+    blockSize: 16,
+  });
   const prompt = tokens(row.promptTokens);
   const hashes = computeBlockHashes(prompt, 16);
   const names = ids(row.workers.length);
@@ -150,7 +157,14 @@ function schedulerFor(policy: string, row: Row, seed: number): { scheduler: Sche
       // In time order, as a router assigns them: the last sentSinceReport came after the report.
       const recent = k >= w.inflight - w.sentSinceReport;
       // The first request carries the pending prefill tokens; the rest are past their first token.
-      st.inflight.assign(id, `${id}-r${k}`, Math.max(100, w.pendingTokens), 10, recent ? NOW_MS - 500 : NOW_MS - 5000, k === 0 ? w.pendingTokens : 0);
+      st.inflight.assign(
+        id,
+        `${id}-r${k}`,
+        Math.max(100, w.pendingTokens),
+        10,
+        recent ? NOW_MS - 500 : NOW_MS - 5000,
+        k === 0 ? w.pendingTokens : 0,
+      );
       if (k > 0 || w.pendingTokens === 0) st.inflight.markPrefilled(`${id}-r${k}`);
     }
     if (w.inflight === 0 && w.pendingTokens > 0) throw new Error('row error: pending tokens need a request in flight');
@@ -160,7 +174,12 @@ function schedulerFor(policy: string, row: Row, seed: number): { scheduler: Sche
     if (active.length > 0) st.activeBlocks.assign(id, `${id}-active`, active);
   });
   const workers = row.workers.map((w, i) =>
-    worker(names[i]!, { role: 'decode', models: [MODEL], loadReportedAtMs: REPORTED_AT, load: { waitingRequests: w.waiting, runningRequests: w.running, kvCacheUsage: w.kv, numGpuBlocks: 1 << 20 } }),
+    worker(names[i]!, {
+      role: 'decode',
+      models: [MODEL],
+      loadReportedAtMs: REPORTED_AT,
+      load: { waitingRequests: w.waiting, runningRequests: w.running, kvCacheUsage: w.kv, numGpuBlocks: 1 << 20 },
+    }),
   );
   return { scheduler, workers };
 }
@@ -174,21 +193,56 @@ function choose(policy: string, row: Row, seed: number): number {
 
 // ---------------------------------------------------------------------------------------------------
 
-const idle: WorkerState = { waiting: 0, running: 0, kv: 0, cached: 0, routed: 0, inflight: 0, sentSinceReport: 0, pendingTokens: 0, activeOther: 0, activePrefix: 0 };
+const idle: WorkerState = {
+  waiting: 0,
+  running: 0,
+  kv: 0,
+  cached: 0,
+  routed: 0,
+  inflight: 0,
+  sentSinceReport: 0,
+  pendingTokens: 0,
+  activeOther: 0,
+  activePrefix: 0,
+};
 const w = (partial: Partial<WorkerState>): WorkerState => ({ ...idle, ...partial });
 
 const ROWS: readonly Row[] = [
   { name: 'all idle and cold', promptTokens: 4096, workers: [idle, idle, idle] },
   // One worker holds the whole 4,096-token prompt (256 blocks of 16) and is lightly loaded.
-  { name: 'a full cache holder', promptTokens: 4096, workers: [w({ cached: 256, routed: 256, inflight: 2, pendingTokens: 3000, activeOther: 100 }), idle, w({ waiting: 1, kv: 0.2 })] },
+  {
+    name: 'a full cache holder',
+    promptTokens: 4096,
+    workers: [w({ cached: 256, routed: 256, inflight: 2, pendingTokens: 3000, activeOther: 100 }), idle, w({ waiting: 1, kv: 0.2 })],
+  },
   // The holder carries 300,000 pending tokens: over 18 s of prefill at llm-d's calibrated throughput → llm-d lets go.
-  { name: 'holder saturated', promptTokens: 8192, workers: [w({ cached: 512, routed: 512, inflight: 3, pendingTokens: 600_000, waiting: 3, kv: 0.9 }), w({ inflight: 1, pendingTokens: 1000 }), idle] },
+  {
+    name: 'holder saturated',
+    promptTokens: 8192,
+    workers: [
+      w({ cached: 512, routed: 512, inflight: 3, pendingTokens: 600_000, waiting: 3, kv: 0.9 }),
+      w({ inflight: 1, pendingTokens: 1000 }),
+      idle,
+    ],
+  },
   // 70% of the prompt cached: below llm-d's 0.8 affinity threshold, above smg's 0.3.
-  { name: 'partial holder', promptTokens: 6400, workers: [w({ cached: 280, routed: 280 }), w({ cached: 100, routed: 100 }), w({ waiting: 2, kv: 0.5 })] },
+  {
+    name: 'partial holder',
+    promptTokens: 6400,
+    workers: [w({ cached: 280, routed: 280 }), w({ cached: 100, routed: 100 }), w({ waiting: 2, kv: 0.5 })],
+  },
   // Heavy in-flight imbalance: smg's spill gate (load > 1.5 × mean and > mean + 64).
-  { name: 'spilling holder', promptTokens: 2048, workers: [w({ routed: 128, cached: 128, inflight: 200 }), w({ inflight: 10 }), w({ inflight: 10 })] },
+  {
+    name: 'spilling holder',
+    promptTokens: 2048,
+    workers: [w({ routed: 128, cached: 128, inflight: 200 }), w({ inflight: 10 }), w({ inflight: 10 })],
+  },
   // Load reports differ, caches do not.
-  { name: 'queues and kv usage', promptTokens: 1024, workers: [w({ waiting: 4, kv: 0.7 }), w({ waiting: 1, kv: 0.3 }), w({ waiting: 1, kv: 0.1, sentSinceReport: 3, inflight: 3 })] },
+  {
+    name: 'queues and kv usage',
+    promptTokens: 1024,
+    workers: [w({ waiting: 4, kv: 0.7 }), w({ waiting: 1, kv: 0.3 }), w({ waiting: 1, kv: 0.1, sentSinceReport: 3, inflight: 3 })],
+  },
   { name: 'a prompt shorter than one block', promptTokens: 10, workers: [w({ inflight: 1 }), idle] },
 ];
 
@@ -220,7 +274,11 @@ function randomRows(n: number): Row[] {
 }
 
 const peak = calibrateForProfile(LLAMA).peakPrefillThroughput!;
-const BASELINES: ReadonlyArray<{ readonly policy: string; readonly reference: (row: Row) => number[]; readonly ties: 'rotate' | 'random' }> = [
+const BASELINES: ReadonlyArray<{
+  readonly policy: string;
+  readonly reference: (row: Row) => number[];
+  readonly ties: 'rotate' | 'random';
+}> = [
   { policy: 'llmd', reference: (row) => llmdReference(row, (x) => Math.floor(x.routed / 4), peak), ties: 'rotate' },
   { policy: 'llmd-precise', reference: (row) => llmdReference(row, (x) => Math.floor(x.cached / 4), peak), ties: 'rotate' },
   { policy: 'llmd-approx', reference: llmdApproxReference, ties: 'rotate' },
@@ -235,8 +293,14 @@ describe('baselines against their upstream formulas (golden)', () => {
         it(row.name, () => {
           const allowed = b.reference(row);
           // llm-d rotates ties from a counter that starts at 0: the first decision takes the first tie.
-          if (b.ties === 'rotate') assert.equal(choose(b.policy, row, 1), allowed[0], `expected w${allowed[0]} of ${allowed.map((i) => `w${i}`).join(', ')}`);
-          else for (const seed of [1, 2, 3]) assert.ok(allowed.includes(choose(b.policy, row, seed)), `seed ${seed}: expected one of ${allowed.map((i) => `w${i}`).join(', ')}`);
+          if (b.ties === 'rotate')
+            assert.equal(choose(b.policy, row, 1), allowed[0], `expected w${allowed[0]} of ${allowed.map((i) => `w${i}`).join(', ')}`);
+          else
+            for (const seed of [1, 2, 3])
+              assert.ok(
+                allowed.includes(choose(b.policy, row, seed)),
+                `seed ${seed}: expected one of ${allowed.map((i) => `w${i}`).join(', ')}`,
+              );
         });
 
       it('300 drawn states: the same choice (or one of the same ties)', () => {
@@ -266,4 +330,3 @@ describe('baselines against their upstream formulas (golden)', () => {
       }
   });
 });
-

@@ -37,7 +37,11 @@ export function worker(id: string, partial: Partial<Omit<WorkerSnapshot, 'load'>
   return { id, role: 'both', models: [MODEL], healthy: true, loadReportedAtMs: NOW_MS, ...rest, load: load(l) };
 }
 
-export function request(tokenIds: readonly number[] = [], headers: Record<string, string> = {}, partial: Partial<SchedulingRequest> = {}): SchedulingRequest {
+export function request(
+  tokenIds: readonly number[] = [],
+  headers: Record<string, string> = {},
+  partial: Partial<SchedulingRequest> = {},
+): SchedulingRequest {
   return { requestId: 'r1', model: MODEL, tokenIds, maxTokens: 64, headers, ...partial };
 }
 
@@ -82,7 +86,15 @@ export function scored(entries: ReadonlyArray<readonly [WorkerSnapshot, number]>
 
 /** A BlockStored event for whole blocks of `toks`, engine hashes given by the caller. */
 export function stored(engineHashes: string[], parent: string | null, toks: readonly number[], blockSize = 16): KvCacheEvent {
-  return { type: 'BlockStored', blockHashes: engineHashes, parentBlockHash: parent, tokenIds: toks, blockSize, loraId: null, medium: 'GPU' };
+  return {
+    type: 'BlockStored',
+    blockHashes: engineHashes,
+    parentBlockHash: parent,
+    tokenIds: toks,
+    blockSize,
+    loraId: null,
+    medium: 'GPU',
+  };
 }
 
 export function removed(engineHashes: string[]): KvCacheEvent {

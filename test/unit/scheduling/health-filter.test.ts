@@ -15,6 +15,5 @@ describe('health-filter', () => {
     { name: 'report 5001 ms old: removed', workers: [worker('a', { loadReportedAtMs: NOW_MS - 5001 })], want: [] },
     { name: 'empty', workers: [], want: [] },
   ];
-  for (const r of rows)
-    it(r.name, () => assert.deepEqual(ids(f.filter(cycle(request(), r.workers), r.workers)), r.want));
+  for (const r of rows) it(r.name, () => assert.deepEqual(ids(f.filter(cycle(request(), r.workers), r.workers)), r.want));
 });

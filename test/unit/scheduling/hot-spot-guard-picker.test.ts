@@ -27,7 +27,13 @@ describe('hot-spot-guard-picker', () => {
     const ws = [a, b];
     const ledger = new InflightLedger();
     for (let i = 0; i < 12; i++) ledger.assign('a', `r${i}`, 100, 10, NOW_MS); // reports still say 0
-    const chosen = p.pick(cycle(request(), ws, { inflight: ledger }), scored([[a, 5], [b, 1]]));
+    const chosen = p.pick(
+      cycle(request(), ws, { inflight: ledger }),
+      scored([
+        [a, 5],
+        [b, 1],
+      ]),
+    );
     assert.equal(chosen.id, 'b');
   });
 });

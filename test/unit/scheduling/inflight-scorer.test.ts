@@ -10,20 +10,59 @@ describe('inflight-scorer', () => {
   const rows: Array<{ name: string; tokenShare: number; assigned: Array<[string, number]>; prefilled?: string[]; want: number[] }> = [
     { name: 'empty ledger: all idle at 1', tokenShare: 0.5, assigned: [], want: [1, 1, 1] },
     // a: 2 requests, 2000 tokens -> 0.5×0.8 + 0.5×0.8038; b: 1 request, 100 tokens -> 0.5×0.8889 + 0.5×0.9879.
-    { name: 'requests and tokens blended', tokenShare: 0.5, assigned: [['a', 1000], ['a', 1000], ['b', 100]], want: [0.8019, 0.9384, 1] },
+    {
+      name: 'requests and tokens blended',
+      tokenShare: 0.5,
+      assigned: [
+        ['a', 1000],
+        ['a', 1000],
+        ['b', 100],
+      ],
+      want: [0.8019, 0.9384, 1],
+    },
     // tokenShare 0: only request counts -> 8/10, 8/9, 1.
-    { name: 'request count only', tokenShare: 0, assigned: [['a', 1000], ['a', 1000], ['b', 100]], want: [0.8, 0.8889, 1] },
+    {
+      name: 'request count only',
+      tokenShare: 0,
+      assigned: [
+        ['a', 1000],
+        ['a', 1000],
+        ['b', 100],
+      ],
+      want: [0.8, 0.8889, 1],
+    },
     // all equal load: equal scores, the scorer cannot change the ranking.
-    { name: 'all equal load', tokenShare: 0.5, assigned: [['a', 10], ['b', 10], ['c', 10]], want: [0.9438, 0.9438, 0.9438] },
+    {
+      name: 'all equal load',
+      tokenShare: 0.5,
+      assigned: [
+        ['a', 10],
+        ['b', 10],
+        ['c', 10],
+      ],
+      want: [0.9438, 0.9438, 0.9438],
+    },
     // a at exactly the half points (8 requests, 8192 tokens) -> 0.5; 64 requests and 65,536 tokens (full) -> 1/9.
     {
       name: 'half and full',
       tokenShare: 0.5,
-      assigned: [...Array.from({ length: 8 }, (): [string, number] => ['a', 1024]), ...Array.from({ length: 64 }, (): [string, number] => ['b', 1024])],
+      assigned: [
+        ...Array.from({ length: 8 }, (): [string, number] => ['a', 1024]),
+        ...Array.from({ length: 64 }, (): [string, number] => ['b', 1024]),
+      ],
       want: [0.5, 0.1111, 1],
     },
     // a's prompt was prefilled: its pending tokens drop to 0 -> 0.5×0.8889 + 0.5×1; b keeps 500 pending.
-    { name: 'prefilled prompt no longer counts as tokens', tokenShare: 0.5, assigned: [['a', 1000], ['b', 500]], prefilled: ['r0'], want: [0.9444, 0.9157, 1] },
+    {
+      name: 'prefilled prompt no longer counts as tokens',
+      tokenShare: 0.5,
+      assigned: [
+        ['a', 1000],
+        ['b', 500],
+      ],
+      prefilled: ['r0'],
+      want: [0.9444, 0.9157, 1],
+    },
   ];
   for (const r of rows)
     it(r.name, () => {

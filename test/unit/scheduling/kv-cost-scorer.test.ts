@@ -6,7 +6,14 @@ import { NOW_MS, batch, cycle, engineHashes, request, rounded, stored, tokens, w
 describe('kv-cost-scorer (Dynamo cost)', () => {
   const ws = [worker('a'), worker('b'), worker('c')];
   const prompt = tokens(160); // 10 blocks
-  const rows: Array<{ name: string; weight: number; cached: Record<string, number>; inflight: Array<[string, number]>; costs: number[]; want: number[] }> = [
+  const rows: Array<{
+    name: string;
+    weight: number;
+    cached: Record<string, number>;
+    inflight: Array<[string, number]>;
+    costs: number[];
+    want: number[];
+  }> = [
     // No cache, no load: every worker costs 10 prefill + 10 decode blocks -> all equal -> 1.
     { name: 'all equal', weight: 1, cached: {}, inflight: [], costs: [20, 20, 20], want: [1, 1, 1] },
     // a holds 8 blocks: prefill 2 -> cost 12; b 0 -> 20; c 4 -> 16. Score = (20 - cost)/(20 - 12).
@@ -19,7 +26,8 @@ describe('kv-cost-scorer (Dynamo cost)', () => {
   for (const r of rows)
     it(r.name, () => {
       const index = new PrefixIndex();
-      for (const [id, n] of Object.entries(r.cached)) index.applyEvents(id, 1, batch(stored(engineHashes(id, n), null, prompt.slice(0, n * 16))));
+      for (const [id, n] of Object.entries(r.cached))
+        index.applyEvents(id, 1, batch(stored(engineHashes(id, n), null, prompt.slice(0, n * 16))));
       const ledger = new InflightLedger();
       const active = new ActiveBlockTracker();
       r.inflight.forEach(([id, t], i) => {

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
-import { BASELINE_CONFIGS, DEFAULT_SCHEDULER_CONFIG, SchedulingConfigError, loadSchedulerConfig } from '../../../shared/scheduling/index.js';
+import {
+  BASELINE_CONFIGS,
+  DEFAULT_SCHEDULER_CONFIG,
+  SchedulingConfigError,
+  loadSchedulerConfig,
+} from '../../../shared/scheduling/index.js';
 
 const PROFILE = `
 schedulingProfiles:
@@ -70,7 +75,8 @@ describe('scheduler config loader', () => {
     {
       name: 'two plugins asking for different routing memories',
       yaml: withPlugins('\n  - type: queue-scorer\n  - type: approx-prefix-cache-scorer\n  - type: smg-cache-aware-scorer'),
-      error: 'plugin "smg-cache-aware-scorer": its routing memory ({"blockTokens":16,"capacityBlocks":1048576}) differs from plugin "approx-prefix-cache-scorer"\'s',
+      error:
+        'plugin "smg-cache-aware-scorer": its routing memory ({"blockTokens":16,"capacityBlocks":1048576}) differs from plugin "approx-prefix-cache-scorer"\'s',
     },
     {
       name: 'unknown plugin type',
@@ -156,7 +162,11 @@ describe('scheduler config loader', () => {
       error: 'plugin "queue-scorer": "parameters" must be a mapping, got [1,2]',
     },
     { name: 'not YAML', yaml: 'plugins: [unclosed', error: 'scheduler config is not valid YAML' },
-    { name: 'empty plugins', yaml: 'plugins: []\nschedulingProfiles: []', error: 'scheduler config: "plugins" must be a non-empty list, got []' },
+    {
+      name: 'empty plugins',
+      yaml: 'plugins: []\nschedulingProfiles: []',
+      error: 'scheduler config: "plugins" must be a non-empty list, got []',
+    },
   ];
   for (const r of rows)
     it(`fails fast: ${r.name}`, () => {

@@ -14,6 +14,5 @@ describe('model-filter', () => {
     { name: 'multi-model worker serving it: kept', workers: [worker('a', { models: ['other', MODEL] })], want: ['a'] },
     { name: 'none serves it: all removed', workers: [worker('a', { models: [] })], want: [] },
   ];
-  for (const r of rows)
-    it(r.name, () => assert.deepEqual(ids(f.filter(cycle(request(), r.workers), r.workers)), r.want));
+  for (const r of rows) it(r.name, () => assert.deepEqual(ids(f.filter(cycle(request(), r.workers), r.workers)), r.want));
 });

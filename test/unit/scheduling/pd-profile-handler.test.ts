@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { InflightLedger, PrefixIndex, loadSchedulerConfig, schedule, seededRandom, type WorkerSnapshot } from '../../../shared/scheduling/index.js';
+import {
+  InflightLedger,
+  PrefixIndex,
+  loadSchedulerConfig,
+  schedule,
+  seededRandom,
+  type WorkerSnapshot,
+} from '../../../shared/scheduling/index.js';
 import { PrefillBacklog } from '../../../shared/scheduling/index.js';
 import { NOW_MS, batch, engineHashes, request, stored, tokens, worker } from './fixtures.js';
 
@@ -26,21 +33,23 @@ describe('pd-profile-handler', () => {
   const d = worker('d', { role: 'decode' });
   const p = worker('p', { role: 'prefill' });
   const busyP = worker('p', { role: 'prefill', load: { waitingRequests: 4 } });
-  const rows: Array<{ name: string; promptTokens: number; cachedBlocks: number; workers: WorkerSnapshot[]; prefill: string | undefined }> = [
-    // 2048 uncached tokens reach the threshold (≥): split.
-    { name: 'uncached at threshold: split', promptTokens: 2048, cachedBlocks: 0, workers: [d, p], prefill: 'p' },
-    { name: 'uncached below threshold: decode only', promptTokens: 2047, cachedBlocks: 0, workers: [d, p], prefill: undefined },
-    // 4096-token prompt, 160 blocks (2560 tokens) cached on d: 1536 uncached < 2048, not worth a transfer.
-    { name: 'long prompt mostly cached on decode worker', promptTokens: 4096, cachedBlocks: 160, workers: [d, p], prefill: undefined },
-    // prefill worker full (4 waiting, limit 4): no room.
-    { name: 'prefill worker full: decode only', promptTokens: 8000, cachedBlocks: 0, workers: [d, busyP], prefill: undefined },
-    { name: 'no prefill worker (empty pool)', promptTokens: 8000, cachedBlocks: 0, workers: [d], prefill: undefined },
-  ];
+  const rows: Array<{ name: string; promptTokens: number; cachedBlocks: number; workers: WorkerSnapshot[]; prefill: string | undefined }> =
+    [
+      // 2048 uncached tokens reach the threshold (≥): split.
+      { name: 'uncached at threshold: split', promptTokens: 2048, cachedBlocks: 0, workers: [d, p], prefill: 'p' },
+      { name: 'uncached below threshold: decode only', promptTokens: 2047, cachedBlocks: 0, workers: [d, p], prefill: undefined },
+      // 4096-token prompt, 160 blocks (2560 tokens) cached on d: 1536 uncached < 2048, not worth a transfer.
+      { name: 'long prompt mostly cached on decode worker', promptTokens: 4096, cachedBlocks: 160, workers: [d, p], prefill: undefined },
+      // prefill worker full (4 waiting, limit 4): no room.
+      { name: 'prefill worker full: decode only', promptTokens: 8000, cachedBlocks: 0, workers: [d, busyP], prefill: undefined },
+      { name: 'no prefill worker (empty pool)', promptTokens: 8000, cachedBlocks: 0, workers: [d], prefill: undefined },
+    ];
   for (const r of rows)
     it(r.name, () => {
       const prompt = tokens(r.promptTokens);
       const index = new PrefixIndex();
-      if (r.cachedBlocks > 0) index.applyEvents('d', 1, batch(stored(engineHashes('d', r.cachedBlocks), null, prompt.slice(0, r.cachedBlocks * 16))));
+      if (r.cachedBlocks > 0)
+        index.applyEvents('d', 1, batch(stored(engineHashes('d', r.cachedBlocks), null, prompt.slice(0, r.cachedBlocks * 16))));
       const decision = schedule(
         request(prompt),
         { nowMs: NOW_MS, workers: r.workers, state: { blockSize: 16, prefixIndex: index }, random: seededRandom(1) },
@@ -96,7 +105,14 @@ describe('pd-profile-handler, cost-aware', () => {
     // p reports 2 running: floor 2 × 2048 = 4096 backlog, remote 12656 vs local 24000: still split.
     { name: 'prefill worker busy but less than decode: split', remoteBias: 0, decodePending: 16000, workers: [d, runningP], prefill: 'p' },
     // Two earlier splits of 8000 tokens queue 16000 on p: remote 24560 > local 24000: local.
-    { name: 'prefill backlog from earlier splits: local', remoteBias: 0, decodePending: 16000, workers: [d, p], earlierSplits: 2, prefill: undefined },
+    {
+      name: 'prefill backlog from earlier splits: local',
+      remoteBias: 0,
+      decodePending: 16000,
+      workers: [d, p],
+      earlierSplits: 2,
+      prefill: undefined,
+    },
     // With a second prefill worker the backlog on p is avoided: p2 (idle) takes it.
     { name: 'cheapest prefill worker is taken', remoteBias: 0, decodePending: 16000, workers: [d, p, p2], earlierSplits: 1, prefill: 'p2' },
   ];
@@ -105,7 +121,12 @@ describe('pd-profile-handler, cost-aware', () => {
       const config = COST_CONFIG(r.remoteBias);
       const ledger = new InflightLedger();
       if (r.decodePending > 0) ledger.assign('d', 'queued', r.decodePending, 16, NOW_MS);
-      const ctx = { nowMs: NOW_MS, workers: r.workers, state: { blockSize: 16, inflight: ledger, prefillBacklog: new PrefillBacklog() }, random: seededRandom(1) };
+      const ctx = {
+        nowMs: NOW_MS,
+        workers: r.workers,
+        state: { blockSize: 16, inflight: ledger, prefillBacklog: new PrefillBacklog() },
+        random: seededRandom(1),
+      };
       for (let i = 0; i < (r.earlierSplits ?? 0); i++) {
         // Earlier requests see the same busy decode worker and only p: each is split to p (schedule() records
         // nothing in the ledger, so d's pending stays 16000) and adds 8000 tokens to p's backlog.
@@ -124,7 +145,15 @@ describe('PrefillBacklog', () => {
     // 8000 added at 0, 300 ms later 3000 drained.
     { name: 'drains at the rate', adds: [[8000, 0]], atMs: 300, want: 5000 },
     // 8000 at 0; at 500 ms 3000 left, +8000 = 11000; at 600 ms 10000.
-    { name: 'adds to what is left', adds: [[8000, 0], [8000, 500]], atMs: 600, want: 10000 },
+    {
+      name: 'adds to what is left',
+      adds: [
+        [8000, 0],
+        [8000, 500],
+      ],
+      atMs: 600,
+      want: 10000,
+    },
     { name: 'never below 0', adds: [[1000, 0]], atMs: 10_000, want: 0 },
   ];
   for (const r of rows)

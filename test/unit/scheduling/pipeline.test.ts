@@ -64,7 +64,9 @@ describe('scheduling pipeline (default config)', () => {
   it('avoids a caching worker whose own report shows it saturated', () => {
     const s = new Scheduler({ random: seededRandom(3) });
     engineCachesPrompt(s, 'w2');
-    const saturated = workers.map((w) => (w.id === 'w2' ? worker('w2', { load: { runningRequests: 256, waitingRequests: 30, kvCacheUsage: 0.98 } }) : w));
+    const saturated = workers.map((w) =>
+      w.id === 'w2' ? worker('w2', { load: { runningRequests: 256, waitingRequests: 30, kvCacheUsage: 0.98 } }) : w,
+    );
     const d = s.decide(req('r0'), saturated, NOW_MS);
     assert.notEqual(d.decode.workerId, 'w2');
   });
@@ -94,23 +96,45 @@ describe('scheduling pipeline (default config)', () => {
 
 describe('scheduling pipeline contracts', () => {
   // A profile with one scorer and a picker, built by hand so that a test can break each contract.
-  const picker = { type: 'first', name: 'first', kind: 'picker' as const, consumes: [], pick: (_c: unknown, s: readonly { worker: (typeof workers)[number] }[]) => s[0]!.worker };
-  const handler = loadSchedulerConfig(`plugins:\n  - type: queue-scorer\n  - type: max-score-picker\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer\n        weight: 1\n      - pluginRef: max-score-picker`).profileHandler;
+  const picker = {
+    type: 'first',
+    name: 'first',
+    kind: 'picker' as const,
+    consumes: [],
+    pick: (_c: unknown, s: readonly { worker: (typeof workers)[number] }[]) => s[0]!.worker,
+  };
+  const handler = loadSchedulerConfig(
+    `plugins:\n  - type: queue-scorer\n  - type: max-score-picker\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer\n        weight: 1\n      - pluginRef: max-score-picker`,
+  ).profileHandler;
   const configWith = (scorer: Scorer): CompiledSchedulerConfig => ({
     profiles: new Map([['decode', { name: 'decode', filters: [], scorers: [{ scorer, weight: 1 }], picker }]]),
     profileHandler: handler,
     consumes: new Set(scorer.consumes),
     readsPrefixIndex: false,
   });
-  const ctx = (state: Partial<SchedulingState>) => ({ nowMs: NOW_MS, workers, state: { ...emptyState(), ...state }, random: seededRandom(1) });
+  const ctx = (state: Partial<SchedulingState>) => ({
+    nowMs: NOW_MS,
+    workers,
+    state: { ...emptyState(), ...state },
+    random: seededRandom(1),
+  });
 
   it('refuses to run a plugin whose declared state is missing, naming both', () => {
-    const reader: Scorer = { type: 'reader', name: 'reader', kind: 'scorer', consumes: [StateKey.Inflight], score: (_c, ws) => ws.map(() => 1) };
-    assert.throws(() => schedule(req('r'), ctx({ inflight: undefined }), configWith(reader)), (err: unknown) => {
-      assert.ok(err instanceof SchedulingStateError);
-      assert.equal(err.message, 'plugin "reader" reads "inflight", which this scheduling state does not have');
-      return true;
-    });
+    const reader: Scorer = {
+      type: 'reader',
+      name: 'reader',
+      kind: 'scorer',
+      consumes: [StateKey.Inflight],
+      score: (_c, ws) => ws.map(() => 1),
+    };
+    assert.throws(
+      () => schedule(req('r'), ctx({ inflight: undefined }), configWith(reader)),
+      (err: unknown) => {
+        assert.ok(err instanceof SchedulingStateError);
+        assert.equal(err.message, 'plugin "reader" reads "inflight", which this scheduling state does not have');
+        return true;
+      },
+    );
   });
 
   it('refuses a score array of the wrong length', () => {
@@ -130,12 +154,31 @@ describe('scheduling pipeline contracts', () => {
     const wild: Scorer = { type: 'wild', name: 'wild', kind: 'scorer', consumes: [], score: () => [NaN, Infinity, -Infinity, 0.5] };
     const config: CompiledSchedulerConfig = {
       ...configWith(wild),
-      profiles: new Map([['decode', { name: 'decode', filters: [], scorers: [{ scorer: nanScorer, weight: 3 }, { scorer: wild, weight: 2 }], picker: new MaxScorePicker('max') }]]),
+      profiles: new Map([
+        [
+          'decode',
+          {
+            name: 'decode',
+            filters: [],
+            scorers: [
+              { scorer: nanScorer, weight: 3 },
+              { scorer: wild, weight: 2 },
+            ],
+            picker: new MaxScorePicker('max'),
+          },
+        ],
+      ]),
     };
     const d = schedule(req('r'), ctx({}), config);
     const decode = d.explanation.profiles[0]!;
     // NaN and -Infinity count 0, Infinity 1; the all-NaN scorer adds nothing.
-    assert.deepEqual(decode.scorers.map((x) => x.scores), [{ w0: 0, w1: 0, w2: 0, w3: 0 }, { w0: 0, w1: 1, w2: 0, w3: 0.5 }]);
+    assert.deepEqual(
+      decode.scorers.map((x) => x.scores),
+      [
+        { w0: 0, w1: 0, w2: 0, w3: 0 },
+        { w0: 0, w1: 1, w2: 0, w3: 0.5 },
+      ],
+    );
     assert.deepEqual(decode.totals, { w0: 0, w1: 2, w2: 0, w3: 1 });
     assert.equal(d.decode.workerId, 'w1');
   });
@@ -147,14 +190,22 @@ describe('scheduling pipeline contracts', () => {
   it('finds the registered pickers', () => assert.ok(pickerTypes.length >= 7, pickerTypes.join(', ')));
   for (const type of pickerTypes) {
     it(`${type} picks a candidate when a scorer's NaN leaves every total at 0`, () => {
-      const loaded = loadSchedulerConfig(`plugins:\n  - type: queue-scorer\n  - type: ${type}\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer\n        weight: 1\n      - pluginRef: ${type}`);
+      const loaded = loadSchedulerConfig(
+        `plugins:\n  - type: queue-scorer\n  - type: ${type}\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: queue-scorer\n        weight: 1\n      - pluginRef: ${type}`,
+      );
       const profile = loaded.profiles.get('decode')!;
-      const config: CompiledSchedulerConfig = { ...loaded, profiles: new Map([['decode', { ...profile, scorers: [{ scorer: nanScorer, weight: 1 }] }]]) };
+      const config: CompiledSchedulerConfig = {
+        ...loaded,
+        profiles: new Map([['decode', { ...profile, scorers: [{ scorer: nanScorer, weight: 1 }] }]]),
+      };
       const c = ctx({});
       for (let i = 0; i < 8; i++) {
         const d = schedule(req(`n${i}`), c, config);
         assert.deepEqual(Object.values(d.explanation.profiles[0]!.totals), [0, 0, 0, 0]);
-        assert.ok(workers.some((w) => w.id === d.decode.workerId), `${type} picked ${String(d.decode.workerId)}`);
+        assert.ok(
+          workers.some((w) => w.id === d.decode.workerId),
+          `${type} picked ${String(d.decode.workerId)}`,
+        );
       }
     });
   }
@@ -165,13 +216,18 @@ describe('scheduling pipeline contracts', () => {
     const decode = d.explanation.profiles.find((p) => p.profile === 'decode')!;
     const config = s.config.profiles.get('decode')!;
     const expected = [...config.filters.map((f) => f.name), ...config.scorers.map((x) => x.scorer.name), config.picker.name];
-    assert.deepEqual(decode.timings.map((t) => t.plugin), expected);
+    assert.deepEqual(
+      decode.timings.map((t) => t.plugin),
+      expected,
+    );
     for (const t of decode.timings) assert.ok(t.durationMs >= 0);
     assert.equal(d.explanation.profileHandler.kind, 'profile-handler');
   });
 
   it('keeps what plugins keep in the scheduling state: two states rotate independently', () => {
-    const rr = loadSchedulerConfig(`plugins:\n  - type: round-robin-picker\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: round-robin-picker`);
+    const rr = loadSchedulerConfig(
+      `plugins:\n  - type: round-robin-picker\nschedulingProfiles:\n  - name: decode\n    plugins:\n      - pluginRef: round-robin-picker`,
+    );
     const a = ctx({});
     const b = ctx({});
     const picks = (c: typeof a) => [0, 1, 2].map((i) => schedule(req(`p${i}`), c, rr).decode.workerId);

@@ -11,7 +11,10 @@ function trainedModel(samples: number): LatencyPredictor {
   for (let i = 0; i < samples; i++) {
     const uncached = (i * 397) % 3000;
     const running = i % 9;
-    for (const [id, a, b, c, d] of [['fast', 10, 50, 10, 0.5], ['slow', 20, 200, 20, 1]] as const)
+    for (const [id, a, b, c, d] of [
+      ['fast', 10, 50, 10, 0.5],
+      ['slow', 20, 200, 20, 1],
+    ] as const)
       m.observe({
         workerId: id,
         uncachedTokens: uncached,

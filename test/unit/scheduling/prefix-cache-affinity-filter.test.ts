@@ -24,12 +24,16 @@ describe('prefix-cache-affinity-filter (llm-d "sticky until saturated")', () => 
   for (const r of rows)
     it(r.name, () => {
       const index = new PrefixIndex();
-      for (const [id, n] of Object.entries(r.cached)) index.applyEvents(id, 1, batch(stored(engineHashes(id, n), null, prompt.slice(0, n * 16))));
+      for (const [id, n] of Object.entries(r.cached))
+        index.applyEvents(id, 1, batch(stored(engineHashes(id, n), null, prompt.slice(0, n * 16))));
       const ledger = new InflightLedger();
       for (const [id, t] of Object.entries(r.pending ?? {})) ledger.assign(id, `x-${id}`, t, 1, NOW_MS);
       const f = new PrefixCacheAffinityFilter('sticky', options, 'precise', undefined, 64, 0);
       const kept = f.filter(cycle(request(prompt), ws, { prefixIndex: index, inflight: ledger, prefixSource: 'precise' }), ws);
-      assert.deepEqual(kept.map((w) => w.id), r.want);
+      assert.deepEqual(
+        kept.map((w) => w.id),
+        r.want,
+      );
     });
 
   it('approximate: reads the routing memory in its own blocks', () => {
@@ -37,6 +41,9 @@ describe('prefix-cache-affinity-filter (llm-d "sticky until saturated")', () => 
     routed.recordRouted('b', computeBlockHashes(prompt, 16));
     const f = new PrefixCacheAffinityFilter('sticky', options, 'approximate', { blockTokens: 64, capacityBlocks: 'engine' }, 64, 0);
     const kept = f.filter(cycle(request(prompt), ws, { routedPrefixes: routed, inflight: new InflightLedger() }), ws);
-    assert.deepEqual(kept.map((w) => w.id), ['b']);
+    assert.deepEqual(
+      kept.map((w) => w.id),
+      ['b'],
+    );
   });
 });

@@ -18,7 +18,12 @@ interface Step {
 describe('PrefixIndex', () => {
   const rows: Array<{ name: string; steps: Step[]; match: Record<string, number>; distinct: number }> = [
     { name: 'empty index', steps: [], match: {}, distinct: 0 },
-    { name: 'store a whole prompt', steps: [{ worker: 'a', seq: 1, events: [stored(engineHashes('a', 4), null, prompt)] }], match: { a: 4 }, distinct: 4 },
+    {
+      name: 'store a whole prompt',
+      steps: [{ worker: 'a', seq: 1, events: [stored(engineHashes('a', 4), null, prompt)] }],
+      match: { a: 4 },
+      distinct: 4,
+    },
     {
       // engine hashes differ per worker (different seeds); our chained hashes coincide: 4 distinct blocks.
       name: 'two engines, different hash seeds, same blocks',
@@ -168,7 +173,8 @@ describe('PrefixIndex', () => {
 
   it('holds more than 64 workers (mask grows)', () => {
     const index = new PrefixIndex();
-    for (let w = 0; w < 100; w++) index.applyEvents(`w${w}`, 1, batch(stored(engineHashes(`w${w}`, 1 + (w % 4)), null, range(0, 1 + (w % 4)))));
+    for (let w = 0; w < 100; w++)
+      index.applyEvents(`w${w}`, 1, batch(stored(engineHashes(`w${w}`, 1 + (w % 4)), null, range(0, 1 + (w % 4)))));
     const m = index.matchPrefix(index.blockHashes(prompt));
     assert.equal(m.size, 100);
     for (let w = 0; w < 100; w++) assert.equal(m.get(`w${w}`), 1 + (w % 4));
@@ -195,6 +201,9 @@ describe('PrefixIndex', () => {
 
   it('import rejects a snapshot of another block size', () => {
     const index = new PrefixIndex({ blockSize: 16 });
-    assert.throws(() => index.importOwnership({ workerId: 'a', blockSize: 32, lastSeq: 1, engineHashDigests: [], blockHashes: [] }), /block size 32/);
+    assert.throws(
+      () => index.importOwnership({ workerId: 'a', blockSize: 32, lastSeq: 1, engineHashDigests: [], blockHashes: [] }),
+      /block size 32/,
+    );
   });
 });

@@ -13,6 +13,5 @@ export interface ScorerRow {
 
 /** Declares one test per row: `scorer` gives the row's workers exactly the wanted scores. */
 export function scorerTable(scorer: Scorer, rows: readonly ScorerRow[]): void {
-  for (const r of rows)
-    it(r.name, () => assert.deepEqual(rounded(scorer.score(cycle(request(), r.workers), r.workers)), r.want));
+  for (const r of rows) it(r.name, () => assert.deepEqual(rounded(scorer.score(cycle(request(), r.workers), r.workers)), r.want));
 }

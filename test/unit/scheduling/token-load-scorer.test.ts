@@ -18,10 +18,14 @@ describe('token-load-scorer (llm-d)', () => {
   for (const r of rows)
     it(r.name, () => {
       const index = new PrefixIndex();
-      for (const [id, n] of Object.entries(r.cached)) index.applyEvents(id, 1, batch(stored(engineHashes(id, n), null, prompt.slice(0, n * 16))));
+      for (const [id, n] of Object.entries(r.cached))
+        index.applyEvents(id, 1, batch(stored(engineHashes(id, n), null, prompt.slice(0, n * 16))));
       const ledger = new InflightLedger();
       for (const [id, t] of Object.entries(r.pending)) ledger.assign(id, `x-${id}`, t, 1, NOW_MS);
-      const got = new TokenLoadScorer('load', 1000).score(cycle(request(prompt), ws, { prefixIndex: index, inflight: ledger, prefixSource: 'precise' }), ws);
+      const got = new TokenLoadScorer('load', 1000).score(
+        cycle(request(prompt), ws, { prefixIndex: index, inflight: ledger, prefixSource: 'precise' }),
+        ws,
+      );
       assert.deepEqual(rounded(got, 2), r.want);
     });
 });

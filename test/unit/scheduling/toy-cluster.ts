@@ -49,8 +49,18 @@ export function runToyCluster(configYaml: string, workload: ToyWorkload, cluster
   const seq = new Map(ids.map((id) => [id, 0]));
   const events: PendingEvent[] = [];
   const emit = (id: string, atMs: number, ev: KvCacheEvent) =>
-    events.push({ atMs, run: () => scheduler.state.prefixIndex.applyEvents(id, seq.set(id, seq.get(id)! + 1).get(id)!, { ts: 0, events: [ev], dataParallelRank: null }) });
-  const tenantPrefix = Array.from({ length: workload.tenants }, (_, t) => Array.from({ length: workload.sharedTokens }, (_, i) => 1 + ((t * 7919 + i * 31) % 90_000)));
+    events.push({
+      atMs,
+      run: () =>
+        scheduler.state.prefixIndex.applyEvents(id, seq.set(id, seq.get(id)! + 1).get(id)!, {
+          ts: 0,
+          events: [ev],
+          dataParallelRank: null,
+        }),
+    });
+  const tenantPrefix = Array.from({ length: workload.tenants }, (_, t) =>
+    Array.from({ length: workload.sharedTokens }, (_, i) => 1 + ((t * 7919 + i * 31) % 90_000)),
+  );
   const ttfts: number[] = [];
   let hits = 0;
   let nowMs = 0;
@@ -64,7 +74,14 @@ export function runToyCluster(configYaml: string, workload: ToyWorkload, cluster
       const q = queued.get(id)!;
       while (q.length > 0 && q[0]! <= nowMs) q.shift(); // FIFO: end times ascend
       const waiting = q.length;
-      return { id, role: 'both', models: ['m'], healthy: true, loadReportedAtMs: nowMs, load: load({ waitingRequests: Math.max(0, waiting - 1), runningRequests: Math.min(1, waiting) }) };
+      return {
+        id,
+        role: 'both',
+        models: ['m'],
+        healthy: true,
+        loadReportedAtMs: nowMs,
+        load: load({ waitingRequests: Math.max(0, waiting - 1), runningRequests: Math.min(1, waiting) }),
+      };
     });
     const d = scheduler.decide({ requestId: `r${r}`, model: 'm', tokenIds: prompt, maxTokens: 64, headers: {} }, snapshots, nowMs);
     const id = d.decode.workerId;
@@ -90,7 +107,15 @@ export function runToyCluster(configYaml: string, workload: ToyWorkload, cluster
     }
     const fresh = Array.from(hashes.subarray(cached), (h) => `e${h}`);
     const parent = cached > 0 ? `e${hashes[cached - 1]}` : null;
-    emit(id, end, { type: 'BlockStored', blockHashes: fresh, parentBlockHash: parent, tokenIds: prompt.slice(cached * BS, hashes.length * BS), blockSize: BS, loraId: null, medium: 'GPU' });
+    emit(id, end, {
+      type: 'BlockStored',
+      blockHashes: fresh,
+      parentBlockHash: parent,
+      tokenIds: prompt.slice(cached * BS, hashes.length * BS),
+      blockSize: BS,
+      loraId: null,
+      medium: 'GPU',
+    });
     if (evicted.length > 0) emit(id, start, { type: 'BlockRemoved', blockHashes: evicted, medium: 'GPU' });
     const requestId = `r${r}`;
     events.push({ atMs: end, run: () => scheduler.markPrefilled(requestId) });

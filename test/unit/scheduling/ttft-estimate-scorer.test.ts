@@ -30,17 +30,28 @@ describe('ttft-estimate-scorer', () => {
     { name: 'queued work counts uncached tokens only', cachedOnA: 192, assigned: [['b', 8000, 1000]], want: [1, 0.43, 0.5] },
     // decodeTokenWeight 0.1: b carries 8000 + 64 in-flight context -> +806.4 tokens of cost, prefilled so no
     // pending: a 4096, b 4902.4, c 4096 -> b 6144/6950.4 = 0.884.
-    { name: 'decode load weighs when asked', cachedOnA: 0, assigned: [['b', 8000, 8000]], prefilled: ['q0'], decodeTokenWeight: 0.1, want: [1, 0.884, 1] },
+    {
+      name: 'decode load weighs when asked',
+      cachedOnA: 0,
+      assigned: [['b', 8000, 8000]],
+      prefilled: ['q0'],
+      decodeTokenWeight: 0.1,
+      want: [1, 0.884, 1],
+    },
   ];
   for (const r of rows)
     it(r.name, () => {
       const index = new PrefixIndex();
-      if (r.cachedOnA > 0) index.applyEvents('a', 1, batch(stored(engineHashes('a', r.cachedOnA), null, prompt.slice(0, r.cachedOnA * 16))));
+      if (r.cachedOnA > 0)
+        index.applyEvents('a', 1, batch(stored(engineHashes('a', r.cachedOnA), null, prompt.slice(0, r.cachedOnA * 16))));
       const ledger = new InflightLedger();
       r.assigned.forEach(([w, t, u], i) => ledger.assign(w, `q${i}`, t, 64, NOW_MS, u));
       for (const id of r.prefilled ?? []) ledger.markPrefilled(id);
       const s = new TtftEstimateScorer('ttft', 2048, r.decodeTokenWeight ?? 0);
-      assert.deepEqual(rounded(s.score(cycle(request(prompt), ws, { inflight: ledger, prefixIndex: index }), ws), 3), r.want.map((x) => Number(x.toFixed(3))));
+      assert.deepEqual(
+        rounded(s.score(cycle(request(prompt), ws, { inflight: ledger, prefixIndex: index }), ws), 3),
+        r.want.map((x) => Number(x.toFixed(3))),
+      );
     });
 
   it('factory: defaults and rejects a non-positive slack', () => {

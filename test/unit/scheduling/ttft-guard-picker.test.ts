@@ -36,7 +36,10 @@ describe('ttft-guard-picker', () => {
         if (r.pending[i]! > 0) ledger.assign(w.id, `q-${w.id}`, r.pending[i]!, 16, NOW_MS);
       });
       const p = new TtftGuardPicker('g', 4096, 8, 2);
-      const chosen = p.pick(cycle(request(prompt), ws, { inflight: ledger, prefixIndex: index }), scored(ws.map((w, i) => [w, r.scores[i]!] as const)));
+      const chosen = p.pick(
+        cycle(request(prompt), ws, { inflight: ledger, prefixIndex: index }),
+        scored(ws.map((w, i) => [w, r.scores[i]!] as const)),
+      );
       assert.equal(chosen.id, r.want);
     });
 });

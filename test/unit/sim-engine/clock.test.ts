@@ -64,7 +64,10 @@ describe('VirtualClock', () => {
     }
     expected.sort((a, b) => a.at - b.at || a.i - b.i);
     clock.run();
-    assert.deepEqual(fired, expected.map((e) => e.i));
+    assert.deepEqual(
+      fired,
+      expected.map((e) => e.i),
+    );
   });
 
   it('run() guards against runaway timers', () => {

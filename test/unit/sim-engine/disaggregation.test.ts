@@ -12,19 +12,16 @@ describe('P/D disaggregation (NixlConnector semantics)', () => {
     const kv = f.kvTransfer!;
     // 100 prompt tokens = 6 full blocks offered (the partial 7th is recomputed by the decode side).
     assert.equal(kv.remote_block_ids!.length, 6);
-    assert.deepEqual(
-      { ...kv, remote_block_ids: null },
-      {
-        do_remote_prefill: true,
-        do_remote_decode: false,
-        remote_engine_id: 'prefill-0',
-        remote_block_ids: null,
-        remote_host: '10.0.0.5',
-        remote_port: 5601,
-        remote_request_id: 'r1',
-        tp_size: 1,
-      } satisfies KvTransferParams,
-    );
+    assert.deepEqual({ ...kv, remote_block_ids: null }, {
+      do_remote_prefill: true,
+      do_remote_decode: false,
+      remote_engine_id: 'prefill-0',
+      remote_block_ids: null,
+      remote_host: '10.0.0.5',
+      remote_port: 5601,
+      remote_request_id: 'r1',
+      tp_size: 1,
+    } satisfies KvTransferParams);
   });
 
   it('pinned blocks are freed by releaseRemoteBlocks or by the lease expiry', () => {

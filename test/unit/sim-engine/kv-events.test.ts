@@ -12,13 +12,19 @@ describe('KV event batches', () => {
     core.onKvEvents((b) => batches.push(b));
     const finishedAt: number[] = [];
     for (const from of [1, 1000]) {
-      core.submit({ requestId: `r${from}`, promptTokenIds: tokenRange(from, 40), maxTokens: 30, ignoreEos: true }, { onFinish: () => finishedAt.push(clock.now()) });
+      core.submit(
+        { requestId: `r${from}`, promptTokenIds: tokenRange(from, 40), maxTokens: 30, ignoreEos: true },
+        { onFinish: () => finishedAt.push(clock.now()) },
+      );
     }
     clock.run();
     // Step 1 stores both prompts' 2 full blocks: one batch, one BlockStored per request.
     const first = batches[0]!;
     assert.equal(first.dataParallelRank, 0);
-    assert.deepEqual(first.events.map((e) => e.type), ['BlockStored', 'BlockStored']);
+    assert.deepEqual(
+      first.events.map((e) => e.type),
+      ['BlockStored', 'BlockStored'],
+    );
     assert.ok(first.ts > 1_700_000_000 && first.ts < 1_700_000_001, `${first.ts}`);
     // 40 prompt + 30 outputs = 70 tokens: blocks 3 and 4 fill during decode (tokens 48 and 64), so
     // each request stores 2 more blocks, each with its parent chained, across later steps.

@@ -33,9 +33,21 @@ describe('KV capacity', () => {
     const h = harness({ profile: 'qwen3-32b-2xh100' });
     assert.equal(h.core.load().numGpuBlocks, 19_208);
     const info = (await scrapeVllmMetrics(h.core)).find((f) => f.name === 'vllm:cache_config_info')!;
-    assert.deepEqual(info.samples.map((s) => [s.labels, s.value]), [[{
-      block_size: '16', cache_dtype: 'auto', enable_prefix_caching: 'True', gpu_memory_utilization: '0.9', num_gpu_blocks: '19208',
-    }, 1]]);
+    assert.deepEqual(
+      info.samples.map((s) => [s.labels, s.value]),
+      [
+        [
+          {
+            block_size: '16',
+            cache_dtype: 'auto',
+            enable_prefix_caching: 'True',
+            gpu_memory_utilization: '0.9',
+            num_gpu_blocks: '19208',
+          },
+          1,
+        ],
+      ],
+    );
   });
 });
 
@@ -83,7 +95,8 @@ describe('LatencyModel', () => {
   it('in the engine, 64 concurrent decodes have a longer inter-token latency than 1', () => {
     const itl = (batch: number): number => {
       const h = harness({ seed: 4, overrides: { jitterFraction: 0 } });
-      for (let i = 0; i < batch; i++) h.submit({ requestId: `r${i}`, promptTokenIds: [i + 1, ...new Array(2047).fill(7)], maxTokens: 32, ignoreEos: true });
+      for (let i = 0; i < batch; i++)
+        h.submit({ requestId: `r${i}`, promptTokenIds: [i + 1, ...new Array(2047).fill(7)], maxTokens: 32, ignoreEos: true });
       h.clock.run();
       const f = h.finished.get('r0')!;
       return (f.e2eMs - f.ttftMs) / 31;

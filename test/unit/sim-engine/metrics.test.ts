@@ -69,8 +69,14 @@ describe('vllmMetrics()', () => {
     assert.equal(value(m, 'vllm:e2e_request_latency_seconds_count'), 2);
     // vLLM's bucket bounds, and the model_name label.
     const ttftBuckets = family(m, 'vllm:time_to_first_token_seconds').samples.filter((s) => s.name.endsWith('_bucket'));
-    assert.deepEqual(ttftBuckets.map((s) => s.labels['le']), [...TTFT_BUCKETS_S.map(String), '+Inf']);
-    assert.equal(family(m, 'vllm:inter_token_latency_seconds').samples.filter((s) => s.name.endsWith('_bucket')).length, ITL_BUCKETS_S.length + 1);
+    assert.deepEqual(
+      ttftBuckets.map((s) => s.labels['le']),
+      [...TTFT_BUCKETS_S.map(String), '+Inf'],
+    );
+    assert.equal(
+      family(m, 'vllm:inter_token_latency_seconds').samples.filter((s) => s.name.endsWith('_bucket')).length,
+      ITL_BUCKETS_S.length + 1,
+    );
     assert.deepEqual(ttftBuckets[0]!.labels, { le: '0.001', model_name: 'my-model', engine: '0' });
     // ~7 ms decode steps on llama-3-8b-h100: every inter-token gap falls in the first bucket (<= 10 ms).
     assert.equal(value(m, 'vllm:inter_token_latency_seconds_bucket', { le: '0.01' }), 18);
@@ -78,10 +84,22 @@ describe('vllmMetrics()', () => {
 
   it('a fresh engine shows every series at 0, as vLLM does from startup', async () => {
     const m = await scrapeVllmMetrics(harness({ model: 'm' }).core);
-    for (const name of ['vllm:prompt_tokens_total', 'vllm:generation_tokens_total', 'vllm:num_preemptions_total', 'vllm:time_to_first_token_seconds_count']) {
+    for (const name of [
+      'vllm:prompt_tokens_total',
+      'vllm:generation_tokens_total',
+      'vllm:num_preemptions_total',
+      'vllm:time_to_first_token_seconds_count',
+    ]) {
       assert.equal(value(m, name, { model_name: 'm', engine: '0' }), 0, name);
     }
-    assert.deepEqual(family(m, 'vllm:request_success_total').samples.map((s) => [s.labels['finished_reason'], s.value]), [['stop', 0], ['length', 0], ['abort', 0]]);
+    assert.deepEqual(
+      family(m, 'vllm:request_success_total').samples.map((s) => [s.labels['finished_reason'], s.value]),
+      [
+        ['stop', 0],
+        ['length', 0],
+        ['abort', 0],
+      ],
+    );
   });
 
   it('an engine created with vllmMetrics: false keeps none and still reports TTFT and queueing', () => {

@@ -28,9 +28,7 @@ describe('SimEngineCore prefix caching (virtual time)', () => {
     const old = tokenRange(1, 512);
     h.submit({ requestId: 'old', promptTokenIds: old, maxTokens: 8, ignoreEos: true });
     h.clock.run();
-    const oldHashes = new Set(
-      h.events.flatMap((e) => (e.type === 'BlockStored' ? e.blockHashes : [])),
-    );
+    const oldHashes = new Set(h.events.flatMap((e) => (e.type === 'BlockStored' ? e.blockHashes : [])));
     assert.equal(h.events.filter((e) => e.type === 'BlockRemoved').length, 0);
     for (let i = 0; i < 3; i++) {
       h.submit({ requestId: `new${i}`, promptTokenIds: tokenRange(10_000 * (i + 1), 512), maxTokens: 8, ignoreEos: true });
@@ -50,7 +48,8 @@ describe('SimEngineCore prefix caching (virtual time)', () => {
     h.clock.runUntil(50);
     const stored = h.events.flatMap((e) => (e.type === 'BlockStored' ? e.blockHashes : []));
     // Fill the rest of the cache with short-lived requests while 'long' is still decoding.
-    for (let i = 0; i < 4; i++) h.submit({ requestId: `s${i}`, promptTokenIds: tokenRange(20_000 + 1000 * i, 300), maxTokens: 2, ignoreEos: true });
+    for (let i = 0; i < 4; i++)
+      h.submit({ requestId: `s${i}`, promptTokenIds: tokenRange(20_000 + 1000 * i, 300), maxTokens: 2, ignoreEos: true });
     h.clock.run();
     const removed = new Set(h.events.flatMap((e) => (e.type === 'BlockRemoved' ? e.blockHashes : [])));
     assert.ok(removed.size > 0, 'the short requests must have evicted each other');

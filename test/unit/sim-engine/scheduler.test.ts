@@ -8,7 +8,12 @@ import { harness, scrapeVllmMetrics, tokenRange } from './harness.js';
 
 function setup(numGpuBlocks: number, maxNumBatchedTokens: number, maxNumSeqs = 256) {
   const kv = new KvCache(numGpuBlocks, 16, () => {});
-  const scheduler = new StepScheduler(kv, { maxNumSeqs, maxNumBatchedTokens }, () => RemotePull.Ready, () => 0);
+  const scheduler = new StepScheduler(
+    kv,
+    { maxNumSeqs, maxNumBatchedTokens },
+    () => RemotePull.Ready,
+    () => 0,
+  );
   const make = (id: string, promptLen: number, from = 1): SimRequest =>
     new SimRequest(id, tokenRange(from, promptLen), 100, true, new OutputTokenStream(0, [], true), 0, 16, noneHash(0), undefined);
   return { kv, scheduler, make };
@@ -38,9 +43,18 @@ describe('StepScheduler (vLLM v1 schedule())', () => {
     assert.deepEqual(perStep, [
       [['a', 512]],
       [['a', 512]],
-      [['a', 276], ['b', 100]],
-      [['a', 1], ['b', 1]], // both decoding: running requests first, one token each
-      [['a', 1], ['b', 1]],
+      [
+        ['a', 276],
+        ['b', 100],
+      ],
+      [
+        ['a', 1],
+        ['b', 1],
+      ], // both decoding: running requests first, one token each
+      [
+        ['a', 1],
+        ['b', 1],
+      ],
     ]);
   });
 
@@ -48,7 +62,10 @@ describe('StepScheduler (vLLM v1 schedule())', () => {
     const { scheduler, make } = setup(1000, 8192, 2);
     for (const id of ['a', 'b', 'c']) scheduler.add(make(id, 10, id.charCodeAt(0) * 100));
     const step = scheduler.schedule();
-    assert.deepEqual(step.entries.map((e) => e.request.requestId), ['a', 'b']);
+    assert.deepEqual(
+      step.entries.map((e) => e.request.requestId),
+      ['a', 'b'],
+    );
     assert.equal(scheduler.waiting.length, 1);
   });
 
@@ -65,8 +82,14 @@ describe('StepScheduler (vLLM v1 schedule())', () => {
     scheduler.schedule(); // decode token 48 fits in block 3
     emitTokens(scheduler); // 49 tokens: the next decode needs a 4th block each
     const step = scheduler.schedule();
-    assert.deepEqual(step.preempted.map((r) => r.requestId), ['b']);
-    assert.deepEqual(step.entries.map((e) => e.request.requestId), ['a']);
+    assert.deepEqual(
+      step.preempted.map((r) => r.requestId),
+      ['b'],
+    );
+    assert.deepEqual(
+      step.entries.map((e) => e.request.requestId),
+      ['a'],
+    );
     assert.equal(b.numComputedTokens, 0);
     assert.equal(scheduler.waiting[0], b);
     assert.equal(b.numPreemptions, 1);
@@ -75,7 +98,8 @@ describe('StepScheduler (vLLM v1 schedule())', () => {
   it('a full cache preempts and still completes every request (engine, virtual time)', async () => {
     // 40 usable blocks = 640 tokens for 8 requests of 100 + 200 tokens: they cannot all run at once.
     const h = harness({ seed: 5, overrides: { numGpuBlocks: 41 } });
-    for (let i = 0; i < 8; i++) h.submit({ requestId: `r${i}`, promptTokenIds: tokenRange(1000 * (i + 1), 100), maxTokens: 200, ignoreEos: true });
+    for (let i = 0; i < 8; i++)
+      h.submit({ requestId: `r${i}`, promptTokenIds: tokenRange(1000 * (i + 1), 100), maxTokens: 200, ignoreEos: true });
     h.clock.run();
     assert.equal(h.finished.size, 8);
     for (const f of h.finished.values()) {

@@ -55,7 +55,9 @@ describe('telemetry: metrics server', () => {
   it('writeMetrics serves the same text from another server (the ingress route), and 500 when a collect() fails', async () => {
     const failing = new Registry();
     new Gauge({
-      name: 'atc_g', help: 'A gauge read at scrape time.', registers: [failing],
+      name: 'atc_g',
+      help: 'A gauge read at scrape time.',
+      registers: [failing],
       collect() {
         throw new Error('engine gone');
       },

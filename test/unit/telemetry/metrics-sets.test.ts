@@ -2,12 +2,23 @@ import assert from 'node:assert/strict';
 import { Registry, register as globalRegistry } from 'prom-client';
 import type { EngineLoad } from '../../../shared/engine/types.js';
 import {
-  CONTROL_PATH_BUCKETS_S, MetricType, TTFT_BUCKETS_S, parsePrometheusText, samplesNamed, type MetricFamily,
+  CONTROL_PATH_BUCKETS_S,
+  MetricType,
+  TTFT_BUCKETS_S,
+  parsePrometheusText,
+  samplesNamed,
+  type MetricFamily,
 } from '../../../shared/prometheus/index.js';
 import { ingressMetrics, schedulerMetrics, workerMetrics, type LiveWorker } from '../../../shared/telemetry/index.js';
 
 const LOAD: EngineLoad = {
-  runningRequests: 4, waitingRequests: 2, kvCacheUsage: 0.25, numGpuBlocks: 1000, blockSize: 16, prefixCacheQueries: 800, prefixCacheHits: 600,
+  runningRequests: 4,
+  waitingRequests: 2,
+  kvCacheUsage: 0.25,
+  numGpuBlocks: 1000,
+  blockSize: 16,
+  prefixCacheQueries: 800,
+  prefixCacheHits: 600,
 };
 
 async function scrape(registry: Registry): Promise<MetricFamily[]> {
@@ -26,23 +37,55 @@ const H = MetricType.Histogram;
 
 // Every name and type each service exposes: dashboards, alerts, docs and the e2e test read these.
 const SETS: Array<[service: string, declare: (r: Registry) => unknown, families: Array<[name: string, type: MetricType]>]> = [
-  ['ingress', (r) => ingressMetrics(r), [
-    ['atc_nats_reconnects_total', C], ['atc_ingress_requests_total', C], ['atc_ingress_requests_in_flight', G],
-    ['atc_ingress_time_to_first_token_seconds', H], ['atc_ingress_inter_token_latency_seconds', H],
-    ['atc_ingress_request_duration_seconds', H], ['atc_ingress_pick_duration_seconds', H], ['atc_ingress_prompt_tokens_total', C],
-    ['atc_ingress_cached_prompt_tokens_total', C], ['atc_ingress_generation_tokens_total', C], ['atc_ingress_worker_retries_total', C],
-  ]],
-  ['scheduler', (r) => schedulerMetrics(r, () => []), [
-    ['atc_nats_reconnects_total', C], ['atc_scheduler_picks_total', C], ['atc_scheduler_decision_duration_seconds', H],
-    ['atc_scheduler_plugin_duration_seconds', H], ['atc_scheduler_prompt_blocks_total', C], ['atc_scheduler_cached_prefix_blocks_total', C],
-    ['atc_scheduler_pd_decisions_total', C], ['atc_scheduler_workers', G],
-  ]],
-  ['worker', (r) => workerMetrics(r, { labels: { worker_id: 'w', model: 'm' }, load: () => LOAD }), [
-    ['atc_nats_reconnects_total', C], ['atc_worker_requests_total', C], ['atc_worker_running_requests', G],
-    ['atc_worker_waiting_requests', G], ['atc_worker_kv_cache_usage_ratio', G], ['atc_worker_prefix_cache_queries_tokens_total', C],
-    ['atc_worker_prefix_cache_hits_tokens_total', C], ['atc_worker_queue_time_seconds', H], ['atc_worker_engine_time_to_first_token_seconds', H],
-    ['atc_worker_remote_prefills_total', C], ['atc_worker_kv_handoffs_total', C], ['atc_worker_pd_fallbacks_total', C],
-  ]],
+  [
+    'ingress',
+    (r) => ingressMetrics(r),
+    [
+      ['atc_nats_reconnects_total', C],
+      ['atc_ingress_requests_total', C],
+      ['atc_ingress_requests_in_flight', G],
+      ['atc_ingress_time_to_first_token_seconds', H],
+      ['atc_ingress_inter_token_latency_seconds', H],
+      ['atc_ingress_request_duration_seconds', H],
+      ['atc_ingress_pick_duration_seconds', H],
+      ['atc_ingress_prompt_tokens_total', C],
+      ['atc_ingress_cached_prompt_tokens_total', C],
+      ['atc_ingress_generation_tokens_total', C],
+      ['atc_ingress_worker_retries_total', C],
+    ],
+  ],
+  [
+    'scheduler',
+    (r) => schedulerMetrics(r, () => []),
+    [
+      ['atc_nats_reconnects_total', C],
+      ['atc_scheduler_picks_total', C],
+      ['atc_scheduler_decision_duration_seconds', H],
+      ['atc_scheduler_plugin_duration_seconds', H],
+      ['atc_scheduler_prompt_blocks_total', C],
+      ['atc_scheduler_cached_prefix_blocks_total', C],
+      ['atc_scheduler_pd_decisions_total', C],
+      ['atc_scheduler_workers', G],
+    ],
+  ],
+  [
+    'worker',
+    (r) => workerMetrics(r, { labels: { worker_id: 'w', model: 'm' }, load: () => LOAD }),
+    [
+      ['atc_nats_reconnects_total', C],
+      ['atc_worker_requests_total', C],
+      ['atc_worker_running_requests', G],
+      ['atc_worker_waiting_requests', G],
+      ['atc_worker_kv_cache_usage_ratio', G],
+      ['atc_worker_prefix_cache_queries_tokens_total', C],
+      ['atc_worker_prefix_cache_hits_tokens_total', C],
+      ['atc_worker_queue_time_seconds', H],
+      ['atc_worker_engine_time_to_first_token_seconds', H],
+      ['atc_worker_remote_prefills_total', C],
+      ['atc_worker_kv_handoffs_total', C],
+      ['atc_worker_pd_fallbacks_total', C],
+    ],
+  ],
 ];
 
 describe('telemetry: service metric sets', () => {
@@ -95,7 +138,10 @@ describe('telemetry: service metric sets', () => {
     const buckets = samplesNamed(families, 'atc_ingress_time_to_first_token_seconds_bucket');
     // vLLM's TTFT bounds, then +Inf; cumulative and upper-inclusive: 0.0005 and 0.001 fall in le=0.001,
     // 0.3 first counts at le=0.5, 5000 (beyond 2560) only in +Inf.
-    assert.deepEqual(buckets.map((s) => s.labels['le']), [...TTFT_BUCKETS_S.map(String), '+Inf']);
+    assert.deepEqual(
+      buckets.map((s) => s.labels['le']),
+      [...TTFT_BUCKETS_S.map(String), '+Inf'],
+    );
     const at = (le: string) => buckets.find((s) => s.labels['le'] === le)!.value;
     assert.deepEqual([at('0.001'), at('0.25'), at('0.5'), at('2560'), at('+Inf')], [2, 2, 3, 3, 4]);
     assert.equal(value(families, 'atc_ingress_time_to_first_token_seconds_count', { model: 'm' }), 4);
@@ -119,8 +165,11 @@ describe('telemetry: service metric sets', () => {
       const families = await scrape(registry);
       const v = (name: string) => value(families, name, { worker_id: 'decode-1', model: 'llama-3-8b' });
       return [
-        v('atc_worker_running_requests'), v('atc_worker_waiting_requests'), v('atc_worker_kv_cache_usage_ratio'),
-        v('atc_worker_prefix_cache_queries_tokens_total'), v('atc_worker_prefix_cache_hits_tokens_total'),
+        v('atc_worker_running_requests'),
+        v('atc_worker_waiting_requests'),
+        v('atc_worker_kv_cache_usage_ratio'),
+        v('atc_worker_prefix_cache_queries_tokens_total'),
+        v('atc_worker_prefix_cache_hits_tokens_total'),
       ];
     };
     assert.deepEqual(await read(), [4, 2, 0.25, 800, 600]);
@@ -133,20 +182,32 @@ describe('telemetry: service metric sets', () => {
 
   it('worker: a failing engine read fails the scrape', async () => {
     const registry = new Registry();
-    workerMetrics(registry, { labels: { worker_id: 'w', model: 'm' }, load: () => { throw new Error('engine gone'); } });
+    workerMetrics(registry, {
+      labels: { worker_id: 'w', model: 'm' },
+      load: () => {
+        throw new Error('engine gone');
+      },
+    });
     await assert.rejects(registry.metrics(), /engine gone/);
   });
 
   it('scheduler: the workers gauge counts live workers by model and role at each scrape', async () => {
     const registry = new Registry();
     let live: LiveWorker[] = [
-      { role: 'decode', models: ['a', 'b'] }, { role: 'decode', models: ['a'] }, { role: 'prefill', models: ['a'] },
+      { role: 'decode', models: ['a', 'b'] },
+      { role: 'decode', models: ['a'] },
+      { role: 'prefill', models: ['a'] },
     ];
     schedulerMetrics(registry, () => live);
-    const read = async () => samplesNamed(await scrape(registry), 'atc_scheduler_workers')
-      .map((s) => [s.labels['model'], s.labels['role'], s.value])
-      .sort((x, y) => String(x).localeCompare(String(y)));
-    assert.deepEqual(await read(), [['a', 'decode', 2], ['a', 'prefill', 1], ['b', 'decode', 1]]);
+    const read = async () =>
+      samplesNamed(await scrape(registry), 'atc_scheduler_workers')
+        .map((s) => [s.labels['model'], s.labels['role'], s.value])
+        .sort((x, y) => String(x).localeCompare(String(y)));
+    assert.deepEqual(await read(), [
+      ['a', 'decode', 2],
+      ['a', 'prefill', 1],
+      ['b', 'decode', 1],
+    ]);
     // Model b's worker left: its series goes, rather than lingering at its last value.
     live = [{ role: 'decode', models: ['a'] }];
     assert.deepEqual(await read(), [['a', 'decode', 1]]);

@@ -9,29 +9,48 @@ import { OtlpDecodeError } from '../../support/collected-span.js';
 import { decodeOtlpTraceJson } from '../../support/otlp-json-decoder.js';
 import { OtlpReceiver } from '../../support/otlp-receiver.js';
 
-const ATTRIBUTES = { text: 'héllo', int: 7, negative: -3, double: 0.25, flag: true, strings: ['a', 'b'], numbers: [1, 2.5], bools: [false] };
+const ATTRIBUTES = {
+  text: 'héllo',
+  int: 7,
+  negative: -3,
+  double: 0.25,
+  flag: true,
+  strings: ['a', 'b'],
+  numbers: [1, 2.5],
+  bools: [false],
+};
 
 /** A minimal ExportTraceServiceRequest in OTLP/JSON: one resource, one scope, one span. */
 const ONE_SPAN = JSON.stringify({
-  resourceSpans: [{
-    resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
-    scopeSpans: [{
-      scope: { name: 'llm-atc' },
-      spans: [{
-        traceId: '5B8EFFF798038103D269B633813FC60C', spanId: 'EEE19B7EC3C1B174', name: 'parent', kind: 2,
-        startTimeUnixNano: '1544712660000000000', endTimeUnixNano: '1544712661000000000',
-        attributes: [
-          { key: 'big', value: { intValue: '9007199254740993' } },
-          { key: 'map', value: { kvlistValue: { values: [{ key: 'k', value: { doubleValue: 1.5 } }] } } },
-          { key: 'raw', value: { bytesValue: 'AQI=' } },
-        ],
-        status: { code: 2, message: 'boom' },
-      }],
-    }],
-  }],
+  resourceSpans: [
+    {
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+      scopeSpans: [
+        {
+          scope: { name: 'llm-atc' },
+          spans: [
+            {
+              traceId: '5B8EFFF798038103D269B633813FC60C',
+              spanId: 'EEE19B7EC3C1B174',
+              name: 'parent',
+              kind: 2,
+              startTimeUnixNano: '1544712660000000000',
+              endTimeUnixNano: '1544712661000000000',
+              attributes: [
+                { key: 'big', value: { intValue: '9007199254740993' } },
+                { key: 'map', value: { kvlistValue: { values: [{ key: 'k', value: { doubleValue: 1.5 } }] } } },
+                { key: 'raw', value: { bytesValue: 'AQI=' } },
+              ],
+              status: { code: 2, message: 'boom' },
+            },
+          ],
+        },
+      ],
+    },
+  ],
 });
 
-describe('telemetry: the tests\' OTLP receiver', () => {
+describe("telemetry: the tests' OTLP receiver", () => {
   let receiver: OtlpReceiver;
   let handle: TracingHandle | undefined;
   beforeEach(async () => {
@@ -46,11 +65,16 @@ describe('telemetry: the tests\' OTLP receiver', () => {
   it('decodes what the SDK exports over http/json, every attribute type intact', async () => {
     handle = initTracing('svc', { env: { ...receiver.env(), OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test' } });
     let traceId = '';
-    withSpan('parent', ATTRIBUTES, (span) => {
-      traceId = span.spanContext().traceId;
-      span.addEvent('first_token', { tokens: 1 });
-      withSpan('child', {}, () => undefined, { kind: SpanKind.PRODUCER });
-    }, { kind: SpanKind.SERVER });
+    withSpan(
+      'parent',
+      ATTRIBUTES,
+      (span) => {
+        traceId = span.spanContext().traceId;
+        span.addEvent('first_token', { tokens: 1 });
+        withSpan('child', {}, () => undefined, { kind: SpanKind.PRODUCER });
+      },
+      { kind: SpanKind.SERVER },
+    );
     await handle.shutdown(); // flushes the batch
     const spans = await receiver.waitForSpans(() => true, 5000, 2);
     const parent = spans.find((s) => s.name === 'parent')!;
@@ -58,7 +82,10 @@ describe('telemetry: the tests\' OTLP receiver', () => {
     assert.deepEqual(parent.attributes, ATTRIBUTES);
     assert.equal(parent.serviceName, 'svc');
     assert.equal(parent.resourceAttributes['deployment.environment'], 'test');
-    assert.deepEqual(parent.events.map((e) => [e.name, e.attributes]), [['first_token', { tokens: 1 }]]);
+    assert.deepEqual(
+      parent.events.map((e) => [e.name, e.attributes]),
+      [['first_token', { tokens: 1 }]],
+    );
     assert.equal(child.parentSpanId, parent.spanId);
     // OTLP kinds are the API's plus one: SERVER 1 -> 2, PRODUCER 3 -> 4.
     assert.deepEqual([parent.kind, child.kind], [2, 4]);
@@ -102,6 +129,9 @@ describe('telemetry: the tests\' OTLP receiver', () => {
     const collected = await receiver.waitForSpans((s) => s.name === 'parent', 1000, 2);
     assert.equal(collected.length, 2);
     assert.equal(receiver.spans.length, 2);
-    await assert.rejects(receiver.waitForSpans((s) => s.name === 'never', 20), /timed out after 20 ms .*svc\/parent/);
+    await assert.rejects(
+      receiver.waitForSpans((s) => s.name === 'never', 20),
+      /timed out after 20 ms .*svc\/parent/,
+    );
   });
 });

@@ -9,7 +9,8 @@ function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknow
   const lines: Array<Record<string, unknown>> = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim() !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -26,7 +27,13 @@ describe('telemetry: request logs', () => {
     log.info('one');
     log.warn({ workerId: 'w1' }, 'two');
     await settle();
-    assert.deepEqual(lines.map((l) => [l['requestId'], l['trace_id'], l['msg']]), [['req-1', undefined, 'one'], ['req-1', undefined, 'two']]);
+    assert.deepEqual(
+      lines.map((l) => [l['requestId'], l['trace_id'], l['msg']]),
+      [
+        ['req-1', undefined, 'one'],
+        ['req-1', undefined, 'two'],
+      ],
+    );
   });
 
   it('binds trace_id and span_id of the active span', async () => {
@@ -47,7 +54,10 @@ describe('telemetry: request logs', () => {
   });
 
   it('keeps prompts out of logs unless enabled', () => {
-    const chat = [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }];
+    const chat = [
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'hi' },
+    ];
     const rows: Array<[prompt: Parameters<typeof loggablePrompt>[0], enabled: boolean, expected: unknown, why: string]> = [
       ['secret text', false, '[redacted: 11 chars]', 'a completion prompt: its length only'],
       ['secret text', true, 'secret text', '--log-prompts: the prompt itself'],

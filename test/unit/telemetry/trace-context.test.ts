@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { MsgHdrsImpl, headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { ROOT_CONTEXT, TraceFlags, trace, type Context } from '@opentelemetry/api';
 import {
-  contextFromHttpHeaders, contextFromMessage, contextFromNatsHeaders, currentTraceId, currentTraceIds, injectTraceContext, traceHeaders,
+  contextFromHttpHeaders,
+  contextFromMessage,
+  contextFromNatsHeaders,
+  currentTraceId,
+  currentTraceIds,
+  injectTraceContext,
+  traceHeaders,
   traceHttpHeaders,
 } from '../../../shared/telemetry/index.js';
 
@@ -69,10 +75,42 @@ describe('telemetry: trace context over NATS headers', () => {
   it('extracts whatever the headers hold, or nothing', () => {
     const rows: Array<[why: string, headers: MsgHdrs | undefined, traceId: string | undefined]> = [
       ['no headers at all', undefined, undefined],
-      ['headers without trace context', (() => { const h = natsHeaders(); h.set('x', 'y'); return h; })(), undefined],
-      ['a peer that capitalises the key', (() => { const h = natsHeaders(); h.set('Traceparent', `00-${TRACE_ID}-${SPAN_ID}-01`); return h; })(), TRACE_ID],
-      ['all-zero trace id is invalid (W3C)', (() => { const h = natsHeaders(); h.set('traceparent', `00-${'0'.repeat(32)}-${SPAN_ID}-01`); return h; })(), undefined],
-      ['garbage', (() => { const h = natsHeaders(); h.set('traceparent', 'not-a-traceparent'); return h; })(), undefined],
+      [
+        'headers without trace context',
+        (() => {
+          const h = natsHeaders();
+          h.set('x', 'y');
+          return h;
+        })(),
+        undefined,
+      ],
+      [
+        'a peer that capitalises the key',
+        (() => {
+          const h = natsHeaders();
+          h.set('Traceparent', `00-${TRACE_ID}-${SPAN_ID}-01`);
+          return h;
+        })(),
+        TRACE_ID,
+      ],
+      [
+        'all-zero trace id is invalid (W3C)',
+        (() => {
+          const h = natsHeaders();
+          h.set('traceparent', `00-${'0'.repeat(32)}-${SPAN_ID}-01`);
+          return h;
+        })(),
+        undefined,
+      ],
+      [
+        'garbage',
+        (() => {
+          const h = natsHeaders();
+          h.set('traceparent', 'not-a-traceparent');
+          return h;
+        })(),
+        undefined,
+      ],
     ];
     for (const [why, headers, traceId] of rows) {
       assert.equal(currentTraceId(contextFromNatsHeaders(headers)), traceId, why);
@@ -88,7 +126,7 @@ describe('telemetry: trace context over NATS headers', () => {
 });
 
 describe('telemetry: trace context over HTTP headers', () => {
-  it('reads an incoming request\'s traceparent', () => {
+  it("reads an incoming request's traceparent", () => {
     const ctx = contextFromHttpHeaders({ traceparent: `00-${TRACE_ID}-${SPAN_ID}-01`, host: 'x' });
     assert.deepEqual(currentTraceIds(ctx), { traceId: TRACE_ID, spanId: SPAN_ID });
   });

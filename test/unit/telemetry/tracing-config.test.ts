@@ -21,24 +21,52 @@ describe('telemetry: tracing configuration from OTEL_*', () => {
       ['spec default', { OTEL_TRACES_EXPORTER: 'otlp' }, 'http://localhost:4318/v1/traces'],
       ['the generic endpoint gets the signal path appended', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }, 'http://c:4318/v1/traces'],
       ['... also under a base path', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/otel/' }, 'http://c:4318/otel/v1/traces'],
-      ['the traces endpoint is used as is', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:9/custom', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:1' }, 'http://c:9/custom'],
+      [
+        'the traces endpoint is used as is',
+        { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:9/custom', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://x:1' },
+        'http://c:9/custom',
+      ],
     ];
     for (const [why, env, url] of rows) assert.equal(tracingConfigFromEnv('svc', env).otlpUrl, url, why);
   });
 
   it('reads protocol, sampler and service name', () => {
     const rows: Array<[why: string, env: Record<string, string>, expected: Record<string, unknown>]> = [
-      ['defaults: http/protobuf (spec default), parentbased_always_on, the given name', {}, { protocol: 'http/protobuf', sampler: 'parentbased_always_on', ratio: 1, service: 'svc' }],
-      ['traces protocol wins over the generic one', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' }, { protocol: 'http/json' }],
+      [
+        'defaults: http/protobuf (spec default), parentbased_always_on, the given name',
+        {},
+        { protocol: 'http/protobuf', sampler: 'parentbased_always_on', ratio: 1, service: 'svc' },
+      ],
+      [
+        'traces protocol wins over the generic one',
+        { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json' },
+        { protocol: 'http/json' },
+      ],
       ['generic protocol', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, { protocol: 'http/json' }],
-      ['ratio sampler with its argument', { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' }, { sampler: 'parentbased_traceidratio', ratio: 0.25 }],
-      ['OTEL_SERVICE_NAME overrides everything', { OTEL_SERVICE_NAME: 'ingress-eu', OTEL_RESOURCE_ATTRIBUTES: 'service.name=x' }, { service: 'ingress-eu' }],
-      ['service.name in resource attributes overrides the given name', { OTEL_RESOURCE_ATTRIBUTES: 'service.name=x,deployment.environment=prod' }, { service: 'x', resource: { 'deployment.environment': 'prod' } }],
+      [
+        'ratio sampler with its argument',
+        { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25' },
+        { sampler: 'parentbased_traceidratio', ratio: 0.25 },
+      ],
+      [
+        'OTEL_SERVICE_NAME overrides everything',
+        { OTEL_SERVICE_NAME: 'ingress-eu', OTEL_RESOURCE_ATTRIBUTES: 'service.name=x' },
+        { service: 'ingress-eu' },
+      ],
+      [
+        'service.name in resource attributes overrides the given name',
+        { OTEL_RESOURCE_ATTRIBUTES: 'service.name=x,deployment.environment=prod' },
+        { service: 'x', resource: { 'deployment.environment': 'prod' } },
+      ],
     ];
     for (const [why, env, expected] of rows) {
       const c = tracingConfigFromEnv('svc', env);
       const actual: Record<string, unknown> = {
-        protocol: c.otlpProtocol, sampler: c.sampler.name, ratio: c.sampler.ratio, service: c.serviceName, resource: c.resourceAttributes,
+        protocol: c.otlpProtocol,
+        sampler: c.sampler.name,
+        ratio: c.sampler.ratio,
+        service: c.serviceName,
+        resource: c.resourceAttributes,
       };
       for (const [key, value] of Object.entries(expected)) assert.deepEqual(actual[key], value, `${why}: ${key}`);
     }
@@ -55,7 +83,11 @@ describe('telemetry: tracing configuration from OTEL_*', () => {
       [{ OTEL_RESOURCE_ATTRIBUTES: 'novalue' }, 'OTEL_RESOURCE_ATTRIBUTES'],
     ];
     for (const [env, variable] of rows) {
-      assert.throws(() => tracingConfigFromEnv('svc', env), (err: unknown) => err instanceof TracingConfigError && err.message.startsWith(variable), variable);
+      assert.throws(
+        () => tracingConfigFromEnv('svc', env),
+        (err: unknown) => err instanceof TracingConfigError && err.message.startsWith(variable),
+        variable,
+      );
     }
   });
 

@@ -10,7 +10,15 @@ import { ProxyTracerProvider, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { AtcError, ErrorCode } from '../../../shared/protocol/index.js';
 import {
-  AtcAttr, GenAiAttr, SpanKind, TracingAlreadyStartedError, contextFromMessage, currentTraceIds, initTracing, traceHeaders, withSpan,
+  AtcAttr,
+  GenAiAttr,
+  SpanKind,
+  TracingAlreadyStartedError,
+  contextFromMessage,
+  currentTraceIds,
+  initTracing,
+  traceHeaders,
+  withSpan,
   type TracingHandle,
 } from '../../../shared/telemetry/index.js';
 import { OtlpReceiver } from '../../support/otlp-receiver.js';
@@ -63,7 +71,13 @@ describe('telemetry: tracing', () => {
       }),
       /worker went silent/,
     );
-    assert.throws(() => withSpan('throwing', {}, () => { throw new TypeError('sync'); }), TypeError);
+    assert.throws(
+      () =>
+        withSpan('throwing', {}, () => {
+          throw new TypeError('sync');
+        }),
+      TypeError,
+    );
     const spans = exporter.getFinishedSpans();
     const byName = new Map(spans.map((s) => [s.name, s]));
     assert.equal(byName.get('inner')!.parentSpanContext?.spanId, byName.get('outer')!.spanContext().spanId);
@@ -82,11 +96,21 @@ describe('telemetry: tracing', () => {
       handle = initTracing('ingress', { env: receiver.env(), resourceAttributes: { 'service.instance.id': 'i-1' } });
       assert.equal(handle.enabled, true);
       let sentHeaders: MsgHdrs | undefined;
-      await withSpan('POST /v1/chat/completions', { [GenAiAttr.RequestModel]: 'llama-3-8b', [GenAiAttr.UsageInputTokens]: 12 }, async () => {
-        await withSpan('ingress.pick', { [AtcAttr.Candidates]: 3, [AtcAttr.PdFallback]: false }, async () => {
-          sentHeaders = traceHeaders();
-        }, { kind: SpanKind.CLIENT });
-      }, { kind: SpanKind.SERVER });
+      await withSpan(
+        'POST /v1/chat/completions',
+        { [GenAiAttr.RequestModel]: 'llama-3-8b', [GenAiAttr.UsageInputTokens]: 12 },
+        async () => {
+          await withSpan(
+            'ingress.pick',
+            { [AtcAttr.Candidates]: 3, [AtcAttr.PdFallback]: false },
+            async () => {
+              sentHeaders = traceHeaders();
+            },
+            { kind: SpanKind.CLIENT },
+          );
+        },
+        { kind: SpanKind.SERVER },
+      );
       // The receiving side of the NATS hop: its span's parent comes from the headers alone.
       withSpan('scheduler.pick', {}, () => undefined, { parent: contextFromMessage({ headers: sentHeaders }), kind: SpanKind.SERVER });
       await handle.shutdown(); // flushes the batch
@@ -109,7 +133,10 @@ describe('telemetry: tracing', () => {
       assert.match(root.traceId, /^[0-9a-f]{32}$/);
       assert.equal(root.scopeName, 'llm-atc');
       assert.ok(root.endTimeUnixNano >= root.startTimeUnixNano);
-      assert.deepEqual(receiver.exports.map((e) => e.contentType), ['application/json']);
+      assert.deepEqual(
+        receiver.exports.map((e) => e.contentType),
+        ['application/json'],
+      );
     } finally {
       await receiver.close();
     }
@@ -130,7 +157,9 @@ describe('telemetry: tracing', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      handle = initTracing('scheduler', { env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '50' } });
+      handle = initTracing('scheduler', {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_BSP_SCHEDULE_DELAY: '50' },
+      });
       withSpan('scheduler.pick', { [AtcAttr.Candidates]: 2 }, () => undefined);
       await handle.shutdown(); // flushes the batch
       assert.equal(requests.length, 1);
@@ -139,7 +168,8 @@ describe('telemetry: tracing', () => {
       assert.equal(request!.headers['content-type'], 'application/x-protobuf');
       assert.ok(request!.body.length > 0, 'a non-empty body');
       assert.notEqual(request!.body[0], '{'.charCodeAt(0), 'not JSON');
-      for (const text of ['scheduler.pick', 'scheduler', AtcAttr.Candidates]) assert.ok(request!.body.includes(text), `the body carries '${text}'`);
+      for (const text of ['scheduler.pick', 'scheduler', AtcAttr.Candidates])
+        assert.ok(request!.body.includes(text), `the body carries '${text}'`);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -150,9 +180,11 @@ describe('telemetry: tracing', () => {
     const receiver = await OtlpReceiver.start();
     try {
       handle = initTracing('decode-worker', { env: { ...receiver.env(), OTEL_SERVICE_NAME: 'decode-eu-1' } });
-      assert.throws(() => withSpan('decode_worker.generate', { [AtcAttr.ExcludedWorkers]: ['a', 'b'] }, () => {
-        throw new AtcError(ErrorCode.EngineFailed, 'engine 500');
-      }));
+      assert.throws(() =>
+        withSpan('decode_worker.generate', { [AtcAttr.ExcludedWorkers]: ['a', 'b'] }, () => {
+          throw new AtcError(ErrorCode.EngineFailed, 'engine 500');
+        }),
+      );
       await handle.shutdown();
       const [span] = await receiver.waitForSpans((s) => s.name === 'decode_worker.generate', 5000);
       assert.equal(span!.serviceName, 'decode-eu-1');

@@ -10,7 +10,7 @@ describe('prompt tokenizer', () => {
     assert.deepEqual(CL100K_TOKENIZER.encode('hello world'), tokenize('hello world'));
   });
 
-  describe('a model\'s own tokenizer.json, from a local path', () => {
+  describe("a model's own tokenizer.json, from a local path", () => {
     const dir = writeTinyTokenizer();
     // Rows: text and the ids the tiny byte-level BPE must give: BOS first (vLLM's completions add it),
     // bytes as their own ids, and the merges th, the, Ġthe, ou, er applied in rank order.
@@ -24,7 +24,7 @@ describe('prompt tokenizer', () => {
     for (const [text, ids] of rows) {
       it(`encodes ${JSON.stringify(text)}`, () => assert.deepEqual(loadHfTokenizer(dir).encode(text), ids));
     }
-    it('renders chat through the model\'s chat template, its BOS once', () => {
+    it("renders chat through the model's chat template, its BOS once", () => {
       // '{{ bos_token }}<user>the' then '<assistant>': the template writes the BOS, the encoder adds none.
       const ids = loadHfTokenizer(dir).encodeChat([{ role: 'user', content: 'the' }]);
       const expected = [TINY_BOS_ID, ...loadHfTokenizer(dir).encode('<user>the<assistant>').slice(1)];
@@ -39,13 +39,21 @@ describe('prompt tokenizer', () => {
   const errors: Array<[string, () => string, RegExp]> = [
     ['a missing path', () => join(tmpdir(), 'no-such-tokenizer-dir'), /does not exist/],
     ['a directory without tokenizer.json', () => mkdtempSync(join(tmpdir(), 'atc-empty-')), /no tokenizer\.json/],
-    ['a file that is not JSON', () => {
-      const d = mkdtempSync(join(tmpdir(), 'atc-bad-'));
-      writeFileSync(join(d, 'tokenizer.json'), '{not json');
-      return d;
-    }, /cannot read .* as JSON/],
+    [
+      'a file that is not JSON',
+      () => {
+        const d = mkdtempSync(join(tmpdir(), 'atc-bad-'));
+        writeFileSync(join(d, 'tokenizer.json'), '{not json');
+        return d;
+      },
+      /cannot read .* as JSON/,
+    ],
   ];
   for (const [name, path, re] of errors) {
-    it(`fails clearly on ${name}`, () => assert.throws(() => loadHfTokenizer(path()), (e: unknown) => e instanceof TokenizerLoadError && re.test(e.message)));
+    it(`fails clearly on ${name}`, () =>
+      assert.throws(
+        () => loadHfTokenizer(path()),
+        (e: unknown) => e instanceof TokenizerLoadError && re.test(e.message),
+      ));
   }
 });

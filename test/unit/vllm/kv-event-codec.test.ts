@@ -17,7 +17,17 @@ describe('kv-event-codec decode', () => {
       payload: pack([1700000000.5, [['BlockStored', [11n, 12n], 10n, [1, 2, 3, 4], 2, null, 'GPU']], 0]),
       expected: {
         ts: 1700000000.5,
-        events: [{ type: 'BlockStored', blockHashes: ['11', '12'], parentBlockHash: '10', tokenIds: [1, 2, 3, 4], blockSize: 2, loraId: null, medium: 'GPU' }],
+        events: [
+          {
+            type: 'BlockStored',
+            blockHashes: ['11', '12'],
+            parentBlockHash: '10',
+            tokenIds: [1, 2, 3, 4],
+            blockSize: 2,
+            loraId: null,
+            medium: 'GPU',
+          },
+        ],
         dataParallelRank: 0,
       },
     },
@@ -27,7 +37,9 @@ describe('kv-event-codec decode', () => {
       payload: pack([5, [['BlockStored', [7], null, [9, 9], 2, 3]]]),
       expected: {
         ts: 5,
-        events: [{ type: 'BlockStored', blockHashes: ['7'], parentBlockHash: null, tokenIds: [9, 9], blockSize: 2, loraId: 3, medium: null }],
+        events: [
+          { type: 'BlockStored', blockHashes: ['7'], parentBlockHash: null, tokenIds: [9, 9], blockSize: 2, loraId: 3, medium: null },
+        ],
         dataParallelRank: null,
       },
     },
@@ -37,7 +49,9 @@ describe('kv-event-codec decode', () => {
       payload: pack([1.25, [['BlockStored', [1n], null, [5], 1, null, 'GPU', 'adapter-a', [null], 0, 'full_attention', null]], 1]),
       expected: {
         ts: 1.25,
-        events: [{ type: 'BlockStored', blockHashes: ['1'], parentBlockHash: null, tokenIds: [5], blockSize: 1, loraId: null, medium: 'GPU' }],
+        events: [
+          { type: 'BlockStored', blockHashes: ['1'], parentBlockHash: null, tokenIds: [5], blockSize: 1, loraId: null, medium: 'GPU' },
+        ],
         dataParallelRank: 1,
       },
     },
@@ -45,7 +59,11 @@ describe('kv-event-codec decode', () => {
       // uint64 hashes (sha256_cbor_64bit, builtin) beyond 2^53 must keep every digit.
       name: 'uint64 hashes beyond 2^53 and the uint64 maximum',
       payload: pack([2, [['BlockRemoved', [BEYOND_2_53, U64_MAX], 'GPU']]]),
-      expected: { ts: 2, events: [{ type: 'BlockRemoved', blockHashes: ['9007199254740993', '18446744073709551615'], medium: 'GPU' }], dataParallelRank: null },
+      expected: {
+        ts: 2,
+        events: [{ type: 'BlockRemoved', blockHashes: ['9007199254740993', '18446744073709551615'], medium: 'GPU' }],
+        dataParallelRank: null,
+      },
     },
     {
       // Python's builtin hash() is signed.
@@ -59,18 +77,42 @@ describe('kv-event-codec decode', () => {
       payload: pack([3, [['BlockStored', [Buffer.from('abcd', 'hex')], Buffer.from('00ff', 'hex'), [1], 1, null, null]]]),
       expected: {
         ts: 3,
-        events: [{ type: 'BlockStored', blockHashes: ['xabcd'], parentBlockHash: 'x00ff', tokenIds: [1], blockSize: 1, loraId: null, medium: null }],
+        events: [
+          {
+            type: 'BlockStored',
+            blockHashes: ['xabcd'],
+            parentBlockHash: 'x00ff',
+            tokenIds: [1],
+            blockSize: 1,
+            loraId: null,
+            medium: null,
+          },
+        ],
         dataParallelRank: null,
       },
     },
     {
       // vllm-project/vllm#42892: events are tagged maps inside an array batch.
       name: 'map events in an array batch',
-      payload: pack([4, [
-        { type: 'BlockStored', block_hashes: [21n], parent_block_hash: null, token_ids: [1, 2], block_size: 2, lora_id: null, medium: 'GPU', lora_name: null, group_idx: 0 },
-        { type: 'BlockRemoved', block_hashes: [21n], medium: 'GPU' },
-        { type: 'AllBlocksCleared' },
-      ], 0]),
+      payload: pack([
+        4,
+        [
+          {
+            type: 'BlockStored',
+            block_hashes: [21n],
+            parent_block_hash: null,
+            token_ids: [1, 2],
+            block_size: 2,
+            lora_id: null,
+            medium: 'GPU',
+            lora_name: null,
+            group_idx: 0,
+          },
+          { type: 'BlockRemoved', block_hashes: [21n], medium: 'GPU' },
+          { type: 'AllBlocksCleared' },
+        ],
+        0,
+      ]),
       expected: {
         ts: 4,
         events: [
@@ -87,7 +129,10 @@ describe('kv-event-codec decode', () => {
       payload: pack({ ts: 6.5, events: [{ type: 'BlockStored', block_hashes: [1], token_ids: [4], block_size: 1 }, ['AllBlocksCleared']] }),
       expected: {
         ts: 6.5,
-        events: [{ type: 'BlockStored', blockHashes: ['1'], parentBlockHash: null, tokenIds: [4], blockSize: 1, loraId: null, medium: null }, { type: 'AllBlocksCleared' }],
+        events: [
+          { type: 'BlockStored', blockHashes: ['1'], parentBlockHash: null, tokenIds: [4], blockSize: 1, loraId: null, medium: null },
+          { type: 'AllBlocksCleared' },
+        ],
         dataParallelRank: null,
       },
     },
@@ -98,7 +143,9 @@ describe('kv-event-codec decode', () => {
 
   it('skips an unknown event type and reports its tag', () => {
     const unknown: string[] = [];
-    const batch = decodeKvEventBatch(pack([1, [['BlockPinned', [1]], ['AllBlocksCleared']]]), { onUnknownEvent: (tag) => unknown.push(tag) });
+    const batch = decodeKvEventBatch(pack([1, [['BlockPinned', [1]], ['AllBlocksCleared']]]), {
+      onUnknownEvent: (tag) => unknown.push(tag),
+    });
     assert.deepEqual(batch.events, [{ type: 'AllBlocksCleared' }]);
     assert.deepEqual(unknown, ['BlockPinned']);
   });
@@ -137,7 +184,15 @@ describe('kv-event-codec encode', () => {
   const batch: KvEventBatch = {
     ts: 1700000001.125,
     events: [
-      { type: 'BlockStored', blockHashes: ['18446744073709551615', '42'], parentBlockHash: '9007199254740993', tokenIds: [1, 2], blockSize: 1, loraId: null, medium: 'GPU' },
+      {
+        type: 'BlockStored',
+        blockHashes: ['18446744073709551615', '42'],
+        parentBlockHash: '9007199254740993',
+        tokenIds: [1, 2],
+        blockSize: 1,
+        loraId: null,
+        medium: 'GPU',
+      },
       { type: 'BlockStored', blockHashes: ['xdeadbeef'], parentBlockHash: null, tokenIds: [3], blockSize: 1, loraId: 2, medium: null },
       { type: 'BlockRemoved', blockHashes: ['-7'], medium: 'GPU' },
       { type: 'AllBlocksCleared' },
@@ -152,18 +207,29 @@ describe('kv-event-codec encode', () => {
   }
 
   it('writes the positional layout vLLM consumers read, hashes as 64-bit ints, dp rank omitted when null', () => {
-    const bytes = encodeKvEventBatch({ ts: 1.5, events: [{ type: 'BlockRemoved', blockHashes: ['5'], medium: 'GPU' }], dataParallelRank: null });
+    const bytes = encodeKvEventBatch({
+      ts: 1.5,
+      events: [{ type: 'BlockRemoved', blockHashes: ['5'], medium: 'GPU' }],
+      dataParallelRank: null,
+    });
     // fixarray(2), float64 1.5, fixarray(1), fixarray(3), fixstr 'BlockRemoved', fixarray(1), int64 5, fixstr 'GPU'
     const expected = Buffer.concat([
-      Buffer.from([0x92, 0xcb]), Buffer.from('3ff8000000000000', 'hex'),
-      Buffer.from([0x91, 0x93, 0xac]), Buffer.from('BlockRemoved'),
-      Buffer.from([0x91, 0xd3]), Buffer.from('0000000000000005', 'hex'),
-      Buffer.from([0xa3]), Buffer.from('GPU'),
+      Buffer.from([0x92, 0xcb]),
+      Buffer.from('3ff8000000000000', 'hex'),
+      Buffer.from([0x91, 0x93, 0xac]),
+      Buffer.from('BlockRemoved'),
+      Buffer.from([0x91, 0xd3]),
+      Buffer.from('0000000000000005', 'hex'),
+      Buffer.from([0xa3]),
+      Buffer.from('GPU'),
     ]);
     assert.equal(bytes.toString('hex'), expected.toString('hex'));
   });
 
   it('refuses a hash string that is not canonical', () => {
-    assert.throws(() => encodeKvEventBatch({ ts: 1, events: [{ type: 'BlockRemoved', blockHashes: ['0xzz'], medium: null }], dataParallelRank: null }), TypeError);
+    assert.throws(
+      () => encodeKvEventBatch({ ts: 1, events: [{ type: 'BlockRemoved', blockHashes: ['0xzz'], medium: null }], dataParallelRank: null }),
+      TypeError,
+    );
   });
 });

@@ -6,7 +6,15 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Subscriber, XPublisher } from 'zeromq';
 import type { KvEventBatch } from '../../../shared/engine/types.js';
-import { KvEventPublisher, KvEventSubscriber, decodeKvEventBatch, encodeKvEventBatch, encodeSequence, endpointBinds, loadZmq } from '../../../shared/engine/vllm/index.js';
+import {
+  KvEventPublisher,
+  KvEventSubscriber,
+  decodeKvEventBatch,
+  encodeKvEventBatch,
+  encodeSequence,
+  endpointBinds,
+  loadZmq,
+} from '../../../shared/engine/vllm/index.js';
 import type { KvEventGap } from '../../../shared/engine/vllm/index.js';
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {

@@ -21,7 +21,10 @@ describe('vLLM HTTP error mapping', () => {
   }
 
   it('reads the older vLLM error body {"object":"error","message"}', () => {
-    assert.match(httpStatusError(400, '{"object":"error","message":"too long","type":"BadRequestError","code":400}', 'u').message, /too long/);
+    assert.match(
+      httpStatusError(400, '{"object":"error","message":"too long","type":"BadRequestError","code":400}', 'u').message,
+      /too long/,
+    );
   });
 
   const connectionRows: Array<{ code: string; retryable: boolean }> = [

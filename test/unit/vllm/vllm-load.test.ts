@@ -3,7 +3,15 @@ import type { EngineLoad } from '../../../shared/engine/types.js';
 import { EMPTY_ENGINE_LOAD, engineLoadFromMetrics } from '../../../shared/engine/vllm/index.js';
 import { parsePrometheusText } from '../../../shared/prometheus/index.js';
 
-const PREVIOUS: EngineLoad = { runningRequests: 9, waitingRequests: 9, kvCacheUsage: 0.9, numGpuBlocks: 99, blockSize: 32, prefixCacheQueries: 99, prefixCacheHits: 9 };
+const PREVIOUS: EngineLoad = {
+  runningRequests: 9,
+  waitingRequests: 9,
+  kvCacheUsage: 0.9,
+  numGpuBlocks: 99,
+  blockSize: 32,
+  prefixCacheQueries: 99,
+  prefixCacheHits: 9,
+};
 
 describe('engineLoadFromMetrics', () => {
   const rows: Array<{ name: string; text: string; previous?: EngineLoad; expected: EngineLoad }> = [
@@ -17,7 +25,15 @@ describe('engineLoadFromMetrics', () => {
         'vllm:prefix_cache_queries_total{engine="0"} 1000',
         'vllm:prefix_cache_hits_total{engine="0"} 600',
       ].join('\n'),
-      expected: { runningRequests: 3, waitingRequests: 2, kvCacheUsage: 0.25, numGpuBlocks: 28181, blockSize: 16, prefixCacheQueries: 1000, prefixCacheHits: 600 },
+      expected: {
+        runningRequests: 3,
+        waitingRequests: 2,
+        kvCacheUsage: 0.25,
+        numGpuBlocks: 28181,
+        blockSize: 16,
+        prefixCacheQueries: 1000,
+        prefixCacheHits: 600,
+      },
     },
     {
       // vLLM 0.8/0.9: gpu_cache_usage_perc and gpu_prefix_cache_* names.

@@ -16,13 +16,29 @@ describe('vllm-sim command line', () => {
       argv: ['--kv-events-config', '{"enable_kv_cache_events":true,"publisher":"zmq","endpoint":"tcp://*:5557","topic":"kv-events"}'],
       expected: { kvEventsEndpoint: 'tcp://*:5557', kvEventsTopic: 'kv-events' },
     },
-    { name: 'events disabled in the config', argv: ['--kv-events-config', '{"enable_kv_cache_events":false}'], expected: { kvEventsEndpoint: '' } },
-    { name: 'environment', argv: [], env: { VLLM_SIM_PORT: '8100', VLLM_SIM_PROFILE: 'qwen3-32b-2xh100' }, expected: { port: 8100, profile: 'qwen3-32b-2xh100' } },
-    { name: '--served-model-name wins over --model', argv: ['--model', 'a', '--served-model-name', 'b'], env: { VLLM_SIM_MODEL: 'c' }, expected: { model: 'b' } },
+    {
+      name: 'events disabled in the config',
+      argv: ['--kv-events-config', '{"enable_kv_cache_events":false}'],
+      expected: { kvEventsEndpoint: '' },
+    },
+    {
+      name: 'environment',
+      argv: [],
+      env: { VLLM_SIM_PORT: '8100', VLLM_SIM_PROFILE: 'qwen3-32b-2xh100' },
+      expected: { port: 8100, profile: 'qwen3-32b-2xh100' },
+    },
+    {
+      name: '--served-model-name wins over --model',
+      argv: ['--model', 'a', '--served-model-name', 'b'],
+      env: { VLLM_SIM_MODEL: 'c' },
+      expected: { model: 'b' },
+    },
     { name: "vLLM's --tokenizer, or the services' variable", argv: [], env: { ATC_TOKENIZER_PATH: '/t' }, expected: { tokenizer: '/t' } },
     {
       name: '--kv-events-config wins over the endpoint variable',
-      argv: ['--kv-events-config', '{"enable_kv_cache_events":false}'], env: { VLLM_SIM_KV_EVENTS_ENDPOINT: 'tcp://*:1' }, expected: { kvEventsEndpoint: '' },
+      argv: ['--kv-events-config', '{"enable_kv_cache_events":false}'],
+      env: { VLLM_SIM_KV_EVENTS_ENDPOINT: 'tcp://*:1' },
+      expected: { kvEventsEndpoint: '' },
     },
   ];
   for (const row of rows) {
@@ -37,10 +53,18 @@ describe('vllm-sim command line', () => {
     [[], { VLLM_SIM_MAX_MODEL_LEN: '0' }, 'VLLM_SIM_MAX_MODEL_LEN must be an integer >= 1, got "0"'],
     [['--profile', 'gpt-9'], {}, '--profile must be one of llama-3-8b-h100, qwen3-32b-2xh100, got "gpt-9"'],
     [['--kv-events-config', '{'], {}, '--kv-events-config must be JSON'],
-    [['--kv-events-config', '{"enable_kv_cache_events":true,"publisher":"nats"}'], {}, "--kv-events-config publisher 'nats' is not supported (only zmq)"],
+    [
+      ['--kv-events-config', '{"enable_kv_cache_events":true,"publisher":"nats"}'],
+      {},
+      "--kv-events-config publisher 'nats' is not supported (only zmq)",
+    ],
     [['--bogus'], {}, "Unknown option '--bogus' (--help lists the options)"],
   ];
   for (const [argv, env, message] of bad) {
-    it(`rejects ${argv.join(' ') || JSON.stringify(env)}`, () => assert.throws(() => parseVllmSimCli(argv, env), (e: unknown) => e instanceof Error && e.message === message));
+    it(`rejects ${argv.join(' ') || JSON.stringify(env)}`, () =>
+      assert.throws(
+        () => parseVllmSimCli(argv, env),
+        (e: unknown) => e instanceof Error && e.message === message,
+      ));
   }
 });

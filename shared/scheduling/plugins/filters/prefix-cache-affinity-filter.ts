@@ -98,7 +98,8 @@ export const prefixCacheAffinityFilterFactory: PluginFactory = {
     // The producer's parameters: approximate reads llm-d's approx producer's; precise its block size and
     // speculative indexing (speculativeTTL 2 s upstream when speculativeIndexing is on).
     const approx = source === PrefixSource.Approximate ? readApproxProducerParams(params) : undefined;
-    const preciseBlockTokens = source === PrefixSource.Precise ? params.number('blockSizeTokens', { default: 64, min: 1, integer: true }) : 64;
+    const preciseBlockTokens =
+      source === PrefixSource.Precise ? params.number('blockSizeTokens', { default: 64, min: 1, integer: true }) : 64;
     const speculativeTtlMs = source === PrefixSource.Precise ? params.number('speculativeTtlMs', { default: 0, min: 0 }) : 0;
     params.done();
     return new PrefixCacheAffinityFilter(name, options, source, approx, preciseBlockTokens, speculativeTtlMs);

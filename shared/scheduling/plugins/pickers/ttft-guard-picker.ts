@@ -37,7 +37,10 @@ export class TtftGuardPicker implements Picker {
 
   /** Candidates passing the token rule, then (when something is left) the request rule. */
   coolCandidates(cycle: SchedulingCycle, scored: readonly ScoredWorker[]): ScoredWorker[] {
-    const costs = this.estimate.costs(cycle, scored.map((s) => s.worker));
+    const costs = this.estimate.costs(
+      cycle,
+      scored.map((s) => s.worker),
+    );
     let min = Infinity;
     for (const c of costs) min = Math.min(min, c);
     const fast = scored.filter((_, i) => costs[i]! <= min + this.absTokens);

@@ -27,7 +27,12 @@ export class WeightedRandomPicker implements Picker {
   constructor(readonly name: string) {}
 
   pick(cycle: SchedulingCycle, scored: readonly ScoredWorker[]): WorkerSnapshot {
-    return scored[sampleIndex(cycle.context.random, scored.map((s) => s.score))]!.worker;
+    return scored[
+      sampleIndex(
+        cycle.context.random,
+        scored.map((s) => s.score),
+      )
+    ]!.worker;
   }
 }
 

@@ -84,7 +84,10 @@ export class PdProfileHandler implements ProfileHandler {
   /** tokens of prefill work (and transfer) ahead of this prompt's first token if the prefill worker computes it. */
   remoteCost(cycle: SchedulingCycle, prefill: WorkerSnapshot, decodeWorkerId: string): number {
     const reported = (prefill.load.runningRequests + prefill.load.waitingRequests) * this.thresholdTokens;
-    const queued = Math.max(cycle.need(StateKey.PrefillBacklog).tokensAt(prefill.id, cycle.context.nowMs, this.cost.prefillTokensPerS), reported);
+    const queued = Math.max(
+      cycle.need(StateKey.PrefillBacklog).tokensAt(prefill.id, cycle.context.nowMs, this.cost.prefillTokensPerS),
+      reported,
+    );
     return queued + cycle.uncachedTokens(prefill.id) + this.cost.transferCostPerToken * cycle.uncachedTokens(decodeWorkerId);
   }
 
@@ -117,12 +120,17 @@ export class PdProfileHandler implements ProfileHandler {
     const costs = `remote ${Math.round(remote)} vs local ${Math.round(local)} tokens`;
     if (remote > (1 + this.cost.remoteBias) * local) return { decode, reason: `local prefill is cheaper: ${costs}` };
     cycle.need(StateKey.PrefillBacklog).add(best.id, cycle.uncachedTokens(best.id), cycle.context.nowMs, this.cost.prefillTokensPerS);
-    const chosen = best.id === prefill.chosen.id ? prefill : { ...prefill, chosen: best, explanation: { ...prefill.explanation, chosen: best.id } };
+    const chosen =
+      best.id === prefill.chosen.id ? prefill : { ...prefill, chosen: best, explanation: { ...prefill.explanation, chosen: best.id } };
     return { decode, prefill: chosen, reason: `remote prefill pays: ${costs}` };
   }
 
   /** The prefill profile's candidate (with room) of least remote cost; the profile's pick on ties. */
-  private cheapestPrefill(cycle: SchedulingCycle, prefill: ProfileResult, decodeWorkerId: string): { worker: WorkerSnapshot; cost: number } {
+  private cheapestPrefill(
+    cycle: SchedulingCycle,
+    prefill: ProfileResult,
+    decodeWorkerId: string,
+  ): { worker: WorkerSnapshot; cost: number } {
     let worker = prefill.chosen!;
     let cost = this.remoteCost(cycle, worker, decodeWorkerId);
     const ids = new Set(prefill.explanation.candidates);
@@ -147,7 +155,11 @@ export const pdProfileHandlerFactory: PluginFactory = {
     const costAware = params.boolean('costAware', DEFAULT_PD_COST.costAware);
     // 25,000 tokens/s: the llama-3-8b-h100 SimEngine profile prefills 8k–20k-token prompts at 25–30k
     // tokens/s on an idle replica (its latency model, 8,192-token chunks; the low end taken).
-    const prefillTokensPerS = params.number('prefillTokensPerS', { default: DEFAULT_PD_COST.prefillTokensPerS, min: 0, minExclusive: true });
+    const prefillTokensPerS = params.number('prefillTokensPerS', {
+      default: DEFAULT_PD_COST.prefillTokensPerS,
+      min: 0,
+      minExclusive: true,
+    });
     // 0.07: a token's KV is 128 KiB for Llama-3-8B (32 layers × 8 KV heads × 128 × 2 × 2 B); at the
     // simulator's 50 GB/s per-GPU link that is 2.6 µs, against ~37 µs to prefill it (27k tokens/s).
     const transferCostPerToken = params.number('transferCostPerToken', { default: DEFAULT_PD_COST.transferCostPerToken, min: 0 });

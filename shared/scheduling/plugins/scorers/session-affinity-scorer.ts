@@ -17,8 +17,7 @@ export class SessionAffinityScorer implements Scorer {
     const headers = cycle.request.headers;
     const session = headers[SchedulingHeader.SessionId];
     const sticky =
-      headers[SchedulingHeader.StickyWorker] ??
-      (session !== undefined ? cycle.need(StateKey.Sessions).workerOf(session) : undefined);
+      headers[SchedulingHeader.StickyWorker] ?? (session !== undefined ? cycle.need(StateKey.Sessions).workerOf(session) : undefined);
     return workers.map((w) => (w.id === sticky ? 1 : 0));
   }
 }
