@@ -19,6 +19,7 @@ import {
   type Logger,
   type Span,
 } from '../../shared/telemetry/index.js';
+import { hopNow, type HopStamps } from '../../shared/telemetry/hop-timing.js';
 import type { DispatchEvent, Dispatcher } from './dispatcher.js';
 import { HttpError, invalidRequest, toHttpError } from './openai-errors.js';
 import { ApiKind, parseInferenceRequest, type InferenceJob, type RequestLimits } from './openai-request.js';
@@ -43,6 +44,8 @@ export interface InferenceCall {
   readonly parent: Context;
   readonly signal: AbortSignal;
   readonly sink: InferenceSink;
+  /** Bench-only hop stamps (ATC_HOP_TIMING=1), filled in along the path; absent otherwise. */
+  readonly hops?: HopStamps;
 }
 
 function parseJsonBody(text: string): unknown {
@@ -114,7 +117,10 @@ export class InferenceFrontDoor {
         async (span) => {
           const log = requestLogger(this.logger, call.requestId);
           try {
-            const job = this.prepare(call.kind, parseJsonBody(await call.readBody()));
+            const bodyText = await call.readBody();
+            if (call.hops) call.hops['bodyRead'] = hopNow();
+            const job = this.prepare(call.kind, parseJsonBody(bodyText));
+            if (call.hops) call.hops['prepared'] = hopNow();
             model = job.model;
             stream = job.stream;
             span.setAttributes({
@@ -156,7 +162,7 @@ export class InferenceFrontDoor {
     let text = '';
     let finished: Extract<DispatchEvent, { type: 'finished' }> | undefined;
     let lastTokenAt: number | undefined;
-    for await (const event of this.dispatcher.run(call.requestId, job, call.headers, call.signal)) {
+    for await (const event of this.dispatcher.run(call.requestId, job, call.headers, call.signal, call.hops)) {
       if (event.type === 'tokens') {
         const now = performance.now();
         if (lastTokenAt === undefined) {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { contextFromHttpHeaders, writeMetrics } from '../../shared/telemetry/index.js';
 import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
+import { HOP_HTTP_HEADER, HOP_TIMING, hopNow, type HopStamps } from '../../shared/telemetry/hop-timing.js';
 import type { InferenceFrontDoor } from './front-door.js';
 import { HttpError, errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
@@ -110,6 +111,7 @@ export class IngressHttpServer {
   }
 
   private async inference(kind: ApiKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const hops: HopStamps | undefined = HOP_TIMING ? { httpIn: hopNow() } : undefined;
     const requestId = this.frontDoor.newRequestId(req.headers['x-request-id'] as string | undefined);
     res.setHeader('x-request-id', requestId);
     const headers: Record<string, string> = {};
@@ -126,6 +128,7 @@ export class IngressHttpServer {
         headers,
         parent: contextFromHttpHeaders(req.headers),
         signal: controller.signal,
+        ...(hops ? { hops } : {}),
         readBody: async () => (await readBody(req, this.options.maxBodyBytes)).toString('utf8'),
         sink: {
           chunk: (chunk) => {
@@ -138,6 +141,7 @@ export class IngressHttpServer {
             res.setHeader('x-atc-worker-id', served.workerId);
             if (served.prefillWorkerId) res.setHeader('x-atc-prefill-worker-id', served.prefillWorkerId);
             res.setHeader('x-atc-engine-ttft-ms', served.engineTtftMs.toFixed(3));
+            if (hops) res.setHeader(HOP_HTTP_HEADER, JSON.stringify({ ...hops, respond: hopNow() }));
             sendJson(res, 200, body);
           },
         },

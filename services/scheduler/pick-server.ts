@@ -30,6 +30,7 @@ import {
   type SchedulerMetrics,
   type Span,
 } from '../../shared/telemetry/index.js';
+import { HOP_TIMING, hopHeaders, hopNow } from '../../shared/telemetry/hop-timing.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
 
 /** Load of a worker that has not reported yet: a worker that just registered is idle. */
@@ -87,6 +88,7 @@ export class PickServer {
   }
 
   private handle(msg: Msg): void {
+    const receivedAt = HOP_TIMING ? hopNow() : 0;
     let request: PickRequestV1;
     try {
       request = decodeMessage(msg.data, 'pick.request.v1');
@@ -100,7 +102,9 @@ export class PickServer {
       { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
       (span) => {
         try {
-          msg.respond(encodeMessage(this.decide(request, span)));
+          const reply = encodeMessage(this.decide(request, span));
+          if (HOP_TIMING) msg.respond(reply, { headers: hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() }) });
+          else msg.respond(reply);
           this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
         } catch (err) {
           const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
