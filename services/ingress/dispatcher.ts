@@ -147,6 +147,7 @@ export class Dispatcher {
               headers,
               excludeWorkers: exclude,
               deadlineMs,
+              ...(job.promptTokens ? { promptTokens: job.promptTokens } : {}),
             }),
             { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) },
           );

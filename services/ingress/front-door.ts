@@ -20,6 +20,7 @@ import {
   type Span,
 } from '../../shared/telemetry/index.js';
 import { hopNow, type HopStamps } from '../../shared/telemetry/hop-timing.js';
+import type { TokenizerPool } from '../../shared/tokenizer/index.js';
 import type { DispatchEvent, Dispatcher } from './dispatcher.js';
 import { HttpError, invalidRequest, toHttpError } from './openai-errors.js';
 import { ApiKind, parseInferenceRequest, type InferenceJob, type RequestLimits } from './openai-request.js';
@@ -65,6 +66,8 @@ export class InferenceFrontDoor {
     private readonly logger: Logger,
     /** Log prompt text itself (--log-prompts); otherwise only its size. */
     private readonly logPrompts = false,
+    /** Tokenizes text and chat prompts once, here, so the scheduler's decision thread does not. */
+    private readonly tokenizer?: TokenizerPool,
   ) {}
 
   /** Models served by at least one live worker. */
@@ -119,7 +122,9 @@ export class InferenceFrontDoor {
           try {
             const bodyText = await call.readBody();
             if (call.hops) call.hops['bodyRead'] = hopNow();
-            const job = this.prepare(call.kind, parseJsonBody(bodyText));
+            let job = this.prepare(call.kind, parseJsonBody(bodyText));
+            const promptTokens = await this.tokenizer?.promptTokens(job.prompt);
+            if (promptTokens) job = { ...job, promptTokens };
             if (call.hops) call.hops['prepared'] = hopNow();
             model = job.model;
             stream = job.stream;

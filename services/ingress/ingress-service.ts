@@ -11,6 +11,7 @@ import { IngressHttpServer, type HttpServerOptions } from './http-server.js';
 import { InferenceFrontDoor } from './front-door.js';
 import { IngressNatsApi } from './nats-api.js';
 import type { RequestLimits } from './openai-request.js';
+import { TokenizerPool } from '../../shared/tokenizer/index.js';
 
 export interface IngressServiceOptions {
   readonly natsUrl: string;
@@ -24,6 +25,10 @@ export interface IngressServiceOptions {
   readonly workerTtlMs?: number;
   /** Log prompt text itself (--log-prompts); default only its size. */
   readonly logPrompts?: boolean;
+  /** Threads tokenizing long prompts (--tokenizer-threads); default 0: inline. */
+  readonly tokenizerThreads?: number;
+  /** The tokenizer the pool threads load (--tokenizer-path): the one this process loaded at start-up. */
+  readonly tokenizerPath?: string;
 }
 
 export class IngressService {
@@ -35,6 +40,7 @@ export class IngressService {
     private readonly directory: WorkerDirectory,
     private readonly http: IngressHttpServer,
     private readonly natsApi: IngressNatsApi,
+    private readonly tokenizer: TokenizerPool,
     private readonly logger: Logger,
   ) {}
 
@@ -52,13 +58,17 @@ export class IngressService {
     const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
     await directory.start(false);
     const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger);
-    const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits, metrics, logger, options.logPrompts ?? false);
+    const tokenizer = new TokenizerPool({
+      threads: options.tokenizerThreads ?? 0,
+      ...(options.tokenizerPath !== undefined ? { tokenizerPath: options.tokenizerPath } : {}),
+    });
+    const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits, metrics, logger, options.logPrompts ?? false, tokenizer);
     const natsApi = new IngressNatsApi(nc, frontDoor, logger);
     natsApi.start();
     const http = new IngressHttpServer(frontDoor, options.http, registry, logger);
     const port = await http.listen();
     logger.info({ port }, 'ingress ready');
-    return new IngressService(nc, port, directory, http, natsApi, logger);
+    return new IngressService(nc, port, directory, http, natsApi, tokenizer, logger);
   }
 
   close(): Promise<void> {
@@ -68,6 +78,7 @@ export class IngressService {
         () => this.natsApi.stop(),
         () => this.directory.stop(),
         () => this.nc.drain(),
+        () => this.tokenizer.close(),
       ];
       for (const step of steps) {
         try {

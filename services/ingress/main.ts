@@ -1,12 +1,16 @@
 // Ingress process entry point: the OpenAI-compatible API over HTTP and NATS.
 import { closeOnSignals, exitOnStartupError, optionsOrExit } from '../../shared/config/index.js';
 import { createLogger, initTracing } from '../../shared/telemetry/index.js';
+import { usePromptTokenizerAt } from '../../shared/tokenizer/index.js';
 import { INGRESS_OPTIONS } from './ingress-options.js';
 import { IngressService } from './ingress-service.js';
 
 const opts = optionsOrExit('ingress', INGRESS_OPTIONS, process.argv.slice(2), process.env);
 const logger = createLogger('ingress', opts.logLevel);
 try {
+  // The scheduler matches these token ids against the engines' KV events: the model's own tokenizer.
+  const tokenizer = usePromptTokenizerAt(opts.tokenizerPath);
+  logger.info({ tokenizer: tokenizer.name, threads: opts.tokenizerThreads }, 'prompt tokenizer');
   const tracing = initTracing('ingress', { logger });
   const service = await IngressService.start({
     natsUrl: opts.natsUrl,
@@ -16,6 +20,8 @@ try {
     dispatcher: { requestTimeoutMs: opts.requestTimeoutMs },
     workerTtlMs: opts.workerTtlMs,
     logPrompts: opts.logPrompts,
+    tokenizerThreads: opts.tokenizerThreads,
+    ...(opts.tokenizerPath !== undefined ? { tokenizerPath: opts.tokenizerPath } : {}),
   });
   closeOnSignals(async () => {
     await service.close();

@@ -2,7 +2,7 @@
 // HttpError naming the offending parameter; nothing is sent anywhere for a bad body.
 import type { PromptInput } from '../../shared/engine/types.js';
 import type { WireSampling } from '../../shared/protocol/index.js';
-import type { ChatMessage } from '../../shared/tokenizer/index.js';
+import type { ChatMessage, PromptTokens } from '../../shared/tokenizer/index.js';
 import { invalidRequest } from './openai-errors.js';
 
 export const ApiKind = { Completion: 'completion', Chat: 'chat' } as const;
@@ -15,6 +15,8 @@ export interface InferenceJob {
   readonly sampling: WireSampling;
   readonly stream: boolean;
   readonly includeUsage: boolean;
+  /** A text or chat prompt's token ids, tokenized once in the ingress (the pick request carries them). */
+  readonly promptTokens?: PromptTokens;
 }
 
 export interface RequestLimits {

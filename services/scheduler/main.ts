@@ -33,6 +33,8 @@ try {
     replicaId: opts.replicaId,
     registry,
     workerTtlMs: opts.workerTtlMs,
+    tokenizerThreads: opts.tokenizerThreads,
+    ...(opts.tokenizerPath !== undefined ? { tokenizerPath: opts.tokenizerPath } : {}),
     ...(configYaml !== undefined ? { configYaml } : {}),
   });
   const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);

@@ -16,7 +16,7 @@ import {
   type PickRequestV1,
 } from '../../shared/protocol/index.js';
 import { NoEligibleWorkerError, type Decision, type Scheduler, type WorkerSnapshot } from '../../shared/scheduling/index.js';
-import { promptTokenIds } from '../../shared/tokenizer/index.js';
+import { TokenizerPool, promptTokenizer } from '../../shared/tokenizer/index.js';
 import {
   AtcAttr,
   PdDecision,
@@ -78,7 +78,30 @@ export class PickServer {
     private readonly metrics: SchedulerMetrics,
     private readonly replicaId: string,
     private readonly logger: Logger,
+    /** Tokenizes text and chat prompts that arrive without token ids, off the decision thread. */
+    private readonly tokenizer: TokenizerPool = new TokenizerPool({ threads: 0 }),
   ) {}
+
+  private warnedTokenizer = false;
+
+  /**
+   * The prompt's token ids when the request brings them (a token-id prompt, or ids the ingress computed
+   * with this scheduler's tokenizer); undefined when they must be computed here.
+   */
+  private givenTokenIds(request: PickRequestV1): readonly number[] | undefined {
+    if ('tokenIds' in request.prompt) return request.prompt.tokenIds;
+    const given = request.promptTokens;
+    if (given === undefined) return undefined;
+    if (given.tokenizer === promptTokenizer().name) return given.tokenIds;
+    if (!this.warnedTokenizer) {
+      this.warnedTokenizer = true;
+      this.logger.warn(
+        { theirs: given.tokenizer, ours: promptTokenizer().name },
+        'pick requests carry token ids of another tokenizer: tokenizing here instead (set the same --tokenizer-path everywhere)',
+      );
+    }
+    return undefined;
+  }
 
   start(): void {
     this.sub = this.nc.subscribe(schedulerPick, {
@@ -97,12 +120,15 @@ export class PickServer {
       this.respondError(msg, '', new AtcError(ErrorCode.BadMessage, err instanceof Error ? err.message : String(err)));
       return;
     }
-    withSpan(
+    const given = this.givenTokenIds(request);
+    void withSpan(
       SpanName.SchedulerPick,
       { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
-      (span) => {
+      async (span) => {
         try {
-          const reply = encodeMessage(this.decide(request, span));
+          // Text without ids (a client of this NATS API): the tokenizer pool, never this thread, for long prompts.
+          const tokenIds = given ?? (await this.tokenizer.tokenIds(request.prompt));
+          const reply = encodeMessage(this.decide(request, tokenIds, span));
           if (HOP_TIMING) msg.respond(reply, { headers: hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() }) });
           else msg.respond(reply);
           this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
@@ -119,14 +145,14 @@ export class PickServer {
     );
   }
 
-  decide(request: PickRequestV1, span?: Span): PickReplyV1 {
+  /** Decides on the prompt's token ids (`tokenIds`: as the engines compute them). */
+  decide(request: PickRequestV1, tokenIds: readonly number[], span?: Span): PickReplyV1 {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
     const workers = this.directory
       .live()
       .filter((w) => !excluded.has(w.registration.workerId))
       .map(snapshotOf);
-    const tokenIds = promptTokenIds(request.prompt);
     const nowMs = Date.now();
     let decision: Decision;
     try {
@@ -140,7 +166,7 @@ export class PickServer {
         throw new AtcError(ErrorCode.NoWorker, `no decode worker available for model ${JSON.stringify(request.model)}: ${err.message}`);
       throw err;
     }
-    // ms in the scheduling core, tokenization included.
+    // ms in the scheduling core (tokenization, when any, happened before).
     const decisionMs = performance.now() - t0;
     const chosen = workers.find((w) => w.id === decision.decode.workerId);
     const inflight = this.scheduler.state.inflight.totalsFor(decision.decode.workerId);
@@ -154,7 +180,9 @@ export class PickServer {
     });
     const reason = summarizeDecision(decision);
     this.recordDecision(request, tokenIds.length, workers.length, decision, decisionMs, span);
-    requestLogger(this.logger, request.requestId).debug({ decisionMs, explanation: decision.explanation }, reason);
+    // A child logger per request costs more than the decision of a short prompt: only when it will print.
+    if (this.logger.isLevelEnabled('debug'))
+      requestLogger(this.logger, request.requestId).debug({ decisionMs, explanation: decision.explanation }, reason);
     return {
       type: 'pick.reply.v1',
       requestId: request.requestId,

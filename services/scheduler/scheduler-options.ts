@@ -7,6 +7,7 @@ import {
   natsUrlOption,
   option,
   tokenizerPathOption,
+  tokenizerThreadsOption,
   workerTtlMsOption,
 } from '../../shared/config/index.js';
 import { BASELINE_CONFIGS } from '../../shared/scheduling/index.js';
@@ -39,4 +40,5 @@ export const SCHEDULER_OPTIONS = {
   }),
   workerTtlMs: workerTtlMsOption,
   tokenizerPath: tokenizerPathOption,
+  tokenizerThreads: tokenizerThreadsOption,
 };

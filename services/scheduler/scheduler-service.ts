@@ -8,6 +8,7 @@ import { connectNats } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
 import { schedulerMetrics } from '../../shared/telemetry/index.js';
+import { TokenizerPool } from '../../shared/tokenizer/index.js';
 import { PickServer } from './pick-server.js';
 import { PrefixOwnershipStore } from './prefix-ownership-store.js';
 import { SchedulingFeed } from './scheduling-feed.js';
@@ -25,6 +26,10 @@ export interface SchedulerServiceOptions {
   readonly registry?: Registry;
   /** ms after its last heartbeat that a worker counts as gone (--worker-ttl-ms). Default 6000. */
   readonly workerTtlMs?: number;
+  /** Threads tokenizing long text prompts that come without token ids (--tokenizer-threads); default 0: inline. */
+  readonly tokenizerThreads?: number;
+  /** The tokenizer the pool threads load (--tokenizer-path): the one this process loaded at start-up. */
+  readonly tokenizerPath?: string;
 }
 
 export class SchedulerService {
@@ -36,6 +41,7 @@ export class SchedulerService {
     readonly feed: SchedulingFeed,
     readonly ownership: PrefixOwnershipStore,
     readonly pickServer: PickServer,
+    private readonly tokenizer: TokenizerPool,
     private readonly logger: Logger,
   ) {}
 
@@ -67,11 +73,15 @@ export class SchedulerService {
     feed.start();
     await live.start();
     ownership.start(options.ownershipSaveMs ?? 1_000);
-    const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger);
+    const tokenizer = new TokenizerPool({
+      threads: options.tokenizerThreads ?? 0,
+      ...(options.tokenizerPath !== undefined ? { tokenizerPath: options.tokenizerPath } : {}),
+    });
+    const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger, tokenizer);
     pickServer.start();
     await nc.flush();
     logger.info({ replicaId: options.replicaId, importedPrefixOwnership: imported }, 'scheduler ready');
-    return new SchedulerService(nc, live, scheduler, feed, ownership, pickServer, logger);
+    return new SchedulerService(nc, live, scheduler, feed, ownership, pickServer, tokenizer, logger);
   }
 
   close(): Promise<void> {
@@ -82,6 +92,7 @@ export class SchedulerService {
         () => this.ownership.stop(),
         () => this.directory.stop(),
         () => this.nc.drain(),
+        () => this.tokenizer.close(),
       ];
       for (const step of steps) {
         try {

@@ -58,6 +58,14 @@ export const tokenizerPathOption = option.string({
   doc: "the model's tokenizer.json, or the directory with it and tokenizer_config.json, loaded at start-up",
 });
 
+export const tokenizerThreadsOption = option.integer({
+  flag: 'tokenizer-threads',
+  env: 'ATC_TOKENIZER_THREADS',
+  min: 0,
+  default: 1,
+  doc: 'worker threads that tokenize long text and chat prompts (0: on the main thread)',
+});
+
 export const natsServerOption = option.string({
   flag: 'nats-server',
   env: 'ATC_NATS_SERVER',

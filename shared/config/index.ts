@@ -7,6 +7,7 @@ export {
   natsServerOption,
   natsUrlOption,
   tokenizerPathOption,
+  tokenizerThreadsOption,
   workerTtlMsOption,
 } from './common-options.js';
 export { OptionKind, option } from './option-spec.js';

@@ -18,6 +18,9 @@ export async function connectNats(options: ConnectOptions): Promise<NatsConnecti
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+    // No Error (and stack capture) made up front for every request() in case it fails: that cost the
+    // ingress ~0.1 ms a pick and dispatch (path-latency profile, BENCHMARKS.md); failures keep their own stack.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const status of nc.status()) {

@@ -23,6 +23,7 @@ import type {
   WireType,
   WorkerRegistrationV1,
   WireEngineLoad,
+  WirePromptTokens,
 } from './messages.js';
 import { bool, intArray, num, oneOf, optBool, optNum, optStr, record, str, strArray, stringMap, type Rec } from './validate.js';
 
@@ -84,6 +85,14 @@ function prompt(obj: Rec, path: string): PromptInput {
   throw new ProtocolError(`${path}.prompt must have text (string), tokenIds (integers) or messages`);
 }
 
+function promptTokens(obj: Rec, path: string): WirePromptTokens | undefined {
+  if (obj['promptTokens'] === undefined || obj['promptTokens'] === null) return undefined;
+  const t = record(obj['promptTokens'], `${path}.promptTokens`);
+  const ids = intArray(t, 'tokenIds', `${path}.promptTokens`);
+  if (ids.length > MAX_PROMPT_TOKENS) throw new ProtocolError(`${path}.promptTokens.tokenIds has more than ${MAX_PROMPT_TOKENS} tokens`);
+  return { tokenizer: str(t, 'tokenizer', `${path}.promptTokens`, { maxLength: 4096 }), tokenIds: ids };
+}
+
 function sampling(obj: Rec, path: string): WireSampling {
   const s = record(obj['sampling'], `${path}.sampling`);
   const p = `${path}.sampling`;
@@ -119,16 +128,21 @@ const withOpt = <T extends object, K extends string, V>(base: T, key: K, value: 
   value === undefined ? base : { ...base, [key]: value };
 
 const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
-  'pick.request.v1': (o): PickRequestV1 => ({
-    type: 'pick.request.v1',
-    requestId: id(o, 'requestId', 'pick'),
-    model: id(o, 'model', 'pick'),
-    prompt: prompt(o, 'pick'),
-    maxTokens: num(o, 'maxTokens', 'pick', { int: true, min: 1 }),
-    headers: stringMap(o, 'headers', 'pick'),
-    excludeWorkers: strArray(o, 'excludeWorkers', 'pick'),
-    deadlineMs: num(o, 'deadlineMs', 'pick'),
-  }),
+  'pick.request.v1': (o): PickRequestV1 =>
+    withOpt(
+      {
+        type: 'pick.request.v1' as const,
+        requestId: id(o, 'requestId', 'pick'),
+        model: id(o, 'model', 'pick'),
+        prompt: prompt(o, 'pick'),
+        maxTokens: num(o, 'maxTokens', 'pick', { int: true, min: 1 }),
+        headers: stringMap(o, 'headers', 'pick'),
+        excludeWorkers: strArray(o, 'excludeWorkers', 'pick'),
+        deadlineMs: num(o, 'deadlineMs', 'pick'),
+      },
+      'promptTokens',
+      promptTokens(o, 'pick'),
+    ),
   'pick.reply.v1': (o): PickReplyV1 =>
     withOpt(
       {

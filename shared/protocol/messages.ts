@@ -46,6 +46,17 @@ export interface PickRequestV1 {
   readonly excludeWorkers: readonly string[];
   /** ms since the epoch after which the request is abandoned. */
   readonly deadlineMs: number;
+  /**
+   * A text or chat prompt's token ids as the sender tokenized it (the ingress does, off the scheduler's
+   * thread). The scheduler uses them when `tokenizer` names its own tokenizer, else tokenizes itself.
+   */
+  readonly promptTokens?: WirePromptTokens;
+}
+
+/** Token ids of a prompt and the tokenizer (PromptTokenizer.name) that computed them. */
+export interface WirePromptTokens {
+  readonly tokenizer: string;
+  readonly tokenIds: readonly number[];
 }
 
 /** scheduler -> ingress. */
