@@ -74,7 +74,7 @@ const agentTraceEntry = benchEntry(
 );
 
 const pathLatency = benchEntry(
-  'ms llm-atc adds to a one-token completion: through ingress -> scheduler -> worker and straight to the engine\'s own HTTP server, side by side, with a per-hop breakdown',
+  "ms llm-atc adds to a one-token completion: through ingress -> scheduler -> worker and straight to the engine's own HTTP server, side by side, with a per-hop breakdown",
   {
     requests: option.integer({ flag: 'requests', min: 1, default: 300, doc: 'sequential one-token completions measured on each path' }),
     throughput: option.boolean({ flag: 'throughput', doc: 'also search the highest sustained rate of each path (p99 added < 10 ms)' }),
@@ -137,9 +137,10 @@ const scheduler = benchEntry(
       default: SCHEDULER_BENCH_DEFAULTS.engines,
       doc: 'engines the blocks are spread over',
     }),
+    tokenizerThreads: option.integer({ flag: 'tokenizer-threads', min: 1, default: 2, doc: 'threads of the tokenizer pool measured' }),
   },
   async (o) => {
-    await runSchedulerBench({ decisions: o.decisions, blocks: o.blocks, engines: o.engines });
+    await runSchedulerBench({ decisions: o.decisions, blocks: o.blocks, engines: o.engines, tokenizerThreads: o.tokenizerThreads });
   },
 );
 

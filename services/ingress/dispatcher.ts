@@ -199,6 +199,7 @@ export class Dispatcher {
             streamTo: inbox.subject,
             deadlineMs,
             ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}),
+            ...(job.promptTokens ? { promptTokens: job.promptTokens } : {}),
           }),
           { timeout: this.options.acceptTimeoutMs, ...(h ? { headers: h } : {}) },
         );

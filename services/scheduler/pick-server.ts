@@ -59,7 +59,7 @@ function snapshotOf(view: WorkerView): WorkerSnapshot {
 /** One line for logs and the pick reply: chosen workers and the decisive figures. */
 export function summarizeDecision(d: Decision): string {
   const decode = d.explanation.profiles.find((p) => p.chosen === d.decode.workerId);
-  const score = decode?.totals[d.decode.workerId];
+  const score = decode?.chosenTotal ?? decode?.totals[d.decode.workerId];
   return (
     `decode=${d.decode.workerId} score=${score?.toFixed(3) ?? '?'} cachedBlocks=${d.decode.cachedPrefixBlocks} uncachedTokens=${d.decode.uncachedTokens}` +
     (d.prefill ? ` prefill=${d.prefill.workerId}` : '') +

@@ -28,6 +28,7 @@ import {
   type WorkerMetrics,
 } from '../../shared/telemetry/index.js';
 import { HOP_TIMING, hopHeaders, hopNow, type HopStamps } from '../../shared/telemetry/hop-timing.js';
+import { promptTokenizer } from '../../shared/tokenizer/index.js';
 import type { PrefillClient } from './prefill-client.js';
 
 export interface GenerateHandlerOptions {
@@ -135,7 +136,8 @@ export class GenerateHandler {
     const send = (body: StreamBody) => {
       if (nc.isClosed()) return;
       const data = encodeMessage({ ...body, requestId: request.requestId, seq: seq++ });
-      if (hops && body.type === 'stream.finished.v1') nc.publish(request.streamTo, data, { headers: hopHeaders({ ...hops, finishedSent: hopNow() }) });
+      if (hops && body.type === 'stream.finished.v1')
+        nc.publish(request.streamTo, data, { headers: hopHeaders({ ...hops, finishedSent: hopNow() }) });
       else nc.publish(request.streamTo, data);
       lastSentAt = Date.now();
     };
@@ -165,6 +167,8 @@ export class GenerateHandler {
         sampling: request.sampling,
         signal: controller.signal,
         ...(remote ? { kvTransfer: remote.kvTransfer } : {}),
+        // Ids the ingress computed with this worker's tokenizer: the engine need not tokenize again.
+        ...(request.promptTokens?.tokenizer === promptTokenizer().name ? { promptTokenIds: request.promptTokens.tokenIds } : {}),
       });
       for await (const out of outputs) {
         if (out.type === 'tokens') {

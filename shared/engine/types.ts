@@ -53,6 +53,11 @@ export interface EngineRequest {
   readonly kvTransfer?: KvTransferParams;
   /** Aborting frees the request's slot and KV blocks in the engine. */
   readonly signal?: AbortSignal;
+  /**
+   * The prompt's token ids as the engine's own tokenizer computes them, when the caller already has them
+   * (tokenized once in the ingress): SimEngine uses them instead of tokenizing again; vLLM tokenizes itself.
+   */
+  readonly promptTokenIds?: readonly number[];
 }
 
 export const FinishReason = { Stop: 'stop', Length: 'length', Abort: 'abort' } as const;

@@ -156,17 +156,21 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
     ),
   'generate.request.v1': (o): GenerateRequestV1 =>
     withOpt(
-      {
-        type: 'generate.request.v1' as const,
-        requestId: id(o, 'requestId', 'generate'),
-        model: id(o, 'model', 'generate'),
-        prompt: prompt(o, 'generate'),
-        sampling: sampling(o, 'generate'),
-        streamTo: id(o, 'streamTo', 'generate'),
-        deadlineMs: num(o, 'deadlineMs', 'generate'),
-      },
-      'prefillWorkerId',
-      optStr(o, 'prefillWorkerId', 'generate'),
+      withOpt(
+        {
+          type: 'generate.request.v1' as const,
+          requestId: id(o, 'requestId', 'generate'),
+          model: id(o, 'model', 'generate'),
+          prompt: prompt(o, 'generate'),
+          sampling: sampling(o, 'generate'),
+          streamTo: id(o, 'streamTo', 'generate'),
+          deadlineMs: num(o, 'deadlineMs', 'generate'),
+        },
+        'prefillWorkerId',
+        optStr(o, 'prefillWorkerId', 'generate'),
+      ),
+      'promptTokens',
+      promptTokens(o, 'generate'),
     ),
   'generate.accepted.v1': (o): GenerateAcceptedV1 => ({
     type: 'generate.accepted.v1',

@@ -80,6 +80,8 @@ export interface GenerateRequestV1 {
   readonly streamTo: string;
   readonly deadlineMs: number;
   readonly prefillWorkerId?: string;
+  /** A text or chat prompt's token ids, as on the pick request: the worker's engine need not tokenize again. */
+  readonly promptTokens?: WirePromptTokens;
 }
 
 export interface GenerateAcceptedV1 {

@@ -64,14 +64,51 @@ function timed<T>(fn: () => T): { value: T; ms: number } {
   return { value, ms: performance.now() - t0 };
 }
 
+/**
+ * worker id -> value, as an object built on first read. A decision is explained (logs at debug, span
+ * attributes when sampled, tests) far less often than it is made, and building a 64-key object per scorer
+ * was ~15% of a 64-engine decision (BENCHMARKS.md, scheduler).
+ */
+function lazyById(workers: readonly WorkerSnapshot[], values: ArrayLike<number>): { readonly value: Readonly<Record<string, number>> } {
+  let built: Record<string, number> | undefined;
+  return {
+    get value() {
+      if (built === undefined) {
+        built = {};
+        for (let i = 0; i < workers.length; i++) built[workers[i]!.id] = values[i]!;
+      }
+      return built;
+    },
+  };
+}
+
+function scorerTrace(
+  plugin: string,
+  weight: number,
+  durationMs: number,
+  workers: readonly WorkerSnapshot[],
+  clamped: Float64Array,
+): ScorerTrace {
+  const scores = lazyById(workers, clamped);
+  return {
+    plugin,
+    weight,
+    get scores() {
+      return scores.value;
+    },
+    durationMs,
+  };
+}
+
 export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): ProfileResult {
   const filters: FilterTrace[] = [];
   const timings: PluginTiming[] = [];
   let candidates = workers;
   for (const f of profile.filters) {
     checkState(f, cycle);
-    const { value: kept, ms } = timed(() => f.filter(cycle, candidates));
-    timings.push({ plugin: f.name, kind: f.kind, durationMs: ms });
+    const t0 = performance.now();
+    const kept = f.filter(cycle, candidates);
+    timings.push({ plugin: f.name, kind: f.kind, durationMs: performance.now() - t0 });
     if (kept.length !== candidates.length) {
       const keptIds = new Set(kept.map((w) => w.id));
       filters.push({ plugin: f.name, removed: candidates.filter((w) => !keptIds.has(w.id)).map((w) => w.id) });
@@ -83,16 +120,18 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
   if (candidates.length > 0) {
     for (const { scorer, weight } of profile.scorers) {
       checkState(scorer, cycle);
-      const { value: raw, ms } = timed(() => scorer.score(cycle, candidates));
+      const t0 = performance.now();
+      const raw = scorer.score(cycle, candidates);
+      const ms = performance.now() - t0;
       if (raw.length !== candidates.length)
         throw new SchedulingStateError(`plugin "${scorer.name}" returned ${raw.length} scores for ${candidates.length} workers`);
-      const scores: Record<string, number> = {};
+      const clamped = new Float64Array(candidates.length);
       for (let i = 0; i < candidates.length; i++) {
         const s = clamp01(raw[i]!);
-        scores[candidates[i]!.id] = s;
+        clamped[i] = s;
         totals[i] = totals[i]! + weight * s;
       }
-      scorers.push({ plugin: scorer.name, weight, scores, durationMs: ms });
+      scorers.push(scorerTrace(scorer.name, weight, ms, candidates, clamped));
       timings.push({ plugin: scorer.name, kind: scorer.kind, durationMs: ms });
     }
   }
@@ -100,22 +139,28 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
   let chosen: WorkerSnapshot | null = null;
   if (scored.length > 0) {
     checkState(profile.picker, cycle);
-    const { value, ms } = timed(() => profile.picker.pick(cycle, scored));
-    chosen = value;
-    timings.push({ plugin: profile.picker.name, kind: profile.picker.kind, durationMs: ms });
+    const t0 = performance.now();
+    chosen = profile.picker.pick(cycle, scored);
+    timings.push({ plugin: profile.picker.name, kind: profile.picker.kind, durationMs: performance.now() - t0 });
   }
-  const totalsById: Record<string, number> = {};
-  for (const s of scored) totalsById[s.worker.id] = s.score;
+  const totalsById = lazyById(candidates, totals);
   const cachedPrefixBlocks = chosen ? cycle.cachedBlocks(chosen.id) : 0;
+  const finalCandidates = candidates;
+  let candidateIds: readonly string[] | undefined;
   return {
     profile: profile.name,
     chosen,
     explanation: {
       profile: profile.name,
-      candidates: candidates.map((w) => w.id),
+      get candidates() {
+        return (candidateIds ??= finalCandidates.map((w) => w.id));
+      },
       filters,
       scorers,
-      totals: totalsById,
+      get totals() {
+        return totalsById.value;
+      },
+      chosenTotal: chosen ? (totals[candidates.findIndex((w) => w.id === chosen!.id)] ?? null) : null,
       picker: profile.picker.name,
       chosen: chosen?.id ?? null,
       cachedPrefixBlocks,

@@ -39,7 +39,7 @@ export class SimEngine implements Engine {
 
   private async *run(request: EngineRequest): AsyncGenerator<EngineOutput> {
     const { requestId, sampling, signal } = request;
-    const promptTokenIds = promptTokenIdsOf(request.prompt);
+    const promptTokenIds = request.promptTokenIds ?? promptTokenIdsOf(request.prompt);
     const channel = new OutputChannel<EngineOutput>();
     const stops = new StopStringMatcher(sampling.stop ?? []);
     let done = false;

@@ -45,6 +45,17 @@ describe('protocol codec', () => {
       streamTo: '_INBOX.a',
       deadlineMs: 1e12,
     },
+    {
+      type: 'generate.request.v1',
+      requestId: 'r2',
+      model: 'm',
+      prompt: { text: 'hello' },
+      sampling: { maxTokens: 3 },
+      streamTo: '_INBOX.b',
+      deadlineMs: 1e12,
+      prefillWorkerId: 'p1',
+      promptTokens: { tokenizer: 'cl100k_base', tokenIds: [15339] },
+    },
     { type: 'generate.accepted.v1', requestId: 'r1', workerId: 'w1' },
     { type: 'prefill.request.v1', requestId: 'r1', model: 'm', prompt: { text: 'p' }, deadlineMs: 5 },
     {
