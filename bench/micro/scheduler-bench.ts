@@ -30,11 +30,6 @@ export interface SchedulerBenchOptions {
 export interface DecisionTimings {
   readonly decisions: number;
   readonly decisionsPerSecond: number;
-  /**
-   * Decisions per second of this process's CPU time (process.cpuUsage around each decision): what a quiet
-   * core would give, unlike wall time on a shared machine, where other processes' time lands in the figures.
-   */
-  readonly decisionsPerCpuSecond: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxMs: number;
@@ -176,25 +171,21 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
   const run = (label: string, makeRequest: (i: number) => () => SchedulingRequest): DecisionTimings => {
     const times = new Float64Array(decisions);
     let hits = 0;
-    let cpuUs = 0;
     const warmup = Math.min(500, decisions);
     const start = performance.now();
     for (let i = -warmup; i < decisions; i++) {
       if (i % 1000 === 0) refresh();
       const build = makeRequest(i);
       const request = build();
-      const cpu0 = process.cpuUsage();
       const t = performance.now();
       const d = scheduler.decide(request, workers, nowMs);
       const dt = performance.now() - t;
-      const cpu = process.cpuUsage(cpu0);
       nowMs += 0.2;
       // keep ~100 requests in flight
       if (n >= 100) scheduler.finish(`r${n - 100}`);
       n++;
       if (i >= 0) {
         times[i] = dt;
-        cpuUs += cpu.user + cpu.system;
         if (d.decode.cachedPrefixBlocks > 0) hits++;
       }
     }
@@ -204,14 +195,13 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
     const result: DecisionTimings = {
       decisions,
       decisionsPerSecond: decisions / (total / 1000),
-      decisionsPerCpuSecond: decisions / (cpuUs / 1e6),
       p50Ms: percentile(sorted, 50),
       p99Ms: percentile(sorted, 99),
       maxMs: sorted[sorted.length - 1]!,
       cacheHitRate: hits / decisions,
     };
     log(
-      `${label}: ${result.decisionsPerSecond.toFixed(0)} decisions/s (single thread; ${result.decisionsPerCpuSecond.toFixed(0)} per CPU-second), p50 ${result.p50Ms.toFixed(3)} ms, ` +
+      `${label}: ${result.decisionsPerSecond.toFixed(0)} decisions/s (single thread), p50 ${result.p50Ms.toFixed(3)} ms, ` +
         `p99 ${result.p99Ms.toFixed(3)} ms, max ${result.maxMs.toFixed(3)} ms, cache hits ${(100 * result.cacheHitRate).toFixed(0)}% ` +
         `(loop wall ${wall.toFixed(0)} ms incl. request building)`,
     );

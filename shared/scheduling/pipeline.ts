@@ -4,6 +4,7 @@
 // state, declared in their `consumes`. Every plugin call is timed, for metrics only.
 import { SchedulingCycle } from './cycle.js';
 import { NoEligibleWorkerError, SchedulingStateError } from './errors.js';
+import { LazyProfileExplanation, LazyScorerTrace } from './lazy-explanation.js';
 import type {
   AnyPlugin,
   ProfileHandler,
@@ -64,42 +65,6 @@ function timed<T>(fn: () => T): { value: T; ms: number } {
   return { value, ms: performance.now() - t0 };
 }
 
-/**
- * worker id -> value, as an object built on first read. A decision is explained (logs at debug, span
- * attributes when sampled, tests) far less often than it is made, and building a 64-key object per scorer
- * was ~15% of a 64-engine decision (BENCHMARKS.md, scheduler).
- */
-function lazyById(workers: readonly WorkerSnapshot[], values: ArrayLike<number>): { readonly value: Readonly<Record<string, number>> } {
-  let built: Record<string, number> | undefined;
-  return {
-    get value() {
-      if (built === undefined) {
-        built = {};
-        for (let i = 0; i < workers.length; i++) built[workers[i]!.id] = values[i]!;
-      }
-      return built;
-    },
-  };
-}
-
-function scorerTrace(
-  plugin: string,
-  weight: number,
-  durationMs: number,
-  workers: readonly WorkerSnapshot[],
-  clamped: Float64Array,
-): ScorerTrace {
-  const scores = lazyById(workers, clamped);
-  return {
-    plugin,
-    weight,
-    get scores() {
-      return scores.value;
-    },
-    durationMs,
-  };
-}
-
 export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): ProfileResult {
   const filters: FilterTrace[] = [];
   const timings: PluginTiming[] = [];
@@ -131,7 +96,7 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
         clamped[i] = s;
         totals[i] = totals[i]! + weight * s;
       }
-      scorers.push(scorerTrace(scorer.name, weight, ms, candidates, clamped));
+      scorers.push(new LazyScorerTrace(scorer.name, weight, ms, candidates, clamped));
       timings.push({ plugin: scorer.name, kind: scorer.kind, durationMs: ms });
     }
   }
@@ -143,30 +108,22 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
     chosen = profile.picker.pick(cycle, scored);
     timings.push({ plugin: profile.picker.name, kind: profile.picker.kind, durationMs: performance.now() - t0 });
   }
-  const totalsById = lazyById(candidates, totals);
   const cachedPrefixBlocks = chosen ? cycle.cachedBlocks(chosen.id) : 0;
-  const finalCandidates = candidates;
-  let candidateIds: readonly string[] | undefined;
   return {
     profile: profile.name,
     chosen,
-    explanation: {
-      profile: profile.name,
-      get candidates() {
-        return (candidateIds ??= finalCandidates.map((w) => w.id));
-      },
+    explanation: new LazyProfileExplanation(
+      profile.name,
+      candidates,
       filters,
       scorers,
-      get totals() {
-        return totalsById.value;
-      },
-      chosenTotal: chosen ? (totals[candidates.findIndex((w) => w.id === chosen!.id)] ?? null) : null,
-      picker: profile.picker.name,
-      chosen: chosen?.id ?? null,
+      totals,
+      profile.picker.name,
+      chosen?.id ?? null,
       cachedPrefixBlocks,
-      uncachedTokens: chosen ? cycle.uncachedTokens(chosen.id) : cycle.request.tokenIds.length,
+      chosen ? cycle.uncachedTokens(chosen.id) : cycle.request.tokenIds.length,
       timings,
-    },
+    ),
   };
 }
 
