@@ -144,11 +144,18 @@ function breakdownOf(samples: readonly Sample[]): HopSegment[] {
   const derived: Array<[string, (s: Sample) => number]> = [
     ["  of which the engine's admission wait (queuedMs)", (s) => s.hops['engineQueuedMs']!],
     ["  of which the engine's own TTFT (arrival to first token)", (s) => s.hops['engineTtftMs']!],
-    ['  of which outside the engine TTFT (tokenize, output channel)', (s) => s.hops['engineFirstToken']! - s.hops['engineSubmit']! - s.hops['engineTtftMs']!],
+    [
+      '  of which outside the engine TTFT (tokenize, output channel)',
+      (s) => s.hops['engineFirstToken']! - s.hops['engineSubmit']! - s.hops['engineTtftMs']!,
+    ],
   ];
   const at = out.findIndex((h) => h.to === 'engineFirstToken') + 1;
   if (engine.length > 0 && at > 0)
-    out.splice(at, 0, ...derived.map(([name, f]) => ({ name, from: 'engineSubmit', to: 'engineFirstToken', ms: summarize(engine.map(f)) })));
+    out.splice(
+      at,
+      0,
+      ...derived.map(([name, f]) => ({ name, from: 'engineSubmit', to: 'engineFirstToken', ms: summarize(engine.map(f)) })),
+    );
   return out;
 }
 

@@ -62,7 +62,15 @@ export class IngressService {
       threads: options.tokenizerThreads ?? 0,
       ...(options.tokenizerPath !== undefined ? { tokenizerPath: options.tokenizerPath } : {}),
     });
-    const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits, metrics, logger, options.logPrompts ?? false, tokenizer);
+    const frontDoor = new InferenceFrontDoor(
+      dispatcher,
+      directory,
+      options.limits,
+      metrics,
+      logger,
+      options.logPrompts ?? false,
+      tokenizer,
+    );
     const natsApi = new IngressNatsApi(nc, frontDoor, logger);
     natsApi.start();
     const http = new IngressHttpServer(frontDoor, options.http, registry, logger);

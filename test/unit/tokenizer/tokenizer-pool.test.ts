@@ -18,7 +18,15 @@ describe('TokenizerPool', () => {
   const rows: Array<[string, PromptInput]> = [
     ['short text (inline)', { text: 'hello world' }],
     ['long text (thread)', { text: long(400) }],
-    ['long chat (thread)', { messages: [{ role: 'system', content: long(100) }, { role: 'user', content: long(300) }] }],
+    [
+      'long chat (thread)',
+      {
+        messages: [
+          { role: 'system', content: long(100) },
+          { role: 'user', content: long(300) },
+        ],
+      },
+    ],
     ['short chat (inline)', { messages: [{ role: 'user', content: 'hi' }] }],
   ];
 
