@@ -78,7 +78,7 @@ const pathLatency = benchEntry(
   {
     requests: option.integer({ flag: 'requests', min: 1, default: 300, doc: 'sequential one-token completions measured on each path' }),
     throughput: option.boolean({ flag: 'throughput', doc: 'also search the highest sustained rate of each path (p99 added < 10 ms)' }),
-    stepSeconds: option.number({ flag: 'step-seconds', ...POSITIVE, default: 3, doc: 'seconds of arrivals per rate step (--throughput)' }),
+    stepSeconds: option.number({ flag: 'step-seconds', ...POSITIVE, default: 5, doc: 'seconds of arrivals per rate step (--throughput)' }),
     natsServer: natsServerOption,
   },
   async (o) => {

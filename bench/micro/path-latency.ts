@@ -212,7 +212,7 @@ export async function runPathLatencyBench(opts: PathLatencyOptions): Promise<Pat
       breakdown: breakdownOf(thr),
     };
     if (!opts.throughput) return result;
-    return { ...result, throughput: await throughputSearch(atcPort, directPorts, through, direct, opts.stepSeconds ?? 3, log) };
+    return { ...result, throughput: await throughputSearch(atcPort, directPorts, through, direct, opts.stepSeconds ?? 5, log) };
   } finally {
     through.destroy();
     direct.destroy();
@@ -263,7 +263,7 @@ async function throughputSearch(
     let quietDirectP99: number | undefined;
     let throughOk = true;
     let directOk = true;
-    for (let rate = 25; throughOk || directOk; rate = Math.round(rate * 1.5)) {
+    for (let rate = 10; throughOk || directOk; rate = Math.round(rate * 1.5)) {
       const prompt = (i: number) => `rate ${rate} request ${i}: what is the weather like today?`;
       const t = await openLoop(rate, stepSeconds, (i) => post(throughAgent, atcPort, prompt(i), stream));
       const d = await openLoop(rate, stepSeconds, (i) => post(directAgent, directPorts[i % directPorts.length]!, prompt(i), stream));
