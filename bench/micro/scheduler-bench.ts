@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { EngineLoad } from '../../shared/engine/types.js';
 import { Scheduler, seededRandom, type SchedulingRequest, type WorkerSnapshot } from '../../shared/scheduling/index.js';
-import { TokenizerPool, tokenize } from '../../shared/tokenizer/index.js';
+import { INLINE_MAX_CHARS, TokenizerPool, promptTokenIds, tokenize } from '../../shared/tokenizer/index.js';
 import { percentile } from '../stats.js';
 
 /** The index and run sizes of `npm run bench -- scheduler` without flags. */
@@ -59,6 +59,10 @@ export interface TokenizationTimings {
   /** One prompt at a time through the pool: round trip, ms. */
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Median round trip of a 2-character prompt through the pool: the hop itself, ms. */
+  readonly hopMs: number;
+  /** Median inline tokenization of an INLINE_MAX_CHARS-character prompt, ms (what the hop is weighed against). */
+  readonly inlineAtThresholdMs: number;
 }
 
 const BLOCK = 16;
@@ -237,7 +241,20 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
     const wallS = (performance.now() - t0) / 1000;
     const tokens = textIds.reduce((a, ids) => a + ids.length, 0);
     const sorted = single.sort();
+    const hop = new Float64Array(300);
+    const inline = new Float64Array(300);
+    const atThreshold = { text: bodies[0]!.slice(0, INLINE_MAX_CHARS) };
+    for (let i = 0; i < hop.length; i++) {
+      let t = performance.now();
+      await pool.tokenIds({ text: 'hi' });
+      hop[i] = performance.now() - t;
+      t = performance.now();
+      promptTokenIds(atThreshold);
+      inline[i] = performance.now() - t;
+    }
     tokenization = {
+      hopMs: percentile(hop.sort(), 50),
+      inlineAtThresholdMs: percentile(inline.sort(), 50),
       threads,
       prompts: textCount,
       promptsPerSecond: textCount / wallS,
@@ -247,7 +264,8 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
     };
     log(
       `tokenization (pool of ${threads} threads, off the decision thread): ${tokenization.promptsPerSecond.toFixed(0)} prompts/s, ` +
-        `${(tokenization.tokensPerSecond / 1e6).toFixed(2)} M tokens/s; one prompt's round trip p50 ${tokenization.p50Ms.toFixed(3)} ms, p99 ${tokenization.p99Ms.toFixed(3)} ms`,
+        `${(tokenization.tokensPerSecond / 1e6).toFixed(2)} M tokens/s; one prompt's round trip p50 ${tokenization.p50Ms.toFixed(3)} ms, p99 ${tokenization.p99Ms.toFixed(3)} ms; ` +
+        `the hop alone (2-char prompt) p50 ${tokenization.hopMs.toFixed(3)} ms vs ${INLINE_MAX_CHARS} chars inline ${tokenization.inlineAtThresholdMs.toFixed(3)} ms`,
     );
   } finally {
     await pool.close();
