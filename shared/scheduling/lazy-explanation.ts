@@ -88,3 +88,24 @@ export class LazyProfileExplanation implements ProfileExplanation {
     };
   }
 }
+
+/**
+ * A copy of an explanation with another chosen worker (a profile handler overruling the picker), as a
+ * plain object: spreading a LazyProfileExplanation would drop its getters (candidates, totals).
+ */
+export function withChosen(explanation: ProfileExplanation, chosen: string): ProfileExplanation {
+  const totals = explanation.totals;
+  return {
+    profile: explanation.profile,
+    candidates: explanation.candidates,
+    filters: explanation.filters,
+    scorers: explanation.scorers,
+    totals,
+    chosenTotal: totals[chosen] ?? null,
+    picker: explanation.picker,
+    chosen,
+    cachedPrefixBlocks: explanation.cachedPrefixBlocks,
+    uncachedTokens: explanation.uncachedTokens,
+    timings: explanation.timings,
+  };
+}
