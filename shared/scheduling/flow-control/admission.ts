@@ -37,7 +37,7 @@ export interface SloCapacityOptions {
    */
   readonly prefillTokensPerS?: number;
   /**
-   * Share of the TTFT budget the engine may take (default 0.5): a request is admitted when its predicted
+   * Share of the TTFT budget the engine may take (default 0.4): a request is admitted when its predicted
    * TTFT on some worker is within this share; the rest of the budget is what it may wait in the queue.
    */
   readonly engineShare?: number;
@@ -45,7 +45,14 @@ export interface SloCapacityOptions {
   readonly maxKvUsage?: number;
 }
 
-export const SLO_CAPACITY_DEFAULTS: Required<SloCapacityOptions> = { prefillTokensPerS: 29_331, engineShare: 0.5, maxKvUsage: 0.95 };
+/**
+ * Share of a request's TTFT budget admission gives the engine (the rest is its longest queue wait): 0.4,
+ * tuned on the tuning window (`npm run bench -- overload --loads 1,2 --arms atc`, trace 0–4 min: 0.5 let
+ * critical p90 TTFT reach 5.15 s at 2× capacity; 0.4 gave 4.08 s and the most goodput; 0.3 less goodput).
+ */
+export const DEFAULT_ENGINE_SHARE = 0.4;
+
+export const SLO_CAPACITY_DEFAULTS: Required<SloCapacityOptions> = { prefillTokensPerS: 29_331, engineShare: DEFAULT_ENGINE_SHARE, maxKvUsage: 0.95 };
 
 /**
  * SLO-aware admission: a worker's predicted TTFT for the request is the prefill work ahead of it plus its

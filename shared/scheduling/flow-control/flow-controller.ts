@@ -5,7 +5,7 @@
 // (shared/clock): the live scheduler runs it on the real clock, the routing benchmark in virtual time.
 import type { Clock } from '../../clock/index.js';
 import { SchedulingHeader, type SchedulingState, type WorkerSnapshot } from '../types.js';
-import type { CapacityVerdict, FleetCapacity } from './admission.js';
+import { DEFAULT_ENGINE_SHARE, type CapacityVerdict, type FleetCapacity } from './admission.js';
 import { FairQueue, type QueueEntry } from './fair-queue.js';
 import { bandOf, flowOf, PRIORITY_ORDER, type FlowKey } from './priority.js';
 
@@ -54,7 +54,7 @@ export interface FlowControlOptions {
    * rejected and its capacity goes to requests that still can. false: it waits up to maxQueueWaitMs.
    */
   readonly budgetAwareWait?: boolean;
-  /** Share of the budget admission gives the engine (SloCapacity's engineShare; default 0.5). */
+  /** Share of the budget admission gives the engine (SloCapacity's engineShare; default 0.4). */
   readonly engineShare?: number;
   /** ms between re-checks of capacity while requests wait (default 50). */
   readonly recheckMs?: number;
@@ -66,7 +66,7 @@ export const FLOW_CONTROL_DEFAULTS: Required<FlowControlOptions> = {
   maxQueueWaitMs: 30_000,
   defaultTtftBudgetMs: 5_000,
   budgetAwareWait: true,
-  engineShare: 0.5,
+  engineShare: DEFAULT_ENGINE_SHARE,
   recheckMs: 50,
   fairness: Fairness.Vtc,
 };
@@ -241,6 +241,11 @@ export class FlowController<T> {
       this.queue.remove(e.id);
       this.reject(e.payload, RejectReason.Closed, 'the scheduler is shutting down');
     }
+  }
+
+  /** Tenants with queued work in a band. */
+  backloggedTenants(band: number): string[] {
+    return this.queue.backlogged(band);
   }
 
   /** A tenant's fairness counter in a band (tests). */
