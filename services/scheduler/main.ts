@@ -33,6 +33,15 @@ try {
     replicaId: opts.replicaId,
     registry,
     workerTtlMs: opts.workerTtlMs,
+    flowControl:
+      opts.flowControl === 'off'
+        ? false
+        : {
+            maxQueued: opts.maxQueued,
+            maxQueueWaitMs: opts.maxQueueWaitMs,
+            defaultTtftBudgetMs: opts.defaultTtftBudgetMs,
+            prefillTokensPerS: opts.prefillTokensPerS,
+          },
     ...(configYaml !== undefined ? { configYaml } : {}),
   });
   const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);
