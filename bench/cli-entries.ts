@@ -157,8 +157,17 @@ const overload = benchEntry(
   "flow control past saturation: the mooncake-conversation fleet at multiples of atc's SLO capacity, 20/50/30% critical/standard/sheddable from 4 tenants, without flow control, with atc's, with llm-d's defaults; then two tenants (one sending 10× the tokens) sharing a saturated fleet",
   {
     loads: option.string({ flag: 'loads', default: '1,1.5,2,3', doc: "multiples of atc's SLO capacity, comma-separated" }),
-    arms: option.string({ flag: 'arms', default: Object.keys(OVERLOAD_ARMS).join(','), doc: `flow-control arms (${Object.keys(OVERLOAD_ARMS).join(', ')})` }),
-    fairnessLoad: option.number({ flag: 'fairness-load', ...POSITIVE, default: 6, doc: 'load (× capacity) of the two-tenant fairness run' }),
+    arms: option.string({
+      flag: 'arms',
+      default: Object.keys(OVERLOAD_ARMS).join(','),
+      doc: `flow-control arms (${Object.keys(OVERLOAD_ARMS).join(', ')})`,
+    }),
+    fairnessLoad: option.number({
+      flag: 'fairness-load',
+      ...POSITIVE,
+      default: 6,
+      doc: 'load (× capacity) of the two-tenant fairness run',
+    }),
     seed: option.integer({ flag: 'seed', default: 1, doc: 'seeds the trace replay and the priority and tenant draws' }),
     out: option.string({ flag: 'out', default: 'bench-out/overload', doc: 'where results.json and results.md go' }),
   },
@@ -176,7 +185,9 @@ const overload = benchEntry(
       out: o.out,
       fairnessLoad: o.fairnessLoad,
       onRow: (r) =>
-        process.stderr.write(`overload ${r.load_x}× ${r.arm}: goodput ${r.total.goodput_per_s}/s, rejected ${r.total.rejected} (${r.wall_s} s)\n`),
+        process.stderr.write(
+          `overload ${r.load_x}× ${r.arm}: goodput ${r.total.goodput_per_s}/s, rejected ${r.total.rejected} (${r.wall_s} s)\n`,
+        ),
     });
     process.stdout.write('\n' + overloadMarkdown(results) + `\nwrote ${o.out}/results.json and results.md\n`);
   },

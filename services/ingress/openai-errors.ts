@@ -38,7 +38,8 @@ const STATUS_OF_CODE: Record<string, [number, string]> = {
 /** Maps any failure to an HTTP status and an OpenAI error body. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  if (err instanceof OverloadedError) return new HttpError(429, err.message, 'rate_limit_error', err.code, null, Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+  if (err instanceof OverloadedError)
+    return new HttpError(429, err.message, 'rate_limit_error', err.code, null, Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
   if (err instanceof AtcError) {
     const [status, type] = STATUS_OF_CODE[err.code] ?? [500, 'server_error'];
     return new HttpError(status, err.message, type, err.code);

@@ -77,7 +77,13 @@ export class PickFlow {
    * Admits the pick now or when capacity frees (admit), or turns it away (reject with an AtcError). A bad
    * x-atc-priority is rejected as a bad message (400 at the ingress).
    */
-  submit(request: PickRequestV1, promptTokens: number, span: Span | undefined, admit: (waitedMs: number) => void, reject: (err: AtcError) => void): void {
+  submit(
+    request: PickRequestV1,
+    promptTokens: number,
+    span: Span | undefined,
+    admit: (waitedMs: number) => void,
+    reject: (err: AtcError) => void,
+  ): void {
     try {
       this.controller.submit({
         id: request.requestId,

@@ -44,7 +44,15 @@ describe('flow control over NATS and HTTP (in-process services)', function () {
       natsUrl: nats.url,
       logger: testLogger('w1'),
       loadReportMs: 50,
-      engine: createEngine({ kind: 'sim', model: MODEL, profile: 'llama-3-8b-h100', vllmUrl: '', vllmKvEventsEndpoint: '', seed: 1, engineId: 'w1' }),
+      engine: createEngine({
+        kind: 'sim',
+        model: MODEL,
+        profile: 'llama-3-8b-h100',
+        vllmUrl: '',
+        vllmKvEventsEndpoint: '',
+        seed: 1,
+        engineId: 'w1',
+      }),
     });
     // This ingress never lets a request queue: saturated means 429 at once.
     ingress = await IngressService.start({
@@ -55,7 +63,11 @@ describe('flow control over NATS and HTTP (in-process services)', function () {
       dispatcher: { maxQueueWaitMs: 0 },
     });
     client = await connect({ servers: nats.url });
-    await until(async () => dec((await client.request(clientApi.models, new Uint8Array(), { timeout: 2000 })).data).data.length > 0, 'the ingress to see the worker', 10_000);
+    await until(
+      async () => dec((await client.request(clientApi.models, new Uint8Array(), { timeout: 2000 })).data).data.length > 0,
+      'the ingress to see the worker',
+      10_000,
+    );
   });
 
   after(async () => {
@@ -71,7 +83,10 @@ describe('flow control over NATS and HTTP (in-process services)', function () {
   /** Starts a long streaming generation (aborted by the returned controller) and waits until it saturates the fleet. */
   async function saturate(): Promise<AbortController> {
     const ac = new AbortController();
-    const stream = await openai().completions.create({ model: MODEL, prompt: 'a long story', max_tokens: 20_000, stream: true }, { signal: ac.signal });
+    const stream = await openai().completions.create(
+      { model: MODEL, prompt: 'a long story', max_tokens: 20_000, stream: true },
+      { signal: ac.signal },
+    );
     void (async () => {
       try {
         for await (const _ of stream);
@@ -123,7 +138,11 @@ describe('flow control over NATS and HTTP (in-process services)', function () {
 
   it('holds a pick in the queue while saturated and dispatches it once capacity frees', async () => {
     busy ??= await saturate();
-    await until(async () => (await registry.getSingleMetric('atc_scheduler_rejections_total')!.get()).values.length > 0, 'a rejection', 10_000);
+    await until(
+      async () => (await registry.getSingleMetric('atc_scheduler_rejections_total')!.get()).values.length > 0,
+      'a rejection',
+      10_000,
+    );
     const pick = client.request(
       schedulerPick,
       encodeMessage({
@@ -139,14 +158,19 @@ describe('flow control over NATS and HTTP (in-process services)', function () {
       }),
       { timeout: 35_000 },
     );
-    const queued = async () => (await registry.getSingleMetric('atc_scheduler_queue_requests')!.get()).values.some((v) => v.value > 0 && v.labels['tenant'] === 'acme');
+    const queued = async () =>
+      (await registry.getSingleMetric('atc_scheduler_queue_requests')!.get()).values.some(
+        (v) => v.value > 0 && v.labels['tenant'] === 'acme',
+      );
     await until(queued, 'the pick to wait in the queue', 10_000);
     busy.abort(); // the long generation ends: its KV blocks free, the next load report shows room
     busy = undefined;
     const reply = decodeMessage((await pick).data, 'pick.reply.v1', 'error.v1');
     assert.equal(reply.type, 'pick.reply.v1');
     const wait = await registry.getSingleMetric('atc_scheduler_queue_wait_seconds')!.get();
-    const count = wait.values.find((v) => (v as { metricName?: string }).metricName === 'atc_scheduler_queue_wait_seconds_count' && v.labels['priority'] === 'critical');
+    const count = wait.values.find(
+      (v) => (v as { metricName?: string }).metricName === 'atc_scheduler_queue_wait_seconds_count' && v.labels['priority'] === 'critical',
+    );
     assert.equal(count?.value, 1);
   });
 });

@@ -39,7 +39,12 @@ export interface VirtualFlow {
   close(): void;
 }
 
-export function virtualFlowControl(spec: VirtualFlowControl, router: SchedulerRouter, fleet: VirtualFleet, clock: VirtualClock): VirtualFlow {
+export function virtualFlowControl(
+  spec: VirtualFlowControl,
+  router: SchedulerRouter,
+  fleet: VirtualFleet,
+  clock: VirtualClock,
+): VirtualFlow {
   const capacity: FleetCapacity = spec.capacity === 'slo' ? new SloCapacity(spec.slo) : new UtilizationCapacity(spec.utilization);
   const controller: FlowController<Pending> = new FlowController<Pending>(
     capacity,

@@ -78,7 +78,10 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
     fleet = new VirtualFleet(fleetSpec, clock, scheduler.config.readsPrefixIndex ? scheduler.state.prefixIndex : undefined, timing, seed);
     router = new SchedulerRouter(scheduler, fleet);
   }
-  const flow = options.flowControl !== undefined && router instanceof SchedulerRouter ? virtualFlowControl(options.flowControl, router, fleet, clock) : undefined;
+  const flow =
+    options.flowControl !== undefined && router instanceof SchedulerRouter
+      ? virtualFlowControl(options.flowControl, router, fleet, clock)
+      : undefined;
   const schedulingLatencyMs = options.schedulingLatencyMs ?? 2;
   const pdHopMs = options.pdHopMs ?? 1;
   const outcomes: RequestOutcome[] = [];
@@ -202,10 +205,15 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       headers: req.headers ?? {},
     };
     if (flow === undefined) return route(req, tokenIds, sreq, requestSeed);
-    flow.submit(req, sreq, () => route(req, tokenIds, sreq, requestSeed), (reason) => {
-      fail(req, `rejected: ${reason}`, '');
-      settle(req);
-    });
+    flow.submit(
+      req,
+      sreq,
+      () => route(req, tokenIds, sreq, requestSeed),
+      (reason) => {
+        fail(req, `rejected: ${reason}`, '');
+        settle(req);
+      },
+    );
   };
 
   const route = (req: PlannedRequest, tokenIds: readonly number[], sreq: SchedulingRequest, requestSeed: number) => {

@@ -91,7 +91,12 @@ function figures(rs: readonly RequestOutcome[], slo: Slo, seconds: number, t0: n
 }
 
 /** The trace window at `speedup`, each request given a priority and a tenant (seeded). */
-function overloadWorkload(seed: number, speedup: number, tenantMix: ReadonlyArray<[string, number]>, priorityMix: ReadonlyArray<[Priority, number]>) {
+function overloadWorkload(
+  seed: number,
+  speedup: number,
+  tenantMix: ReadonlyArray<[string, number]>,
+  priorityMix: ReadonlyArray<[Priority, number]>,
+) {
   const flags = parseOptions(mooncakeConversation.flags, [], {});
   const built = mooncakeConversation.build({ seed, flags, load: speedup });
   const random = seededRandom(seed ^ 0x0f10);
@@ -180,7 +185,15 @@ export interface OverloadResults {
   readonly fairness: FairnessFigure;
 }
 
-export function runOverloadBench(o: { command: string; seed: number; loads: readonly number[]; arms: readonly string[]; out: string; fairnessLoad: number; onRow?: (row: OverloadRow) => void }): OverloadResults {
+export function runOverloadBench(o: {
+  command: string;
+  seed: number;
+  loads: readonly number[];
+  arms: readonly string[];
+  out: string;
+  fairnessLoad: number;
+  onRow?: (row: OverloadRow) => void;
+}): OverloadResults {
   const rows: OverloadRow[] = [];
   for (const loadX of o.loads)
     for (const arm of o.arms) {

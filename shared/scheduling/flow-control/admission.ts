@@ -52,7 +52,11 @@ export interface SloCapacityOptions {
  */
 export const DEFAULT_ENGINE_SHARE = 0.4;
 
-export const SLO_CAPACITY_DEFAULTS: Required<SloCapacityOptions> = { prefillTokensPerS: 29_331, engineShare: DEFAULT_ENGINE_SHARE, maxKvUsage: 0.95 };
+export const SLO_CAPACITY_DEFAULTS: Required<SloCapacityOptions> = {
+  prefillTokensPerS: 29_331,
+  engineShare: DEFAULT_ENGINE_SHARE,
+  maxKvUsage: 0.95,
+};
 
 /**
  * SLO-aware admission: a worker's predicted TTFT for the request is the prefill work ahead of it plus its
@@ -98,7 +102,9 @@ export class SloCapacity implements FleetCapacity {
     if (best === undefined) return { kind: 'saturated' };
     // A prompt too long to fit the share on an idle engine is admitted once its worker has nothing ahead of it.
     const idleMs = this.prefillMs(request.promptTokens);
-    return best.ms <= Math.max(limitMs, idleMs) ? { kind: 'admit', workerId: best.id, predictedTtftMs: best.ms } : { kind: 'saturated', predictedTtftMs: best.ms };
+    return best.ms <= Math.max(limitMs, idleMs)
+      ? { kind: 'admit', workerId: best.id, predictedTtftMs: best.ms }
+      : { kind: 'saturated', predictedTtftMs: best.ms };
   }
 }
 

@@ -50,7 +50,7 @@ export interface FlowControlOptions {
   readonly defaultTtftBudgetMs?: number;
   /**
    * Budget-aware waiting (default true): a request waits at most its budget's queue share (the part the
-   * admission leaves, e.g. half of it), since once that is spent it can no longer meet its TTFT; it is
+   * admission leaves: 60% of it by default), since once that is spent it can no longer meet its TTFT; it is
    * rejected and its capacity goes to requests that still can. false: it waits up to maxQueueWaitMs.
    */
   readonly budgetAwareWait?: boolean;
@@ -175,15 +175,18 @@ export class FlowController<T> {
     // Nothing of its band or above waits: it may go at once, ahead of lower-priority work.
     if (!this.waitsAtOrAbove(entry.band)) {
       const verdict = this.assess(entry);
-      if (verdict.kind === 'no-worker') return this.reject(entry, RejectReason.NoWorker, `no worker serves model ${JSON.stringify(request.model)}`);
+      if (verdict.kind === 'no-worker')
+        return this.reject(entry, RejectReason.NoWorker, `no worker serves model ${JSON.stringify(request.model)}`);
       if (verdict.kind === 'admit') return this.dispatch(entry, now);
     } else if (this.assess(entry).kind === 'no-worker') {
       return this.reject(entry, RejectReason.NoWorker, `no worker serves model ${JSON.stringify(request.model)}`);
     }
-    if (entry.deadlineMs <= now) return this.reject(entry, RejectReason.QueueTimeout, 'the fleet is saturated and the request may not wait');
+    if (entry.deadlineMs <= now)
+      return this.reject(entry, RejectReason.QueueTimeout, 'the fleet is saturated and the request may not wait');
     if (this.queue.size >= this.options.maxQueued) {
       const victim = this.queue.shedCandidate(entry.band);
-      if (victim === undefined) return this.reject(entry, RejectReason.QueueFull, `the scheduler's queue is full (${this.options.maxQueued} requests)`);
+      if (victim === undefined)
+        return this.reject(entry, RejectReason.QueueFull, `the scheduler's queue is full (${this.options.maxQueued} requests)`);
       this.queue.remove(victim.id);
       this.reject(victim.payload, RejectReason.Shed, `shed for a request of higher priority (${flow.priority})`);
     }
@@ -208,7 +211,8 @@ export class FlowController<T> {
         const verdict = this.assess(entry);
         if (verdict.kind === 'saturated') break;
         this.queue.dispatch(entry.id);
-        if (verdict.kind === 'no-worker') this.reject(entry, RejectReason.NoWorker, `no worker serves model ${JSON.stringify(entry.model)}`);
+        if (verdict.kind === 'no-worker')
+          this.reject(entry, RejectReason.NoWorker, `no worker serves model ${JSON.stringify(entry.model)}`);
         else this.dispatch(entry, now, true);
       }
     } finally {
@@ -262,7 +266,12 @@ export class FlowController<T> {
 
   private assess(entry: QueuedRequest<T>): CapacityVerdict {
     const { workers, state } = this.fleet();
-    return this.capacity.assess({ model: entry.model, promptTokens: entry.inputTokens, ttftBudgetMs: entry.ttftBudgetMs }, workers, state, this.clock.now());
+    return this.capacity.assess(
+      { model: entry.model, promptTokens: entry.inputTokens, ttftBudgetMs: entry.ttftBudgetMs },
+      workers,
+      state,
+      this.clock.now(),
+    );
   }
 
   private waitsAtOrAbove(band: number): boolean {
@@ -285,7 +294,9 @@ export class FlowController<T> {
    * out, every request of the bands below it is rejected (they could only have gone after it).
    */
   private expire(now: number): void {
-    const expired = [...this.queue.entries()].filter((e) => e.deadlineMs <= now).sort((a, b) => a.band - b.band || a.deadlineMs - b.deadlineMs);
+    const expired = [...this.queue.entries()]
+      .filter((e) => e.deadlineMs <= now)
+      .sort((a, b) => a.band - b.band || a.deadlineMs - b.deadlineMs);
     if (expired.length === 0) return;
     const top = expired[0]!.band;
     for (let b = PRIORITY_ORDER.length - 1; b > top; b--)
@@ -295,13 +306,21 @@ export class FlowController<T> {
       }
     for (const e of expired) {
       if (this.queue.remove(e.id) === undefined) continue;
-      this.reject(e.payload, RejectReason.QueueTimeout, `waited ${Math.round(now - e.enqueuedAtMs)} ms in the scheduler's queue without capacity to serve it in time`);
+      this.reject(
+        e.payload,
+        RejectReason.QueueTimeout,
+        `waited ${Math.round(now - e.enqueuedAtMs)} ms in the scheduler's queue without capacity to serve it in time`,
+      );
     }
   }
 
   private reject(entry: QueuedRequest<T>, reason: RejectReason, message: string): void {
     const status = reason === RejectReason.NoWorker || reason === RejectReason.Closed ? 503 : 429;
-    this.handlers.reject(entry, { reason, status, retryAfterMs: this.retryAfterMs(entry.band), message }, this.clock.now() - entry.enqueuedAtMs);
+    this.handlers.reject(
+      entry,
+      { reason, status, retryAfterMs: this.retryAfterMs(entry.band), message },
+      this.clock.now() - entry.enqueuedAtMs,
+    );
   }
 
   /** ms until the queue ahead of a band would drain at the recent dispatch rate, within [1 s, 60 s]. */

@@ -50,7 +50,8 @@ export function flowOf(headers: Readonly<Record<string, string>>): FlowKey {
   let priority: Priority = Priority.Standard;
   if (raw !== undefined) {
     const p = raw.trim().toLowerCase();
-    if (!isPriority(p)) throw new InvalidPriorityError(`${FlowHeader.Priority} must be one of ${PRIORITY_ORDER.join(', ')}, got ${JSON.stringify(raw)}`);
+    if (!isPriority(p))
+      throw new InvalidPriorityError(`${FlowHeader.Priority} must be one of ${PRIORITY_ORDER.join(', ')}, got ${JSON.stringify(raw)}`);
     priority = p;
   }
   const tenant = (headers[FlowHeader.ApiKeyTenant] ?? headers[FlowHeader.Tenant] ?? '').trim().slice(0, MAX_TENANT_CHARS);

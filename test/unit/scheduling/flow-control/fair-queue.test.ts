@@ -1,10 +1,26 @@
 import assert from 'node:assert/strict';
-import { FairQueue, VTC_INPUT_WEIGHT, VTC_OUTPUT_WEIGHT, bandOf, type Priority, type QueueEntry } from '../../../../shared/scheduling/flow-control/index.js';
+import {
+  FairQueue,
+  VTC_INPUT_WEIGHT,
+  VTC_OUTPUT_WEIGHT,
+  bandOf,
+  type Priority,
+  type QueueEntry,
+} from '../../../../shared/scheduling/flow-control/index.js';
 
 let seq = 0;
 function entry(tenant: string, priority: Priority = 'standard', inputTokens = 100, outputTokens = 10, at = seq): QueueEntry<null> {
   seq++;
-  return { id: `${tenant}-${seq}`, flow: { priority, tenant }, band: bandOf(priority), inputTokens, outputTokens, enqueuedAtMs: at, deadlineMs: Infinity, payload: null };
+  return {
+    id: `${tenant}-${seq}`,
+    flow: { priority, tenant },
+    band: bandOf(priority),
+    inputTokens,
+    outputTokens,
+    enqueuedAtMs: at,
+    deadlineMs: Infinity,
+    payload: null,
+  };
 }
 
 /** Dispatches everything; returns the tenants (or ids) in dispatch order. */
@@ -24,7 +40,11 @@ describe('fair-queue', () => {
       want: ['critical', 'standard', 'sheddable'],
     },
     // One tenant: plain FIFO.
-    { name: 'one tenant is FIFO', push: () => [entry('a', 'standard', 1), entry('a', 'standard', 2), entry('a', 'standard', 3)], want: ['1', '2', '3'] },
+    {
+      name: 'one tenant is FIFO',
+      push: () => [entry('a', 'standard', 1), entry('a', 'standard', 2), entry('a', 'standard', 3)],
+      want: ['1', '2', '3'],
+    },
     // Equal requests from two tenants, all of a's first: VTC alternates (each dispatch raises the served tenant's counter).
     {
       name: 'two tenants alternate',
@@ -34,7 +54,11 @@ describe('fair-queue', () => {
     // a's requests cost 3× b's: b gets three dispatches for each of a's.
     {
       name: 'token-weighted: a costs 3× b',
-      push: () => [entry('a', 'standard', 300, 30), entry('a', 'standard', 300, 30), ...Array.from({ length: 6 }, () => entry('b', 'standard', 100, 10))],
+      push: () => [
+        entry('a', 'standard', 300, 30),
+        entry('a', 'standard', 300, 30),
+        ...Array.from({ length: 6 }, () => entry('b', 'standard', 100, 10)),
+      ],
       want: ['a', 'b', 'b', 'b', 'a', 'b', 'b', 'b'],
     },
   ];

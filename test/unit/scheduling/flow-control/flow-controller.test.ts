@@ -76,11 +76,23 @@ describe('flow-controller', () => {
 
   const rejectRows: Array<{ name: string; run: (h: ReturnType<typeof harness>) => void; want: Array<[string, RejectReason, number]> }> = [
     // Budget 1,000 ms, engine share 0.5: a request may wait 500 ms.
-    { name: 'times out after its budget’s queue share', run: (h) => (h.submit('busy'), h.submit('late'), h.clock.runUntil(600)), want: [['late', RejectReason.QueueTimeout, 429]] },
+    {
+      name: 'times out after its budget’s queue share',
+      run: (h) => (h.submit('busy'), h.submit('late'), h.clock.runUntil(600)),
+      want: [['late', RejectReason.QueueTimeout, 429]],
+    },
     // x-slo-ttft-ms 4,000: it may wait 2,000 ms, so it is still queued at 600 ms.
-    { name: 'a larger x-slo-ttft-ms waits longer', run: (h) => (h.submit('busy'), h.submit('patient', undefined, { 'x-slo-ttft-ms': '4000' }), h.clock.runUntil(600)), want: [] },
+    {
+      name: 'a larger x-slo-ttft-ms waits longer',
+      run: (h) => (h.submit('busy'), h.submit('patient', undefined, { 'x-slo-ttft-ms': '4000' }), h.clock.runUntil(600)),
+      want: [],
+    },
     // The caller waits 0 ms: saturated now means 429 now.
-    { name: 'maxQueueMs 0 rejects at once when saturated', run: (h) => (h.submit('busy'), h.submit('now', undefined, {}, 0)), want: [['now', RejectReason.QueueTimeout, 429]] },
+    {
+      name: 'maxQueueMs 0 rejects at once when saturated',
+      run: (h) => (h.submit('busy'), h.submit('now', undefined, {}, 0)),
+      want: [['now', RejectReason.QueueTimeout, 429]],
+    },
     // Queue of 1: a standard arrival sheds the queued sheddable; a second standard finds no lower work: full.
     {
       name: 'full queue sheds lower priority, then refuses',
@@ -93,7 +105,13 @@ describe('flow-controller', () => {
     // A standard request timing out sheds the sheddable one queued behind it first (sheddable before standard).
     {
       name: 'sheddable is shed before a standard request times out',
-      run: (h) => (h.submit('busy'), h.submit('n'), h.clock.runUntil(200), h.submit('s', 'sheddable', { 'x-slo-ttft-ms': '60000' }), h.clock.runUntil(600)),
+      run: (h) => (
+        h.submit('busy'),
+        h.submit('n'),
+        h.clock.runUntil(200),
+        h.submit('s', 'sheddable', { 'x-slo-ttft-ms': '60000' }),
+        h.clock.runUntil(600)
+      ),
       want: [
         ['s', RejectReason.Shed, 429],
         ['n', RejectReason.QueueTimeout, 429],
