@@ -41,6 +41,7 @@ try {
             maxQueueWaitMs: opts.maxQueueWaitMs,
             defaultTtftBudgetMs: opts.defaultTtftBudgetMs,
             prefillTokensPerS: opts.prefillTokensPerS,
+            maxKvUsage: opts.maxKvUsage,
           },
     ...(configYaml !== undefined ? { configYaml } : {}),
   });

@@ -32,6 +32,7 @@ import {
 } from '../../shared/telemetry/index.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
 import type { PickFlow } from './pick-flow.js';
+import { context as otelContext } from '@opentelemetry/api';
 import { flowOf } from '../../shared/scheduling/flow-control/index.js';
 
 /** Load of a worker that has not reported yet: a worker that just registered is idle. */
@@ -100,34 +101,37 @@ export class PickServer {
       return;
     }
     // The span stays open while the pick waits in the flow-control queue.
-    const { span } = startSpan(
+    const { span, context: spanContext } = startSpan(
       SpanName.SchedulerPick,
       { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
       { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
     );
-    const fail = (err: unknown) => {
-      const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
-      this.metrics.picks.inc({ model: request.model, outcome: e.code });
-      if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
-      this.respondError(msg, request.requestId, e);
-      // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
-      endSpan(span, e);
-    };
+    const fail = (err: unknown) =>
+      otelContext.with(spanContext, () => {
+        const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
+        this.metrics.picks.inc({ model: request.model, outcome: e.code });
+        if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
+        this.respondError(msg, request.requestId, e);
+        // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
+        endSpan(span, e);
+      });
     let tokenIds: readonly number[];
     try {
       tokenIds = promptTokenIds(request.prompt);
     } catch (err) {
       return fail(err);
     }
-    const admit = () => {
-      try {
-        msg.respond(encodeMessage(this.decide(request, span, tokenIds)));
-        this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
-        endSpan(span);
-      } catch (err) {
-        fail(err);
-      }
-    };
+    // Decided in the pick span's context (now, or later from the queue), so its log lines carry the trace id.
+    const admit = () =>
+      otelContext.with(spanContext, () => {
+        try {
+          msg.respond(encodeMessage(this.decide(request, span, tokenIds)));
+          this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
+          endSpan(span);
+        } catch (err) {
+          fail(err);
+        }
+      });
     if (this.flow === undefined) return admit();
     try {
       const flow = flowOf(request.headers);

@@ -68,6 +68,15 @@ export const SCHEDULER_OPTIONS = {
     default: FLOW_CONTROL_DEFAULTS.defaultTtftBudgetMs,
     doc: 'TTFT budget of a request without x-slo-ttft-ms, ms (admission gives 40% to the engine, 60% to the queue)',
   }),
+  maxKvUsage: option.number({
+    flag: 'max-kv-usage',
+    env: 'ATC_MAX_KV_USAGE',
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    default: SLO_CAPACITY_DEFAULTS.maxKvUsage,
+    doc: 'KV-cache usage (0-1] at or above which a worker takes no new work from the queue',
+  }),
   prefillTokensPerS: option.number({
     flag: 'prefill-tokens-per-s',
     env: 'ATC_PREFILL_TOKENS_PER_S',

@@ -1,8 +1,8 @@
 // Flow control in a virtual-time run: the scheduler's FlowController on the virtual clock, reading the
 // fleet's reported snapshots and the router's in-flight ledger, as the live scheduler's does. Plain data
-// in (VirtualFlowControl), so a run's options still cross to a worker thread.
+// in (VirtualFlowControl, but for the onDispatch observer), so a run's options can cross to a worker thread.
 import type { VirtualClock } from '../../../shared/clock/index.js';
-import type { SchedulingRequest } from '../../../shared/scheduling/index.js';
+import { InflightLedger, type SchedulingRequest } from '../../../shared/scheduling/index.js';
 import {
   FlowController,
   SloCapacity,
@@ -23,6 +23,13 @@ export interface VirtualFlowControl {
   readonly slo?: SloCapacityOptions;
   readonly utilization?: UtilizationCapacityOptions;
   readonly options?: FlowControlOptions;
+  /**
+   * Scheduler replicas (default 1), each with its own queue and its own in-flight ledger, requests handed
+   * to them in turn (a NATS queue group spreads picks over its members): what admission overshoots by
+   * when no replica sees the others' dispatches until the workers report them. Routing stays one shared
+   * scheduler, so only admission differs.
+   */
+  readonly replicas?: number;
   /** Called at each dispatch with the tenants that still have queued work in the request's band (fairness figures). */
   readonly onDispatch?: (request: QueuedRequest<unknown>, waitedMs: number, backlogged: readonly string[]) => void;
 }
@@ -34,7 +41,8 @@ interface Pending {
 
 export interface VirtualFlow {
   submit(req: PlannedRequest, sreq: SchedulingRequest, admit: () => void, reject: (reason: string) => void): void;
-  pump(): void;
+  /** The request's first token: its prefill no longer weighs on its worker; capacity may have freed. */
+  firstToken(requestId: string): void;
   completed(requestId: string, outputTokens: number): void;
   close(): void;
 }
@@ -45,23 +53,39 @@ export function virtualFlowControl(
   fleet: VirtualFleet,
   clock: VirtualClock,
 ): VirtualFlow {
-  const capacity: FleetCapacity = spec.capacity === 'slo' ? new SloCapacity(spec.slo) : new UtilizationCapacity(spec.utilization);
-  const controller: FlowController<Pending> = new FlowController<Pending>(
-    capacity,
-    clock,
-    () => ({ workers: fleet.snapshots, state: router.scheduler.state }),
-    {
-      admit: (r, waitedMs) => {
-        spec.onDispatch?.(r, waitedMs, controller.backloggedTenants(r.band));
-        r.payload.admit();
+  const n = spec.replicas ?? 1;
+  const shared = router.scheduler.state;
+  // One replica reads the router's own ledger; several keep one each, filled with their own dispatches.
+  const ledgers = n === 1 ? [shared.inflight] : Array.from({ length: n }, () => new InflightLedger());
+  const controllers = ledgers.map((inflight) => {
+    const capacity: FleetCapacity = spec.capacity === 'slo' ? new SloCapacity(spec.slo) : new UtilizationCapacity(spec.utilization);
+    const state = n === 1 ? shared : { blockSize: shared.blockSize, inflight };
+    const controller: FlowController<Pending> = new FlowController<Pending>(
+      capacity,
+      clock,
+      () => ({ workers: fleet.snapshots, state }),
+      {
+        admit: (r, waitedMs) => {
+          spec.onDispatch?.(r, waitedMs, controller.backloggedTenants(r.band));
+          if (n === 1) return r.payload.admit();
+          // The shared scheduler decides; this replica's ledger records what it dispatched, and where.
+          const before = new Map(fleet.snapshots.map((w) => [w.id, shared.inflight.totalsFor(w.id).pendingPrefillTokens]));
+          r.payload.admit();
+          const workerId = shared.inflight.workerOf(r.id);
+          if (workerId === undefined) return;
+          const uncached = shared.inflight.totalsFor(workerId).pendingPrefillTokens - (before.get(workerId) ?? 0);
+          inflight.assign(workerId, r.id, r.inputTokens, r.outputTokens, clock.now(), uncached);
+        },
+        reject: (r, rejection) => r.payload.reject(`${rejection.reason} (${rejection.status})`),
       },
-      reject: (r, rejection) => r.payload.reject(`${rejection.reason} (${rejection.status})`),
-    },
-    spec.options,
-  );
+      spec.options,
+    );
+    return controller;
+  });
+  let next = 0;
   return {
     submit: (req, sreq, admit, reject) =>
-      controller.submit({
+      controllers[next++ % n]!.submit({
         id: req.id,
         model: sreq.model,
         headers: sreq.headers,
@@ -69,8 +93,19 @@ export function virtualFlowControl(
         maxTokens: sreq.maxTokens,
         payload: { admit, reject },
       }),
-    pump: () => controller.pump(),
-    completed: (id, outputTokens) => controller.completed(id, outputTokens),
-    close: () => controller.close(),
+    firstToken: (id) => {
+      if (n > 1) for (const l of ledgers) l.markPrefilled(id);
+      for (const c of controllers) c.pump();
+    },
+    completed: (id, outputTokens) => {
+      controllers.forEach((c, k) => {
+        if (n > 1) ledgers[k]!.finish(id);
+        c.completed(id, outputTokens);
+        c.pump();
+      });
+    },
+    close: () => {
+      for (const c of controllers) c.close();
+    },
   };
 }

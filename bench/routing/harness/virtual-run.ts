@@ -240,7 +240,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       if (Number.isNaN(firstTokenMs)) {
         firstTokenMs = now;
         router.firstToken(req.id);
-        flow?.pump();
+        flow?.firstToken(req.id);
         if (stopRule !== undefined && awaitingFirstToken.delete(req.id)) {
           measuredTtfts.push(now - req.arrivalMs);
           if (now - req.arrivalMs > stopRule.ttftMs) sloMisses++;
