@@ -30,6 +30,11 @@ export interface VirtualFlowControl {
    * scheduler, so only admission differs.
    */
   readonly replicas?: number;
+  /**
+   * Replicas share one in-flight ledger (each hears the others' assignments at once, as they would over an
+   * assignment event); default false: each its own.
+   */
+  readonly sharedLedger?: boolean;
   /** Called at each dispatch with the tenants that still have queued work in the request's band (fairness figures). */
   readonly onDispatch?: (request: QueuedRequest<unknown>, waitedMs: number, backlogged: readonly string[]) => void;
 }
@@ -56,10 +61,11 @@ export function virtualFlowControl(
   const n = spec.replicas ?? 1;
   const shared = router.scheduler.state;
   // One replica reads the router's own ledger; several keep one each, filled with their own dispatches.
-  const ledgers = n === 1 ? [shared.inflight] : Array.from({ length: n }, () => new InflightLedger());
+  const own = n > 1 && spec.sharedLedger !== true;
+  const ledgers = !own ? Array.from({ length: n }, () => shared.inflight) : Array.from({ length: n }, () => new InflightLedger());
   const controllers = ledgers.map((inflight) => {
     const capacity: FleetCapacity = spec.capacity === 'slo' ? new SloCapacity(spec.slo) : new UtilizationCapacity(spec.utilization);
-    const state = n === 1 ? shared : { blockSize: shared.blockSize, inflight };
+    const state = !own ? shared : { blockSize: shared.blockSize, inflight };
     const controller: FlowController<Pending> = new FlowController<Pending>(
       capacity,
       clock,
@@ -67,7 +73,7 @@ export function virtualFlowControl(
       {
         admit: (r, waitedMs) => {
           spec.onDispatch?.(r, waitedMs, controller.backloggedTenants(r.band));
-          if (n === 1) return r.payload.admit();
+          if (!own) return r.payload.admit();
           // The shared scheduler decides; this replica's ledger records what it dispatched, and where.
           const before = new Map(fleet.snapshots.map((w) => [w.id, shared.inflight.totalsFor(w.id).pendingPrefillTokens]));
           r.payload.admit();
@@ -94,12 +100,12 @@ export function virtualFlowControl(
         payload: { admit, reject },
       }),
     firstToken: (id) => {
-      if (n > 1) for (const l of ledgers) l.markPrefilled(id);
+      if (own) for (const l of ledgers) l.markPrefilled(id);
       for (const c of controllers) c.pump();
     },
     completed: (id, outputTokens) => {
       controllers.forEach((c, k) => {
-        if (n > 1) ledgers[k]!.finish(id);
+        if (own) ledgers[k]!.finish(id);
         c.completed(id, outputTokens);
         c.pump();
       });

@@ -46,6 +46,9 @@ export const OVERLOAD_ARMS: Readonly<Record<string, VirtualFlowControl | undefin
   // atc's flow control on 3 scheduler replicas, each with its own queue and in-flight ledger (picks dealt
   // to them in turn): the admission overshoot when replicas see each other's dispatches only in reports.
   'atc-3-replicas': { capacity: 'slo', replicas: 3 },
+  // 3 replicas sharing one in-flight ledger (as if each heard the others' assignments at once): what an
+  // assignment event between replicas would buy. Not built live (README, "Replicas").
+  'atc-3-replicas-shared': { capacity: 'slo', replicas: 3, sharedLedger: true },
 };
 
 /** ms of engine TTFT (from dispatch) admission aims within: 0.4 of the 5 s budget (DEFAULT_ENGINE_SHARE). */
