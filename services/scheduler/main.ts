@@ -35,6 +35,16 @@ try {
     workerTtlMs: opts.workerTtlMs,
     tokenizerThreads: opts.tokenizerThreads,
     ...(opts.tokenizerPath !== undefined ? { tokenizerPath: opts.tokenizerPath } : {}),
+    flowControl:
+      opts.flowControl === 'off'
+        ? false
+        : {
+            maxQueued: opts.maxQueued,
+            maxQueueWaitMs: opts.maxQueueWaitMs,
+            defaultTtftBudgetMs: opts.defaultTtftBudgetMs,
+            prefillTokensPerS: opts.prefillTokensPerS,
+            maxKvUsage: opts.maxKvUsage,
+          },
     ...(configYaml !== undefined ? { configYaml } : {}),
   });
   const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);

@@ -16,22 +16,25 @@ import {
   type PickRequestV1,
 } from '../../shared/protocol/index.js';
 import { NoEligibleWorkerError, type Decision, type Scheduler, type WorkerSnapshot } from '../../shared/scheduling/index.js';
-import { TokenizerPool, promptTokenizer } from '../../shared/tokenizer/index.js';
+import { TokenizerPool, promptTokenIds, promptTokenizer } from '../../shared/tokenizer/index.js';
 import {
   AtcAttr,
   PdDecision,
   SpanKind,
   SpanName,
   contextFromMessage,
+  endSpan,
   pluginScoreAttributes,
-  recordSpanError,
   requestLogger,
-  withSpan,
+  startSpan,
   type SchedulerMetrics,
   type Span,
 } from '../../shared/telemetry/index.js';
 import { HOP_TIMING, hopHeaders, hopNow } from '../../shared/telemetry/hop-timing.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
+import type { PickFlow } from './pick-flow.js';
+import { context as otelContext } from '@opentelemetry/api';
+import { flowOf } from '../../shared/scheduling/flow-control/index.js';
 
 /** Load of a worker that has not reported yet: a worker that just registered is idle. */
 const NO_LOAD: EngineLoad = {
@@ -44,7 +47,7 @@ const NO_LOAD: EngineLoad = {
   prefixCacheHits: 0,
 };
 
-function snapshotOf(view: WorkerView): WorkerSnapshot {
+export function snapshotOf(view: WorkerView): WorkerSnapshot {
   return {
     id: view.registration.workerId,
     role: view.registration.role,
@@ -78,6 +81,8 @@ export class PickServer {
     private readonly metrics: SchedulerMetrics,
     private readonly replicaId: string,
     private readonly logger: Logger,
+    /** Flow control; absent: every pick is decided at once. */
+    private readonly flow?: PickFlow,
     /** Tokenizes text and chat prompts that arrive without token ids, off the decision thread. */
     private readonly tokenizer: TokenizerPool = new TokenizerPool({ threads: 0 }),
   ) {}
@@ -120,39 +125,64 @@ export class PickServer {
       this.respondError(msg, '', new AtcError(ErrorCode.BadMessage, err instanceof Error ? err.message : String(err)));
       return;
     }
-    const given = this.givenTokenIds(request);
-    void withSpan(
+    // The span stays open while the pick waits in the flow-control queue.
+    const { span, context: spanContext } = startSpan(
       SpanName.SchedulerPick,
       { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
-      async (span) => {
-        try {
-          // Text without ids (a client of this NATS API): the tokenizer pool, never this thread, for long prompts.
-          const tokenIds = given ?? (await this.tokenizer.tokenIds(request.prompt));
-          const reply = encodeMessage(this.decide(request, tokenIds, span));
-          if (HOP_TIMING) msg.respond(reply, { headers: hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() }) });
-          else msg.respond(reply);
-          this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
-        } catch (err) {
-          const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
-          this.metrics.picks.inc({ model: request.model, outcome: e.code });
-          if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
-          this.respondError(msg, request.requestId, e);
-          // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
-          recordSpanError(span, e);
-        }
-      },
       { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
     );
+    const fail = (err: unknown) =>
+      otelContext.with(spanContext, () => {
+        const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
+        this.metrics.picks.inc({ model: request.model, outcome: e.code });
+        if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
+        this.respondError(msg, request.requestId, e);
+        // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
+        endSpan(span, e);
+      });
+    const proceed = (tokenIds: readonly number[]): void => {
+      // Decided in the pick span's context (now, or later from the queue), so its log lines carry the trace id.
+      const admit = () =>
+        otelContext.with(spanContext, () => {
+          try {
+            const reply = encodeMessage(this.decide(request, span, tokenIds));
+            if (HOP_TIMING) msg.respond(reply, { headers: hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() }) });
+            else msg.respond(reply);
+            this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
+            endSpan(span);
+          } catch (err) {
+            fail(err);
+          }
+        });
+      if (this.flow === undefined) return admit();
+      try {
+        const flow = flowOf(request.headers);
+        span.setAttributes({ [AtcAttr.Priority]: flow.priority, [AtcAttr.Tenant]: flow.tenant });
+      } catch {
+        // a bad priority: the flow controller rejects it, naming the header
+      }
+      this.flow.submit(request, tokenIds.length, span, admit, fail);
+    };
+    const given = this.givenTokenIds(request);
+    if (given !== undefined) return proceed(given);
+    // Text without ids (a client of this NATS API): the tokenizer pool tokenizes long prompts, never this thread.
+    this.tokenizer.tokenIds(request.prompt).then((tokenIds) => {
+      try {
+        proceed(tokenIds);
+      } catch (err) {
+        fail(err);
+      }
+    }, fail);
   }
 
-  /** Decides on the prompt's token ids (`tokenIds`: as the engines compute them). */
-  decide(request: PickRequestV1, tokenIds: readonly number[], span?: Span): PickReplyV1 {
+  decide(request: PickRequestV1, span?: Span, promptIds?: readonly number[]): PickReplyV1 {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
     const workers = this.directory
       .live()
       .filter((w) => !excluded.has(w.registration.workerId))
       .map(snapshotOf);
+    const tokenIds = promptIds ?? promptTokenIds(request.prompt);
     const nowMs = Date.now();
     let decision: Decision;
     try {
@@ -237,5 +267,6 @@ export class PickServer {
 
   async stop(): Promise<void> {
     await this.sub?.drain();
+    this.flow?.close();
   }
 }

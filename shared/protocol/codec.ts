@@ -128,21 +128,18 @@ const withOpt = <T extends object, K extends string, V>(base: T, key: K, value: 
   value === undefined ? base : { ...base, [key]: value };
 
 const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
-  'pick.request.v1': (o): PickRequestV1 =>
-    withOpt(
-      {
-        type: 'pick.request.v1' as const,
-        requestId: id(o, 'requestId', 'pick'),
-        model: id(o, 'model', 'pick'),
-        prompt: prompt(o, 'pick'),
-        maxTokens: num(o, 'maxTokens', 'pick', { int: true, min: 1 }),
-        headers: stringMap(o, 'headers', 'pick'),
-        excludeWorkers: strArray(o, 'excludeWorkers', 'pick'),
-        deadlineMs: num(o, 'deadlineMs', 'pick'),
-      },
-      'promptTokens',
-      promptTokens(o, 'pick'),
-    ),
+  'pick.request.v1': (o): PickRequestV1 => ({
+    type: 'pick.request.v1',
+    requestId: id(o, 'requestId', 'pick'),
+    model: id(o, 'model', 'pick'),
+    prompt: prompt(o, 'pick'),
+    maxTokens: num(o, 'maxTokens', 'pick', { int: true, min: 1 }),
+    headers: stringMap(o, 'headers', 'pick'),
+    excludeWorkers: strArray(o, 'excludeWorkers', 'pick'),
+    deadlineMs: num(o, 'deadlineMs', 'pick'),
+    ...withOpt({}, 'maxQueueMs', optNum(o, 'maxQueueMs', 'pick', { min: 0 })),
+    ...withOpt({}, 'promptTokens', promptTokens(o, 'pick')),
+  }),
   'pick.reply.v1': (o): PickReplyV1 =>
     withOpt(
       {
@@ -225,6 +222,7 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
         code: id(o, 'code', 'error'),
         message: str(o, 'message', 'error'),
         retryable: bool(o, 'retryable', 'error'),
+        ...withOpt({}, 'retryAfterMs', optNum(o, 'retryAfterMs', 'error', { min: 0 })),
       },
       'seq',
       optNum(o, 'seq', 'error', { int: true, min: 0 }),

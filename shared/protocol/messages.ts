@@ -47,6 +47,11 @@ export interface PickRequestV1 {
   /** ms since the epoch after which the request is abandoned. */
   readonly deadlineMs: number;
   /**
+   * ms the sender waits for this pick beyond its usual timeout: the longest a scheduler may hold the
+   * request in its flow-control queue. Absent or 0: admit at once or reject, never queue.
+   */
+  readonly maxQueueMs?: number;
+  /**
    * A text or chat prompt's token ids as the sender tokenized it (the ingress does, off the scheduler's
    * thread). The scheduler uses them when `tokenizer` names its own tokenizer, else tokenizes itself.
    */
@@ -157,6 +162,8 @@ export interface ErrorV1 {
   readonly code: string;
   readonly message: string;
   readonly retryable: boolean;
+  /** ms after which trying again is worth it (code overloaded). */
+  readonly retryAfterMs?: number;
 }
 
 export type StreamMessageV1 = StreamTokensV1 | StreamFinishedV1 | StreamKeepaliveV1 | ErrorV1;
