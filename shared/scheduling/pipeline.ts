@@ -81,8 +81,14 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
     candidates = kept;
   }
   const scorers: ScorerTrace[] = [];
-  const totals = new Float64Array(candidates.length);
-  if (candidates.length > 0) {
+  // One buffer for the totals and every scorer's clamped scores, viewed by subarray: a Float64Array of 64
+  // doubles lives outside the heap, and allocating one per scorer was the pipeline's own largest cost in a
+  // 64-engine decision's profile (BENCHMARKS.md, scheduler); a view shares the backing store.
+  const n = candidates.length;
+  const buffer = new Float64Array(n * (profile.scorers.length + 1));
+  const totals = buffer.subarray(0, n);
+  if (n > 0) {
+    let at = n;
     for (const { scorer, weight } of profile.scorers) {
       checkState(scorer, cycle);
       const t0 = performance.now();
@@ -90,8 +96,9 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
       const ms = performance.now() - t0;
       if (raw.length !== candidates.length)
         throw new SchedulingStateError(`plugin "${scorer.name}" returned ${raw.length} scores for ${candidates.length} workers`);
-      const clamped = new Float64Array(candidates.length);
-      for (let i = 0; i < candidates.length; i++) {
+      const clamped = buffer.subarray(at, at + n);
+      at += n;
+      for (let i = 0; i < n; i++) {
         const s = clamp01(raw[i]!);
         clamped[i] = s;
         totals[i] = totals[i]! + weight * s;
