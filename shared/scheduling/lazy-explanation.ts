@@ -13,7 +13,7 @@ function byId(workers: readonly WorkerSnapshot[], values: ArrayLike<number>): Re
 
 export class LazyScorerTrace implements ScorerTrace {
   readonly #workers: readonly WorkerSnapshot[];
-  readonly #values: Float64Array;
+  readonly #values: readonly number[];
   #scores: Record<string, number> | undefined;
 
   constructor(
@@ -22,7 +22,7 @@ export class LazyScorerTrace implements ScorerTrace {
     readonly durationMs: number,
     workers: readonly WorkerSnapshot[],
     /** Clamped scores, aligned with workers. */
-    values: Float64Array,
+    values: readonly number[],
   ) {
     this.#workers = workers;
     this.#values = values;
@@ -39,7 +39,7 @@ export class LazyScorerTrace implements ScorerTrace {
 
 export class LazyProfileExplanation implements ProfileExplanation {
   readonly #workers: readonly WorkerSnapshot[];
-  readonly #totals: Float64Array;
+  readonly #totals: readonly number[];
   #totalsById: Record<string, number> | undefined;
   #candidates: readonly string[] | undefined;
   readonly chosenTotal: number | null;
@@ -51,7 +51,7 @@ export class LazyProfileExplanation implements ProfileExplanation {
     readonly filters: readonly FilterTrace[],
     readonly scorers: readonly ScorerTrace[],
     /** Weighted sums, aligned with workers. */
-    totals: Float64Array,
+    totals: readonly number[],
     readonly picker: string,
     readonly chosen: string | null,
     readonly cachedPrefixBlocks: number,

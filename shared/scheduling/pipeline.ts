@@ -81,26 +81,23 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
     candidates = kept;
   }
   const scorers: ScorerTrace[] = [];
-  // One buffer for the totals and every scorer's clamped scores, viewed by subarray: a Float64Array of 64
-  // doubles lives outside the heap, and allocating one per scorer was the pipeline's own largest cost in a
-  // 64-engine decision's profile (BENCHMARKS.md, scheduler); a view shares the backing store.
+  // Plain arrays, not Float64Arrays: a Float64Array of 64 doubles lives outside the heap, and allocating
+  // one per scorer (even one per profile, viewed by subarray) was the pipeline's own largest cost in a
+  // 64-engine decision's profile (BENCHMARKS.md, scheduler); an array of doubles is a bump allocation.
   const n = candidates.length;
-  const buffer = new Float64Array(n * (profile.scorers.length + 1));
-  const totals = buffer.subarray(0, n);
+  const totals: number[] = [];
+  for (let i = 0; i < n; i++) totals.push(0);
   if (n > 0) {
-    let at = n;
     for (const { scorer, weight } of profile.scorers) {
       checkState(scorer, cycle);
       const t0 = performance.now();
       const raw = scorer.score(cycle, candidates);
       const ms = performance.now() - t0;
-      if (raw.length !== candidates.length)
-        throw new SchedulingStateError(`plugin "${scorer.name}" returned ${raw.length} scores for ${candidates.length} workers`);
-      const clamped = buffer.subarray(at, at + n);
-      at += n;
+      if (raw.length !== n) throw new SchedulingStateError(`plugin "${scorer.name}" returned ${raw.length} scores for ${n} workers`);
+      const clamped: number[] = [];
       for (let i = 0; i < n; i++) {
         const s = clamp01(raw[i]!);
-        clamped[i] = s;
+        clamped.push(s);
         totals[i] = totals[i]! + weight * s;
       }
       scorers.push(new LazyScorerTrace(scorer.name, weight, ms, candidates, clamped));
