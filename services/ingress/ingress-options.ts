@@ -1,8 +1,9 @@
 // The options of the ingress process: declared once, parsed at start-up.
-import { logLevelOption, natsUrlOption, option, workerTtlMsOption } from '../../shared/config/index.js';
+import { logLevelOption, natsCredentialOptions, natsUrlOption, option, workerTtlMsOption } from '../../shared/config/index.js';
 
 export const INGRESS_OPTIONS = {
   natsUrl: natsUrlOption,
+  ...natsCredentialOptions,
   logLevel: logLevelOption,
   port: option.integer({ flag: 'port', env: 'ATC_HTTP_PORT', min: 0, max: 65535, default: 8080, doc: 'HTTP port (0: any free port)' }),
   host: option.string({ flag: 'host', env: 'ATC_HTTP_HOST', default: '0.0.0.0', doc: 'HTTP listen address' }),

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
-import { connectNats } from '../../shared/nats/index.js';
+import { connectNats, type NatsCredentials } from '../../shared/nats/index.js';
 import { ingressMetrics } from '../../shared/telemetry/index.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
 import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
@@ -14,6 +14,8 @@ import type { RequestLimits } from './openai-request.js';
 
 export interface IngressServiceOptions {
   readonly natsUrl: string;
+  /** NATS user, password, creds, TLS (natsCredentialOptions). */
+  readonly natsCredentials?: NatsCredentials;
   readonly logger: Logger;
   readonly http: HttpServerOptions;
   readonly limits: RequestLimits;
@@ -47,6 +49,7 @@ export class IngressService {
       name: 'atc-ingress',
       logger,
       onReconnect: () => metrics.natsReconnects.inc(),
+      ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
     });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);

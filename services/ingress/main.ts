@@ -10,6 +10,7 @@ try {
   const tracing = initTracing('ingress', { logger });
   const service = await IngressService.start({
     natsUrl: opts.natsUrl,
+    natsCredentials: opts,
     logger,
     http: { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBodyBytes },
     limits: { maxTokensLimit: opts.maxTokensLimit, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: opts.defaultMaxTokens },

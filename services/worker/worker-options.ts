@@ -5,6 +5,7 @@ import {
   metricsHostOption,
   metricsPortOption,
   modelOption,
+  natsCredentialOptions,
   natsUrlOption,
   option,
   tokenizerPathOption,
@@ -18,6 +19,7 @@ import { DEFAULT_PREFILL_TIMEOUT_MS } from './worker-runtime.js';
 export function workerOptions(defaultRole: WorkerRole) {
   return {
     natsUrl: natsUrlOption,
+    ...natsCredentialOptions,
     logLevel: logLevelOption,
     metricsPort: metricsPortOption,
     metricsHost: metricsHostOption,

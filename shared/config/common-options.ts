@@ -64,3 +64,24 @@ export const natsServerOption = option.string({
   defaultDoc: 'nats-server on PATH, else /usr/sbin/nats-server',
   doc: 'nats-server binary to start',
 });
+
+/**
+ * How a service authenticates to NATS and secures the connection (every service declares these). The
+ * password is best given through its variable (a flag shows in `ps`). A user's inbox prefix defaults to
+ * _INBOX.<user>, the only inbox subjects its permissions allow (shared/nats/nats-auth.ts).
+ */
+export const natsCredentialOptions = {
+  natsUser: option.string({ flag: 'nats-user', env: 'ATC_NATS_USER', doc: 'NATS user name' }),
+  natsPassword: option.string({ flag: 'nats-password', env: 'ATC_NATS_PASSWORD', doc: 'NATS password (prefer the variable)' }),
+  natsCreds: option.string({ flag: 'nats-creds', env: 'ATC_NATS_CREDS', doc: 'NATS .creds file (JWT + nkey seed, operator mode)' }),
+  natsNkeySeed: option.string({ flag: 'nats-nkey-seed-file', env: 'ATC_NATS_NKEY_SEED_FILE', doc: 'file with an nkey seed (SU...)' }),
+  natsInboxPrefix: option.string({
+    flag: 'nats-inbox-prefix',
+    env: 'ATC_NATS_INBOX_PREFIX',
+    defaultDoc: '_INBOX.<user> with --nats-user, else _INBOX',
+    doc: 'prefix of the NATS inboxes of this process (its user must be allowed to subscribe there)',
+  }),
+  natsTlsCa: option.string({ flag: 'nats-tls-ca', env: 'ATC_NATS_TLS_CA', doc: 'CA file that signs the NATS server certificate (turns TLS on)' }),
+  natsTlsCert: option.string({ flag: 'nats-tls-cert', env: 'ATC_NATS_TLS_CERT', doc: 'client certificate file for NATS mutual TLS' }),
+  natsTlsKey: option.string({ flag: 'nats-tls-key', env: 'ATC_NATS_TLS_KEY', doc: 'client key file for NATS mutual TLS' }),
+};

@@ -4,6 +4,7 @@ export {
   metricsHostOption,
   metricsPortOption,
   modelOption,
+  natsCredentialOptions,
   natsServerOption,
   natsUrlOption,
   tokenizerPathOption,
