@@ -42,7 +42,7 @@ export class IngressNatsApi {
       this.nc.subscribe(clientApi.models, {
         ...q,
         callback: guarded(this.logger, 'models', (m) =>
-          this.reply(m, '', {
+          this.reply(m, this.frontDoor.newRequestId(m.headers?.get(AtcHeader.RequestId)), {
             object: 'list',
             data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })),
           }),

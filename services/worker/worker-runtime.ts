@@ -102,6 +102,7 @@ export class WorkerRuntime {
         role,
         models: [engine.model],
         engineKind: engine.kind,
+        ...(engine.maxModelLen !== undefined ? { maxModelLen: engine.maxModelLen } : {}),
         startedAtMs: Date.now(),
       },
       Math.max(100, Math.floor(ttlMs / 3)),

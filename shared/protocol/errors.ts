@@ -10,6 +10,8 @@ export const ErrorCode = {
   DeadlineExceeded: 'deadline_exceeded',
   Cancelled: 'cancelled',
   SchedulerUnavailable: 'scheduler_unavailable',
+  /** The prompt does not fit the model's context window (OpenAI's code for it). */
+  ContextLengthExceeded: 'context_length_exceeded',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
