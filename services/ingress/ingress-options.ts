@@ -1,5 +1,5 @@
 // The options of the ingress process: declared once, parsed at start-up.
-import { logLevelOption, natsCredentialOptions, natsUrlOption, option, workerTtlMsOption } from '../../shared/config/index.js';
+import { MAX_TIMER_MS, logLevelOption, natsCredentialOptions, natsUrlOption, option, workerTtlMsOption } from '../../shared/config/index.js';
 
 export const INGRESS_OPTIONS = {
   natsUrl: natsUrlOption,
@@ -32,8 +32,39 @@ export const INGRESS_OPTIONS = {
     flag: 'request-timeout-ms',
     env: 'ATC_REQUEST_TIMEOUT_MS',
     min: 1000,
+    max: MAX_TIMER_MS,
     default: 600_000,
     doc: 'ms a request may take in all',
+  }),
+  apiKeysFile: option.string({
+    flag: 'api-keys-file',
+    env: 'ATC_API_KEYS_FILE',
+    defaultDoc: 'none: the API is open to anyone who reaches the port',
+    doc: 'file of accepted API keys (Authorization: Bearer), one a line: the key, or sha256:<hex of its SHA-256>',
+  }),
+  headersTimeoutMs: option.integer({
+    flag: 'http-headers-timeout-ms',
+    env: 'ATC_HTTP_HEADERS_TIMEOUT_MS',
+    min: 100,
+    max: MAX_TIMER_MS,
+    default: 10_000,
+    doc: 'ms a client has to send its request headers, from the connection (or the previous request) on',
+  }),
+  bodyTimeoutMs: option.integer({
+    flag: 'http-body-timeout-ms',
+    env: 'ATC_HTTP_BODY_TIMEOUT_MS',
+    min: 100,
+    max: MAX_TIMER_MS,
+    default: 30_000,
+    doc: 'ms a client has to send its whole request, body included (Node requestTimeout); the answer is not limited by it',
+  }),
+  keepAliveTimeoutMs: option.integer({
+    flag: 'http-keep-alive-timeout-ms',
+    env: 'ATC_HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    min: 100,
+    max: MAX_TIMER_MS,
+    default: 5_000,
+    doc: 'ms an idle keep-alive connection stays open between requests',
   }),
   workerTtlMs: workerTtlMsOption,
   logPrompts: option.boolean({

@@ -51,17 +51,18 @@ export class IngressService {
       onReconnect: () => metrics.natsReconnects.inc(),
       ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
     });
+    const http = { ...options.http, maxBodyBytes: bodyLimitWithin(options.http.maxBodyBytes, nc.info?.max_payload, logger) };
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
     await directory.start(false);
     const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger);
     const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits, metrics, logger, options.logPrompts ?? false);
-    const natsApi = new IngressNatsApi(nc, frontDoor, logger);
+    const natsApi = new IngressNatsApi(nc, frontDoor, logger, http.maxBodyBytes);
     natsApi.start();
-    const http = new IngressHttpServer(frontDoor, options.http, registry, logger);
-    const port = await http.listen();
-    logger.info({ port }, 'ingress ready');
-    return new IngressService(nc, port, directory, http, natsApi, logger);
+    const server = new IngressHttpServer(frontDoor, http, registry, logger);
+    const port = await server.listen();
+    logger.info({ port, maxBodyBytes: http.maxBodyBytes }, 'ingress ready');
+    return new IngressService(nc, port, directory, server, natsApi, logger);
   }
 
   close(): Promise<void> {
@@ -82,4 +83,23 @@ export class IngressService {
     })();
     return this.closing;
   }
+}
+
+/** Bytes of a NATS message beyond the request body: the message's other fields and headers (trace context). */
+export const NATS_MESSAGE_HEADROOM = 64 * 1024;
+
+/**
+ * The largest body the ingress can accept: the prompt travels in one NATS message (pick, generate), so a
+ * body must fit the server's max_payload with headroom. A smaller server limit lowers the body limit (a
+ * larger body then gets 413, never a 500) and says so at start-up.
+ */
+export function bodyLimitWithin(maxBodyBytes: number, maxPayload: number | undefined, logger: Logger): number {
+  if (maxPayload === undefined || maxPayload - NATS_MESSAGE_HEADROOM >= maxBodyBytes) return maxBodyBytes;
+  const limit = Math.max(1024, maxPayload - NATS_MESSAGE_HEADROOM);
+  logger.warn(
+    { maxBodyBytes, natsMaxPayload: maxPayload, effectiveMaxBodyBytes: limit },
+    `the NATS server's max_payload (${maxPayload} bytes) is below the body limit plus ${NATS_MESSAGE_HEADROOM} bytes: ` +
+      `bodies over ${limit} bytes get 413; raise max_payload on the server (npm start runs it with 16 MiB) to accept ${maxBodyBytes}`,
+  );
+  return limit;
 }

@@ -9,7 +9,7 @@ import { guarded } from '../../shared/nats/index.js';
 import { contextFromMessage } from '../../shared/telemetry/index.js';
 import { AtcError, AtcHeader, ErrorCode, clientApi, queueGroups } from '../../shared/protocol/index.js';
 import type { InferenceFrontDoor } from './front-door.js';
-import { errorBody, toHttpError } from './openai-errors.js';
+import { HttpError, duplicateRequestId, errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
 
 const encoder = new TextEncoder();
@@ -22,6 +22,8 @@ export class IngressNatsApi {
     private readonly nc: NatsConnection,
     private readonly frontDoor: InferenceFrontDoor,
     private readonly logger: Logger,
+    /** Largest request body, bytes (the HTTP limit, within the NATS max_payload). */
+    private readonly maxBodyBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   start(): void {
@@ -77,8 +79,14 @@ export class IngressNatsApi {
       this.logger.warn({ requestId, subject: msg.subject }, 'dropped inference request without a reply subject');
       return;
     }
+    if (this.running.has(requestId)) {
+      const e = duplicateRequestId(requestId);
+      this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), [AtcHeader.Stream]: 'done' });
+      return;
+    }
     const controller = new AbortController();
     this.running.set(requestId, controller);
+    let streamed = false;
     const headers: Record<string, string> = {};
     for (const key of ['x-session-id', 'x-slo-ttft-ms', 'x-slo-tpot-ms']) {
       const v = msg.headers?.get(key);
@@ -92,13 +100,27 @@ export class IngressNatsApi {
         headers,
         parent: contextFromMessage(msg),
         signal: controller.signal,
-        readBody: async () => new TextDecoder().decode(msg.data),
-        sink: { chunk: (chunk) => this.reply(msg, requestId, chunk), body: (b) => this.reply(msg, requestId, b) },
+        readBody: async () => {
+          if (msg.data.length > this.maxBodyBytes)
+            throw new HttpError(413, `request body is larger than ${this.maxBodyBytes} bytes`, 'invalid_request_error', 'request_too_large');
+          return new TextDecoder().decode(msg.data);
+        },
+        sink: {
+          chunk: (chunk) => {
+            streamed = true;
+            this.reply(msg, requestId, chunk);
+          },
+          body: (b) => this.reply(msg, requestId, b),
+        },
       });
       if (stream) this.reply(msg, requestId, '[DONE]', { [AtcHeader.Stream]: 'done' });
     } catch (err) {
       const e = toHttpError(err);
-      this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), [AtcHeader.Stream]: 'done' });
+      if (streamed) {
+        // As over HTTP: a stream that broke off ends with its error and then the usual [DONE].
+        this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status) });
+        this.reply(msg, requestId, '[DONE]', { [AtcHeader.Stream]: 'done' });
+      } else this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), [AtcHeader.Stream]: 'done' });
     } finally {
       this.running.delete(requestId);
     }

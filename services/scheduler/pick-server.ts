@@ -31,6 +31,7 @@ import {
   type Span,
 } from '../../shared/telemetry/index.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
+import { checkContextLength } from './context-length.js';
 
 /** Load of a worker that has not reported yet: a worker that just registered is idle. */
 const NO_LOAD: EngineLoad = {
@@ -118,11 +119,12 @@ export class PickServer {
   decide(request: PickRequestV1, span?: Span): PickReplyV1 {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
-    const workers = this.directory
-      .live()
+    const live = this.directory.live();
+    const workers = live
       .filter((w) => !excluded.has(w.registration.workerId))
       .map(snapshotOf);
     const tokenIds = promptTokenIds(request.prompt);
+    checkContextLength(live, request.model, tokenIds.length);
     const nowMs = Date.now();
     let decision: Decision;
     try {

@@ -88,6 +88,10 @@ export class LocalCluster {
   readonly metricsPorts = new Map<string, number>();
   private nats: NatsServerHandle | undefined;
   natsUrl = '';
+  /** The started nats-server's temp dir (its configuration; removed on stop). */
+  get natsWorkDir(): string | undefined {
+    return this.nats?.workDir;
+  }
   /** The NATS users of the started server (undefined without auth or with natsUrl). */
   users: GeneratedUsers | undefined;
   private reaper: ChildProcess | undefined;

@@ -2,6 +2,9 @@
 import { DEFAULT_WORKER_TTL_MS } from '../fleet/registry-bucket.js';
 import { option } from './option-spec.js';
 
+/** The longest delay Node's timers take (2^31-1 ms, about 24.8 days): a larger one fires at once. Every ms option is capped by it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 export const natsUrlOption = option.string({
@@ -38,8 +41,8 @@ export const metricsPortOption = option.integer({
 export const metricsHostOption = option.string({
   flag: 'metrics-host',
   env: 'ATC_METRICS_HOST',
-  default: '0.0.0.0',
-  doc: 'listen address of the /metrics endpoint',
+  default: '127.0.0.1',
+  doc: 'listen address of the /metrics endpoint (0.0.0.0: every interface, for a scraper on another host)',
 });
 
 /** Every reader of the worker registry must agree on it: workers heartbeat every third of it, the others drop a silent worker after it. */
@@ -47,6 +50,7 @@ export const workerTtlMsOption = option.integer({
   flag: 'worker-ttl-ms',
   env: 'ATC_WORKER_TTL_MS',
   min: 300,
+  max: MAX_TIMER_MS,
   default: DEFAULT_WORKER_TTL_MS,
   doc: "ms a worker's registry entry outlives its last heartbeat (the bucket's creator sets it)",
 });

@@ -1,5 +1,6 @@
 export {
   LOG_LEVELS,
+  MAX_TIMER_MS,
   logLevelOption,
   metricsHostOption,
   metricsPortOption,
