@@ -80,8 +80,10 @@ function apiKeysLine(): string {
 /** Where the NATS credentials of the started server are: the client user's for the NATS API, the admin's for tools. */
 function natsLine(): string {
   const users = cluster.users;
-  if (opts.natsUrl) return 'NATS: existing server; the services use ATC_NATS_USER / ATC_NATS_PASSWORD / ATC_NATS_CREDS from the environment';
-  if (!users || !cluster.natsWorkDir) return 'NATS: users and permissions OFF (--no-nats-auth): anyone who reaches the port can read every prompt';
+  if (opts.natsUrl)
+    return 'NATS: existing server; the services use ATC_NATS_USER / ATC_NATS_PASSWORD / ATC_NATS_CREDS from the environment';
+  if (!users || !cluster.natsWorkDir)
+    return 'NATS: users and permissions OFF (--no-nats-auth): anyone who reaches the port can read every prompt';
   const file = (name: string, text: string) => {
     const path = join(cluster.natsWorkDir!, name);
     writeFileSync(path, text, { mode: 0o600 });

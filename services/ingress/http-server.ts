@@ -78,13 +78,16 @@ export class IngressHttpServer {
     // shortest keeps a slow client from holding a connection much past its limit.
     const headersTimeoutMs = Math.min(options.headersTimeoutMs ?? 10_000, bodyTimeoutMs);
     const checkEveryMs = Math.max(100, Math.min(1_000, Math.floor(headersTimeoutMs / 10)));
-    this.server = createServer({ connectionsCheckingInterval: checkEveryMs, requestTimeout: bodyTimeoutMs, headersTimeout: headersTimeoutMs }, (req, res) => {
-      this.route(req, res).catch((err: unknown) => {
-        this.logger.error({ err: String(err) }, 'unhandled error in HTTP handler');
-        if (!res.headersSent) sendJson(res, 500, errorBody(toHttpError(err)));
-        else res.end();
-      });
-    });
+    this.server = createServer(
+      { connectionsCheckingInterval: checkEveryMs, requestTimeout: bodyTimeoutMs, headersTimeout: headersTimeoutMs },
+      (req, res) => {
+        this.route(req, res).catch((err: unknown) => {
+          this.logger.error({ err: String(err) }, 'unhandled error in HTTP handler');
+          if (!res.headersSent) sendJson(res, 500, errorBody(toHttpError(err)));
+          else res.end();
+        });
+      },
+    );
     // requestTimeout bounds receiving the request only: long generations are governed by the request deadline.
     this.server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
     // Node's headersTimeout starts with the first byte: a connection that never sends one would stay open.

@@ -1,5 +1,12 @@
 // The options of the ingress process: declared once, parsed at start-up.
-import { MAX_TIMER_MS, logLevelOption, natsCredentialOptions, natsUrlOption, option, workerTtlMsOption } from '../../shared/config/index.js';
+import {
+  MAX_TIMER_MS,
+  logLevelOption,
+  natsCredentialOptions,
+  natsUrlOption,
+  option,
+  workerTtlMsOption,
+} from '../../shared/config/index.js';
 
 export const INGRESS_OPTIONS = {
   natsUrl: natsUrlOption,

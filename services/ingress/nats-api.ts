@@ -102,7 +102,12 @@ export class IngressNatsApi {
         signal: controller.signal,
         readBody: async () => {
           if (msg.data.length > this.maxBodyBytes)
-            throw new HttpError(413, `request body is larger than ${this.maxBodyBytes} bytes`, 'invalid_request_error', 'request_too_large');
+            throw new HttpError(
+              413,
+              `request body is larger than ${this.maxBodyBytes} bytes`,
+              'invalid_request_error',
+              'request_too_large',
+            );
           return new TextDecoder().decode(msg.data);
         },
         sink: {

@@ -120,9 +120,7 @@ export class PickServer {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
     const live = this.directory.live();
-    const workers = live
-      .filter((w) => !excluded.has(w.registration.workerId))
-      .map(snapshotOf);
+    const workers = live.filter((w) => !excluded.has(w.registration.workerId)).map(snapshotOf);
     const tokenIds = promptTokenIds(request.prompt);
     checkContextLength(live, request.model, tokenIds.length);
     const nowMs = Date.now();

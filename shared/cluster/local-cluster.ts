@@ -298,9 +298,7 @@ export class LocalCluster {
 
   private async waitForWorkers(deadline: number): Promise<void> {
     const expected = this.workerNames();
-    const nc = await connect(
-      this.users ? { ...this.natsConnectOptions('ingress') } : { servers: this.natsUrl, ...natsEnvCredentials() },
-    );
+    const nc = await connect(this.users ? { ...this.natsConnectOptions('ingress') } : { servers: this.natsUrl, ...natsEnvCredentials() });
     try {
       for (;;) {
         // Opened, never created here: the services create the bucket with their TTL.

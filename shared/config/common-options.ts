@@ -77,6 +77,7 @@ export const natsServerOption = option.string({
 export const natsCredentialOptions = {
   natsUser: option.string({ flag: 'nats-user', env: 'ATC_NATS_USER', doc: 'NATS user name' }),
   natsPassword: option.string({ flag: 'nats-password', env: 'ATC_NATS_PASSWORD', doc: 'NATS password (prefer the variable)' }),
+  natsPasswordFile: option.string({ flag: 'nats-password-file', env: 'ATC_NATS_PASSWORD_FILE', doc: 'file holding the NATS password' }),
   natsCreds: option.string({ flag: 'nats-creds', env: 'ATC_NATS_CREDS', doc: 'NATS .creds file (JWT + nkey seed, operator mode)' }),
   natsNkeySeed: option.string({ flag: 'nats-nkey-seed-file', env: 'ATC_NATS_NKEY_SEED_FILE', doc: 'file with an nkey seed (SU...)' }),
   natsInboxPrefix: option.string({
@@ -85,7 +86,11 @@ export const natsCredentialOptions = {
     defaultDoc: '_INBOX.<user> with --nats-user, else _INBOX',
     doc: 'prefix of the NATS inboxes of this process (its user must be allowed to subscribe there)',
   }),
-  natsTlsCa: option.string({ flag: 'nats-tls-ca', env: 'ATC_NATS_TLS_CA', doc: 'CA file that signs the NATS server certificate (turns TLS on)' }),
+  natsTlsCa: option.string({
+    flag: 'nats-tls-ca',
+    env: 'ATC_NATS_TLS_CA',
+    doc: 'CA file that signs the NATS server certificate (turns TLS on)',
+  }),
   natsTlsCert: option.string({ flag: 'nats-tls-cert', env: 'ATC_NATS_TLS_CERT', doc: 'client certificate file for NATS mutual TLS' }),
   natsTlsKey: option.string({ flag: 'nats-tls-key', env: 'ATC_NATS_TLS_KEY', doc: 'client key file for NATS mutual TLS' }),
 };

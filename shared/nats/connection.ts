@@ -10,6 +10,7 @@ import { inboxPrefixOf } from './nats-auth.js';
 export interface NatsCredentials {
   readonly natsUser?: string | undefined;
   readonly natsPassword?: string | undefined;
+  readonly natsPasswordFile?: string | undefined;
   readonly natsCreds?: string | undefined;
   readonly natsNkeySeed?: string | undefined;
   readonly natsInboxPrefix?: string | undefined;
@@ -31,10 +32,11 @@ export interface ConnectOptions {
 /** nats.js connection options for these credentials (files are read here, so a bad path fails at start-up). */
 export function natsAuthOptions(c: NatsCredentials = {}): Partial<ConnectionOptions> {
   const out: { -readonly [K in keyof ConnectionOptions]?: ConnectionOptions[K] } = {};
+  const password = c.natsPasswordFile ? readFileSync(c.natsPasswordFile, 'utf8').trim() : c.natsPassword;
   if (c.natsUser) {
     out.user = c.natsUser;
-    if (c.natsPassword !== undefined) out.pass = c.natsPassword;
-  } else if (c.natsPassword !== undefined) throw new Error('a NATS password needs a NATS user (--nats-user / ATC_NATS_USER)');
+    if (password !== undefined) out.pass = password;
+  } else if (password !== undefined) throw new Error('a NATS password needs a NATS user (--nats-user / ATC_NATS_USER)');
   if (c.natsCreds) {
     const creds = readFileSync(c.natsCreds);
     out.authenticator = credsAuthenticator(new Uint8Array(creds));

@@ -53,7 +53,8 @@ describe('edges of the HTTP API', function () {
     const before = env.logs.length;
     await assert.rejects(
       client(KEY).completions.create({ model: 'llama-3-8b', prompt, max_tokens: 4 }),
-      (e: unknown) => e instanceof OpenAI.BadRequestError && e.code === 'context_length_exceeded' && /maximum context length/.test(e.message),
+      (e: unknown) =>
+        e instanceof OpenAI.BadRequestError && e.code === 'context_length_exceeded' && /maximum context length/.test(e.message),
     );
     assert.ok(!env.logs.slice(before).some((l) => l.includes('engine_failed')), 'no engine was asked');
   });

@@ -55,7 +55,12 @@ describe('options at start-up', function () {
     ],
     ['services/vllm-sim/main.js', ['--port', 'x'], {}, 'vllm-sim: --port must be an integer in [0, 65535], got "x"\n'],
     // npm start checks the services' own variables before it starts any of them.
-    ['scripts/start.js', [], { ATC_KV_HANDOFF_TTL_MS: '10' }, 'start: ATC_KV_HANDOFF_TTL_MS must be an integer in [1000, 2147483647], got "10"\n'],
+    [
+      'scripts/start.js',
+      [],
+      { ATC_KV_HANDOFF_TTL_MS: '10' },
+      'start: ATC_KV_HANDOFF_TTL_MS must be an integer in [1000, 2147483647], got "10"\n',
+    ],
     // A delay beyond Node's timer limit (2^31-1 ms) would fire at once: every request would time out.
     [
       'services/ingress/main.js',

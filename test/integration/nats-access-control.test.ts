@@ -117,11 +117,7 @@ describe('NATS access control (generated users and permissions)', function () {
     await until(() => seen.includes(`${marker} ${attack}`), `marker ${marker}`, 10_000);
     observer.unsubscribe();
     assert.ok(!seen.includes(`${subject} ${attack}`), `${subject} was delivered`);
-    await until(
-      () => errs.some((e) => e.operation === 'publish' && e.subject === subject),
-      `permission error for ${subject}`,
-      10_000,
-    );
+    await until(() => errs.some((e) => e.operation === 'publish' && e.subject === subject), `permission error for ${subject}`, 10_000);
   }
 
   async function assertSubscribeDenied(nc: NatsConnection, subject: string): Promise<void> {
@@ -133,9 +129,8 @@ describe('NATS access control (generated users and permissions)', function () {
 
   it('refuses anonymous connections and wrong passwords', async () => {
     await assert.rejects(connect({ servers: nats.url }), (e: Error) => /Authorization Violation/i.test(e.message));
-    await assert.rejects(
-      connect({ servers: nats.url, user: 'alice', pass: 'wrong' }),
-      (e: Error) => /Authorization Violation/i.test(e.message),
+    await assert.rejects(connect({ servers: nats.url, user: 'alice', pass: 'wrong' }), (e: Error) =>
+      /Authorization Violation/i.test(e.message),
     );
   });
 

@@ -105,7 +105,15 @@ describe('OpenAI request validation', () => {
     ['logit_bias', 'chat', chat({ logit_bias: { '50256': -100 } }), 'logit_bias', 'invalid_value'],
   ];
   it('accepts the "off" values clients send by default for unsupported parameters', () => {
-    const off = { logprobs: false, echo: false, tools: [], tool_choice: 'none', response_format: { type: 'text' }, logit_bias: {}, best_of: 1 };
+    const off = {
+      logprobs: false,
+      echo: false,
+      tools: [],
+      tool_choice: 'none',
+      response_format: { type: 'text' },
+      logit_bias: {},
+      best_of: 1,
+    };
     assert.equal(parseInferenceRequest('chat', chat({ ...off, top_logprobs: null }), limits).model, 'm');
     assert.equal(parseInferenceRequest('completion', comp({ logprobs: null, echo: false, suffix: null }), limits).model, 'm');
   });
