@@ -1,7 +1,8 @@
 // The OpenAI API over NATS request-reply, for NATS clients: same JSON bodies as HTTP on atc.v1.*.
 // Non-streaming: one reply. Streaming: each chunk is a message to the requester's reply subject, then a
 // final message with header Atc-Stream: done and body [DONE]. Errors: the OpenAI error body with header
-// Atc-Status carrying the HTTP status the same failure would get. Every reply carries Atc-Request-Id;
+// Atc-Status carrying the HTTP status the same failure would get; a stream that fails after its first
+// chunk gets the error and then the [DONE] message, as HTTP sends. Every reply carries Atc-Request-Id;
 // publishing {"request_id"} to atc.v1.cancel cancels a running request.
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';

@@ -133,6 +133,7 @@ export class LocalCluster {
   }
 
   async spawnWorker(name: string, service: 'decode-worker' | 'prefill-worker', seed: number): Promise<ServiceProcess> {
+    await this.ensureWorkerUser(name);
     const args = [
       '--worker-id',
       name,
@@ -165,6 +166,28 @@ export class LocalCluster {
     const port = await freePort();
     this.metricsPorts.set(name, port);
     return port;
+  }
+
+  /**
+   * A worker started after the cluster (a test adding capacity) needs its own NATS user: added to the
+   * configuration, the server reloaded, and ready once the new user can connect.
+   */
+  private async ensureWorkerUser(workerId: string): Promise<void> {
+    if (!this.users || !this.nats || this.users.workers.has(workerId)) return;
+    const user = generateUsers([workerId], []).workers.get(workerId)!;
+    (this.users.workers as Map<string, NatsUser>).set(workerId, user);
+    this.users = { ...this.users, all: [...this.users.all, user] };
+    this.nats.reloadAuthorization(authorizationBlock(this.users.all));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        await (await connect({ servers: this.natsUrl, user: user.user, pass: user.password })).close();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`nats-server did not take the new user ${user.user}: ${String(err)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   }
 
   /** The NATS user a service connects as (undefined without auth). */

@@ -29,6 +29,11 @@ export interface NatsServerHandle {
   readonly pid: number | undefined;
   /** The directory with its configuration (and its store unless one was given); removed on stop. */
   readonly workDir: string;
+  /**
+   * Replaces the configuration's authorization block and has the server reload it (SIGHUP): users added
+   * or removed while it runs. Resolves once the signal is sent; the reload itself takes a moment.
+   */
+  reloadAuthorization(authorization: object): void;
   /** Idempotent: stops the server and removes a temp store dir. */
   stop(): Promise<void>;
 }
@@ -86,16 +91,21 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const storeDir = options.storeDir ?? join(workDir, 'store');
   mkdirSync(storeDir, { recursive: true });
   const configPath = join(workDir, 'nats.conf');
-  // nats-server's configuration format accepts JSON.
+  // nats-server's configuration format accepts JSON. Everything is in the file, flags included: a reload
+  // (SIGHUP) re-reads only the file, and JetStream enabled by the -js flag alone was off after one.
   const config = {
+    host: '127.0.0.1',
+    port,
+    jetstream: { store_dir: storeDir },
     ...(options.authorization ? { authorization: options.authorization } : {}),
     ...(options.maxPayload ? { max_payload: options.maxPayload } : {}),
   };
-  writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });
+  const writeConfig = (c: object) => writeFileSync(configPath, JSON.stringify(c, null, 2), { mode: 0o600 });
+  writeConfig(config);
   // Its own process group: a Ctrl-C in the terminal reaches the services (which then leave the registry
   // cleanly) but not the server they need for that; stop() ends it afterwards. If this process exits
   // without stop(), the server goes with it.
-  const child: ChildProcess = spawn(binary, ['-c', configPath, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+  const child: ChildProcess = spawn(binary, ['-c', configPath], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
@@ -140,6 +150,10 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     port,
     pid: child.pid,
     workDir,
+    reloadAuthorization: (authorization) => {
+      writeConfig({ ...config, authorization });
+      child.kill('SIGHUP');
+    },
     stop: () => {
       stopping ??= (async () => {
         if (!exited) {

@@ -5,8 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
 import OpenAI from 'openai';
 import { hashedKeyLine } from '../../services/ingress/api-keys.js';
+import { kvBuckets } from '../../shared/protocol/index.js';
 import { useCluster } from '../support/cluster.js';
 import { until } from '../support/poll.js';
 
@@ -112,5 +115,16 @@ describe('edges of the HTTP API', function () {
       30_000,
       200,
     );
+  });
+
+  it('gives a worker started later its own NATS user (the server reloads its configuration)', async () => {
+    await env.cluster.spawnWorker('decode-late', 'decode-worker', 7);
+    const nc = await connect(env.cluster.natsConnectOptions());
+    try {
+      const registry = await new Kvm(nc).open(kvBuckets.workers);
+      await until(async () => (await registry.get('decode-late')) !== null, 'decode-late registered', 30_000, 100);
+    } finally {
+      await nc.close();
+    }
   });
 });

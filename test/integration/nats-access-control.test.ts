@@ -179,6 +179,39 @@ describe('NATS access control (generated users and permissions)', function () {
     await assertPublishDenied(w1, '_INBOX.alice.x', eventSubjects.load('w1'));
   });
 
+  it('refuses a second request under a running request id (409), and ends a stream that fails with its error then [DONE]', async () => {
+    const alice = await connectAs(nats.users.clients[0]!);
+    const inbox = `_INBOX.alice.stream-${Math.random().toString(36).slice(2)}`;
+    const replies: Array<{ body: string; status?: string; stream?: string }> = [];
+    alice.subscribe(inbox, {
+      callback: (_e, m) =>
+        void replies.push({
+          body: m.string(),
+          ...(m.headers?.get(AtcHeader.Status) ? { status: m.headers.get(AtcHeader.Status) } : {}),
+          ...(m.headers?.get(AtcHeader.Stream) ? { stream: m.headers.get(AtcHeader.Stream) } : {}),
+        }),
+    });
+    await alice.flush();
+    const h = natsHeaders();
+    h.set(AtcHeader.RequestId, 'dup-1');
+    const long = { model: MODEL, prompt: 'tell me a long story', max_tokens: 4000, ignore_eos: true, stream: true };
+    alice.publish(clientApi.completions, enc(long), { reply: inbox, headers: h });
+    await until(() => replies.length > 0, 'the first chunk', 10_000);
+    const dup = await alice.request(clientApi.completions, enc({ model: MODEL, prompt: 'x', max_tokens: 1 }), {
+      timeout: 5_000,
+      headers: h,
+    });
+    assert.equal(dup.headers?.get(AtcHeader.Status), '409');
+    assert.equal((dec(dup.data)['error'] as { code: string }).code, 'duplicate_request_id');
+    // Cancelled by its client mid-stream: the error, then the same terminal [DONE] as HTTP sends.
+    alice.publish(clientApi.cancel, enc({ request_id: 'dup-1' }));
+    await until(() => replies.some((r) => r.stream === 'done'), 'the end of the stream', 10_000);
+    const [error, done] = replies.slice(-2);
+    assert.equal(error!.status, '499');
+    assert.equal((JSON.parse(error!.body) as { error: { code: string } }).error.code, 'cancelled');
+    assert.deepEqual(done, { body: '[DONE]', stream: 'done' });
+  });
+
   it('a direct generate with an absurd max_tokens is refused by the worker', async () => {
     // The ingress user may send generate requests; the worker checks limits itself.
     const ing = await connectAs(nats.users.ingress);
