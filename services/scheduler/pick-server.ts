@@ -31,7 +31,7 @@ import {
   type Span,
 } from '../../shared/telemetry/index.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
-import { checkContextLength } from './context-length.js';
+import { checkContextLength, checkPromptPrefix, contextWindow } from './context-length.js';
 
 /** Load of a worker that has not reported yet: a worker that just registered is idle. */
 const NO_LOAD: EngineLoad = {
@@ -121,8 +121,10 @@ export class PickServer {
     const excluded = new Set(request.excludeWorkers);
     const live = this.directory.live();
     const workers = live.filter((w) => !excluded.has(w.registration.workerId)).map(snapshotOf);
+    const window = contextWindow(live, request.model);
+    if (window !== undefined) checkPromptPrefix(request.prompt, window);
     const tokenIds = promptTokenIds(request.prompt);
-    checkContextLength(live, request.model, tokenIds.length);
+    if (window !== undefined) checkContextLength(window, tokenIds.length);
     const nowMs = Date.now();
     let decision: Decision;
     try {
