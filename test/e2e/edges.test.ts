@@ -51,8 +51,9 @@ describe('edges of the HTTP API', function () {
   });
 
   it('refuses a prompt over the context length with 400 context_length_exceeded, once, before any engine', async () => {
-    // About 5 MiB of prompt: it travels to the scheduler in one NATS message (max_payload 16 MiB).
-    const prompt = 'lorem ipsum dolor sit amet '.repeat(200_000);
+    // About 3 MiB of prompt, three times nats-server's default max_payload: it travels to the scheduler in
+    // one NATS message (npm start's server takes 16 MiB).
+    const prompt = 'lorem ipsum dolor sit amet '.repeat(120_000);
     const before = env.logs.length;
     await assert.rejects(
       client(KEY).completions.create({ model: 'llama-3-8b', prompt, max_tokens: 4 }),
