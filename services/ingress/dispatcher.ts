@@ -49,6 +49,8 @@ export interface DispatcherOptions {
   readonly maxAttempts: number;
   /** ms a request may take in all. */
   readonly requestTimeoutMs: number;
+  /** ms a request may wait in a scheduler's flow-control queue for its pick (sent as maxQueueMs); 0: never queue. */
+  readonly maxQueueWaitMs?: number;
 }
 
 export const defaultDispatcherOptions: DispatcherOptions = {
@@ -57,6 +59,7 @@ export const defaultDispatcherOptions: DispatcherOptions = {
   streamIdleTimeoutMs: 5_000,
   maxAttempts: 3,
   requestTimeoutMs: 600_000,
+  maxQueueWaitMs: 30_000,
 };
 
 const isNoResponders = (err: unknown) => err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
@@ -110,6 +113,11 @@ export class Dispatcher {
     }
   }
 
+  /** ms this request may queue at a scheduler: the option, within what is left of its deadline. */
+  private maxQueueMs(deadlineMs: number): number {
+    return Math.max(0, Math.min(this.options.maxQueueWaitMs ?? 0, deadlineMs - Date.now()));
+  }
+
   private pick(
     requestId: string,
     job: InferenceJob,
@@ -137,8 +145,10 @@ export class Dispatcher {
               headers,
               excludeWorkers: exclude,
               deadlineMs,
+              maxQueueMs: this.maxQueueMs(deadlineMs),
             }),
-            { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) },
+            // A saturated fleet's scheduler holds the pick in its queue for up to maxQueueMs.
+            { timeout: this.options.pickTimeoutMs + this.maxQueueMs(deadlineMs), ...(h ? { headers: h } : {}) },
           );
         } catch (err) {
           if (isNoResponders(err) || isTimeout(err))
@@ -148,7 +158,7 @@ export class Dispatcher {
           this.metrics.pickDuration.observe({}, (performance.now() - t0) / 1000);
         }
         const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
-        if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
+        if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable, msg.retryAfterMs);
         span.setAttributes({
           [AtcAttr.DecodeWorker]: msg.decodeWorkerId,
           ...(msg.prefillWorkerId ? { [AtcAttr.PrefillWorker]: msg.prefillWorkerId } : {}),

@@ -73,6 +73,14 @@ export const INGRESS_OPTIONS = {
     default: 5_000,
     doc: 'ms an idle keep-alive connection stays open between requests',
   }),
+  maxQueueWaitMs: option.integer({
+    flag: 'max-queue-wait-ms',
+    env: 'ATC_MAX_QUEUE_WAIT_MS',
+    min: 0,
+    max: MAX_TIMER_MS,
+    default: 30_000,
+    doc: "ms a request may wait in a scheduler's flow-control queue when the fleet is saturated (0: answer 429 at once)",
+  }),
   workerTtlMs: workerTtlMsOption,
   logPrompts: option.boolean({
     flag: 'log-prompts',

@@ -31,7 +31,7 @@ try {
       keepAliveTimeoutMs: opts.keepAliveTimeoutMs,
     },
     limits: { maxTokensLimit: opts.maxTokensLimit, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: opts.defaultMaxTokens },
-    dispatcher: { requestTimeoutMs: opts.requestTimeoutMs },
+    dispatcher: { requestTimeoutMs: opts.requestTimeoutMs, maxQueueWaitMs: opts.maxQueueWaitMs },
     workerTtlMs: opts.workerTtlMs,
     logPrompts: opts.logPrompts,
   });

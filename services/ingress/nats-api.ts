@@ -12,6 +12,7 @@ import { AtcError, AtcHeader, ErrorCode, clientApi, queueGroups } from '../../sh
 import type { InferenceFrontDoor } from './front-door.js';
 import { HttpError, duplicateRequestId, errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
+import { FLOW_CLIENT_HEADERS } from './flow-headers.js';
 
 const encoder = new TextEncoder();
 
@@ -89,7 +90,7 @@ export class IngressNatsApi {
     this.running.set(requestId, controller);
     let streamed = false;
     const headers: Record<string, string> = {};
-    for (const key of ['x-session-id', 'x-slo-ttft-ms', 'x-slo-tpot-ms']) {
+    for (const key of ['x-session-id', 'x-slo-ttft-ms', 'x-slo-tpot-ms', ...FLOW_CLIENT_HEADERS]) {
       const v = msg.headers?.get(key);
       if (v) headers[key] = v;
     }
@@ -122,11 +123,12 @@ export class IngressNatsApi {
       if (stream) this.reply(msg, requestId, '[DONE]', { [AtcHeader.Stream]: 'done' });
     } catch (err) {
       const e = toHttpError(err);
+      const retryAfter: Record<string, string> = e.retryAfterS !== undefined ? { [AtcHeader.RetryAfter]: String(e.retryAfterS) } : {};
       if (streamed) {
         // As over HTTP: a stream that broke off ends with its error and then the usual [DONE].
-        this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status) });
+        this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), ...retryAfter });
         this.reply(msg, requestId, '[DONE]', { [AtcHeader.Stream]: 'done' });
-      } else this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), [AtcHeader.Stream]: 'done' });
+      } else this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), [AtcHeader.Stream]: 'done', ...retryAfter });
     } finally {
       this.running.delete(requestId);
     }

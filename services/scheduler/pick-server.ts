@@ -23,15 +23,18 @@ import {
   SpanKind,
   SpanName,
   contextFromMessage,
+  endSpan,
   pluginScoreAttributes,
-  recordSpanError,
   requestLogger,
-  withSpan,
+  startSpan,
   type SchedulerMetrics,
   type Span,
 } from '../../shared/telemetry/index.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
 import { checkContextLength, checkPromptPrefix, contextWindow } from './context-length.js';
+import type { PickFlow } from './pick-flow.js';
+import { context as otelContext } from '@opentelemetry/api';
+import { flowOf } from '../../shared/scheduling/flow-control/index.js';
 
 /** Load of a worker that has not reported yet: a worker that just registered is idle. */
 const NO_LOAD: EngineLoad = {
@@ -44,7 +47,7 @@ const NO_LOAD: EngineLoad = {
   prefixCacheHits: 0,
 };
 
-function snapshotOf(view: WorkerView): WorkerSnapshot {
+export function snapshotOf(view: WorkerView): WorkerSnapshot {
   return {
     id: view.registration.workerId,
     role: view.registration.role,
@@ -78,6 +81,8 @@ export class PickServer {
     private readonly metrics: SchedulerMetrics,
     private readonly replicaId: string,
     private readonly logger: Logger,
+    /** Flow control; absent: every pick is decided at once. */
+    private readonly flow?: PickFlow,
   ) {}
 
   start(): void {
@@ -96,35 +101,61 @@ export class PickServer {
       this.respondError(msg, '', new AtcError(ErrorCode.BadMessage, err instanceof Error ? err.message : String(err)));
       return;
     }
-    withSpan(
+    // The span stays open while the pick waits in the flow-control queue.
+    const { span, context: spanContext } = startSpan(
       SpanName.SchedulerPick,
       { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
-      (span) => {
-        try {
-          msg.respond(encodeMessage(this.decide(request, span)));
-          this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
-        } catch (err) {
-          const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
-          this.metrics.picks.inc({ model: request.model, outcome: e.code });
-          if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
-          this.respondError(msg, request.requestId, e);
-          // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
-          recordSpanError(span, e);
-        }
-      },
       { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
     );
+    const fail = (err: unknown) =>
+      otelContext.with(spanContext, () => {
+        const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
+        this.metrics.picks.inc({ model: request.model, outcome: e.code });
+        if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
+        this.respondError(msg, request.requestId, e);
+        // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
+        endSpan(span, e);
+      });
+    let tokenIds: readonly number[];
+    try {
+      // A prompt over the context length is refused here, before it queues or reaches an engine; a long
+      // one is judged on a prefix first (context-length.ts).
+      const window = contextWindow(this.directory.live(), request.model);
+      if (window !== undefined) checkPromptPrefix(request.prompt, window);
+      tokenIds = promptTokenIds(request.prompt);
+      if (window !== undefined) checkContextLength(window, tokenIds.length);
+    } catch (err) {
+      return fail(err);
+    }
+    // Decided in the pick span's context (now, or later from the queue), so its log lines carry the trace id.
+    const admit = () =>
+      otelContext.with(spanContext, () => {
+        try {
+          msg.respond(encodeMessage(this.decide(request, span, tokenIds)));
+          this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
+          endSpan(span);
+        } catch (err) {
+          fail(err);
+        }
+      });
+    if (this.flow === undefined) return admit();
+    try {
+      const flow = flowOf(request.headers);
+      span.setAttributes({ [AtcAttr.Priority]: flow.priority, [AtcAttr.Tenant]: flow.tenant });
+    } catch {
+      // a bad priority: the flow controller rejects it, naming the header
+    }
+    this.flow.submit(request, tokenIds.length, span, admit, fail);
   }
 
-  decide(request: PickRequestV1, span?: Span): PickReplyV1 {
+  decide(request: PickRequestV1, span?: Span, promptIds?: readonly number[]): PickReplyV1 {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
-    const live = this.directory.live();
-    const workers = live.filter((w) => !excluded.has(w.registration.workerId)).map(snapshotOf);
-    const window = contextWindow(live, request.model);
-    if (window !== undefined) checkPromptPrefix(request.prompt, window);
-    const tokenIds = promptTokenIds(request.prompt);
-    if (window !== undefined) checkContextLength(window, tokenIds.length);
+    const workers = this.directory
+      .live()
+      .filter((w) => !excluded.has(w.registration.workerId))
+      .map(snapshotOf);
+    const tokenIds = promptIds ?? promptTokenIds(request.prompt);
     const nowMs = Date.now();
     let decision: Decision;
     try {
@@ -207,5 +238,6 @@ export class PickServer {
 
   async stop(): Promise<void> {
     await this.sub?.drain();
+    this.flow?.close();
   }
 }
