@@ -22,7 +22,7 @@ import {
 import { hopNow, type HopStamps } from '../../shared/telemetry/hop-timing.js';
 import type { TokenizerPool } from '../../shared/tokenizer/index.js';
 import type { DispatchEvent, Dispatcher } from './dispatcher.js';
-import { HttpError, invalidRequest, toHttpError } from './openai-errors.js';
+import { HttpError, duplicateRequestId, invalidRequest, toHttpError } from './openai-errors.js';
 import { ApiKind, parseInferenceRequest, type InferenceJob, type RequestLimits } from './openai-request.js';
 import { ResponseBuilder } from './openai-response.js';
 
@@ -58,6 +58,9 @@ function parseJsonBody(text: string): unknown {
 }
 
 export class InferenceFrontDoor {
+  /** Ids of the requests being served. */
+  private readonly requestIds = new Set<string>();
+
   constructor(
     private readonly dispatcher: Dispatcher,
     private readonly directory: WorkerDirectory,
@@ -108,6 +111,9 @@ export class InferenceFrontDoor {
     let model = 'unknown';
     let outcome: string = RequestOutcome.Ok;
     let stream = false;
+    // A second request under a running one's id would share its cancellation and its worker-side state.
+    if (this.requestIds.has(call.requestId)) throw duplicateRequestId(call.requestId);
+    this.requestIds.add(call.requestId);
     this.metrics.inFlight.inc({ api, transport: call.transport });
     try {
       await withSpan(
@@ -155,6 +161,7 @@ export class InferenceFrontDoor {
         { kind: SpanKind.SERVER, parent: call.parent },
       );
     } finally {
+      this.requestIds.delete(call.requestId);
       this.metrics.inFlight.dec({ api, transport: call.transport });
       this.metrics.requests.inc({ api, transport: call.transport, model, outcome });
       if (outcome === RequestOutcome.Ok) this.metrics.requestDuration.observe({ model }, (performance.now() - startedAt) / 1000);

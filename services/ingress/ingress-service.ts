@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
-import { connectNats } from '../../shared/nats/index.js';
+import { connectNats, type NatsCredentials } from '../../shared/nats/index.js';
 import { ingressMetrics } from '../../shared/telemetry/index.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
 import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
@@ -15,6 +15,8 @@ import { TokenizerPool } from '../../shared/tokenizer/index.js';
 
 export interface IngressServiceOptions {
   readonly natsUrl: string;
+  /** NATS user, password, creds, TLS (natsCredentialOptions). */
+  readonly natsCredentials?: NatsCredentials;
   readonly logger: Logger;
   readonly http: HttpServerOptions;
   readonly limits: RequestLimits;
@@ -53,7 +55,9 @@ export class IngressService {
       name: 'atc-ingress',
       logger,
       onReconnect: () => metrics.natsReconnects.inc(),
+      ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
     });
+    const http = { ...options.http, maxBodyBytes: bodyLimitWithin(options.http.maxBodyBytes, nc.info?.max_payload, logger) };
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
     await directory.start(false);
@@ -71,12 +75,12 @@ export class IngressService {
       options.logPrompts ?? false,
       tokenizer,
     );
-    const natsApi = new IngressNatsApi(nc, frontDoor, logger);
+    const natsApi = new IngressNatsApi(nc, frontDoor, logger, http.maxBodyBytes);
     natsApi.start();
-    const http = new IngressHttpServer(frontDoor, options.http, registry, logger);
-    const port = await http.listen();
-    logger.info({ port }, 'ingress ready');
-    return new IngressService(nc, port, directory, http, natsApi, tokenizer, logger);
+    const server = new IngressHttpServer(frontDoor, http, registry, logger);
+    const port = await server.listen();
+    logger.info({ port, maxBodyBytes: http.maxBodyBytes }, 'ingress ready');
+    return new IngressService(nc, port, directory, server, natsApi, tokenizer, logger);
   }
 
   close(): Promise<void> {
@@ -98,4 +102,23 @@ export class IngressService {
     })();
     return this.closing;
   }
+}
+
+/** Bytes of a NATS message beyond the request body: the message's other fields and headers (trace context). */
+export const NATS_MESSAGE_HEADROOM = 64 * 1024;
+
+/**
+ * The largest body the ingress can accept: the prompt travels in one NATS message (pick, generate), so a
+ * body must fit the server's max_payload with headroom. A smaller server limit lowers the body limit (a
+ * larger body then gets 413, never a 500) and says so at start-up.
+ */
+export function bodyLimitWithin(maxBodyBytes: number, maxPayload: number | undefined, logger: Logger): number {
+  if (maxPayload === undefined || maxPayload - NATS_MESSAGE_HEADROOM >= maxBodyBytes) return maxBodyBytes;
+  const limit = Math.max(1024, maxPayload - NATS_MESSAGE_HEADROOM);
+  logger.warn(
+    { maxBodyBytes, natsMaxPayload: maxPayload, effectiveMaxBodyBytes: limit },
+    `the NATS server's max_payload (${maxPayload} bytes) is below the body limit plus ${NATS_MESSAGE_HEADROOM} bytes: ` +
+      `bodies over ${limit} bytes get 413; raise max_payload on the server (npm start runs it with 16 MiB) to accept ${maxBodyBytes}`,
+  );
+  return limit;
 }

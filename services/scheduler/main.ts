@@ -29,6 +29,7 @@ try {
   logger.info({ tokenizer: tokenizer.name }, 'prompt tokenizer');
   const service = await SchedulerService.start({
     natsUrl: opts.natsUrl,
+    natsCredentials: opts,
     logger,
     replicaId: opts.replicaId,
     registry,

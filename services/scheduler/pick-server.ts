@@ -32,6 +32,7 @@ import {
 } from '../../shared/telemetry/index.js';
 import { HOP_TIMING, hopHeaders, hopNow } from '../../shared/telemetry/hop-timing.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
+import { checkContextLength, checkPromptPrefix, contextWindow } from './context-length.js';
 import type { PickFlow } from './pick-flow.js';
 import { context as otelContext } from '@opentelemetry/api';
 import { flowOf } from '../../shared/scheduling/flow-control/index.js';
@@ -140,7 +141,21 @@ export class PickServer {
         // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
         endSpan(span, e);
       });
+    // A prompt over the context length is refused here, before it queues or reaches an engine; a long
+    // one is judged on a prefix first (context-length.ts).
+    let window: number | undefined;
+    try {
+      window = contextWindow(this.directory.live(), request.model);
+      if (window !== undefined) checkPromptPrefix(request.prompt, window);
+    } catch (err) {
+      return fail(err);
+    }
     const proceed = (tokenIds: readonly number[]): void => {
+      try {
+        if (window !== undefined) checkContextLength(window, tokenIds.length);
+      } catch (err) {
+        return fail(err);
+      }
       // Decided in the pick span's context (now, or later from the queue), so its log lines carry the trace id.
       const admit = () =>
         otelContext.with(spanContext, () => {

@@ -4,6 +4,7 @@ import {
   logLevelOption,
   metricsHostOption,
   metricsPortOption,
+  natsCredentialOptions,
   natsUrlOption,
   option,
   tokenizerPathOption,
@@ -17,6 +18,7 @@ export const SCHEDULER_POLICIES = ['atc', ...Object.keys(BASELINE_CONFIGS)];
 
 export const SCHEDULER_OPTIONS = {
   natsUrl: natsUrlOption,
+  ...natsCredentialOptions,
   logLevel: logLevelOption,
   metricsPort: metricsPortOption,
   metricsHost: metricsHostOption,

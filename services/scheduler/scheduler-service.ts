@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
-import { connectNats } from '../../shared/nats/index.js';
+import { connectNats, type NatsCredentials } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
 import { flowControlMetrics, schedulerMetrics } from '../../shared/telemetry/index.js';
@@ -16,6 +16,8 @@ import { SchedulingFeed } from './scheduling-feed.js';
 
 export interface SchedulerServiceOptions {
   readonly natsUrl: string;
+  /** NATS user, password, creds, TLS (natsCredentialOptions). */
+  readonly natsCredentials?: NatsCredentials;
   readonly logger: Logger;
   /** Distinguishes replicas in logs and connection names. */
   readonly replicaId: string;
@@ -60,6 +62,7 @@ export class SchedulerService {
       name: `atc-scheduler/${options.replicaId}`,
       logger,
       onReconnect: () => metrics.natsReconnects.inc(),
+      ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
     });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const live = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);

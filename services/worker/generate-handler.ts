@@ -44,6 +44,9 @@ export interface GenerateHandlerOptions {
   readonly onActivityChange?: () => void;
 }
 
+/** Largest maxTokens a worker accepts when its engine does not say its context length. */
+export const WORKER_MAX_TOKENS_CAP = 1 << 20;
+
 type StreamBody = StreamMessageV1 extends infer M ? (M extends StreamMessageV1 ? Omit<M, 'seq' | 'requestId'> : never) : never;
 
 export class GenerateHandler {
@@ -64,6 +67,10 @@ export class GenerateHandler {
       if (request.model !== this.opts.engine.model)
         throw new ProtocolError(`model ${JSON.stringify(request.model)} is not served by worker ${this.opts.workerId}`);
       if (this.active.has(request.requestId)) throw new ProtocolError(`request ${request.requestId} is already running here`);
+      // The worker checks limits itself: its generate subject is reachable by more than our ingress.
+      const limit = this.opts.engine.maxModelLen ?? WORKER_MAX_TOKENS_CAP;
+      if (request.sampling.maxTokens > limit)
+        throw new ProtocolError(`maxTokens ${request.sampling.maxTokens} exceeds this engine's limit of ${limit} tokens`);
     } catch (err) {
       this.opts.logger.warn({ err: String(err), subject: msg.subject }, 'rejected generate request');
       this.replyError(msg, '', err);

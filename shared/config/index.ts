@@ -1,9 +1,11 @@
 export {
   LOG_LEVELS,
+  MAX_TIMER_MS,
   logLevelOption,
   metricsHostOption,
   metricsPortOption,
   modelOption,
+  natsCredentialOptions,
   natsServerOption,
   natsUrlOption,
   tokenizerPathOption,

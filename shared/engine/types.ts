@@ -137,6 +137,11 @@ export interface Engine {
   readonly kind: EngineKind;
   /** The model this engine serves (the OpenAI `model` field). */
   readonly model: string;
+  /**
+   * The longest sequence (prompt + output) the engine runs, tokens (vLLM's max_model_len), once known
+   * (VllmEngine: after start()). Workers check requests against it and register it for the schedulers.
+   */
+  readonly maxModelLen?: number | undefined;
   start(): Promise<void>;
   /**
    * Runs one request. Yields token chunks then exactly one 'finished' output. Aborting the request's

@@ -227,15 +227,20 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
       'seq',
       optNum(o, 'seq', 'error', { int: true, min: 0 }),
     ),
-  'worker.registration.v1': (o): WorkerRegistrationV1 => ({
-    type: 'worker.registration.v1',
-    workerId: id(o, 'workerId', 'registration'),
-    role: oneOf(o, 'role', 'registration', ['decode', 'prefill', 'both'] as const),
-    models: strArray(o, 'models', 'registration'),
-    engineKind: id(o, 'engineKind', 'registration'),
-    startedAtMs: num(o, 'startedAtMs', 'registration'),
-    heartbeatAtMs: num(o, 'heartbeatAtMs', 'registration'),
-  }),
+  'worker.registration.v1': (o): WorkerRegistrationV1 =>
+    withOpt(
+      {
+        type: 'worker.registration.v1',
+        workerId: id(o, 'workerId', 'registration'),
+        role: oneOf(o, 'role', 'registration', ['decode', 'prefill', 'both'] as const),
+        models: strArray(o, 'models', 'registration'),
+        engineKind: id(o, 'engineKind', 'registration'),
+        startedAtMs: num(o, 'startedAtMs', 'registration'),
+        heartbeatAtMs: num(o, 'heartbeatAtMs', 'registration'),
+      },
+      'maxModelLen',
+      optNum(o, 'maxModelLen', 'registration', { int: true, min: 1 }),
+    ),
   'load.report.v1': (o): LoadReportV1 => ({
     type: 'load.report.v1',
     workerId: id(o, 'workerId', 'loadReport'),

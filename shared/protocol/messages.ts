@@ -175,6 +175,8 @@ export interface WorkerRegistrationV1 {
   readonly role: WorkerRole;
   readonly models: readonly string[];
   readonly engineKind: string;
+  /** The engine's max_model_len, tokens, when known: schedulers refuse longer prompts before any engine is asked. */
+  readonly maxModelLen?: number;
   readonly startedAtMs: number;
   /** ms since the epoch of this heartbeat. */
   readonly heartbeatAtMs: number;

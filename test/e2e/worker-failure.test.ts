@@ -20,7 +20,7 @@ describe('worker failure', function () {
     });
 
   async function registeredWorkers(): Promise<string[]> {
-    const nc = await connect({ servers: env.cluster.natsUrl });
+    const nc = await connect(env.cluster.natsConnectOptions());
     try {
       const kv = await new Kvm(nc).open(kvBuckets.workers);
       const keys: string[] = [];

@@ -29,6 +29,11 @@ export class SimEngine implements Engine {
     this.model = this.core.model;
   }
 
+  /** As admission checks it: max_model_len, capped by what the KV cache holds (request-admission.ts). */
+  get maxModelLen(): number {
+    return Math.min(this.core.profile.model.maxModelLen, this.core.kvCacheTokens);
+  }
+
   async start(): Promise<void> {
     // Nothing to start: the step loop runs whenever requests are queued.
   }
