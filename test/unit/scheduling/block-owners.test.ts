@@ -67,7 +67,13 @@ describe('BlockOwners', () => {
     owners.remove(hashes[6]!, 63);
     const got = new Map<number, number>();
     owners.matchPrefix(hashes, (slot, blocks) => got.set(slot, blocks));
-    assert.deepEqual(got, new Map([[2, 4], [63, 6]]));
+    assert.deepEqual(
+      got,
+      new Map([
+        [2, 4],
+        [63, 6],
+      ]),
+    );
     assert.equal(owners.size, 9);
   });
 });
