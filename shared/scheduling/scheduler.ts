@@ -1,6 +1,7 @@
 // The scheduler as the service (and the virtual-time benchmark) uses it: compiled profiles plus the shared
 // state objects, deciding and then recording each decision in that state. Still no I/O and no clock: the
 // caller passes nowMs and the worker snapshots.
+import type { KvEventBatch } from '../engine/types.js';
 import { loadSchedulerConfig } from './config/loader.js';
 import { DEFAULT_SCHEDULER_CONFIG } from './config/default-config.js';
 import type { PluginRegistry } from './config/registry.js';
@@ -9,7 +10,8 @@ import { runSchedulingCycle, type CompiledSchedulerConfig } from './pipeline.js'
 import { ActiveBlockTracker } from './state/active-blocks.js';
 import { InflightLedger } from './state/inflight-ledger.js';
 import { LatencyPredictor } from './state/latency-predictor.js';
-import { PrefixIndex } from './state/prefix-index.js';
+import { HostTierIndex, applyTieredKvEvents } from './state/host-tier-index.js';
+import { PrefixIndex, type ApplyEventsResult } from './state/prefix-index.js';
 import { PrefillBacklog } from './state/prefill-backlog.js';
 import { RoutedPrefixCache, type RoutedPrefixOptions } from './state/routed-prefix-cache.js';
 import { SchedulingConfigError } from './errors.js';
@@ -32,6 +34,7 @@ export interface SchedulerOptions {
 /** The state objects a Scheduler owns; all present (the service feeds them). */
 export interface SchedulerState extends SchedulingState {
   readonly prefixIndex: PrefixIndex;
+  readonly hostTier: HostTierIndex;
   readonly routedPrefixes: RoutedPrefixCache;
   readonly inflight: InflightLedger;
   readonly activeBlocks: ActiveBlockTracker;
@@ -82,6 +85,8 @@ export class Scheduler {
       ...(this.config.prefixSource !== undefined ? { prefixSource: this.config.prefixSource } : {}),
       ...(this.config.preciseMatchTokens !== undefined ? { preciseMatchTokens: this.config.preciseMatchTokens } : {}),
       prefixIndex: new PrefixIndex({ blockSize }),
+      hostTier: new HostTierIndex(),
+      ...(this.config.hostCacheHitWeight !== undefined ? { hostCacheHitWeight: this.config.hostCacheHitWeight } : {}),
       routedPrefixes: new RoutedPrefixCache(routed !== undefined ? routedPrefixOptions(routed, blockSize) : {}),
       ...(specTtl !== undefined
         ? { speculativePrefixes: new RoutedPrefixCache({ ttlMs: specTtl, capacityBlocks: SPECULATIVE_CAPACITY_BLOCKS }) }
@@ -107,6 +112,11 @@ export class Scheduler {
     return decision;
   }
 
+  /** One KV event batch of a worker: GPU-tier events into the prefix index, host-tier (CPU) events beside it. */
+  applyKvEvents(workerId: string, seq: number, batch: KvEventBatch): ApplyEventsResult {
+    return applyTieredKvEvents(this.state.prefixIndex, this.state.hostTier, workerId, seq, batch);
+  }
+
   /** The request's first token arrived: its prompt no longer weighs on the worker as pending prefill. */
   markPrefilled(requestId: string): void {
     this.state.inflight.markPrefilled(requestId);
@@ -121,6 +131,7 @@ export class Scheduler {
   /** Forgets everything about a worker that left the registry. */
   removeWorker(workerId: string): void {
     this.state.prefixIndex.removeWorker(workerId);
+    this.state.hostTier.removeWorker(workerId);
     this.state.routedPrefixes.removeWorker(workerId);
     this.state.speculativePrefixes?.removeWorker(workerId);
     this.state.inflight.removeWorker(workerId);

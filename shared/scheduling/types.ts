@@ -3,6 +3,7 @@ import type { EngineLoad } from '../engine/types.js';
 import type { ActiveBlockTracker } from './state/active-blocks.js';
 import type { InflightLedger } from './state/inflight-ledger.js';
 import type { LatencyPredictor } from './state/latency-predictor.js';
+import type { HostTierIndex } from './state/host-tier-index.js';
 import type { PrefixIndex } from './state/prefix-index.js';
 import type { PrefillBacklog } from './state/prefill-backlog.js';
 import type { RoutedPrefixCache } from './state/routed-prefix-cache.js';
@@ -63,6 +64,13 @@ export interface SchedulingState {
   /** Precise matches count in whole blocks of this many tokens (a multiple of blockSize); default blockSize. */
   readonly preciseMatchTokens?: number;
   readonly prefixIndex?: PrefixIndex;
+  /** Blocks in the engines' host-memory offload tiers (KV events with medium "CPU"). */
+  readonly hostTier?: HostTierIndex;
+  /**
+   * What a host-tier block following a worker's GPU match counts for in uncachedTokens and the precise
+   * prefix score, as a share of a GPU block (0: ignored; see StateNeeds.hostCacheHitWeight).
+   */
+  readonly hostCacheHitWeight?: number;
   readonly routedPrefixes?: RoutedPrefixCache;
   /** Blocks assumed on a worker for a while after a prompt was routed there (llm-d speculative indexing). */
   readonly speculativePrefixes?: RoutedPrefixCache;

@@ -5,7 +5,7 @@
 //   first token -> inflight.markPrefilled; finish -> +kvEventDelayMs -> scheduler.finish + latency.observe.
 import { performance } from 'node:perf_hooks';
 import { VirtualClock } from '../../../shared/clock/index.js';
-import type { CoreFinish, SimEngineCore } from '../../../shared/engine/sim/index.js';
+import type { CoreFinish, CpuOffloadOptions, SimEngineCore } from '../../../shared/engine/sim/index.js';
 import { computeBlockHashes, Scheduler, seededRandom, type SchedulingRequest } from '../../../shared/scheduling/index.js';
 import { calibrateForProfile } from './calibration.js';
 import { IDEAL_POLICY, IdealRouter, UnlimitedPrefixStore } from './ideal-policy.js';
@@ -45,6 +45,11 @@ export interface VirtualRunOptions extends Partial<FleetTiming> {
    * stopped and carries the first-token times.
    */
   readonly ttftProbe?: { readonly ttftMs: number; readonly misses: number };
+  /**
+   * vLLM's native CPU KV offloading on every engine of the fleet (a fleet layout; `ideal` keeps its own
+   * unlimited shared cache and ignores it).
+   */
+  readonly cpuOffload?: CpuOffloadOptions;
 }
 
 /** Tokens per KV block: the engines' (vLLM's default) and so the scheduler's. */
@@ -72,7 +77,14 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   } else {
     const config = options.config ?? policyConfig(policy, {}, calibrateForProfile(fleetSpec.profile));
     const scheduler = new Scheduler({ config, random: seededRandom(seed ^ 0x5c4ed), blockSize: BLOCK_SIZE });
-    fleet = new VirtualFleet(fleetSpec, clock, scheduler.config.readsPrefixIndex ? scheduler.state.prefixIndex : undefined, timing, seed);
+    fleet = new VirtualFleet(
+      fleetSpec,
+      clock,
+      scheduler.config.readsPrefixIndex ? scheduler : undefined,
+      timing,
+      seed,
+      options.cpuOffload !== undefined ? { cpuOffload: options.cpuOffload } : {},
+    );
     router = new SchedulerRouter(scheduler, fleet);
   }
   const schedulingLatencyMs = options.schedulingLatencyMs ?? 2;
