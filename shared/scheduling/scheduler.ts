@@ -13,6 +13,7 @@ import { LatencyPredictor } from './state/latency-predictor.js';
 import { HostTierIndex, applyTieredKvEvents } from './state/host-tier-index.js';
 import { PrefixIndex, type ApplyEventsResult } from './state/prefix-index.js';
 import { PrefillBacklog } from './state/prefill-backlog.js';
+import { SaturationTracker } from './state/saturation-tracker.js';
 import { RoutedPrefixCache, type RoutedPrefixOptions } from './state/routed-prefix-cache.js';
 import { SchedulingConfigError } from './errors.js';
 import type { RoutedPrefixNeeds } from './framework.js';
@@ -35,6 +36,7 @@ export interface SchedulerOptions {
 export interface SchedulerState extends SchedulingState {
   readonly prefixIndex: PrefixIndex;
   readonly hostTier: HostTierIndex;
+  readonly saturation: SaturationTracker;
   readonly routedPrefixes: RoutedPrefixCache;
   readonly inflight: InflightLedger;
   readonly activeBlocks: ActiveBlockTracker;
@@ -80,6 +82,7 @@ export class Scheduler {
         `precise matches in ${g}-token blocks are not whole multiples of the scheduler's ${blockSize}-token blocks`,
       );
     const specTtl = this.config.speculativeTtlMs;
+    const inflight = new InflightLedger(options.inflightTtlMs !== undefined ? { ttlMs: options.inflightTtlMs } : {});
     this.state = {
       blockSize,
       ...(this.config.prefixSource !== undefined ? { prefixSource: this.config.prefixSource } : {}),
@@ -91,7 +94,8 @@ export class Scheduler {
       ...(specTtl !== undefined
         ? { speculativePrefixes: new RoutedPrefixCache({ ttlMs: specTtl, capacityBlocks: SPECULATIVE_CAPACITY_BLOCKS }) }
         : {}),
-      inflight: new InflightLedger(options.inflightTtlMs !== undefined ? { ttlMs: options.inflightTtlMs } : {}),
+      inflight,
+      saturation: new SaturationTracker(inflight),
       activeBlocks: new ActiveBlockTracker(),
       latency: new LatencyPredictor(),
       sessions: new SessionTable(),
@@ -117,8 +121,13 @@ export class Scheduler {
     return applyTieredKvEvents(this.state.prefixIndex, this.state.hostTier, workerId, seq, batch);
   }
 
-  /** The request's first token arrived: its prompt no longer weighs on the worker as pending prefill. */
-  markPrefilled(requestId: string): void {
+  /**
+   * The request's first token arrived: its prompt no longer weighs on the worker as pending prefill, and
+   * the saturation tracker learns from it. nowMs: the scheduler's clock (real or virtual).
+   */
+  markPrefilled(requestId: string, nowMs: number = Date.now()): void {
+    const pending = this.state.inflight.pendingOf(requestId);
+    if (pending !== undefined && pending.pendingTokens > 0) this.state.saturation.prefilled(pending.workerId, pending.pendingTokens, nowMs);
     this.state.inflight.markPrefilled(requestId);
   }
 
@@ -132,6 +141,7 @@ export class Scheduler {
   removeWorker(workerId: string): void {
     this.state.prefixIndex.removeWorker(workerId);
     this.state.hostTier.removeWorker(workerId);
+    this.state.saturation.removeWorker(workerId);
     this.state.routedPrefixes.removeWorker(workerId);
     this.state.speculativePrefixes?.removeWorker(workerId);
     this.state.inflight.removeWorker(workerId);

@@ -7,6 +7,7 @@ import type { HostTierIndex } from './state/host-tier-index.js';
 import type { PrefixIndex } from './state/prefix-index.js';
 import type { PrefillBacklog } from './state/prefill-backlog.js';
 import type { RoutedPrefixCache } from './state/routed-prefix-cache.js';
+import type { SaturationTracker } from './state/saturation-tracker.js';
 import type { SessionTable } from './state/session-table.js';
 import { WorkerRole } from '../protocol/worker-role.js';
 
@@ -82,6 +83,8 @@ export interface SchedulingState {
   readonly activeBlocks?: ActiveBlockTracker;
   readonly latency?: LatencyPredictor;
   readonly sessions?: SessionTable;
+  /** Each engine's learned prefill throughput and backlog: predicted TTFT at an engine. */
+  readonly saturation?: SaturationTracker;
 }
 
 export interface SchedulingContext {
@@ -177,5 +180,7 @@ export const StateKey = {
   PrefillBacklog: 'prefillBacklog',
   /** Counters of pickers that rotate (round-robin, llm-d's tie rotation), by plugin name. */
   PickerCounters: 'pickerCounters',
+  /** Learned prefill throughput per engine (SaturationTracker). */
+  Saturation: 'saturation',
 } as const;
 export type StateKey = (typeof StateKey)[keyof typeof StateKey];

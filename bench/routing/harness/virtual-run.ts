@@ -230,7 +230,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       tokensPerSecond[sec] = (tokensPerSecond[sec] ?? 0) + ids.length;
       if (Number.isNaN(firstTokenMs)) {
         firstTokenMs = now;
-        router.firstToken(req.id);
+        router.firstToken(req.id, now);
         if (stopRule !== undefined && awaitingFirstToken.delete(req.id)) {
           measuredTtfts.push(now - req.arrivalMs);
           if (now - req.arrivalMs > stopRule.ttftMs) sloMisses++;
