@@ -86,8 +86,12 @@ export class SimEngineCore {
     }
     this.kv = new KvCache(this.numGpuBlocks, this.blockSize, emit, options.externalKv ?? this.cpuTier);
     if (options.cpuOffload !== undefined)
-      this.cpuLoads = new CpuOffloadLoads(this.kv, this.clock, bytesPerTokenPerGpu, options.cpuOffload.pcieBandwidth ?? DEFAULT_PCIE_BANDWIDTH, () =>
-        this.kick(),
+      this.cpuLoads = new CpuOffloadLoads(
+        this.kv,
+        this.clock,
+        bytesPerTokenPerGpu,
+        options.cpuOffload.pcieBandwidth ?? DEFAULT_PCIE_BANDWIDTH,
+        () => this.kick(),
       );
     this.latency = new LatencyModel(this.profile);
     this.remote = new RemoteKv(this.kv, this.profile, this.clock, {

@@ -112,7 +112,12 @@ export class StepScheduler {
             continue;
           }
         }
-        if (hit !== undefined && (hit.numExternalBlocks ?? 0) > 0 && this.startExternalLoad !== undefined && !request.isRemotePrefillDecode) {
+        if (
+          hit !== undefined &&
+          (hit.numExternalBlocks ?? 0) > 0 &&
+          this.startExternalLoad !== undefined &&
+          !request.isRemotePrefillDecode
+        ) {
           const load = this.startExternalLoad(request, hit);
           if (load === RemotePull.Blocked) break;
           if (load === RemotePull.Started) {

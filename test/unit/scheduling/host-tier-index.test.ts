@@ -100,7 +100,12 @@ schedulingProfiles:
   });
 
   it('splitByMedium: GPU, unlabelled and AllBlocksCleared events to the device tier, CPU events apart', () => {
-    const b = batch(stored(['x'], null, tokens(16)), cpuStored(['x']), { type: 'AllBlocksCleared' }, { type: 'BlockRemoved', blockHashes: ['y'], medium: null });
+    const b = batch(
+      stored(['x'], null, tokens(16)),
+      cpuStored(['x']),
+      { type: 'AllBlocksCleared' },
+      { type: 'BlockRemoved', blockHashes: ['y'], medium: null },
+    );
     const { device, host } = splitByMedium(b);
     assert.deepEqual(
       device.events.map((e) => e.type),

@@ -7,7 +7,11 @@ import { SaturationTracker } from '../../../shared/scheduling/state/saturation-t
 import { batch, engineHashes, NOW_MS, request, stored, tokens, worker } from './fixtures.js';
 
 /** Keeps `backlog` tokens assigned to engine e and prefills `chunk` of them every `everyMs`, for `steps` steps. */
-function drive(ledger: InflightLedger, tracker: SaturationTracker, o: { backlog: number; chunk: number; everyMs: number; steps: number }): void {
+function drive(
+  ledger: InflightLedger,
+  tracker: SaturationTracker,
+  o: { backlog: number; chunk: number; everyMs: number; steps: number },
+): void {
   let next = 0;
   const assign = (t: number) => ledger.assign('e', `r${next++}`, o.chunk, 1, t, o.chunk);
   for (let i = 0; i < o.backlog / o.chunk; i++) assign(0);
@@ -66,7 +70,12 @@ describe('slo-affinity-filter (stay with the cache holder while its predicted TT
     s.applyKvEvents('b', 1, batch());
     if (backlogOnA > 0) s.state.inflight.assign('a', 'busy', backlogOnA, 1, NOW_MS, backlogOnA);
     const c = (headers: Record<string, string> = {}) =>
-      new SchedulingCycle(request(PROMPT, headers), { nowMs: NOW_MS, workers: [worker('a'), worker('b')], state: s.state, random: () => 0.5 });
+      new SchedulingCycle(request(PROMPT, headers), {
+        nowMs: NOW_MS,
+        workers: [worker('a'), worker('b')],
+        state: s.state,
+        random: () => 0.5,
+      });
     return { s, c };
   }
   const filter = () => new SloAffinityFilter('f', { defaultSloTtftMs: 2000, headroom: 0.5, minCachedShare: 0.5 });
@@ -77,7 +86,12 @@ describe('slo-affinity-filter (stay with the cache holder while its predicted TT
     { name: 'holder with 10k tokens queued (0.5 s predicted): stay', backlog: 10_000, kept: ['a'] },
     { name: 'holder with 30k tokens queued (1.5 s predicted): let go', backlog: 30_000, kept: ['a', 'b'] },
     { name: 'the same with a 4 s budget in x-slo-ttft-ms: stay', backlog: 30_000, headers: { 'x-slo-ttft-ms': '4000' }, kept: ['a'] },
-    { name: 'a malformed header falls back to the default budget', backlog: 30_000, headers: { 'x-slo-ttft-ms': 'soon' }, kept: ['a', 'b'] },
+    {
+      name: 'a malformed header falls back to the default budget',
+      backlog: 30_000,
+      headers: { 'x-slo-ttft-ms': 'soon' },
+      kept: ['a', 'b'],
+    },
   ];
   for (const row of rows)
     it(row.name, () => {
@@ -92,7 +106,12 @@ describe('slo-affinity-filter (stay with the cache holder while its predicted TT
 
   it('no affinity when no worker holds enough of the prompt', () => {
     const s = new Scheduler();
-    const c = new SchedulingCycle(request(tokens(160, 5000)), { nowMs: NOW_MS, workers: [worker('a'), worker('b')], state: s.state, random: () => 0.5 });
+    const c = new SchedulingCycle(request(tokens(160, 5000)), {
+      nowMs: NOW_MS,
+      workers: [worker('a'), worker('b')],
+      state: s.state,
+      random: () => 0.5,
+    });
     assert.deepEqual(
       filter()
         .filter(c, [worker('a'), worker('b')])

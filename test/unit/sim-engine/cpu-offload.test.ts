@@ -18,14 +18,30 @@ describe('CpuOffloadTier (vLLM OffloadingConnector, LRU)', () => {
     const h = chain(tokenRange(1, 20), 4); // 5 blocks
     tier.stored(h, 0, 2);
     assert.deepEqual(events, [
-      { type: 'BlockStored', blockHashes: [h[0]!.key, h[1]!.key], parentBlockHash: null, tokenIds: [], blockSize: 4, loraId: null, medium: 'CPU' },
+      {
+        type: 'BlockStored',
+        blockHashes: [h[0]!.key, h[1]!.key],
+        parentBlockHash: null,
+        tokenIds: [],
+        blockSize: 4,
+        loraId: null,
+        medium: 'CPU',
+      },
     ]);
     tier.stored(h, 0, 1); // a refresh: block 0 becomes most recent, no event
     assert.equal(events.length, 1);
     tier.stored(h, 2, 4); // 2 new blocks, capacity 3: block 1 (least recent) goes
     assert.deepEqual(events.slice(1), [
       { type: 'BlockRemoved', blockHashes: [h[1]!.key], medium: 'CPU' },
-      { type: 'BlockStored', blockHashes: [h[2]!.key, h[3]!.key], parentBlockHash: null, tokenIds: [], blockSize: 4, loraId: null, medium: 'CPU' },
+      {
+        type: 'BlockStored',
+        blockHashes: [h[2]!.key, h[3]!.key],
+        parentBlockHash: null,
+        tokenIds: [],
+        blockSize: 4,
+        loraId: null,
+        medium: 'CPU',
+      },
     ]);
     assert.equal(tier.matchFrom(h, 0, 5), 1); // block 0 held, block 1 not
     assert.equal(tier.matchFrom(h, 2, 5), 2);
@@ -38,7 +54,15 @@ describe('CpuOffloadTier (vLLM OffloadingConnector, LRU)', () => {
     const h = chain(tokenRange(1, 16), 4);
     tier.stored(h, 0, 4);
     assert.deepEqual(events, [
-      { type: 'BlockStored', blockHashes: [h[2]!.key, h[3]!.key], parentBlockHash: null, tokenIds: [], blockSize: 4, loraId: null, medium: 'CPU' },
+      {
+        type: 'BlockStored',
+        blockHashes: [h[2]!.key, h[3]!.key],
+        parentBlockHash: null,
+        tokenIds: [],
+        blockSize: 4,
+        loraId: null,
+        medium: 'CPU',
+      },
     ]);
   });
 

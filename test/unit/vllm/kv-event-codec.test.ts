@@ -94,7 +94,14 @@ describe('kv-event-codec decode', () => {
     {
       // vLLM's OffloadingConnector: the host-memory tier's stores (tokenless) and removals, medium CPU.
       name: 'CPU-tier events of the offloading connector keep their medium',
-      payload: pack([5, [['BlockStored', [31n], null, [], 16, null, 'CPU'], ['BlockRemoved', [31n], 'CPU']], null]),
+      payload: pack([
+        5,
+        [
+          ['BlockStored', [31n], null, [], 16, null, 'CPU'],
+          ['BlockRemoved', [31n], 'CPU'],
+        ],
+        null,
+      ]),
       expected: {
         ts: 5,
         events: [
