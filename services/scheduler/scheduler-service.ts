@@ -44,7 +44,11 @@ export class SchedulerService {
     const scheduler = new Scheduler(options.configYaml !== undefined ? { config: options.configYaml } : {});
     // The workers gauge reads the directory at scrape time; it exists once NATS is up.
     let directory: WorkerDirectory | undefined;
-    const metrics = schedulerMetrics(options.registry ?? new Registry(), () => directory?.live().map((w) => w.registration) ?? []);
+    const metrics = schedulerMetrics(
+      options.registry ?? new Registry(),
+      () => directory?.live().map((w) => w.registration) ?? [],
+      () => scheduler.state.saturation.engineEstimates(),
+    );
     const nc = await connectNats({
       servers: options.natsUrl,
       name: `atc-scheduler/${options.replicaId}`,

@@ -112,6 +112,11 @@ export class SaturationTracker {
     return ((this.backlogTokens(engineId) + Math.max(0, tokensToCompute)) / this.sustainedPrefillTokensPerS(engineId)) * 1000;
   }
 
+  /** Every engine seen: its sustained prefill throughput (tokens/s) and the samples behind it (metrics). */
+  *engineEstimates(): IterableIterator<{ readonly engineId: string; readonly tokensPerS: number; readonly samples: number }> {
+    for (const [engineId, e] of this.engines) yield { engineId, tokensPerS: e.tokensPerS, samples: e.samples };
+  }
+
   stats(): SaturationStats {
     return { engines: this.engines.size, samples: this.totalSamples };
   }
