@@ -13,6 +13,7 @@ import { runPathLatencyBench } from './micro/path-latency.js';
 import { agentTrace, DEFAULT_AGENT_TRACE, traceJsonl } from './routing/scenarios/agent-trace.js';
 import { runSchedulerBench, SCHEDULER_BENCH_DEFAULTS } from './micro/scheduler-bench.js';
 import { runSchedulerReplicasBench } from './micro/scheduler-replicas.js';
+import { OVERLOAD_ARMS, overloadMarkdown, runOverloadBench } from './routing/overload/overload-bench.js';
 
 const fmt = (x: number) => x.toFixed(2);
 const POSITIVE = { min: 0, exclusiveMin: true } as const;
@@ -86,24 +87,39 @@ const agentTraceEntry = benchEntry(
 );
 
 const pathLatency = benchEntry(
-  'ms llm-atc adds to time to first token (ingress -> scheduler -> worker, real processes and NATS)',
+  "ms llm-atc adds to a one-token completion: through ingress -> scheduler -> worker and straight to the engine's own HTTP server, side by side, with a per-hop breakdown",
   {
-    requests: option.integer({ flag: 'requests', min: 1, default: 300, doc: 'sequential one-token completions measured' }),
+    requests: option.integer({ flag: 'requests', min: 1, default: 300, doc: 'sequential one-token completions measured on each path' }),
+    throughput: option.boolean({ flag: 'throughput', doc: 'also search the highest sustained rate of each path (p99 added < 10 ms)' }),
+    stepSeconds: option.number({ flag: 'step-seconds', ...POSITIVE, default: 5, doc: 'seconds of arrivals per rate step (--throughput)' }),
     natsServer: natsServerOption,
   },
   async (o) => {
-    const { overheadMs, clientMs } = await runPathLatencyBench({
+    const r = await runPathLatencyBench({
       requests: o.requests,
       warmup: 30,
+      throughput: o.throughput,
+      stepSeconds: o.stepSeconds,
+      log: (line) => process.stdout.write(`${line}\n`),
       ...(o.natsServer ? { natsServer: o.natsServer } : {}),
     });
-    process.stdout.write(`path-latency: ${overheadMs.count} sequential one-token completions over HTTP\n`);
-    process.stdout.write(
-      `  added latency (client time - engine TTFT), ms: median ${fmt(overheadMs.p50)}  p90 ${fmt(overheadMs.p90)}  p99 ${fmt(overheadMs.p99)}  mean ${fmt(overheadMs.mean)}\n`,
-    );
-    process.stdout.write(
-      `  client time, ms:                               median ${fmt(clientMs.p50)}  p90 ${fmt(clientMs.p90)}  p99 ${fmt(clientMs.p99)}\n`,
-    );
+    const row = (label: string, s: { p50: number; p90: number; p99: number; mean: number }) =>
+      `  ${label.padEnd(44)} median ${fmt(s.p50).padStart(6)}  p90 ${fmt(s.p90).padStart(6)}  p99 ${fmt(s.p99).padStart(6)}  mean ${fmt(s.mean).padStart(6)}\n`;
+    process.stdout.write(`path-latency: ${r.throughMs.count} sequential one-token completions on each path, alternating\n`);
+    process.stdout.write(row('through llm-atc (client time), ms:', r.throughMs));
+    process.stdout.write(row('direct to vllm-sim (client time), ms:', r.directMs));
+    process.stdout.write(row('added (through - direct), ms:', r.added));
+    process.stdout.write(row('through - engine TTFT, ms:', r.throughMinusEngineTtftMs));
+    process.stdout.write(`  breakdown of the through path (median / p90 per hop, ms):\n`);
+    for (const h of r.breakdown)
+      process.stdout.write(`    ${h.name.padEnd(72)} ${fmt(h.ms.p50).padStart(6)} ${fmt(h.ms.p90).padStart(6)}\n`);
+    if (r.throughput) {
+      const t = r.throughput;
+      process.stdout.write(
+        `  sustained rate (p99 added < 10 ms), req/s: through non-streaming ${t.throughRate.nonStreaming}, streaming ${t.throughRate.streaming}; ` +
+          `direct non-streaming ${t.directRate.nonStreaming}, streaming ${t.directRate.streaming}\n`,
+      );
+    }
   },
 );
 
@@ -134,9 +150,10 @@ const scheduler = benchEntry(
       default: SCHEDULER_BENCH_DEFAULTS.engines,
       doc: 'engines the blocks are spread over',
     }),
+    tokenizerThreads: option.integer({ flag: 'tokenizer-threads', min: 1, default: 2, doc: 'threads of the tokenizer pool measured' }),
   },
   async (o) => {
-    await runSchedulerBench({ decisions: o.decisions, blocks: o.blocks, engines: o.engines });
+    await runSchedulerBench({ decisions: o.decisions, blocks: o.blocks, engines: o.engines, tokenizerThreads: o.tokenizerThreads });
   },
 );
 
@@ -164,6 +181,46 @@ const schedulerReplicas = benchEntry(
   },
 );
 
+const overload = benchEntry(
+  "flow control past saturation: the mooncake-conversation fleet at multiples of atc's SLO capacity, 20/50/30% critical/standard/sheddable from 4 tenants, without flow control, with atc's, with llm-d's defaults; then two tenants (one sending 10× the tokens) sharing a saturated fleet",
+  {
+    loads: option.string({ flag: 'loads', default: '1,1.5,2,3', doc: "multiples of atc's SLO capacity, comma-separated" }),
+    arms: option.string({
+      flag: 'arms',
+      default: Object.keys(OVERLOAD_ARMS).join(','),
+      doc: `flow-control arms (${Object.keys(OVERLOAD_ARMS).join(', ')})`,
+    }),
+    fairnessLoad: option.number({
+      flag: 'fairness-load',
+      ...POSITIVE,
+      default: 6,
+      doc: 'load (× capacity) of the two-tenant fairness run',
+    }),
+    seed: option.integer({ flag: 'seed', default: 1, doc: 'seeds the trace replay and the priority and tenant draws' }),
+    out: option.string({ flag: 'out', default: 'bench-out/overload', doc: 'where results.json and results.md go' }),
+  },
+  async (o, args) => {
+    const loads = o.loads.split(',').map(Number);
+    if (loads.some((x) => !(x > 0))) throw new Error(`--loads must be positive numbers, got ${JSON.stringify(o.loads)}`);
+    const arms = o.arms.split(',');
+    const unknown = arms.filter((a) => !Object.hasOwn(OVERLOAD_ARMS, a));
+    if (unknown.length > 0) throw new Error(`unknown --arms ${unknown.join(', ')} (known: ${Object.keys(OVERLOAD_ARMS).join(', ')})`);
+    const results = runOverloadBench({
+      command: `npm run bench -- ${['overload', ...args].join(' ')}`,
+      seed: o.seed,
+      loads,
+      arms,
+      out: o.out,
+      fairnessLoad: o.fairnessLoad,
+      onRow: (r) =>
+        process.stderr.write(
+          `overload ${r.load_x}× ${r.arm}: goodput ${r.total.goodput_per_s}/s, rejected ${r.total.rejected} (${r.wall_s} s)\n`,
+        ),
+    });
+    process.stdout.write('\n' + overloadMarkdown(results) + `\nwrote ${o.out}/results.json and results.md\n`);
+  },
+);
+
 export const FIXED_ENTRIES: Readonly<Record<string, BenchEntry>> = {
   evaluate,
   'agent-trace': agentTraceEntry,
@@ -171,4 +228,5 @@ export const FIXED_ENTRIES: Readonly<Record<string, BenchEntry>> = {
   'engine-profiles': engineProfiles,
   scheduler,
   'scheduler-replicas': schedulerReplicas,
+  overload,
 };

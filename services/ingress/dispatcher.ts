@@ -29,6 +29,7 @@ import {
   type IngressMetrics,
 } from '../../shared/telemetry/index.js';
 import { context as otelContext } from '@opentelemetry/api';
+import { hopNow, hopsOf, type HopStamps } from '../../shared/telemetry/hop-timing.js';
 import type { InferenceJob } from './openai-request.js';
 
 export type DispatchEvent =
@@ -49,6 +50,8 @@ export interface DispatcherOptions {
   readonly maxAttempts: number;
   /** ms a request may take in all. */
   readonly requestTimeoutMs: number;
+  /** ms a request may wait in a scheduler's flow-control queue for its pick (sent as maxQueueMs); 0: never queue. */
+  readonly maxQueueWaitMs?: number;
 }
 
 export const defaultDispatcherOptions: DispatcherOptions = {
@@ -57,6 +60,7 @@ export const defaultDispatcherOptions: DispatcherOptions = {
   streamIdleTimeoutMs: 5_000,
   maxAttempts: 3,
   requestTimeoutMs: 600_000,
+  maxQueueWaitMs: 30_000,
 };
 
 const isNoResponders = (err: unknown) => err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
@@ -71,14 +75,21 @@ export class Dispatcher {
   ) {}
 
   /** Runs a job; yields token chunks and then one 'finished'. Aborting `signal` cancels it down to the engine. */
-  async *run(requestId: string, job: InferenceJob, headers: Record<string, string>, signal: AbortSignal): AsyncGenerator<DispatchEvent> {
+  /** `hops`: bench-only stamps (HOP_TIMING), filled in here and by the scheduler and worker. */
+  async *run(
+    requestId: string,
+    job: InferenceJob,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    hops?: HopStamps,
+  ): AsyncGenerator<DispatchEvent> {
     const deadlineMs = Date.now() + this.options.requestTimeoutMs;
     const exclude: string[] = [];
     // The caller's span (the request's server span) parents this request's pick and dispatch spans.
     const parent = otelContext.active();
     const log = requestLogger(this.logger, requestId, parent);
     for (let attempt = 1; ; attempt++) {
-      const pick = await this.pick(requestId, job, headers, exclude, deadlineMs, parent);
+      const pick = await this.pick(requestId, job, headers, exclude, deadlineMs, parent, hops);
       const workerId = pick.decodeWorkerId;
       let yieldedTokens = false;
       const { span, context: spanContext } = startSpan(
@@ -92,7 +103,7 @@ export class Dispatcher {
       );
       let failure: unknown;
       try {
-        for await (const event of this.runOn(workerId, pick, requestId, job, deadlineMs, signal, spanContext)) {
+        for await (const event of this.runOn(workerId, pick, requestId, job, deadlineMs, signal, spanContext, hops)) {
           if (event.type === 'tokens') yieldedTokens = true;
           yield event;
         }
@@ -110,6 +121,11 @@ export class Dispatcher {
     }
   }
 
+  /** ms this request may queue at a scheduler: the option, within what is left of its deadline. */
+  private maxQueueMs(deadlineMs: number): number {
+    return Math.max(0, Math.min(this.options.maxQueueWaitMs ?? 0, deadlineMs - Date.now()));
+  }
+
   private pick(
     requestId: string,
     job: InferenceJob,
@@ -117,6 +133,7 @@ export class Dispatcher {
     exclude: string[],
     deadlineMs: number,
     parent: Context,
+    hops: HopStamps | undefined,
   ): Promise<PickReplyV1> {
     return withSpan(
       SpanName.IngressPick,
@@ -126,6 +143,7 @@ export class Dispatcher {
         let reply;
         try {
           const h = traceHeaders();
+          if (hops) hops['pickSent'] = hopNow();
           reply = await this.nc.request(
             schedulerPick,
             encodeMessage({
@@ -137,8 +155,11 @@ export class Dispatcher {
               headers,
               excludeWorkers: exclude,
               deadlineMs,
+              maxQueueMs: this.maxQueueMs(deadlineMs),
+              ...(job.promptTokens ? { promptTokens: job.promptTokens } : {}),
             }),
-            { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) },
+            // A saturated fleet's scheduler holds the pick in its queue for up to maxQueueMs.
+            { timeout: this.options.pickTimeoutMs + this.maxQueueMs(deadlineMs), ...(h ? { headers: h } : {}) },
           );
         } catch (err) {
           if (isNoResponders(err) || isTimeout(err))
@@ -147,8 +168,9 @@ export class Dispatcher {
         } finally {
           this.metrics.pickDuration.observe({}, (performance.now() - t0) / 1000);
         }
+        if (hops) Object.assign(hops, hopsOf(reply.headers), { pickReply: hopNow() });
         const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
-        if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
+        if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable, msg.retryAfterMs);
         span.setAttributes({
           [AtcAttr.DecodeWorker]: msg.decodeWorkerId,
           ...(msg.prefillWorkerId ? { [AtcAttr.PrefillWorker]: msg.prefillWorkerId } : {}),
@@ -167,6 +189,7 @@ export class Dispatcher {
     deadlineMs: number,
     signal: AbortSignal,
     spanContext: Context,
+    hops: HopStamps | undefined,
   ): AsyncGenerator<DispatchEvent> {
     const inbox = new InboxStream(this.nc);
     let accepted = false;
@@ -174,6 +197,7 @@ export class Dispatcher {
     try {
       try {
         const h = traceHeaders(spanContext);
+        if (hops) hops['generateSent'] = hopNow();
         const ack = await this.nc.request(
           workerSubjects.generate(workerId),
           encodeMessage({
@@ -185,9 +209,11 @@ export class Dispatcher {
             streamTo: inbox.subject,
             deadlineMs,
             ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}),
+            ...(job.promptTokens ? { promptTokens: job.promptTokens } : {}),
           }),
           { timeout: this.options.acceptTimeoutMs, ...(h ? { headers: h } : {}) },
         );
+        if (hops) hops['accepted'] = hopNow();
         const msg = decodeMessage(ack.data, 'generate.accepted.v1', 'error.v1');
         if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
         accepted = true;
@@ -214,10 +240,12 @@ export class Dispatcher {
           );
         if (msg.type === 'stream.keepalive.v1') continue;
         if (msg.type === 'stream.tokens.v1') {
+          if (hops) hops['tokensReceived'] ??= hopNow();
           yield { type: 'tokens', text: msg.text, tokenCount: msg.tokenCount };
           continue;
         }
         finished = true;
+        if (hops) Object.assign(hops, hopsOf(raw.headers), { finishedReceived: hopNow() });
         const { type: _t, seq: _s, requestId: _r, ...rest } = msg;
         yield { type: 'finished', workerId, ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}), ...rest };
         return;

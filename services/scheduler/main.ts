@@ -29,10 +29,23 @@ try {
   logger.info({ tokenizer: tokenizer.name }, 'prompt tokenizer');
   const service = await SchedulerService.start({
     natsUrl: opts.natsUrl,
+    natsCredentials: opts,
     logger,
     replicaId: opts.replicaId,
     registry,
     workerTtlMs: opts.workerTtlMs,
+    tokenizerThreads: opts.tokenizerThreads,
+    ...(opts.tokenizerPath !== undefined ? { tokenizerPath: opts.tokenizerPath } : {}),
+    flowControl:
+      opts.flowControl === 'off'
+        ? false
+        : {
+            maxQueued: opts.maxQueued,
+            maxQueueWaitMs: opts.maxQueueWaitMs,
+            defaultTtftBudgetMs: opts.defaultTtftBudgetMs,
+            prefillTokensPerS: opts.prefillTokensPerS,
+            maxKvUsage: opts.maxKvUsage,
+          },
     ...(configYaml !== undefined ? { configYaml } : {}),
   });
   const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);

@@ -4,16 +4,20 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
-import { connectNats } from '../../shared/nats/index.js';
+import { connectNats, type NatsCredentials } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
-import { schedulerMetrics } from '../../shared/telemetry/index.js';
-import { PickServer } from './pick-server.js';
+import { flowControlMetrics, schedulerMetrics } from '../../shared/telemetry/index.js';
+import { PickFlow, type PickFlowOptions } from './pick-flow.js';
+import { PickServer, snapshotOf } from './pick-server.js';
+import { TokenizerPool } from '../../shared/tokenizer/index.js';
 import { PrefixOwnershipStore } from './prefix-ownership-store.js';
 import { SchedulingFeed } from './scheduling-feed.js';
 
 export interface SchedulerServiceOptions {
   readonly natsUrl: string;
+  /** NATS user, password, creds, TLS (natsCredentialOptions). */
+  readonly natsCredentials?: NatsCredentials;
   readonly logger: Logger;
   /** Distinguishes replicas in logs and connection names. */
   readonly replicaId: string;
@@ -25,6 +29,12 @@ export interface SchedulerServiceOptions {
   readonly registry?: Registry;
   /** ms after its last heartbeat that a worker counts as gone (--worker-ttl-ms). Default 6000. */
   readonly workerTtlMs?: number;
+  /** Flow control (queueing past saturation, priorities, fairness); false: every pick is decided at once. Default on. */
+  readonly flowControl?: PickFlowOptions | false;
+  /** Threads tokenizing long text prompts that come without token ids (--tokenizer-threads); default 0: inline. */
+  readonly tokenizerThreads?: number;
+  /** The tokenizer the pool threads load (--tokenizer-path): the one this process loaded at start-up. */
+  readonly tokenizerPath?: string;
 }
 
 export class SchedulerService {
@@ -36,6 +46,7 @@ export class SchedulerService {
     readonly feed: SchedulingFeed,
     readonly ownership: PrefixOwnershipStore,
     readonly pickServer: PickServer,
+    private readonly tokenizer: TokenizerPool,
     private readonly logger: Logger,
   ) {}
 
@@ -44,8 +55,9 @@ export class SchedulerService {
     const scheduler = new Scheduler(options.configYaml !== undefined ? { config: options.configYaml } : {});
     // The workers gauge reads the directory at scrape time; it exists once NATS is up.
     let directory: WorkerDirectory | undefined;
+    const metricsRegistry = options.registry ?? new Registry();
     const metrics = schedulerMetrics(
-      options.registry ?? new Registry(),
+      metricsRegistry,
       () => directory?.live().map((w) => w.registration) ?? [],
       () => scheduler.state.saturation.engineEstimates(),
     );
@@ -54,6 +66,7 @@ export class SchedulerService {
       name: `atc-scheduler/${options.replicaId}`,
       logger,
       onReconnect: () => metrics.natsReconnects.inc(),
+      ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
     });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const live = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
@@ -66,16 +79,28 @@ export class SchedulerService {
         .catch((err: unknown) => logger.warn({ workerId, err: String(err) }, 'could not delete prefix ownership'));
     };
     const feed = new SchedulingFeed(nc, scheduler, logger);
+    let flow: PickFlow | undefined;
+    if (options.flowControl !== false) {
+      const fcMetrics = flowControlMetrics(metricsRegistry, () => flow?.queuedByFlow() ?? []);
+      flow = new PickFlow(scheduler, live, snapshotOf, fcMetrics, options.flowControl ?? {});
+      const f = flow;
+      feed.onCompleted = (requestId, outputTokens) => f.completed(requestId, outputTokens);
+      feed.onFirstToken = () => f.pump();
+    }
     // Snapshot first, then live events: batches the snapshot already holds are skipped by sequence number.
     const imported = await ownership.load();
     feed.start();
     await live.start();
     ownership.start(options.ownershipSaveMs ?? 1_000);
-    const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger);
+    const tokenizer = new TokenizerPool({
+      threads: options.tokenizerThreads ?? 0,
+      ...(options.tokenizerPath !== undefined ? { tokenizerPath: options.tokenizerPath } : {}),
+    });
+    const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger, flow, tokenizer);
     pickServer.start();
     await nc.flush();
     logger.info({ replicaId: options.replicaId, importedPrefixOwnership: imported }, 'scheduler ready');
-    return new SchedulerService(nc, live, scheduler, feed, ownership, pickServer, logger);
+    return new SchedulerService(nc, live, scheduler, feed, ownership, pickServer, tokenizer, logger);
   }
 
   close(): Promise<void> {
@@ -86,6 +111,7 @@ export class SchedulerService {
         () => this.ownership.stop(),
         () => this.directory.stop(),
         () => this.nc.drain(),
+        () => this.tokenizer.close(),
       ];
       for (const step of steps) {
         try {

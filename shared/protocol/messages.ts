@@ -46,6 +46,22 @@ export interface PickRequestV1 {
   readonly excludeWorkers: readonly string[];
   /** ms since the epoch after which the request is abandoned. */
   readonly deadlineMs: number;
+  /**
+   * ms the sender waits for this pick beyond its usual timeout: the longest a scheduler may hold the
+   * request in its flow-control queue. Absent or 0: admit at once or reject, never queue.
+   */
+  readonly maxQueueMs?: number;
+  /**
+   * A text or chat prompt's token ids as the sender tokenized it (the ingress does, off the scheduler's
+   * thread). The scheduler uses them when `tokenizer` names its own tokenizer, else tokenizes itself.
+   */
+  readonly promptTokens?: WirePromptTokens;
+}
+
+/** Token ids of a prompt and the tokenizer (PromptTokenizer.name) that computed them. */
+export interface WirePromptTokens {
+  readonly tokenizer: string;
+  readonly tokenIds: readonly number[];
 }
 
 /** scheduler -> ingress. */
@@ -69,6 +85,8 @@ export interface GenerateRequestV1 {
   readonly streamTo: string;
   readonly deadlineMs: number;
   readonly prefillWorkerId?: string;
+  /** A text or chat prompt's token ids, as on the pick request: the worker's engine need not tokenize again. */
+  readonly promptTokens?: WirePromptTokens;
 }
 
 export interface GenerateAcceptedV1 {
@@ -144,6 +162,8 @@ export interface ErrorV1 {
   readonly code: string;
   readonly message: string;
   readonly retryable: boolean;
+  /** ms after which trying again is worth it (code overloaded). */
+  readonly retryAfterMs?: number;
 }
 
 export type StreamMessageV1 = StreamTokensV1 | StreamFinishedV1 | StreamKeepaliveV1 | ErrorV1;
@@ -155,6 +175,8 @@ export interface WorkerRegistrationV1 {
   readonly role: WorkerRole;
   readonly models: readonly string[];
   readonly engineKind: string;
+  /** The engine's max_model_len, tokens, when known: schedulers refuse longer prompts before any engine is asked. */
+  readonly maxModelLen?: number;
   readonly startedAtMs: number;
   /** ms since the epoch of this heartbeat. */
   readonly heartbeatAtMs: number;

@@ -34,7 +34,7 @@ for (const engine of ['sim', 'vllm-sim'] as const) {
     }
 
     async function handoffKeys(): Promise<string[]> {
-      const nc = await connect({ servers: env.cluster.natsUrl });
+      const nc = await connect(env.cluster.natsConnectOptions());
       try {
         const kv = await new Kvm(nc).open(kvBuckets.kvHandoff);
         const keys: string[] = [];
