@@ -45,7 +45,7 @@ export class SchedulingFeed {
             return;
           }
           try {
-            const result = this.scheduler.state.prefixIndex.applyEvents(workerId, seq, decodeKvEventBatch(msg.data));
+            const result = this.scheduler.applyKvEvents(workerId, seq, decodeKvEventBatch(msg.data));
             if (result.resyncNeeded) {
               this.logger.warn({ workerId, reason: result.reason }, 'prefix index resynced a worker: its entries rebuild from new events');
             }
