@@ -64,6 +64,14 @@ export class InferenceFrontDoor {
     private readonly logPrompts = false,
   ) {}
 
+  /**
+   * Why this ingress cannot serve requests now (readiness): NATS or the JetStream registry unreachable,
+   * or no live worker; undefined when ready.
+   */
+  unavailableReason(): string | undefined {
+    return this.directory.unavailableReason ?? (this.directory.live().length === 0 ? 'no workers' : undefined);
+  }
+
   /** Models served by at least one live worker. */
   models(): string[] {
     return [...new Set(this.directory.live().flatMap((w) => w.registration.models))].sort();

@@ -83,7 +83,17 @@ export class IngressHttpServer {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     const routes: Record<string, [string, () => Promise<void> | void]> = {
-      '/health': ['GET', () => sendJson(res, 200, { status: 'ok', models: this.frontDoor.models() })],
+      // Readiness: 503 with the reason while no worker or no JetStream registry can be reached.
+      '/health': [
+        'GET',
+        () => {
+          const reason = this.frontDoor.unavailableReason();
+          if (reason !== undefined) sendJson(res, 503, { status: 'unavailable', reason });
+          else sendJson(res, 200, { status: 'ok', models: this.frontDoor.models() });
+        },
+      ],
+      // Liveness: the process answers HTTP (restart it only when this fails).
+      '/livez': ['GET', () => sendJson(res, 200, { status: 'alive' })],
       '/metrics': ['GET', () => writeMetrics(res, this.registry)],
       '/v1/models': [
         'GET',

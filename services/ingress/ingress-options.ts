@@ -1,5 +1,5 @@
 // The options of the ingress process: declared once, parsed at start-up.
-import { logLevelOption, natsUrlOption, option, workerTtlMsOption } from '../../shared/config/index.js';
+import { logLevelOption, natsUrlOption, option, workerTtlMsOption, kvReplicasOption } from '../../shared/config/index.js';
 
 export const INGRESS_OPTIONS = {
   natsUrl: natsUrlOption,
@@ -35,6 +35,7 @@ export const INGRESS_OPTIONS = {
     doc: 'ms a request may take in all',
   }),
   workerTtlMs: workerTtlMsOption,
+  kvReplicas: kvReplicasOption,
   logPrompts: option.boolean({
     flag: 'log-prompts',
     env: 'ATC_LOG_PROMPTS',

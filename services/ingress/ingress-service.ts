@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
 import { ingressMetrics } from '../../shared/telemetry/index.js';
-import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistryBucket } from '../../shared/fleet/index.js';
 import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
 import { IngressHttpServer, type HttpServerOptions } from './http-server.js';
 import { InferenceFrontDoor } from './front-door.js';
@@ -24,6 +24,8 @@ export interface IngressServiceOptions {
   readonly workerTtlMs?: number;
   /** Log prompt text itself (--log-prompts); default only its size. */
   readonly logPrompts?: boolean;
+  /** Copies of each JetStream KV bucket (--kv-replicas). Default 1. */
+  readonly kvReplicas?: number;
 }
 
 export class IngressService {
@@ -49,7 +51,7 @@ export class IngressService {
       onReconnect: () => metrics.natsReconnects.inc(),
     });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
-    const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
+    const directory = new WorkerDirectory(nc, await openWorkerRegistryBucket(nc, ttlMs, options.kvReplicas ?? 1, logger), ttlMs, logger);
     await directory.start(false);
     const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger);
     const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits, metrics, logger, options.logPrompts ?? false);

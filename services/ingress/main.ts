@@ -15,6 +15,7 @@ try {
     limits: { maxTokensLimit: opts.maxTokensLimit, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: opts.defaultMaxTokens },
     dispatcher: { requestTimeoutMs: opts.requestTimeoutMs },
     workerTtlMs: opts.workerTtlMs,
+    kvReplicas: opts.kvReplicas,
     logPrompts: opts.logPrompts,
   });
   closeOnSignals(async () => {

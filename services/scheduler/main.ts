@@ -33,6 +33,7 @@ try {
     replicaId: opts.replicaId,
     registry,
     workerTtlMs: opts.workerTtlMs,
+    kvReplicas: opts.kvReplicas,
     ...(configYaml !== undefined ? { configYaml } : {}),
   });
   const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);

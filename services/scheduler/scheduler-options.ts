@@ -8,6 +8,7 @@ import {
   option,
   tokenizerPathOption,
   workerTtlMsOption,
+  kvReplicasOption,
 } from '../../shared/config/index.js';
 import { BASELINE_CONFIGS } from '../../shared/scheduling/index.js';
 
@@ -38,5 +39,6 @@ export const SCHEDULER_OPTIONS = {
     doc: 'a shipped policy (atc is the default config)',
   }),
   workerTtlMs: workerTtlMsOption,
+  kvReplicas: kvReplicasOption,
   tokenizerPath: tokenizerPathOption,
 };

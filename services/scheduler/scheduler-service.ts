@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
-import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistryBucket } from '../../shared/fleet/index.js';
 import { schedulerMetrics } from '../../shared/telemetry/index.js';
 import { PickServer } from './pick-server.js';
 import { PrefixOwnershipStore } from './prefix-ownership-store.js';
@@ -25,6 +25,8 @@ export interface SchedulerServiceOptions {
   readonly registry?: Registry;
   /** ms after its last heartbeat that a worker counts as gone (--worker-ttl-ms). Default 6000. */
   readonly workerTtlMs?: number;
+  /** Copies of each JetStream KV bucket (--kv-replicas). Default 1. */
+  readonly kvReplicas?: number;
 }
 
 export class SchedulerService {
@@ -52,20 +54,27 @@ export class SchedulerService {
       onReconnect: () => metrics.natsReconnects.inc(),
     });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
-    const live = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
+    const replicas = options.kvReplicas ?? 1;
+    const registryBucket = await openWorkerRegistryBucket(nc, ttlMs, replicas, logger);
+    const live = new WorkerDirectory(nc, registryBucket, ttlMs, logger);
     directory = live;
-    const ownership = await PrefixOwnershipStore.open(nc, scheduler.state.prefixIndex, logger);
+    live.onUnregisteredLoad = () => metrics.droppedEvents.inc({ kind: 'load', reason: 'unregistered' });
+    const ownership = await PrefixOwnershipStore.open(nc, scheduler.state.prefixIndex, logger, {
+      replicas,
+      isRegistered: (id) => live.isRegistered(id),
+    });
     live.onWorkerGone = (workerId) => {
       scheduler.removeWorker(workerId);
       void ownership
         .delete(workerId)
         .catch((err: unknown) => logger.warn({ workerId, err: String(err) }, 'could not delete prefix ownership'));
     };
-    const feed = new SchedulingFeed(nc, scheduler, logger);
+    const feed = new SchedulingFeed(nc, scheduler, logger, live, metrics);
     // Snapshot first, then live events: batches the snapshot already holds are skipped by sequence number.
-    const imported = await ownership.load();
-    feed.start();
+    // Only the snapshots of workers registered now are imported.
     await live.start();
+    const imported = await ownership.load(new Set(await registryBucket.keys()));
+    feed.start();
     ownership.start(options.ownershipSaveMs ?? 1_000);
     const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger);
     pickServer.start();

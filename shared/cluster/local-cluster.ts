@@ -4,9 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { freePort, startNatsServer, type NatsServerHandle } from '../nats/index.js';
+import { freePort, listKeys, startNatsServer, type NatsServerHandle } from '../nats/index.js';
 import { kvBuckets } from '../protocol/index.js';
 
 // dist/, two levels above this compiled module (dist/shared/cluster).
@@ -156,14 +155,13 @@ export class LocalCluster {
       ...Array.from({ length: this.options.decodeWorkers }, (_, i) => `decode-${i + 1}`),
       ...Array.from({ length: this.options.prefillWorkers }, (_, i) => `prefill-${i + 1}`),
     ];
-    const nc = await connect({ servers: this.natsUrl });
+    const nc = await connect({ servers: this.natsUrl.split(',') });
     try {
       for (;;) {
-        // Opened, never created here: the services create the bucket with their TTL.
-        const keys = new Set<string>();
+        // Read, never created here: the services create the bucket with their TTL.
+        let keys = new Set<string>();
         try {
-          const registry = await new Kvm(nc).open(kvBuckets.workers);
-          for await (const k of await registry.keys()) keys.add(k);
+          keys = new Set(await listKeys(nc, kvBuckets.workers));
         } catch {
           // the bucket does not exist yet
         }

@@ -8,6 +8,7 @@ export {
   natsUrlOption,
   tokenizerPathOption,
   workerTtlMsOption,
+  kvReplicasOption,
 } from './common-options.js';
 export { OptionKind, option } from './option-spec.js';
 export type { ListItem, NumberRange, OptionSpec, OptionSpecs, Options } from './option-spec.js';

@@ -61,6 +61,7 @@ const SETS: Array<[service: string, declare: (r: Registry) => unknown, families:
       ['atc_nats_reconnects_total', C],
       ['atc_scheduler_picks_total', C],
       ['atc_scheduler_decision_duration_seconds', H],
+      ['atc_scheduler_dropped_events_total', C],
       ['atc_scheduler_plugin_duration_seconds', H],
       ['atc_scheduler_prompt_blocks_total', C],
       ['atc_scheduler_cached_prefix_blocks_total', C],
