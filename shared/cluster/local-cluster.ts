@@ -175,6 +175,17 @@ export class LocalCluster {
     }
   }
 
+  /**
+   * Stops the cluster's own nats-server and starts a new one on the same port with an empty store, as a
+   * restart without a data volume does: every bucket is gone, the services must recreate them.
+   */
+  async restartNatsEmpty(): Promise<void> {
+    if (!this.nats) throw new Error('restartNatsEmpty: this cluster uses an outside NATS server');
+    const port = this.nats.port;
+    await this.nats.stop();
+    this.nats = await startNatsServer({ port, ...(this.options.natsServer ? { binary: this.options.natsServer } : {}) });
+  }
+
   /** Kills one service abruptly (SIGKILL), as a crash would. */
   kill(name: string): void {
     this.services.find((s) => s.name === name)?.child.kill('SIGKILL');
