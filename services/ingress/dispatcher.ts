@@ -219,7 +219,8 @@ export class Dispatcher {
         }
         finished = true;
         const { type: _t, seq: _s, requestId: _r, ...rest } = msg;
-        yield { type: 'finished', workerId, ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}), ...rest };
+        // prefillWorkerId / prefillFallback as the worker reports them: what happened, not what was planned.
+        yield { type: 'finished', workerId, ...rest };
         return;
       }
     } finally {

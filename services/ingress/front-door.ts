@@ -28,7 +28,7 @@ export interface InferenceSink {
   /** Streaming: one OpenAI chunk object. */
   chunk(chunk: object): void;
   /** Non-streaming: the whole body, with where and how fast the engine served it. */
-  body(body: object, served: { workerId: string; prefillWorkerId?: string; engineTtftMs: number }): void;
+  body(body: object, served: { workerId: string; prefillWorkerId?: string; prefillFallback?: string; engineTtftMs: number }): void;
 }
 
 export interface InferenceCall {
@@ -209,6 +209,7 @@ export class InferenceFrontDoor {
         workerId: finished.workerId,
         engineTtftMs: finished.engineTtftMs,
         ...(finished.prefillWorkerId ? { prefillWorkerId: finished.prefillWorkerId } : {}),
+        ...(finished.prefillFallback ? { prefillFallback: finished.prefillFallback } : {}),
       });
     }
   }

@@ -146,7 +146,9 @@ export class IngressHttpServer {
           body: (body, served) => {
             // Operators (and the path-latency benchmark) see where a request ran and the engine's own TTFT.
             res.setHeader('x-atc-worker-id', served.workerId);
+            // Only when the prompt really was prefilled there; a planned remote prefill that fell back says why.
             if (served.prefillWorkerId) res.setHeader('x-atc-prefill-worker-id', served.prefillWorkerId);
+            if (served.prefillFallback) res.setHeader('x-atc-prefill-fallback', served.prefillFallback);
             res.setHeader('x-atc-engine-ttft-ms', served.engineTtftMs.toFixed(3));
             sendJson(res, 200, body);
           },

@@ -43,7 +43,14 @@ const NO_LOAD: EngineLoad = {
   prefixCacheHits: 0,
 };
 
-function snapshotOf(view: WorkerView): WorkerSnapshot {
+/**
+ * ms of load-report silence after which a prefill worker is not chosen (workers report every 250 ms by
+ * default: ~4 missed reports). A dead prefill worker drops out this fast instead of after the registry TTL;
+ * a wrong guess costs only one disaggregation (issue 14, finding 7).
+ */
+export const PREFILL_SILENCE_MS = 1_000;
+
+function snapshotOf(view: WorkerView, nowMs: number): WorkerSnapshot {
   return {
     id: view.registration.workerId,
     role: view.registration.role,
@@ -51,7 +58,7 @@ function snapshotOf(view: WorkerView): WorkerSnapshot {
     // Until its first load report, a just-registered worker counts as idle as of its heartbeat.
     load: view.load ?? NO_LOAD,
     loadReportedAtMs: view.load ? view.loadSeenAtMs : view.heartbeatSeenAtMs,
-    healthy: true,
+    healthy: !(view.registration.role === 'prefill' && view.load !== undefined && nowMs - view.loadSeenAtMs > PREFILL_SILENCE_MS),
   };
 }
 
@@ -118,12 +125,12 @@ export class PickServer {
   decide(request: PickRequestV1, span?: Span): PickReplyV1 {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
+    const nowMs = Date.now();
     const workers = this.directory
       .live()
       .filter((w) => !excluded.has(w.registration.workerId))
-      .map(snapshotOf);
+      .map((w) => snapshotOf(w, nowMs));
     const tokenIds = promptTokenIds(request.prompt);
-    const nowMs = Date.now();
     let decision: Decision;
     try {
       decision = this.scheduler.decide(

@@ -121,6 +121,8 @@ export class WorkerRuntime {
 
   private subscribe(): void {
     const { workerId, role, logger } = this.options;
+    // Liveness: answered by the event loop itself, so a hung worker does not answer.
+    this.subs.push(this.nc.subscribe(workerSubjects.ping(workerId), { callback: (_err, msg) => void msg.respond(new Uint8Array(0)) }));
     if (role !== 'prefill') {
       this.subs.push(
         this.nc.subscribe(workerSubjects.generate(workerId), { callback: guarded(logger, 'generate', (msg) => this.generate.handle(msg)) }),

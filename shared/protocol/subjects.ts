@@ -26,6 +26,8 @@ export const workerSubjects = {
   generate: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.generate`,
   prefill: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.prefill`,
   cancel: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.cancel`,
+  /** Liveness probe (empty request, empty reply): a decode worker asks its prefill worker while it waits on it. */
+  ping: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.ping`,
   /** KvReleaseV1 to a prefill worker. */
   release: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.release`,
 } as const;
