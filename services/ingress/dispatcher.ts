@@ -12,6 +12,8 @@ import {
   encodeMessage,
   errorFromWire,
   schedulerPick,
+  schedulerReplicaPick,
+  AtcHeader,
   workerSubjects,
   type PickReplyV1,
   type StreamFinishedV1,
@@ -41,6 +43,8 @@ export type DispatchEvent =
 export interface DispatcherOptions {
   /** ms to wait for a scheduler's answer. */
   readonly pickTimeoutMs: number;
+  /** Scheduler replicas asked in turn when one does not answer (picks are idempotent). */
+  readonly pickAttempts: number;
   /** ms to wait for a worker to accept. */
   readonly acceptTimeoutMs: number;
   /** ms of stream silence (workers keepalive every second) before the worker counts as lost. */
@@ -53,6 +57,7 @@ export interface DispatcherOptions {
 
 export const defaultDispatcherOptions: DispatcherOptions = {
   pickTimeoutMs: 2_000,
+  pickAttempts: 3,
   acceptTimeoutMs: 2_000,
   streamIdleTimeoutMs: 5_000,
   maxAttempts: 3,
@@ -63,6 +68,9 @@ const isNoResponders = (err: unknown) => err instanceof NoRespondersError || (er
 const isTimeout = (err: unknown) => err instanceof TimeoutError || (err instanceof Error && err.name === 'TimeoutError');
 
 export class Dispatcher {
+  /** The scheduler replica that answered a pick last: a retry goes there, not to one that may hang. */
+  private lastReplica: string | undefined;
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly options: DispatcherOptions,
@@ -124,22 +132,34 @@ export class Dispatcher {
       async (span) => {
         const t0 = performance.now();
         let reply;
+        const data = encodeMessage({
+          type: 'pick.request.v1',
+          requestId,
+          model: job.model,
+          prompt: job.prompt,
+          maxTokens: job.sampling.maxTokens,
+          headers,
+          excludeWorkers: exclude,
+          deadlineMs,
+        });
         try {
           const h = traceHeaders();
-          reply = await this.nc.request(
-            schedulerPick,
-            encodeMessage({
-              type: 'pick.request.v1',
-              requestId,
-              model: job.model,
-              prompt: job.prompt,
-              maxTokens: job.sampling.maxTokens,
-              headers,
-              excludeWorkers: exclude,
-              deadlineMs,
-            }),
-            { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) },
-          );
+          // First the queue group; a replica that does not answer (killed with the request in hand, or hung)
+          // is passed over: the retry goes to the replica that answered last, else the queue group again
+          // (a dead replica's subscription went with its connection, so the group no longer routes to it).
+          for (let attempt = 1; ; attempt++) {
+            const subject = attempt > 1 && this.lastReplica !== undefined ? schedulerReplicaPick(this.lastReplica) : schedulerPick;
+            try {
+              reply = await this.nc.request(subject, data, { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) });
+              break;
+            } catch (err) {
+              if (!(isNoResponders(err) || isTimeout(err)) || attempt >= this.options.pickAttempts || Date.now() >= deadlineMs) throw err;
+              if (subject !== schedulerPick) this.lastReplica = undefined; // it did not answer either
+              this.metrics.pickRetries.inc({ reason: isTimeout(err) ? 'timeout' : 'no_responders' });
+            }
+          }
+          const replica = reply.headers?.get(AtcHeader.Replica);
+          if (replica) this.lastReplica = replica;
         } catch (err) {
           if (isNoResponders(err) || isTimeout(err))
             throw new AtcError(ErrorCode.SchedulerUnavailable, 'no scheduler answered', false, { cause: err });

@@ -1,17 +1,20 @@
 // Answers atc.sched.pick in the scheduler queue group: "which worker should run this request?", by
 // running the scheduling core (filters, scorers, picker, profiles) over the live fleet.
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { guarded } from '../../shared/nats/index.js';
 import type { WorkerDirectory, WorkerView } from '../../shared/fleet/index.js';
 import type { EngineLoad } from '../../shared/engine/types.js';
 import {
   AtcError,
+  AtcHeader,
   ErrorCode,
   decodeMessage,
   encodeMessage,
   queueGroups,
+  replicaToken,
   schedulerPick,
+  schedulerReplicaPick,
   type PickReplyV1,
   type PickRequestV1,
 } from '../../shared/protocol/index.js';
@@ -74,7 +77,9 @@ export function summarizeDecision(d: Decision): string {
 }
 
 export class PickServer {
-  private sub: Subscription | undefined;
+  private readonly subs: Subscription[] = [];
+  /** Atc-Replica on every reply: the ingress retries on the replica that answered last. */
+  private readonly replyHeaders: MsgHdrs;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -84,13 +89,15 @@ export class PickServer {
     private readonly metrics: SchedulerMetrics,
     private readonly replicaId: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.replyHeaders = natsHeaders();
+    this.replyHeaders.set(AtcHeader.Replica, replicaToken(replicaId));
+  }
 
   start(): void {
-    this.sub = this.nc.subscribe(schedulerPick, {
-      queue: queueGroups.scheduler,
-      callback: guarded(this.logger, 'pick', (msg) => this.handle(msg)),
-    });
+    const callback = guarded(this.logger, 'pick', (msg) => this.handle(msg));
+    this.subs.push(this.nc.subscribe(schedulerPick, { queue: queueGroups.scheduler, callback }));
+    this.subs.push(this.nc.subscribe(schedulerReplicaPick(this.replicaId), { callback }));
   }
 
   private handle(msg: Msg): void {
@@ -107,7 +114,7 @@ export class PickServer {
       { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
       (span) => {
         try {
-          msg.respond(encodeMessage(this.decide(request, span)));
+          msg.respond(encodeMessage(this.decide(request, span)), { headers: this.replyHeaders });
           this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
         } catch (err) {
           const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
@@ -207,10 +214,12 @@ export class PickServer {
   }
 
   private respondError(msg: Msg, requestId: string, e: AtcError): void {
-    msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }));
+    msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }), {
+      headers: this.replyHeaders,
+    });
   }
 
   async stop(): Promise<void> {
-    await this.sub?.drain();
+    await Promise.all(this.subs.map((s) => s.drain()));
   }
 }

@@ -32,6 +32,8 @@ export {
   kvBuckets,
   queueGroups,
   schedulerPick,
+  schedulerReplicaPick,
+  replicaToken,
   workerIdOfEventSubject,
   workerSubjects,
 } from './subjects.js';

@@ -22,6 +22,17 @@ export const clientApi = {
 /** Ingress -> scheduler queue group: "where should this request run?" */
 export const schedulerPick = 'atc.sched.pick';
 
+/** A replica id as one subject token (host names may hold dots). */
+export function replicaToken(replicaId: string): string {
+  return replicaId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || '_';
+}
+
+/**
+ * One replica's own pick subject (same messages as schedulerPick): the ingress retries a pick that got
+ * no answer on the replica that answered it last, so a hung-but-connected replica is not asked again.
+ */
+export const schedulerReplicaPick = (replicaId: string) => `atc.sched.pick.${replicaToken(replicaId)}`;
+
 export const workerSubjects = {
   generate: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.generate`,
   prefill: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.prefill`,

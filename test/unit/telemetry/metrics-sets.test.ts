@@ -51,6 +51,7 @@ const SETS: Array<[service: string, declare: (r: Registry) => unknown, families:
       ['atc_ingress_prompt_tokens_total', C],
       ['atc_ingress_cached_prompt_tokens_total', C],
       ['atc_ingress_generation_tokens_total', C],
+      ['atc_ingress_pick_retries_total', C],
       ['atc_ingress_worker_retries_total', C],
     ],
   ],
