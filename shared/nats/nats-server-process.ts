@@ -16,6 +16,8 @@ export interface NatsServerOptions {
   readonly startTimeoutMs?: number;
   /** Called with each line the server prints (it logs to stderr). */
   readonly onLog?: (line: string) => void;
+  /** A member of a NATS cluster with JetStream clustering (RAFT): its name, its route port, and the others' route ports. */
+  readonly cluster?: { readonly name: string; readonly serverName: string; readonly port: number; readonly routes: readonly number[] };
 }
 
 export interface NatsServerHandle {
@@ -23,6 +25,8 @@ export interface NatsServerHandle {
   readonly port: number;
   /** Idempotent: stops the server and removes a temp store dir. */
   stop(): Promise<void>;
+  /** Kills the server abruptly (SIGKILL), as a crash would; stop() still cleans up. */
+  kill(): void;
 }
 
 export function natsServerBinary(explicit?: string): string {
@@ -58,6 +62,29 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** A NATS cluster of `size` servers on loopback, each with JetStream and its own store (a temp dir). */
+export async function startNatsCluster(
+  size: number,
+  options: Omit<NatsServerOptions, 'port' | 'storeDir' | 'cluster'> = {},
+): Promise<{ readonly url: string; readonly servers: NatsServerHandle[]; stop(): Promise<void> }> {
+  const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const routes = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const servers = await Promise.all(
+    ports.map((port, i) =>
+      startNatsServer({
+        ...options,
+        port,
+        cluster: { name: 'atc', serverName: `n${i + 1}`, port: routes[i]!, routes: routes.filter((_, j) => j !== i) },
+      }),
+    ),
+  );
+  return {
+    url: servers.map((s) => s.url).join(','),
+    servers,
+    stop: async () => void (await Promise.all(servers.map((s) => s.stop()))),
+  };
+}
+
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const binary = natsServerBinary(options.binary);
   const port = options.port && options.port > 0 ? options.port : await freePort();
@@ -66,7 +93,13 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   // Its own process group: a Ctrl-C in the terminal reaches the services (which then leave the registry
   // cleanly) but not the server they need for that; stop() ends it afterwards. If this process exits
   // without stop(), the server goes with it.
-  const child: ChildProcess = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
+  if (options.cluster) {
+    const c = options.cluster;
+    args.push('--server_name', c.serverName, '--cluster_name', c.name, '--cluster', `nats://127.0.0.1:${c.port}`);
+    args.push('--routes', c.routes.map((p) => `nats://127.0.0.1:${p}`).join(','));
+  }
+  const child: ChildProcess = spawn(binary, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: true,
   });
@@ -105,6 +138,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    kill: () => void child.kill('SIGKILL'),
     stop: () => {
       stopping ??= (async () => {
         if (!exited) {
