@@ -72,6 +72,11 @@ export class IngressHttpServer {
     this.server.requestTimeout = 0;
   }
 
+  /** The request handler itself: the fuzz suite injects requests into it without sockets. */
+  get requestListener(): (req: IncomingMessage, res: ServerResponse) => void {
+    return this.server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
+  }
+
   async listen(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);

@@ -35,7 +35,7 @@ export class IngressService {
     readonly nc: NatsConnection,
     readonly port: number,
     private readonly directory: WorkerDirectory,
-    private readonly http: IngressHttpServer,
+    readonly http: IngressHttpServer,
     private readonly natsApi: IngressNatsApi,
     private readonly logger: Logger,
   ) {}

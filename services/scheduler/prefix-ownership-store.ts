@@ -46,7 +46,8 @@ export function decodeOwnership(bytes: Uint8Array): WorkerOwnership {
   const engineHashDigests = f64(obj, 'engineHashDigests');
   const blockHashes = f64(obj, 'blockHashes');
   if (engineHashDigests.length !== blockHashes.length) throw new ProtocolError('ownership arrays differ in length');
-  if (blockHashes.length > MAX_SNAPSHOT_BLOCKS) throw new ProtocolError(`ownership holds ${blockHashes.length} blocks, over ${MAX_SNAPSHOT_BLOCKS}`);
+  if (blockHashes.length > MAX_SNAPSHOT_BLOCKS)
+    throw new ProtocolError(`ownership holds ${blockHashes.length} blocks, over ${MAX_SNAPSHOT_BLOCKS}`);
   return {
     workerId: str(obj, 'workerId', 'ownership'),
     blockSize: num(obj, 'blockSize', 'ownership', { int: true, min: 1 }),

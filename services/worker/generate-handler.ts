@@ -142,7 +142,8 @@ export class GenerateHandler {
     );
     const deadline = setTimeout(
       () => controller.abort(new AtcError(ErrorCode.DeadlineExceeded, 'request deadline exceeded')),
-      Math.max(0, request.deadlineMs - Date.now()),
+      // Clamped to setTimeout's 32-bit range: a later deadline would otherwise fire at once.
+      Math.min(2 ** 31 - 1, Math.max(0, request.deadlineMs - Date.now())),
     );
     try {
       const outcome =

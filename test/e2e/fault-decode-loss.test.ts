@@ -17,9 +17,12 @@ describe('fault: decode worker killed with requests in hand', function () {
     // Long generations, so that some are on decode-1 when it dies.
     for (let i = 0; i < 8; i++)
       started.push(
-        countedCompletion(counts, env.baseUrl, { model: 'llama-3-8b', prompt: `long ${i}`, max_tokens: 600, ignore_eos: true }, 60_000).then(
-          (res) => workers.push(res?.headers.get('x-atc-worker-id') ?? 'failed'),
-        ),
+        countedCompletion(
+          counts,
+          env.baseUrl,
+          { model: 'llama-3-8b', prompt: `long ${i}`, max_tokens: 600, ignore_eos: true },
+          60_000,
+        ).then((res) => workers.push(res?.headers.get('x-atc-worker-id') ?? 'failed')),
       );
     // Once decode-1's engine runs some of them, kill it.
     const running = async (worker: string) => {
@@ -31,13 +34,18 @@ describe('fault: decode worker killed with requests in hand', function () {
     const t0 = Date.now();
     // Requests sent after the kill, while the fleet view still holds decode-1: retried elsewhere.
     const after = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => countedCompletion(counts, env.baseUrl, { model: 'llama-3-8b', prompt: `after ${i}`, max_tokens: 2 }, 30_000)),
+      Array.from({ length: 10 }, (_, i) =>
+        countedCompletion(counts, env.baseUrl, { model: 'llama-3-8b', prompt: `after ${i}`, max_tokens: 2 }, 30_000),
+      ),
     );
     await Promise.all(started);
     const settledMs = Date.now() - t0;
     assert.equal(counts.hung, 0);
     assert.equal(counts.lost, 0);
-    assert.ok(after.every((r) => r?.status === 200), 'every request sent after the kill was served');
+    assert.ok(
+      after.every((r) => r?.status === 200),
+      'every request sent after the kill was served',
+    );
     for (const [key, n] of Object.entries(counts.failures)) assert.match(key, /^502 worker_lost$/, `${n} failed with ${key}`);
     reportCounts('decode worker killed (8 long requests in flight, 10 sent after)', counts, `all settled ${settledMs} ms after the kill`);
   });

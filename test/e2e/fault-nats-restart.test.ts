@@ -35,6 +35,10 @@ describe('fault: nats-server restarted with an empty store', function () {
     assert.equal((await fetch(`${env.baseUrl}/health`)).status, 200);
     assert.equal(counts.hung, 0);
     assert.equal(counts.lost, 0);
-    reportCounts('nats-server restarted empty', counts, `first success ${served} ms after the restart; /health 503 reasons seen: ${[...new Set(sawUnready)].join(' | ') || 'none'}`);
+    reportCounts(
+      'nats-server restarted empty',
+      counts,
+      `first success ${served} ms after the restart; /health 503 reasons seen: ${[...new Set(sawUnready)].join(' | ') || 'none'}`,
+    );
   });
 });

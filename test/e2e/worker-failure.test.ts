@@ -43,7 +43,12 @@ describe('worker failure', function () {
       const statuses = await Promise.all(Array.from({ length: 10 }, () => complete().then((r) => r.status)));
       assert.deepEqual(statuses, Array(10).fill(200));
       // The entry ages out after the TTL; under load the bucket's expiry sweep may lag: 20 TTLs of slack.
-      await until(async () => !(await registeredWorkers()).includes('decode-1'), 'registry entry of the dead worker expired', TTL_MS * 20, 100);
+      await until(
+        async () => !(await registeredWorkers()).includes('decode-1'),
+        'registry entry of the dead worker expired',
+        TTL_MS * 20,
+        100,
+      );
       assert.deepEqual(await registeredWorkers(), ['decode-2']);
     });
   });
