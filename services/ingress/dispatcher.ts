@@ -147,15 +147,23 @@ export class Dispatcher {
           // First the queue group; a replica that does not answer (killed with the request in hand, or hung)
           // is passed over: the retry goes to the replica that answered last, else the queue group again
           // (a dead replica's subscription went with its connection, so the group no longer routes to it).
-          for (let attempt = 1; ; attempt++) {
+          // No responders at all (every replica reconnecting, e.g. after a NATS node died) is retried every
+          // 100 ms for up to pickTimeoutMs, without counting as an attempt.
+          const noRespondersUntil = Date.now() + this.options.pickTimeoutMs;
+          for (let attempt = 1; ; ) {
             const subject = attempt > 1 && this.lastReplica !== undefined ? schedulerReplicaPick(this.lastReplica) : schedulerPick;
             try {
               reply = await this.nc.request(subject, data, { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) });
               break;
             } catch (err) {
-              if (!(isNoResponders(err) || isTimeout(err)) || attempt >= this.options.pickAttempts || Date.now() >= deadlineMs) throw err;
+              const noResponders = isNoResponders(err);
+              if (!(noResponders || isTimeout(err)) || Date.now() >= deadlineMs) throw err;
               if (subject !== schedulerPick) this.lastReplica = undefined; // it did not answer either
-              this.metrics.pickRetries.inc({ reason: isTimeout(err) ? 'timeout' : 'no_responders' });
+              if (noResponders && subject === schedulerPick) {
+                if (Date.now() >= noRespondersUntil) throw err;
+                await new Promise((r) => setTimeout(r, 100));
+              } else if (++attempt > this.options.pickAttempts) throw err;
+              this.metrics.pickRetries.inc({ reason: noResponders ? 'no_responders' : 'timeout' });
             }
           }
           const replica = reply.headers?.get(AtcHeader.Replica);

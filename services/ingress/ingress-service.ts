@@ -52,7 +52,8 @@ export class IngressService {
     });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const directory = new WorkerDirectory(nc, await openWorkerRegistryBucket(nc, ttlMs, options.kvReplicas ?? 1, logger), ttlMs, logger);
-    await directory.start(false);
+    // With load reports: they keep a worker live while JetStream (its heartbeats) stalls.
+    await directory.start(true);
     const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger);
     const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits, metrics, logger, options.logPrompts ?? false);
     const natsApi = new IngressNatsApi(nc, frontDoor, logger);

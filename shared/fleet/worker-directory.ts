@@ -183,7 +183,10 @@ export class WorkerDirectory {
   /** Live workers; drops those whose heartbeat is older than the TTL. */
   live(nowMs = Date.now()): WorkerView[] {
     for (const [id, view] of this.workers) {
-      if (nowMs - view.heartbeatSeenAtMs > this.ttlMs) this.remove(id, 'heartbeat expired');
+      // A heartbeat or a load report within the TTL: heartbeats go through JetStream, which stalls for
+      // seconds while a NATS cluster elects a new stream leader; load reports (core NATS) keep a live
+      // worker in the fleet meanwhile. A dead worker sends neither.
+      if (nowMs - Math.max(view.heartbeatSeenAtMs, view.loadSeenAtMs) > this.ttlMs) this.remove(id, 'heartbeat expired');
     }
     return [...this.workers.values()];
   }
