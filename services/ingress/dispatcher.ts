@@ -150,7 +150,7 @@ export class Dispatcher {
           // No responders at all (every replica reconnecting, e.g. after a NATS node died) is retried every
           // 100 ms for up to pickTimeoutMs, without counting as an attempt.
           const noRespondersUntil = Date.now() + this.options.pickTimeoutMs;
-          for (let attempt = 1; ; ) {
+          for (let attempt = 1; ;) {
             const subject = attempt > 1 && this.lastReplica !== undefined ? schedulerReplicaPick(this.lastReplica) : schedulerPick;
             try {
               reply = await this.nc.request(subject, data, { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) });
