@@ -1,6 +1,7 @@
 // A live view of the fleet (the scheduler's, and the ingress's model list): who is registered (JetStream KV registry, watched), and how
-// loaded each worker is (load reports). A worker whose heartbeat is older than the registry TTL is
-// dropped even before the bucket ages its entry out, so a dead worker stops getting traffic promptly.
+// loaded each worker is (load reports). A worker whose heartbeat and load report are both older than the
+// registry TTL is dropped even before the bucket ages its entry out, so a dead worker stops getting
+// traffic promptly.
 // The watch restarts when it ends or the connection comes back (perhaps to a server with an empty
 // store, where the bucket is recreated), and `unavailableReason` says while the registry cannot be read.
 import type { KvBucket } from '../nats/kv-bucket.js';
@@ -44,7 +45,7 @@ export class WorkerDirectory {
     private readonly logger: Logger,
   ) {}
 
-  /** `withLoad`: also follow load reports (the scheduler does; the ingress only needs who serves what). */
+  /** `withLoad`: also follow load reports (the scheduler for scores; both to keep a worker live while JetStream stalls). */
   async start(withLoad = true): Promise<void> {
     await this.watch();
     this.registry.onRecreated = () => this.rewatch('registry bucket recreated');

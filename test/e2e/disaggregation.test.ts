@@ -18,7 +18,9 @@ const longPrompt = (topic: string) => `Report on ${topic}. ` + `Section about ${
 for (const engine of ['sim', 'vllm-sim'] as const) {
   describe(`prefill/decode disaggregation (${engine === 'sim' ? 'SimEngine workers' : 'workers in front of vLLM-compatible servers'})`, function () {
     this.timeout(60_000);
-    const env = useCluster({ engine, decodeWorkers: 2, prefillWorkers: 1, env: { ATC_PREFILL_TIMEOUT_MS: '1500' } });
+    // The default 30 s prefill timeout: a frozen prefill worker is noticed by the decode worker's pings
+    // (within 2 s), and a slow prefill on a loaded machine is not mistaken for a lost one.
+    const env = useCluster({ engine, decodeWorkers: 2, prefillWorkers: 1 });
 
     async function complete(prompt: string) {
       const res = await fetch(`${env.baseUrl}/v1/completions`, {
@@ -72,7 +74,7 @@ for (const engine of ['sim', 'vllm-sim'] as const) {
         const { prefill, fallback, usage } = await complete(longPrompt('lighthouses'));
         // The scheduler still believed in the frozen prefill worker; the headers say it was not used after all.
         assert.equal(prefill, null);
-        assert.match(fallback ?? '', /^(timeout|worker_lost)$/);
+        assert.equal(fallback, 'worker_lost');
         assert.equal(usage.completion_tokens, 4);
         assert.ok(usage.prompt_tokens_details.cached_tokens < usage.prompt_tokens / 2, 'computed locally, not pulled');
         assert.ok(
