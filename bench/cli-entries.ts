@@ -13,6 +13,7 @@ import { runPathLatencyBench } from './micro/path-latency.js';
 import { agentTrace, DEFAULT_AGENT_TRACE, traceJsonl } from './routing/scenarios/agent-trace.js';
 import { runSchedulerBench, SCHEDULER_BENCH_DEFAULTS } from './micro/scheduler-bench.js';
 import { runSchedulerReplicasBench } from './micro/scheduler-replicas.js';
+import { OVERLOAD_ARMS, overloadMarkdown, runOverloadBench } from './routing/overload/overload-bench.js';
 
 const fmt = (x: number) => x.toFixed(2);
 const POSITIVE = { min: 0, exclusiveMin: true } as const;
@@ -152,6 +153,46 @@ const schedulerReplicas = benchEntry(
   },
 );
 
+const overload = benchEntry(
+  "flow control past saturation: the mooncake-conversation fleet at multiples of atc's SLO capacity, 20/50/30% critical/standard/sheddable from 4 tenants, without flow control, with atc's, with llm-d's defaults; then two tenants (one sending 10× the tokens) sharing a saturated fleet",
+  {
+    loads: option.string({ flag: 'loads', default: '1,1.5,2,3', doc: "multiples of atc's SLO capacity, comma-separated" }),
+    arms: option.string({
+      flag: 'arms',
+      default: Object.keys(OVERLOAD_ARMS).join(','),
+      doc: `flow-control arms (${Object.keys(OVERLOAD_ARMS).join(', ')})`,
+    }),
+    fairnessLoad: option.number({
+      flag: 'fairness-load',
+      ...POSITIVE,
+      default: 6,
+      doc: 'load (× capacity) of the two-tenant fairness run',
+    }),
+    seed: option.integer({ flag: 'seed', default: 1, doc: 'seeds the trace replay and the priority and tenant draws' }),
+    out: option.string({ flag: 'out', default: 'bench-out/overload', doc: 'where results.json and results.md go' }),
+  },
+  async (o, args) => {
+    const loads = o.loads.split(',').map(Number);
+    if (loads.some((x) => !(x > 0))) throw new Error(`--loads must be positive numbers, got ${JSON.stringify(o.loads)}`);
+    const arms = o.arms.split(',');
+    const unknown = arms.filter((a) => !Object.hasOwn(OVERLOAD_ARMS, a));
+    if (unknown.length > 0) throw new Error(`unknown --arms ${unknown.join(', ')} (known: ${Object.keys(OVERLOAD_ARMS).join(', ')})`);
+    const results = runOverloadBench({
+      command: `npm run bench -- ${['overload', ...args].join(' ')}`,
+      seed: o.seed,
+      loads,
+      arms,
+      out: o.out,
+      fairnessLoad: o.fairnessLoad,
+      onRow: (r) =>
+        process.stderr.write(
+          `overload ${r.load_x}× ${r.arm}: goodput ${r.total.goodput_per_s}/s, rejected ${r.total.rejected} (${r.wall_s} s)\n`,
+        ),
+    });
+    process.stdout.write('\n' + overloadMarkdown(results) + `\nwrote ${o.out}/results.json and results.md\n`);
+  },
+);
+
 export const FIXED_ENTRIES: Readonly<Record<string, BenchEntry>> = {
   evaluate,
   'agent-trace': agentTraceEntry,
@@ -159,4 +200,5 @@ export const FIXED_ENTRIES: Readonly<Record<string, BenchEntry>> = {
   'engine-profiles': engineProfiles,
   scheduler,
   'scheduler-replicas': schedulerReplicas,
+  overload,
 };

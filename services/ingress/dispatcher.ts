@@ -53,6 +53,8 @@ export interface DispatcherOptions {
   readonly maxAttempts: number;
   /** ms a request may take in all. */
   readonly requestTimeoutMs: number;
+  /** ms a request may wait in a scheduler's flow-control queue for its pick (sent as maxQueueMs); 0: never queue. */
+  readonly maxQueueWaitMs?: number;
 }
 
 export const defaultDispatcherOptions: DispatcherOptions = {
@@ -62,6 +64,7 @@ export const defaultDispatcherOptions: DispatcherOptions = {
   streamIdleTimeoutMs: 5_000,
   maxAttempts: 3,
   requestTimeoutMs: 600_000,
+  maxQueueWaitMs: 30_000,
 };
 
 const isNoResponders = (err: unknown) => err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
@@ -118,6 +121,11 @@ export class Dispatcher {
     }
   }
 
+  /** ms this request may queue at a scheduler: the option, within what is left of its deadline. */
+  private maxQueueMs(deadlineMs: number): number {
+    return Math.max(0, Math.min(this.options.maxQueueWaitMs ?? 0, deadlineMs - Date.now()));
+  }
+
   private pick(
     requestId: string,
     job: InferenceJob,
@@ -141,7 +149,9 @@ export class Dispatcher {
           headers,
           excludeWorkers: exclude,
           deadlineMs,
+          maxQueueMs: this.maxQueueMs(deadlineMs),
         });
+        const pickTimeoutMs = this.options.pickTimeoutMs + this.maxQueueMs(deadlineMs);
         try {
           const h = traceHeaders();
           // First the queue group; a replica that does not answer (killed with the request in hand, or hung)
@@ -153,7 +163,8 @@ export class Dispatcher {
           for (let attempt = 1; ;) {
             const subject = attempt > 1 && this.lastReplica !== undefined ? schedulerReplicaPick(this.lastReplica) : schedulerPick;
             try {
-              reply = await this.nc.request(subject, data, { timeout: this.options.pickTimeoutMs, ...(h ? { headers: h } : {}) });
+              // A saturated fleet's scheduler holds the pick in its queue for up to maxQueueMs.
+              reply = await this.nc.request(subject, data, { timeout: pickTimeoutMs, ...(h ? { headers: h } : {}) });
               break;
             } catch (err) {
               const noResponders = isNoResponders(err);
@@ -176,7 +187,7 @@ export class Dispatcher {
           this.metrics.pickDuration.observe({}, (performance.now() - t0) / 1000);
         }
         const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
-        if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
+        if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable, msg.retryAfterMs);
         span.setAttributes({
           [AtcAttr.DecodeWorker]: msg.decodeWorkerId,
           ...(msg.prefillWorkerId ? { [AtcAttr.PrefillWorker]: msg.prefillWorkerId } : {}),

@@ -9,6 +9,7 @@ import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
 import type { InferenceFrontDoor } from './front-door.js';
 import { HttpError, errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
+import { stripTrustedHeaders } from './flow-headers.js';
 
 export interface HttpServerOptions {
   readonly port: number;
@@ -129,6 +130,7 @@ export class IngressHttpServer {
     res.setHeader('x-request-id', requestId);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (FORWARDED_HEADER.test(k) && typeof v === 'string') headers[k] = v;
+    stripTrustedHeaders(headers);
     const controller = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort(new AtcError(ErrorCode.Cancelled, 'client disconnected'));
@@ -166,6 +168,7 @@ export class IngressHttpServer {
     } catch (err) {
       if (controller.signal.aborted) return; // the client is gone: nobody to answer
       const e = toHttpError(err);
+      if (!res.headersSent && e.retryAfterS !== undefined) res.setHeader('retry-after', String(e.retryAfterS));
       if (!res.headersSent) sendJson(res, e.status, errorBody(e));
       else res.end(`data: ${JSON.stringify(errorBody(e))}\n\ndata: [DONE]\n\n`);
     }

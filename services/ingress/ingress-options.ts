@@ -34,6 +34,13 @@ export const INGRESS_OPTIONS = {
     default: 600_000,
     doc: 'ms a request may take in all',
   }),
+  maxQueueWaitMs: option.integer({
+    flag: 'max-queue-wait-ms',
+    env: 'ATC_MAX_QUEUE_WAIT_MS',
+    min: 0,
+    default: 30_000,
+    doc: "ms a request may wait in a scheduler's flow-control queue when the fleet is saturated (0: answer 429 at once)",
+  }),
   workerTtlMs: workerTtlMsOption,
   kvReplicas: kvReplicasOption,
   logPrompts: option.boolean({

@@ -13,7 +13,7 @@ try {
     logger,
     http: { port: opts.port, host: opts.host, maxBodyBytes: opts.maxBodyBytes },
     limits: { maxTokensLimit: opts.maxTokensLimit, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: opts.defaultMaxTokens },
-    dispatcher: { requestTimeoutMs: opts.requestTimeoutMs },
+    dispatcher: { requestTimeoutMs: opts.requestTimeoutMs, maxQueueWaitMs: opts.maxQueueWaitMs },
     workerTtlMs: opts.workerTtlMs,
     kvReplicas: opts.kvReplicas,
     logPrompts: opts.logPrompts,

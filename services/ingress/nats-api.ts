@@ -11,6 +11,7 @@ import { AtcError, AtcHeader, ErrorCode, clientApi, queueGroups } from '../../sh
 import type { InferenceFrontDoor } from './front-door.js';
 import { errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
+import { FLOW_CLIENT_HEADERS } from './flow-headers.js';
 
 const encoder = new TextEncoder();
 
@@ -80,7 +81,7 @@ export class IngressNatsApi {
     const controller = new AbortController();
     this.running.set(requestId, controller);
     const headers: Record<string, string> = {};
-    for (const key of ['x-session-id', 'x-slo-ttft-ms', 'x-slo-tpot-ms']) {
+    for (const key of ['x-session-id', 'x-slo-ttft-ms', 'x-slo-tpot-ms', ...FLOW_CLIENT_HEADERS]) {
       const v = msg.headers?.get(key);
       if (v) headers[key] = v;
     }
@@ -98,7 +99,11 @@ export class IngressNatsApi {
       if (stream) this.reply(msg, requestId, '[DONE]', { [AtcHeader.Stream]: 'done' });
     } catch (err) {
       const e = toHttpError(err);
-      this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), [AtcHeader.Stream]: 'done' });
+      this.reply(msg, requestId, errorBody(e), {
+        [AtcHeader.Status]: String(e.status),
+        [AtcHeader.Stream]: 'done',
+        ...(e.retryAfterS !== undefined ? { [AtcHeader.RetryAfter]: String(e.retryAfterS) } : {}),
+      });
     } finally {
       this.running.delete(requestId);
     }

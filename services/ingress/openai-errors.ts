@@ -1,6 +1,6 @@
 // The edge where failures become HTTP statuses and OpenAI-format error bodies:
 // {"error": {"message", "type", "param", "code"}}.
-import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
+import { AtcError, ErrorCode, OverloadedError } from '../../shared/protocol/index.js';
 
 export class HttpError extends Error {
   override name = 'HttpError';
@@ -10,6 +10,8 @@ export class HttpError extends Error {
     readonly type: string,
     readonly code: string | null = null,
     readonly param: string | null = null,
+    /** Seconds for the Retry-After header (429). */
+    readonly retryAfterS?: number,
   ) {
     super(message);
   }
@@ -30,11 +32,14 @@ const STATUS_OF_CODE: Record<string, [number, string]> = {
   [ErrorCode.EngineFailed]: [502, 'server_error'],
   [ErrorCode.DeadlineExceeded]: [504, 'timeout_error'],
   [ErrorCode.Cancelled]: [499, 'cancelled'],
+  [ErrorCode.Overloaded]: [429, 'rate_limit_error'],
 };
 
 /** Maps any failure to an HTTP status and an OpenAI error body. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  if (err instanceof OverloadedError)
+    return new HttpError(429, err.message, 'rate_limit_error', err.code, null, Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
   if (err instanceof AtcError) {
     const [status, type] = STATUS_OF_CODE[err.code] ?? [500, 'server_error'];
     return new HttpError(status, err.message, type, err.code);

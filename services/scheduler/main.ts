@@ -34,6 +34,16 @@ try {
     registry,
     workerTtlMs: opts.workerTtlMs,
     kvReplicas: opts.kvReplicas,
+    flowControl:
+      opts.flowControl === 'off'
+        ? false
+        : {
+            maxQueued: opts.maxQueued,
+            maxQueueWaitMs: opts.maxQueueWaitMs,
+            defaultTtftBudgetMs: opts.defaultTtftBudgetMs,
+            prefillTokensPerS: opts.prefillTokensPerS,
+            maxKvUsage: opts.maxKvUsage,
+          },
     ...(configYaml !== undefined ? { configYaml } : {}),
   });
   const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);

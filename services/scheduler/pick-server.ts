@@ -26,14 +26,17 @@ import {
   SpanKind,
   SpanName,
   contextFromMessage,
+  endSpan,
   pluginScoreAttributes,
-  recordSpanError,
   requestLogger,
-  withSpan,
+  startSpan,
   type SchedulerMetrics,
   type Span,
 } from '../../shared/telemetry/index.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
+import type { PickFlow } from './pick-flow.js';
+import { context as otelContext } from '@opentelemetry/api';
+import { flowOf } from '../../shared/scheduling/flow-control/index.js';
 
 /** Load of a worker that has not reported yet: a worker that just registered is idle. */
 const NO_LOAD: EngineLoad = {
@@ -53,7 +56,8 @@ const NO_LOAD: EngineLoad = {
  */
 export const PREFILL_SILENCE_MS = 1_000;
 
-function snapshotOf(view: WorkerView, nowMs: number): WorkerSnapshot {
+export function snapshotOf(view: WorkerView): WorkerSnapshot {
+  const nowMs = Date.now();
   return {
     id: view.registration.workerId,
     role: view.registration.role,
@@ -89,6 +93,8 @@ export class PickServer {
     private readonly metrics: SchedulerMetrics,
     private readonly replicaId: string,
     private readonly logger: Logger,
+    /** Flow control; absent: every pick is decided at once. */
+    private readonly flow?: PickFlow,
   ) {
     this.replyHeaders = natsHeaders();
     this.replyHeaders.set(AtcHeader.Replica, replicaToken(replicaId));
@@ -109,35 +115,57 @@ export class PickServer {
       this.respondError(msg, '', new AtcError(ErrorCode.BadMessage, err instanceof Error ? err.message : String(err)));
       return;
     }
-    withSpan(
+    // The span stays open while the pick waits in the flow-control queue.
+    const { span, context: spanContext } = startSpan(
       SpanName.SchedulerPick,
       { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
-      (span) => {
-        try {
-          msg.respond(encodeMessage(this.decide(request, span)), { headers: this.replyHeaders });
-          this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
-        } catch (err) {
-          const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
-          this.metrics.picks.inc({ model: request.model, outcome: e.code });
-          if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
-          this.respondError(msg, request.requestId, e);
-          // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
-          recordSpanError(span, e);
-        }
-      },
       { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
     );
+    const fail = (err: unknown) =>
+      otelContext.with(spanContext, () => {
+        const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
+        this.metrics.picks.inc({ model: request.model, outcome: e.code });
+        if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
+        this.respondError(msg, request.requestId, e);
+        // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
+        endSpan(span, e);
+      });
+    let tokenIds: readonly number[];
+    try {
+      tokenIds = promptTokenIds(request.prompt);
+    } catch (err) {
+      return fail(err);
+    }
+    // Decided in the pick span's context (now, or later from the queue), so its log lines carry the trace id.
+    const admit = () =>
+      otelContext.with(spanContext, () => {
+        try {
+          msg.respond(encodeMessage(this.decide(request, span, tokenIds)), { headers: this.replyHeaders });
+          this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
+          endSpan(span);
+        } catch (err) {
+          fail(err);
+        }
+      });
+    if (this.flow === undefined) return admit();
+    try {
+      const flow = flowOf(request.headers);
+      span.setAttributes({ [AtcAttr.Priority]: flow.priority, [AtcAttr.Tenant]: flow.tenant });
+    } catch {
+      // a bad priority: the flow controller rejects it, naming the header
+    }
+    this.flow.submit(request, tokenIds.length, span, admit, fail);
   }
 
-  decide(request: PickRequestV1, span?: Span): PickReplyV1 {
+  decide(request: PickRequestV1, span?: Span, promptIds?: readonly number[]): PickReplyV1 {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
     const nowMs = Date.now();
     const workers = this.directory
       .live()
       .filter((w) => !excluded.has(w.registration.workerId))
-      .map((w) => snapshotOf(w, nowMs));
-    const tokenIds = promptTokenIds(request.prompt);
+      .map(snapshotOf);
+    const tokenIds = promptIds ?? promptTokenIds(request.prompt);
     let decision: Decision;
     try {
       decision = this.scheduler.decide(
@@ -221,5 +249,6 @@ export class PickServer {
 
   async stop(): Promise<void> {
     await Promise.all(this.subs.map((s) => s.drain()));
+    this.flow?.close();
   }
 }

@@ -11,6 +11,7 @@ import {
   kvReplicasOption,
 } from '../../shared/config/index.js';
 import { BASELINE_CONFIGS } from '../../shared/scheduling/index.js';
+import { FLOW_CONTROL_DEFAULTS, SLO_CAPACITY_DEFAULTS } from '../../shared/scheduling/flow-control/index.js';
 
 export const SCHEDULER_POLICIES = ['atc', ...Object.keys(BASELINE_CONFIGS)];
 
@@ -41,4 +42,49 @@ export const SCHEDULER_OPTIONS = {
   workerTtlMs: workerTtlMsOption,
   kvReplicas: kvReplicasOption,
   tokenizerPath: tokenizerPathOption,
+  flowControl: option.choice({
+    flag: 'flow-control',
+    env: 'ATC_FLOW_CONTROL',
+    choices: ['on', 'off'],
+    default: 'on',
+    doc: 'queue picks past saturation by priority and tenant, 429 what cannot be admitted in time (off: dispatch every pick at once)',
+  }),
+  maxQueued: option.integer({
+    flag: 'max-queued',
+    env: 'ATC_MAX_QUEUED',
+    min: 0,
+    default: FLOW_CONTROL_DEFAULTS.maxQueued,
+    doc: "requests this replica's flow-control queue holds at most",
+  }),
+  maxQueueWaitMs: option.integer({
+    flag: 'max-queue-wait-ms',
+    env: 'ATC_SCHEDULER_MAX_QUEUE_WAIT_MS',
+    min: 0,
+    default: FLOW_CONTROL_DEFAULTS.maxQueueWaitMs,
+    doc: 'ms a request may wait in the queue at most (its TTFT budget usually ends the wait sooner)',
+  }),
+  defaultTtftBudgetMs: option.integer({
+    flag: 'default-ttft-budget-ms',
+    env: 'ATC_DEFAULT_TTFT_BUDGET_MS',
+    min: 1,
+    default: FLOW_CONTROL_DEFAULTS.defaultTtftBudgetMs,
+    doc: 'TTFT budget of a request without x-slo-ttft-ms, ms (admission gives 40% to the engine, 60% to the queue)',
+  }),
+  maxKvUsage: option.number({
+    flag: 'max-kv-usage',
+    env: 'ATC_MAX_KV_USAGE',
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    default: SLO_CAPACITY_DEFAULTS.maxKvUsage,
+    doc: 'KV-cache usage (0-1] at or above which a worker takes no new work from the queue',
+  }),
+  prefillTokensPerS: option.number({
+    flag: 'prefill-tokens-per-s',
+    env: 'ATC_PREFILL_TOKENS_PER_S',
+    min: 0,
+    exclusiveMin: true,
+    default: SLO_CAPACITY_DEFAULTS.prefillTokensPerS,
+    doc: "prompt tokens one engine prefills per second (admission's TTFT estimate; llama-3-8b on an H100)",
+  }),
 };

@@ -7,8 +7,9 @@ import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistryBucket } from '../../shared/fleet/index.js';
-import { schedulerMetrics } from '../../shared/telemetry/index.js';
-import { PickServer } from './pick-server.js';
+import { flowControlMetrics, schedulerMetrics } from '../../shared/telemetry/index.js';
+import { PickFlow, type PickFlowOptions } from './pick-flow.js';
+import { PickServer, snapshotOf } from './pick-server.js';
 import { PrefixOwnershipStore } from './prefix-ownership-store.js';
 import { SchedulingFeed } from './scheduling-feed.js';
 
@@ -27,6 +28,8 @@ export interface SchedulerServiceOptions {
   readonly workerTtlMs?: number;
   /** Copies of each JetStream KV bucket (--kv-replicas). Default 1. */
   readonly kvReplicas?: number;
+  /** Flow control (queueing past saturation, priorities, fairness); false: every pick is decided at once. Default on. */
+  readonly flowControl?: PickFlowOptions | false;
 }
 
 export class SchedulerService {
@@ -46,7 +49,8 @@ export class SchedulerService {
     const scheduler = new Scheduler(options.configYaml !== undefined ? { config: options.configYaml } : {});
     // The workers gauge reads the directory at scrape time; it exists once NATS is up.
     let directory: WorkerDirectory | undefined;
-    const metrics = schedulerMetrics(options.registry ?? new Registry(), () => directory?.live().map((w) => w.registration) ?? []);
+    const metricsRegistry = options.registry ?? new Registry();
+    const metrics = schedulerMetrics(metricsRegistry, () => directory?.live().map((w) => w.registration) ?? []);
     const nc = await connectNats({
       servers: options.natsUrl,
       name: `atc-scheduler/${options.replicaId}`,
@@ -70,13 +74,21 @@ export class SchedulerService {
         .catch((err: unknown) => logger.warn({ workerId, err: String(err) }, 'could not delete prefix ownership'));
     };
     const feed = new SchedulingFeed(nc, scheduler, logger, live, metrics);
+    let flow: PickFlow | undefined;
+    if (options.flowControl !== false) {
+      const fcMetrics = flowControlMetrics(metricsRegistry, () => flow?.queuedByFlow() ?? []);
+      flow = new PickFlow(scheduler, live, snapshotOf, fcMetrics, options.flowControl ?? {});
+      const f = flow;
+      feed.onCompleted = (requestId, outputTokens) => f.completed(requestId, outputTokens);
+      feed.onFirstToken = () => f.pump();
+    }
     // Snapshot first, then live events: batches the snapshot already holds are skipped by sequence number.
     // Only the snapshots of workers registered now are imported.
     await live.start();
     const imported = await ownership.load(new Set(await registryBucket.keys()));
     feed.start();
     ownership.start(options.ownershipSaveMs ?? 1_000);
-    const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger);
+    const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger, flow);
     pickServer.start();
     await nc.flush();
     logger.info({ replicaId: options.replicaId, importedPrefixOwnership: imported }, 'scheduler ready');

@@ -28,6 +28,10 @@ const FEATURES_TTL_MS = 10 * 60_000;
 export class SchedulingFeed {
   private readonly subs: Subscription[] = [];
   private readonly dispatched = new Map<string, DispatchFeatures>();
+  /** Hears each completion (flow control: fairness correction, capacity freed). */
+  onCompleted: ((requestId: string, completionTokens: number) => void) | undefined;
+  /** Hears each first token (flow control: the prompt's prefill no longer weighs on its worker). */
+  onFirstToken: ((requestId: string) => void) | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -81,9 +85,11 @@ export class SchedulingFeed {
             const done = decodeMessage(msg.data, 'request.completed.v1', 'request.first_token.v1');
             if (done.type === 'request.first_token.v1') {
               this.scheduler.markPrefilled(done.requestId);
+              this.onFirstToken?.(done.requestId);
               return;
             }
             this.scheduler.finish(done.requestId);
+            this.onCompleted?.(done.requestId, done.completionTokens);
             const features = this.dispatched.get(done.requestId);
             this.dispatched.delete(done.requestId);
             if (!features || features.workerId !== done.workerId || done.finishReason === 'error' || done.finishReason === 'abort') return;

@@ -128,6 +128,7 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
     headers: stringMap(o, 'headers', 'pick'),
     excludeWorkers: strArray(o, 'excludeWorkers', 'pick'),
     deadlineMs: num(o, 'deadlineMs', 'pick'),
+    ...withOpt({}, 'maxQueueMs', optNum(o, 'maxQueueMs', 'pick', { min: 0 })),
   }),
   'pick.reply.v1': (o): PickReplyV1 =>
     withOpt(
@@ -216,6 +217,7 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
         code: id(o, 'code', 'error'),
         message: str(o, 'message', 'error'),
         retryable: bool(o, 'retryable', 'error'),
+        ...withOpt({}, 'retryAfterMs', optNum(o, 'retryAfterMs', 'error', { min: 0 })),
       },
       'seq',
       optNum(o, 'seq', 'error', { int: true, min: 0 }),

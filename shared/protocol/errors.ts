@@ -10,6 +10,8 @@ export const ErrorCode = {
   DeadlineExceeded: 'deadline_exceeded',
   Cancelled: 'cancelled',
   SchedulerUnavailable: 'scheduler_unavailable',
+  /** The fleet is saturated and the scheduler's queue could not admit the request in time (HTTP 429). */
+  Overloaded: 'overloaded',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -35,10 +37,23 @@ export class ProtocolError extends AtcError {
   }
 }
 
+/** The scheduler turned the request away for saturation; try again after retryAfterMs. */
+export class OverloadedError extends AtcError {
+  override name = 'OverloadedError';
+  constructor(
+    message: string,
+    /** ms after which a retry is worth it (Retry-After). */
+    readonly retryAfterMs: number,
+  ) {
+    super(ErrorCode.Overloaded, message, false);
+  }
+}
+
 const CODES = new Set<string>(Object.values(ErrorCode));
 
 /** Rebuilds an error received from another service. Unknown codes become internal errors. */
-export function errorFromWire(code: string, message: string, retryable: boolean): AtcError {
+export function errorFromWire(code: string, message: string, retryable: boolean, retryAfterMs?: number): AtcError {
   if (code === ErrorCode.BadMessage) return new ProtocolError(message);
+  if (code === ErrorCode.Overloaded) return new OverloadedError(message, retryAfterMs ?? 1000);
   return new AtcError(CODES.has(code) ? (code as ErrorCode) : ErrorCode.Internal, message, retryable);
 }

@@ -6,6 +6,8 @@ export const AtcHeader = {
   RequestId: 'Atc-Request-Id',
   /** The HTTP status the same failure would get, on a client-API error reply. */
   Status: 'Atc-Status',
+  /** Seconds after which a retry is worth it, on a 429 client-API error reply (HTTP's Retry-After). */
+  RetryAfter: 'Atc-Retry-After',
   /** `done` on the last message of a client-API stream. */
   Stream: 'Atc-Stream',
   /** On a pick reply: the replica token (replicaToken) of the scheduler that answered. */

@@ -1,6 +1,6 @@
 export { decodeMessage, encodeMessage } from './codec.js';
 export { AtcHeader } from './headers.js';
-export { AtcError, ErrorCode, ProtocolError, errorFromWire } from './errors.js';
+export { AtcError, ErrorCode, OverloadedError, ProtocolError, errorFromWire } from './errors.js';
 export { WorkerRole } from './worker-role.js';
 export type {
   CancelV1,

@@ -46,6 +46,11 @@ export interface PickRequestV1 {
   readonly excludeWorkers: readonly string[];
   /** ms since the epoch after which the request is abandoned. */
   readonly deadlineMs: number;
+  /**
+   * ms the sender waits for this pick beyond its usual timeout: the longest a scheduler may hold the
+   * request in its flow-control queue. Absent or 0: admit at once or reject, never queue.
+   */
+  readonly maxQueueMs?: number;
 }
 
 /** scheduler -> ingress. */
@@ -148,6 +153,8 @@ export interface ErrorV1 {
   readonly code: string;
   readonly message: string;
   readonly retryable: boolean;
+  /** ms after which trying again is worth it (code overloaded). */
+  readonly retryAfterMs?: number;
 }
 
 export type StreamMessageV1 = StreamTokensV1 | StreamFinishedV1 | StreamKeepaliveV1 | ErrorV1;

@@ -79,6 +79,13 @@ export const AtcAttr = {
   EngineTtftMs: 'atc.engine.time_to_first_token_ms',
   /** ms from the ingress receiving the request to its first token leaving for the client. */
   TtftMs: 'atc.time_to_first_token_ms',
+  /** ms the request waited in the scheduler's flow-control queue (0: admitted at once). */
+  QueueWaitMs: 'atc.scheduler.queue_wait_ms',
+  /** The request's priority band (critical, standard, sheddable) and tenant. */
+  Priority: 'atc.request.priority',
+  Tenant: 'atc.request.tenant',
+  /** Why flow control turned the request away (queue_full, shed, queue_timeout, no_worker, closed). */
+  RejectReason: 'atc.scheduler.reject_reason',
   /** Plain-text prompt size, characters (the prompt itself stays out of traces). */
   PromptChars: 'atc.prompt.chars',
 } as const;

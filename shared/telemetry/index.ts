@@ -52,6 +52,7 @@ export {
   TransportLabel,
   WorkerRoleLabel,
   commonMetrics,
+  flowControlMetrics,
   ingressMetrics,
   schedulerMetrics,
   startMetricsServer,
@@ -60,7 +61,9 @@ export {
 } from './metrics/index.js';
 export type {
   CommonMetrics,
+  FlowControlMetrics,
   IngressMetrics,
+  QueuedFlow,
   LiveWorker,
   MetricsServer,
   SchedulerMetrics,

@@ -16,6 +16,7 @@ import { SampleBuffer } from './sample-buffer.js';
 import { metricsRefreshMs, policyConfig } from './policies.js';
 import { VirtualFleet, type FleetTiming } from './virtual-fleet.js';
 import { requestsByStage, type FleetSpec, type PlannedRequest, type Workload } from './workload.js';
+import { virtualFlowControl, type VirtualFlowControl } from './virtual-flow-control.js';
 
 export interface VirtualRunOptions extends Partial<FleetTiming> {
   /**
@@ -45,6 +46,8 @@ export interface VirtualRunOptions extends Partial<FleetTiming> {
    * stopped and carries the first-token times.
    */
   readonly ttftProbe?: { readonly ttftMs: number; readonly misses: number };
+  /** Flow control at the scheduler (shared/scheduling/flow-control): requests wait there past saturation. */
+  readonly flowControl?: VirtualFlowControl;
 }
 
 /** Tokens per KV block: the engines' (vLLM's default) and so the scheduler's. */
@@ -75,6 +78,10 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
     fleet = new VirtualFleet(fleetSpec, clock, scheduler.config.readsPrefixIndex ? scheduler.state.prefixIndex : undefined, timing, seed);
     router = new SchedulerRouter(scheduler, fleet);
   }
+  const flow =
+    options.flowControl !== undefined && router instanceof SchedulerRouter
+      ? virtualFlowControl(options.flowControl, router, fleet, clock)
+      : undefined;
   const schedulingLatencyMs = options.schedulingLatencyMs ?? 2;
   const pdHopMs = options.pdHopMs ?? 1;
   const outcomes: RequestOutcome[] = [];
@@ -124,6 +131,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
 
   const maybeEnd = () => {
     if (arrivalsDone && outstanding === 0) {
+      flow?.close();
       endMs = clock.now();
       sample();
       stopSampling();
@@ -196,6 +204,19 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       maxTokens: req.maxTokens,
       headers: req.headers ?? {},
     };
+    if (flow === undefined) return route(req, tokenIds, sreq, requestSeed);
+    flow.submit(
+      req,
+      sreq,
+      () => route(req, tokenIds, sreq, requestSeed),
+      (reason) => {
+        fail(req, `rejected: ${reason}`, '');
+        settle(req);
+      },
+    );
+  };
+
+  const route = (req: PlannedRequest, tokenIds: readonly number[], sreq: SchedulingRequest, requestSeed: number) => {
     let decision;
     try {
       decision = router.decide(sreq, clock.now());
@@ -219,6 +240,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       if (Number.isNaN(firstTokenMs)) {
         firstTokenMs = now;
         router.firstToken(req.id);
+        flow?.firstToken(req.id);
         if (stopRule !== undefined && awaitingFirstToken.delete(req.id)) {
           measuredTtfts.push(now - req.arrivalMs);
           if (now - req.arrivalMs > stopRule.ttftMs) sloMisses++;
@@ -260,6 +282,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
           ttftFromDispatchMs: firstTokenMs - dispatchedAtMs,
           ...(f.completionTokens >= 2 ? { tpotMs: (lastTokenMs - firstTokenMs) / (f.completionTokens - 1) } : {}),
         });
+        flow?.completed(req.id, f.completionTokens);
       });
       const next = !failed && workload.followUp ? workload.followUp(req, tokenIds, outputs ?? [], now) : undefined;
       if (next) schedule(next);

@@ -7,6 +7,8 @@ export type { CommonMetrics } from './common-metrics.js';
 export { ApiLabel, RequestOutcome, TransportLabel, ingressMetrics } from './ingress-metrics.js';
 export type { IngressMetrics } from './ingress-metrics.js';
 export { PickOutcome, schedulerMetrics } from './scheduler-metrics.js';
+export { flowControlMetrics } from './flow-control-metrics.js';
+export type { FlowControlMetrics, QueuedFlow } from './flow-control-metrics.js';
 export type { LiveWorker, SchedulerMetrics } from './scheduler-metrics.js';
 export { WorkerRoleLabel, workerMetrics } from './worker-metrics.js';
 export type { WorkerEngineLoad, WorkerMetrics } from './worker-metrics.js';
