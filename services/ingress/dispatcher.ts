@@ -2,7 +2,7 @@
 // worker, and relay its token stream. A worker that cannot take the request (gone, refusing) is
 // excluded and the scheduler is asked again, so an accepted request is not lost to a dead worker;
 // a stream that falls silent (no tokens, no keepalives) fails loudly as worker_lost.
-import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { NoRespondersError, RequestError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { InboxStream, InboxTimeoutError } from '../../shared/nats/index.js';
 import {
@@ -13,6 +13,7 @@ import {
   errorFromWire,
   schedulerPick,
   schedulerReplicaPick,
+  schedulerHeld,
   AtcHeader,
   workerSubjects,
   type PickReplyV1,
@@ -66,6 +67,9 @@ export const defaultDispatcherOptions: DispatcherOptions = {
   requestTimeoutMs: 600_000,
   maxQueueWaitMs: 30_000,
 };
+
+/** ms a live replica has to say it holds a pick. */
+const HELD_TIMEOUT_MS = 1_000;
 
 const isNoResponders = (err: unknown) => err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
 const isTimeout = (err: unknown) => err instanceof TimeoutError || (err instanceof Error && err.name === 'TimeoutError');
@@ -122,6 +126,74 @@ export class Dispatcher {
   }
 
   /** ms this request may queue at a scheduler: the option, within what is left of its deadline. */
+  /**
+   * Asks the scheduler queue group for a pick. Every pickTimeoutMs without an answer it asks all replicas
+   * whether one holds the pick (atc.sched.held: a queued pick may legitimately wait up to maxQueueMs); when
+   * none says so (the replica hung, died with it in hand, or the message was lost in a reconnect) the same
+   * pick goes to the replica that answered last (its own subject: the group could choose a hung replica
+   * again), then once more to the group; the first answer wins (picks are idempotent). No responders on
+   * the group (every replica reconnecting) is retried every 100 ms for up to pickTimeoutMs. Rejects with
+   * the last error once every attempt failed.
+   */
+  private askSchedulers(requestId: string, data: Uint8Array, h: MsgHdrs | undefined, timeoutMs: number): Promise<Msg> {
+    const opts = { timeout: timeoutMs, ...(h ? { headers: h } : {}) };
+    const askGroup = async (): Promise<Msg> => {
+      const until = Date.now() + this.options.pickTimeoutMs;
+      for (;;) {
+        try {
+          return await this.nc.request(schedulerPick, data, opts);
+        } catch (err) {
+          if (!isNoResponders(err) || Date.now() >= until) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    const max = Math.max(1, this.options.pickAttempts);
+    return new Promise<Msg>((resolve, reject) => {
+      let launched = 0;
+      let failed = 0;
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      const launch = () => {
+        clearTimeout(timer);
+        if (done || launched >= max) return;
+        const n = launched++;
+        const replica = n === 1 ? this.lastReplica : undefined;
+        if (n > 0) this.metrics.pickRetries.inc({ reason: failed === n ? 'failed' : 'unanswered' });
+        const ask = replica !== undefined ? this.nc.request(schedulerReplicaPick(replica), data, opts) : askGroup();
+        ask.then(
+          (msg) => {
+            if (done) return;
+            done = true;
+            clearTimeout(timer);
+            resolve(msg);
+          },
+          (err: unknown) => {
+            if (done) return;
+            if (replica !== undefined && replica === this.lastReplica) this.lastReplica = undefined; // it did not answer either
+            if (++failed < launched) return;
+            if (launched < max) return launch();
+            done = true;
+            reject(err);
+          },
+        );
+        if (launched < max) timer = setTimeout(check, this.options.pickTimeoutMs);
+      };
+      /** Still held by a live replica: wait on; held by none: ask again. */
+      const check = () => {
+        if (done) return;
+        this.nc.request(schedulerHeld, heldBody, { timeout: HELD_TIMEOUT_MS }).then(
+          () => {
+            if (!done) timer = setTimeout(check, this.options.pickTimeoutMs);
+          },
+          () => launch(),
+        );
+      };
+      const heldBody = new TextEncoder().encode(requestId);
+      launch();
+    });
+  }
+
   private maxQueueMs(deadlineMs: number): number {
     return Math.max(0, Math.min(this.options.maxQueueWaitMs ?? 0, deadlineMs - Date.now()));
   }
@@ -153,30 +225,8 @@ export class Dispatcher {
         });
         const pickTimeoutMs = this.options.pickTimeoutMs + this.maxQueueMs(deadlineMs);
         try {
-          const h = traceHeaders();
-          // First the queue group; a replica that does not answer (killed with the request in hand, or hung)
-          // is passed over: the retry goes to the replica that answered last, else the queue group again
-          // (a dead replica's subscription went with its connection, so the group no longer routes to it).
-          // No responders at all (every replica reconnecting, e.g. after a NATS node died) is retried every
-          // 100 ms for up to pickTimeoutMs, without counting as an attempt.
-          const noRespondersUntil = Date.now() + this.options.pickTimeoutMs;
-          for (let attempt = 1; ;) {
-            const subject = attempt > 1 && this.lastReplica !== undefined ? schedulerReplicaPick(this.lastReplica) : schedulerPick;
-            try {
-              // A saturated fleet's scheduler holds the pick in its queue for up to maxQueueMs.
-              reply = await this.nc.request(subject, data, { timeout: pickTimeoutMs, ...(h ? { headers: h } : {}) });
-              break;
-            } catch (err) {
-              const noResponders = isNoResponders(err);
-              if (!(noResponders || isTimeout(err)) || Date.now() >= deadlineMs) throw err;
-              if (subject !== schedulerPick) this.lastReplica = undefined; // it did not answer either
-              if (noResponders && subject === schedulerPick) {
-                if (Date.now() >= noRespondersUntil) throw err;
-                await new Promise((r) => setTimeout(r, 100));
-              } else if (++attempt > this.options.pickAttempts) throw err;
-              this.metrics.pickRetries.inc({ reason: noResponders ? 'no_responders' : 'timeout' });
-            }
-          }
+          // A saturated fleet's scheduler holds the pick in its queue for up to maxQueueMs.
+          reply = await this.askSchedulers(requestId, data, traceHeaders(), pickTimeoutMs);
           const replica = reply.headers?.get(AtcHeader.Replica);
           if (replica) this.lastReplica = replica;
         } catch (err) {

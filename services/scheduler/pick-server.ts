@@ -15,6 +15,7 @@ import {
   replicaToken,
   schedulerPick,
   schedulerReplicaPick,
+  schedulerHeld,
   type PickReplyV1,
   type PickRequestV1,
 } from '../../shared/protocol/index.js';
@@ -82,6 +83,8 @@ export function summarizeDecision(d: Decision): string {
 
 export class PickServer {
   private readonly subs: Subscription[] = [];
+  /** Request ids of the picks this replica holds (queued or deciding): answered on atc.sched.held. */
+  private readonly held = new Set<string>();
   /** Atc-Replica on every reply: the ingress retries on the replica that answered last. */
   private readonly replyHeaders: MsgHdrs;
 
@@ -104,6 +107,14 @@ export class PickServer {
     const callback = guarded(this.logger, 'pick', (msg) => this.handle(msg));
     this.subs.push(this.nc.subscribe(schedulerPick, { queue: queueGroups.scheduler, callback }));
     this.subs.push(this.nc.subscribe(schedulerReplicaPick(this.replicaId), { callback }));
+    const decoder = new TextDecoder();
+    this.subs.push(
+      this.nc.subscribe(schedulerHeld, {
+        callback: (_err, msg) => {
+          if (this.held.has(decoder.decode(msg.data))) msg.respond(new Uint8Array(0));
+        },
+      }),
+    );
   }
 
   private handle(msg: Msg): void {
@@ -121,8 +132,10 @@ export class PickServer {
       { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
       { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
     );
+    this.held.add(request.requestId);
     const fail = (err: unknown) =>
       otelContext.with(spanContext, () => {
+        this.held.delete(request.requestId);
         const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
         this.metrics.picks.inc({ model: request.model, outcome: e.code });
         if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
@@ -139,6 +152,7 @@ export class PickServer {
     // Decided in the pick span's context (now, or later from the queue), so its log lines carry the trace id.
     const admit = () =>
       otelContext.with(spanContext, () => {
+        this.held.delete(request.requestId);
         try {
           msg.respond(encodeMessage(this.decide(request, span, tokenIds)), { headers: this.replyHeaders });
           this.metrics.picks.inc({ model: request.model, outcome: 'ok' });

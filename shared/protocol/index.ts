@@ -33,6 +33,7 @@ export {
   queueGroups,
   schedulerPick,
   schedulerReplicaPick,
+  schedulerHeld,
   replicaToken,
   workerIdOfEventSubject,
   workerSubjects,

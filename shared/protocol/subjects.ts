@@ -33,6 +33,13 @@ export function replicaToken(replicaId: string): string {
  */
 export const schedulerReplicaPick = (replicaId: string) => `atc.sched.pick.${replicaToken(replicaId)}`;
 
+/**
+ * Every replica (no queue group): "do you hold pick <request id> (queued or deciding)?" (body: the request
+ * id as UTF-8). Only a replica holding it answers (empty body); silence means the pick is lost (its
+ * replica hung or died, or the message was lost) and the ingress sends it again.
+ */
+export const schedulerHeld = 'atc.sched.held';
+
 export const workerSubjects = {
   generate: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.generate`,
   prefill: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.prefill`,
