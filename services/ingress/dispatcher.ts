@@ -174,7 +174,7 @@ export class Dispatcher {
             if (++failed < launched) return;
             if (launched < max) return launch();
             done = true;
-            reject(err);
+            reject(err instanceof Error ? err : new Error(String(err)));
           },
         );
         if (launched < max) timer = setTimeout(check, this.options.pickTimeoutMs);
