@@ -75,24 +75,39 @@ const agentTraceEntry = benchEntry(
 );
 
 const pathLatency = benchEntry(
-  'ms llm-atc adds to time to first token (ingress -> scheduler -> worker, real processes and NATS)',
+  "ms llm-atc adds to a one-token completion: through ingress -> scheduler -> worker and straight to the engine's own HTTP server, side by side, with a per-hop breakdown",
   {
-    requests: option.integer({ flag: 'requests', min: 1, default: 300, doc: 'sequential one-token completions measured' }),
+    requests: option.integer({ flag: 'requests', min: 1, default: 300, doc: 'sequential one-token completions measured on each path' }),
+    throughput: option.boolean({ flag: 'throughput', doc: 'also search the highest sustained rate of each path (p99 added < 10 ms)' }),
+    stepSeconds: option.number({ flag: 'step-seconds', ...POSITIVE, default: 5, doc: 'seconds of arrivals per rate step (--throughput)' }),
     natsServer: natsServerOption,
   },
   async (o) => {
-    const { overheadMs, clientMs } = await runPathLatencyBench({
+    const r = await runPathLatencyBench({
       requests: o.requests,
       warmup: 30,
+      throughput: o.throughput,
+      stepSeconds: o.stepSeconds,
+      log: (line) => process.stdout.write(`${line}\n`),
       ...(o.natsServer ? { natsServer: o.natsServer } : {}),
     });
-    process.stdout.write(`path-latency: ${overheadMs.count} sequential one-token completions over HTTP\n`);
-    process.stdout.write(
-      `  added latency (client time - engine TTFT), ms: median ${fmt(overheadMs.p50)}  p90 ${fmt(overheadMs.p90)}  p99 ${fmt(overheadMs.p99)}  mean ${fmt(overheadMs.mean)}\n`,
-    );
-    process.stdout.write(
-      `  client time, ms:                               median ${fmt(clientMs.p50)}  p90 ${fmt(clientMs.p90)}  p99 ${fmt(clientMs.p99)}\n`,
-    );
+    const row = (label: string, s: { p50: number; p90: number; p99: number; mean: number }) =>
+      `  ${label.padEnd(44)} median ${fmt(s.p50).padStart(6)}  p90 ${fmt(s.p90).padStart(6)}  p99 ${fmt(s.p99).padStart(6)}  mean ${fmt(s.mean).padStart(6)}\n`;
+    process.stdout.write(`path-latency: ${r.throughMs.count} sequential one-token completions on each path, alternating\n`);
+    process.stdout.write(row('through llm-atc (client time), ms:', r.throughMs));
+    process.stdout.write(row('direct to vllm-sim (client time), ms:', r.directMs));
+    process.stdout.write(row('added (through - direct), ms:', r.added));
+    process.stdout.write(row('through - engine TTFT, ms:', r.throughMinusEngineTtftMs));
+    process.stdout.write(`  breakdown of the through path (median / p90 per hop, ms):\n`);
+    for (const h of r.breakdown)
+      process.stdout.write(`    ${h.name.padEnd(72)} ${fmt(h.ms.p50).padStart(6)} ${fmt(h.ms.p90).padStart(6)}\n`);
+    if (r.throughput) {
+      const t = r.throughput;
+      process.stdout.write(
+        `  sustained rate (p99 added < 10 ms), req/s: through non-streaming ${t.throughRate.nonStreaming}, streaming ${t.throughRate.streaming}; ` +
+          `direct non-streaming ${t.directRate.nonStreaming}, streaming ${t.directRate.streaming}\n`,
+      );
+    }
   },
 );
 
@@ -123,9 +138,10 @@ const scheduler = benchEntry(
       default: SCHEDULER_BENCH_DEFAULTS.engines,
       doc: 'engines the blocks are spread over',
     }),
+    tokenizerThreads: option.integer({ flag: 'tokenizer-threads', min: 1, default: 2, doc: 'threads of the tokenizer pool measured' }),
   },
   async (o) => {
-    await runSchedulerBench({ decisions: o.decisions, blocks: o.blocks, engines: o.engines });
+    await runSchedulerBench({ decisions: o.decisions, blocks: o.blocks, engines: o.engines, tokenizerThreads: o.tokenizerThreads });
   },
 );
 

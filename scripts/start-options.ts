@@ -35,6 +35,17 @@ export const START_OPTIONS = {
     doc: 'scheduler replicas (one queue group)',
   }),
   model: { ...modelOption, doc: 'model name the workers serve' },
+  apiKeysFile: option.string({
+    flag: 'api-keys-file',
+    env: 'ATC_API_KEYS_FILE',
+    defaultDoc: 'none: the HTTP API is open (said at start-up)',
+    doc: 'API keys the ingress requires (Authorization: Bearer), one a line: the key or sha256:<hex>',
+  }),
+  noNatsAuth: option.boolean({
+    flag: 'no-nats-auth',
+    env: 'ATC_NO_NATS_AUTH',
+    doc: 'start nats-server without users and permissions (anonymous clients allowed): for debugging only',
+  }),
 };
 
 /**

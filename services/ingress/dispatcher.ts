@@ -32,6 +32,7 @@ import {
   type IngressMetrics,
 } from '../../shared/telemetry/index.js';
 import { context as otelContext } from '@opentelemetry/api';
+import { hopNow, hopsOf, type HopStamps } from '../../shared/telemetry/hop-timing.js';
 import type { InferenceJob } from './openai-request.js';
 
 export type DispatchEvent =
@@ -86,14 +87,21 @@ export class Dispatcher {
   ) {}
 
   /** Runs a job; yields token chunks and then one 'finished'. Aborting `signal` cancels it down to the engine. */
-  async *run(requestId: string, job: InferenceJob, headers: Record<string, string>, signal: AbortSignal): AsyncGenerator<DispatchEvent> {
+  /** `hops`: bench-only stamps (HOP_TIMING), filled in here and by the scheduler and worker. */
+  async *run(
+    requestId: string,
+    job: InferenceJob,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+    hops?: HopStamps,
+  ): AsyncGenerator<DispatchEvent> {
     const deadlineMs = Date.now() + this.options.requestTimeoutMs;
     const exclude: string[] = [];
     // The caller's span (the request's server span) parents this request's pick and dispatch spans.
     const parent = otelContext.active();
     const log = requestLogger(this.logger, requestId, parent);
     for (let attempt = 1; ; attempt++) {
-      const pick = await this.pick(requestId, job, headers, exclude, deadlineMs, parent);
+      const pick = await this.pick(requestId, job, headers, exclude, deadlineMs, parent, hops);
       const workerId = pick.decodeWorkerId;
       let yieldedTokens = false;
       const { span, context: spanContext } = startSpan(
@@ -107,7 +115,7 @@ export class Dispatcher {
       );
       let failure: unknown;
       try {
-        for await (const event of this.runOn(workerId, pick, requestId, job, deadlineMs, signal, spanContext)) {
+        for await (const event of this.runOn(workerId, pick, requestId, job, deadlineMs, signal, spanContext, hops)) {
           if (event.type === 'tokens') yieldedTokens = true;
           yield event;
         }
@@ -205,6 +213,7 @@ export class Dispatcher {
     exclude: string[],
     deadlineMs: number,
     parent: Context,
+    hops: HopStamps | undefined,
   ): Promise<PickReplyV1> {
     return withSpan(
       SpanName.IngressPick,
@@ -222,9 +231,11 @@ export class Dispatcher {
           excludeWorkers: exclude,
           deadlineMs,
           maxQueueMs: this.maxQueueMs(deadlineMs),
+          ...(job.promptTokens ? { promptTokens: job.promptTokens } : {}),
         });
         const pickTimeoutMs = this.options.pickTimeoutMs + this.maxQueueMs(deadlineMs);
         try {
+          if (hops) hops['pickSent'] = hopNow();
           // A saturated fleet's scheduler holds the pick in its queue for up to maxQueueMs.
           reply = await this.askSchedulers(requestId, data, traceHeaders(), pickTimeoutMs);
           const replica = reply.headers?.get(AtcHeader.Replica);
@@ -236,6 +247,7 @@ export class Dispatcher {
         } finally {
           this.metrics.pickDuration.observe({}, (performance.now() - t0) / 1000);
         }
+        if (hops) Object.assign(hops, hopsOf(reply.headers), { pickReply: hopNow() });
         const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
         if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable, msg.retryAfterMs);
         span.setAttributes({
@@ -256,6 +268,7 @@ export class Dispatcher {
     deadlineMs: number,
     signal: AbortSignal,
     spanContext: Context,
+    hops: HopStamps | undefined,
   ): AsyncGenerator<DispatchEvent> {
     const inbox = new InboxStream(this.nc);
     let accepted = false;
@@ -263,6 +276,7 @@ export class Dispatcher {
     try {
       try {
         const h = traceHeaders(spanContext);
+        if (hops) hops['generateSent'] = hopNow();
         const ack = await this.nc.request(
           workerSubjects.generate(workerId),
           encodeMessage({
@@ -274,9 +288,11 @@ export class Dispatcher {
             streamTo: inbox.subject,
             deadlineMs,
             ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}),
+            ...(job.promptTokens ? { promptTokens: job.promptTokens } : {}),
           }),
           { timeout: this.options.acceptTimeoutMs, ...(h ? { headers: h } : {}) },
         );
+        if (hops) hops['accepted'] = hopNow();
         const msg = decodeMessage(ack.data, 'generate.accepted.v1', 'error.v1');
         if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
         accepted = true;
@@ -303,10 +319,12 @@ export class Dispatcher {
           );
         if (msg.type === 'stream.keepalive.v1') continue;
         if (msg.type === 'stream.tokens.v1') {
+          if (hops) hops['tokensReceived'] ??= hopNow();
           yield { type: 'tokens', text: msg.text, tokenCount: msg.tokenCount };
           continue;
         }
         finished = true;
+        if (hops) Object.assign(hops, hopsOf(raw.headers), { finishedReceived: hopNow() });
         const { type: _t, seq: _s, requestId: _r, ...rest } = msg;
         // prefillWorkerId / prefillFallback as the worker reports them: what happened, not what was planned.
         yield { type: 'finished', workerId, ...rest };

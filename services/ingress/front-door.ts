@@ -19,8 +19,10 @@ import {
   type Logger,
   type Span,
 } from '../../shared/telemetry/index.js';
+import { hopNow, type HopStamps } from '../../shared/telemetry/hop-timing.js';
+import type { TokenizerPool } from '../../shared/tokenizer/index.js';
 import type { DispatchEvent, Dispatcher } from './dispatcher.js';
-import { HttpError, invalidRequest, toHttpError } from './openai-errors.js';
+import { HttpError, duplicateRequestId, invalidRequest, toHttpError } from './openai-errors.js';
 import { ApiKind, parseInferenceRequest, type InferenceJob, type RequestLimits } from './openai-request.js';
 import { ResponseBuilder } from './openai-response.js';
 
@@ -43,6 +45,8 @@ export interface InferenceCall {
   readonly parent: Context;
   readonly signal: AbortSignal;
   readonly sink: InferenceSink;
+  /** Bench-only hop stamps (ATC_HOP_TIMING=1), filled in along the path; absent otherwise. */
+  readonly hops?: HopStamps;
 }
 
 function parseJsonBody(text: string): unknown {
@@ -54,6 +58,9 @@ function parseJsonBody(text: string): unknown {
 }
 
 export class InferenceFrontDoor {
+  /** Ids of the requests being served. */
+  private readonly requestIds = new Set<string>();
+
   constructor(
     private readonly dispatcher: Dispatcher,
     private readonly directory: WorkerDirectory,
@@ -62,6 +69,8 @@ export class InferenceFrontDoor {
     private readonly logger: Logger,
     /** Log prompt text itself (--log-prompts); otherwise only its size. */
     private readonly logPrompts = false,
+    /** Tokenizes text and chat prompts once, here, so the scheduler's decision thread does not. */
+    private readonly tokenizer?: TokenizerPool,
   ) {}
 
   /**
@@ -110,6 +119,9 @@ export class InferenceFrontDoor {
     let model = 'unknown';
     let outcome: string = RequestOutcome.Ok;
     let stream = false;
+    // A second request under a running one's id would share its cancellation and its worker-side state.
+    if (this.requestIds.has(call.requestId)) throw duplicateRequestId(call.requestId);
+    this.requestIds.add(call.requestId);
     this.metrics.inFlight.inc({ api, transport: call.transport });
     try {
       await withSpan(
@@ -122,7 +134,12 @@ export class InferenceFrontDoor {
         async (span) => {
           const log = requestLogger(this.logger, call.requestId);
           try {
-            const job = this.prepare(call.kind, parseJsonBody(await call.readBody()));
+            const bodyText = await call.readBody();
+            if (call.hops) call.hops['bodyRead'] = hopNow();
+            let job = this.prepare(call.kind, parseJsonBody(bodyText));
+            const promptTokens = await this.tokenizer?.promptTokens(job.prompt);
+            if (promptTokens) job = { ...job, promptTokens };
+            if (call.hops) call.hops['prepared'] = hopNow();
             model = job.model;
             stream = job.stream;
             span.setAttributes({
@@ -152,6 +169,7 @@ export class InferenceFrontDoor {
         { kind: SpanKind.SERVER, parent: call.parent },
       );
     } finally {
+      this.requestIds.delete(call.requestId);
       this.metrics.inFlight.dec({ api, transport: call.transport });
       this.metrics.requests.inc({ api, transport: call.transport, model, outcome });
       if (outcome === RequestOutcome.Ok) this.metrics.requestDuration.observe({ model }, (performance.now() - startedAt) / 1000);
@@ -164,7 +182,7 @@ export class InferenceFrontDoor {
     let text = '';
     let finished: Extract<DispatchEvent, { type: 'finished' }> | undefined;
     let lastTokenAt: number | undefined;
-    for await (const event of this.dispatcher.run(call.requestId, job, call.headers, call.signal)) {
+    for await (const event of this.dispatcher.run(call.requestId, job, call.headers, call.signal, call.hops)) {
       if (event.type === 'tokens') {
         const now = performance.now();
         if (lastTokenAt === undefined) {

@@ -1,11 +1,13 @@
 // The OpenAI-compatible HTTP API. Node's http module, no framework: the surface is small and every
 // byte of it (statuses, SSE framing, disconnects) matters.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { contextFromHttpHeaders, writeMetrics } from '../../shared/telemetry/index.js';
 import { AtcError, ErrorCode } from '../../shared/protocol/index.js';
+import { HOP_HTTP_HEADER, HOP_TIMING, hopNow, type HopStamps } from '../../shared/telemetry/hop-timing.js';
+import type { ApiKeys } from './api-keys.js';
 import type { InferenceFrontDoor } from './front-door.js';
 import { HttpError, errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
@@ -16,7 +18,18 @@ export interface HttpServerOptions {
   readonly host: string;
   /** Largest accepted request body, bytes. */
   readonly maxBodyBytes: number;
+  /** Keys the /v1 routes require (Authorization: Bearer); none: open. */
+  readonly apiKeys?: ApiKeys | undefined;
+  /** ms to receive the request headers (Node's headersTimeout). Default 10000. */
+  readonly headersTimeoutMs?: number;
+  /** ms to receive the whole request, body included (Node's requestTimeout); the answer is not limited. Default 30000. */
+  readonly bodyTimeoutMs?: number;
+  /** ms an idle keep-alive connection stays open (Node's keepAliveTimeout). Default 5000. */
+  readonly keepAliveTimeoutMs?: number;
 }
+
+/** The routes anyone may call, keys or not: probes and scrapes. */
+const OPEN_ROUTES = new Set(['/health', '/metrics']);
 
 /** Request headers the scheduling plugins may read. */
 const FORWARDED_HEADER = /^(x-session-id|x-atc-[a-z0-9-]+|x-slo-[a-z0-9-]+)$/;
@@ -62,15 +75,31 @@ export class IngressHttpServer {
     private readonly registry: Registry,
     private readonly logger: Logger,
   ) {
-    this.server = createServer((req, res) => {
-      this.route(req, res).catch((err: unknown) => {
-        this.logger.error({ err: String(err) }, 'unhandled error in HTTP handler');
-        if (!res.headersSent) sendJson(res, 500, errorBody(toHttpError(err)));
-        else res.end();
-      });
+    const bodyTimeoutMs = options.bodyTimeoutMs ?? 30_000;
+    // Node checks these timeouts every connectionsCheckingInterval (default 30 s): a tenth of the
+    // shortest keeps a slow client from holding a connection much past its limit.
+    const headersTimeoutMs = Math.min(options.headersTimeoutMs ?? 10_000, bodyTimeoutMs);
+    const checkEveryMs = Math.max(100, Math.min(1_000, Math.floor(headersTimeoutMs / 10)));
+    this.server = createServer(
+      { connectionsCheckingInterval: checkEveryMs, requestTimeout: bodyTimeoutMs, headersTimeout: headersTimeoutMs },
+      (req, res) => {
+        this.route(req, res).catch((err: unknown) => {
+          this.logger.error({ err: String(err) }, 'unhandled error in HTTP handler');
+          if (!res.headersSent) sendJson(res, 500, errorBody(toHttpError(err)));
+          else res.end();
+        });
+      },
+    );
+    // requestTimeout bounds receiving the request only: long generations are governed by the request deadline.
+    this.server.keepAliveTimeout = options.keepAliveTimeoutMs ?? 5_000;
+    // Node's headersTimeout starts with the first byte: a connection that never sends one would stay open.
+    const firstRequest = new WeakMap<Socket, NodeJS.Timeout>();
+    this.server.on('connection', (socket: Socket) => {
+      const timer = setTimeout(() => socket.destroy(), headersTimeoutMs);
+      firstRequest.set(socket, timer);
+      socket.once('close', () => clearTimeout(timer));
     });
-    // Long generations: no socket timeout of ours; the request deadline governs.
-    this.server.requestTimeout = 0;
+    this.server.on('request', (req: IncomingMessage) => clearTimeout(firstRequest.get(req.socket)));
   }
 
   /** The request handler itself: the fuzz suite injects requests into it without sockets. */
@@ -113,6 +142,16 @@ export class IngressHttpServer {
       '/v1/chat/completions': ['POST', () => this.inference(ApiKind.Chat, req, res)],
     };
     const route = path === undefined ? undefined : routes[path];
+    if (this.options.apiKeys && !OPEN_ROUTES.has(path ?? '') && !this.options.apiKeys.accepts(req.headers.authorization)) {
+      req.resume(); // the body is not read: drain it so the connection can be reused
+      res.setHeader('x-request-id', this.frontDoor.newRequestId(req.headers['x-request-id'] as string | undefined));
+      res.setHeader('www-authenticate', 'Bearer');
+      const message = req.headers.authorization
+        ? 'Incorrect API key provided.'
+        : "You didn't provide an API key. Provide it in the Authorization header (Authorization: Bearer YOUR_KEY).";
+      sendJson(res, 401, errorBody(new HttpError(401, message, 'invalid_request_error', 'invalid_api_key')));
+      return;
+    }
     if (!route) {
       sendJson(res, 404, errorBody(new HttpError(404, `no route for ${req.method} ${path}`, 'invalid_request_error', 'not_found')));
       return;
@@ -126,6 +165,7 @@ export class IngressHttpServer {
   }
 
   private async inference(kind: ApiKind, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const hops: HopStamps | undefined = HOP_TIMING ? { httpIn: hopNow() } : undefined;
     const requestId = this.frontDoor.newRequestId(req.headers['x-request-id'] as string | undefined);
     res.setHeader('x-request-id', requestId);
     const headers: Record<string, string> = {};
@@ -143,6 +183,7 @@ export class IngressHttpServer {
         headers,
         parent: contextFromHttpHeaders(req.headers),
         signal: controller.signal,
+        ...(hops ? { hops } : {}),
         readBody: async () => (await readBody(req, this.options.maxBodyBytes)).toString('utf8'),
         sink: {
           chunk: (chunk) => {
@@ -157,6 +198,7 @@ export class IngressHttpServer {
             if (served.prefillWorkerId) res.setHeader('x-atc-prefill-worker-id', served.prefillWorkerId);
             if (served.prefillFallback) res.setHeader('x-atc-prefill-fallback', served.prefillFallback);
             res.setHeader('x-atc-engine-ttft-ms', served.engineTtftMs.toFixed(3));
+            if (hops) res.setHeader(HOP_HTTP_HEADER, JSON.stringify({ ...hops, respond: hopNow() }));
             sendJson(res, 200, body);
           },
         },

@@ -1,8 +1,19 @@
 // The options of the ingress process: declared once, parsed at start-up.
-import { logLevelOption, natsUrlOption, option, workerTtlMsOption, kvReplicasOption } from '../../shared/config/index.js';
+import {
+  MAX_TIMER_MS,
+  logLevelOption,
+  natsCredentialOptions,
+  natsUrlOption,
+  option,
+  tokenizerPathOption,
+  tokenizerThreadsOption,
+  workerTtlMsOption,
+  kvReplicasOption,
+} from '../../shared/config/index.js';
 
 export const INGRESS_OPTIONS = {
   natsUrl: natsUrlOption,
+  ...natsCredentialOptions,
   logLevel: logLevelOption,
   port: option.integer({ flag: 'port', env: 'ATC_HTTP_PORT', min: 0, max: 65535, default: 8080, doc: 'HTTP port (0: any free port)' }),
   host: option.string({ flag: 'host', env: 'ATC_HTTP_HOST', default: '0.0.0.0', doc: 'HTTP listen address' }),
@@ -31,18 +42,52 @@ export const INGRESS_OPTIONS = {
     flag: 'request-timeout-ms',
     env: 'ATC_REQUEST_TIMEOUT_MS',
     min: 1000,
+    max: MAX_TIMER_MS,
     default: 600_000,
     doc: 'ms a request may take in all',
+  }),
+  apiKeysFile: option.string({
+    flag: 'api-keys-file',
+    env: 'ATC_API_KEYS_FILE',
+    defaultDoc: 'none: the API is open to anyone who reaches the port',
+    doc: 'file of accepted API keys (Authorization: Bearer), one a line: the key, or sha256:<hex of its SHA-256>',
+  }),
+  headersTimeoutMs: option.integer({
+    flag: 'http-headers-timeout-ms',
+    env: 'ATC_HTTP_HEADERS_TIMEOUT_MS',
+    min: 100,
+    max: MAX_TIMER_MS,
+    default: 10_000,
+    doc: 'ms a client has to send its request headers, from the connection (or the previous request) on',
+  }),
+  bodyTimeoutMs: option.integer({
+    flag: 'http-body-timeout-ms',
+    env: 'ATC_HTTP_BODY_TIMEOUT_MS',
+    min: 100,
+    max: MAX_TIMER_MS,
+    default: 30_000,
+    doc: 'ms a client has to send its whole request, body included (Node requestTimeout); the answer is not limited by it',
+  }),
+  keepAliveTimeoutMs: option.integer({
+    flag: 'http-keep-alive-timeout-ms',
+    env: 'ATC_HTTP_KEEP_ALIVE_TIMEOUT_MS',
+    min: 100,
+    max: MAX_TIMER_MS,
+    default: 5_000,
+    doc: 'ms an idle keep-alive connection stays open between requests',
   }),
   maxQueueWaitMs: option.integer({
     flag: 'max-queue-wait-ms',
     env: 'ATC_MAX_QUEUE_WAIT_MS',
     min: 0,
+    max: MAX_TIMER_MS,
     default: 30_000,
     doc: "ms a request may wait in a scheduler's flow-control queue when the fleet is saturated (0: answer 429 at once)",
   }),
   workerTtlMs: workerTtlMsOption,
   kvReplicas: kvReplicasOption,
+  tokenizerPath: tokenizerPathOption,
+  tokenizerThreads: tokenizerThreadsOption,
   logPrompts: option.boolean({
     flag: 'log-prompts',
     env: 'ATC_LOG_PROMPTS',

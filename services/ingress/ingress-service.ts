@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
-import { connectNats } from '../../shared/nats/index.js';
+import { connectNats, type NatsCredentials } from '../../shared/nats/index.js';
 import { ingressMetrics } from '../../shared/telemetry/index.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistryBucket } from '../../shared/fleet/index.js';
 import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
@@ -11,9 +11,12 @@ import { IngressHttpServer, type HttpServerOptions } from './http-server.js';
 import { InferenceFrontDoor } from './front-door.js';
 import { IngressNatsApi } from './nats-api.js';
 import type { RequestLimits } from './openai-request.js';
+import { TokenizerPool } from '../../shared/tokenizer/index.js';
 
 export interface IngressServiceOptions {
   readonly natsUrl: string;
+  /** NATS user, password, creds, TLS (natsCredentialOptions). */
+  readonly natsCredentials?: NatsCredentials;
   readonly logger: Logger;
   readonly http: HttpServerOptions;
   readonly limits: RequestLimits;
@@ -26,6 +29,10 @@ export interface IngressServiceOptions {
   readonly logPrompts?: boolean;
   /** Copies of each JetStream KV bucket (--kv-replicas). Default 1. */
   readonly kvReplicas?: number;
+  /** Threads tokenizing long prompts (--tokenizer-threads); default 0: inline. */
+  readonly tokenizerThreads?: number;
+  /** The tokenizer the pool threads load (--tokenizer-path): the one this process loaded at start-up. */
+  readonly tokenizerPath?: string;
 }
 
 export class IngressService {
@@ -37,6 +44,7 @@ export class IngressService {
     private readonly directory: WorkerDirectory,
     readonly http: IngressHttpServer,
     private readonly natsApi: IngressNatsApi,
+    private readonly tokenizer: TokenizerPool,
     private readonly logger: Logger,
   ) {}
 
@@ -49,19 +57,33 @@ export class IngressService {
       name: 'atc-ingress',
       logger,
       onReconnect: () => metrics.natsReconnects.inc(),
+      ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
     });
+    const http = { ...options.http, maxBodyBytes: bodyLimitWithin(options.http.maxBodyBytes, nc.info?.max_payload, logger) };
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const directory = new WorkerDirectory(nc, await openWorkerRegistryBucket(nc, ttlMs, options.kvReplicas ?? 1, logger), ttlMs, logger);
     // With load reports: they keep a worker live while JetStream (its heartbeats) stalls.
     await directory.start(true);
     const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger);
-    const frontDoor = new InferenceFrontDoor(dispatcher, directory, options.limits, metrics, logger, options.logPrompts ?? false);
-    const natsApi = new IngressNatsApi(nc, frontDoor, logger);
+    const tokenizer = new TokenizerPool({
+      threads: options.tokenizerThreads ?? 0,
+      ...(options.tokenizerPath !== undefined ? { tokenizerPath: options.tokenizerPath } : {}),
+    });
+    const frontDoor = new InferenceFrontDoor(
+      dispatcher,
+      directory,
+      options.limits,
+      metrics,
+      logger,
+      options.logPrompts ?? false,
+      tokenizer,
+    );
+    const natsApi = new IngressNatsApi(nc, frontDoor, logger, http.maxBodyBytes);
     natsApi.start();
-    const http = new IngressHttpServer(frontDoor, options.http, registry, logger);
-    const port = await http.listen();
-    logger.info({ port }, 'ingress ready');
-    return new IngressService(nc, port, directory, http, natsApi, logger);
+    const server = new IngressHttpServer(frontDoor, http, registry, logger);
+    const port = await server.listen();
+    logger.info({ port, maxBodyBytes: http.maxBodyBytes }, 'ingress ready');
+    return new IngressService(nc, port, directory, server, natsApi, tokenizer, logger);
   }
 
   close(): Promise<void> {
@@ -71,6 +93,7 @@ export class IngressService {
         () => this.natsApi.stop(),
         () => this.directory.stop(),
         () => this.nc.drain(),
+        () => this.tokenizer.close(),
       ];
       for (const step of steps) {
         try {
@@ -82,4 +105,23 @@ export class IngressService {
     })();
     return this.closing;
   }
+}
+
+/** Bytes of a NATS message beyond the request body: the message's other fields and headers (trace context). */
+export const NATS_MESSAGE_HEADROOM = 64 * 1024;
+
+/**
+ * The largest body the ingress can accept: the prompt travels in one NATS message (pick, generate), so a
+ * body must fit the server's max_payload with headroom. A smaller server limit lowers the body limit (a
+ * larger body then gets 413, never a 500) and says so at start-up.
+ */
+export function bodyLimitWithin(maxBodyBytes: number, maxPayload: number | undefined, logger: Logger): number {
+  if (maxPayload === undefined || maxPayload - NATS_MESSAGE_HEADROOM >= maxBodyBytes) return maxBodyBytes;
+  const limit = Math.max(1024, maxPayload - NATS_MESSAGE_HEADROOM);
+  logger.warn(
+    { maxBodyBytes, natsMaxPayload: maxPayload, effectiveMaxBodyBytes: limit },
+    `the NATS server's max_payload (${maxPayload} bytes) is below the body limit plus ${NATS_MESSAGE_HEADROOM} bytes: ` +
+      `bodies over ${limit} bytes get 413; raise max_payload on the server (npm start runs it with 16 MiB) to accept ${maxBodyBytes}`,
+  );
+  return limit;
 }

@@ -1,7 +1,8 @@
 // The OpenAI API over NATS request-reply, for NATS clients: same JSON bodies as HTTP on atc.v1.*.
 // Non-streaming: one reply. Streaming: each chunk is a message to the requester's reply subject, then a
 // final message with header Atc-Stream: done and body [DONE]. Errors: the OpenAI error body with header
-// Atc-Status carrying the HTTP status the same failure would get. Every reply carries Atc-Request-Id;
+// Atc-Status carrying the HTTP status the same failure would get; a stream that fails after its first
+// chunk gets the error and then the [DONE] message, as HTTP sends. Every reply carries Atc-Request-Id;
 // publishing {"request_id"} to atc.v1.cancel cancels a running request.
 import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -9,7 +10,7 @@ import { guarded } from '../../shared/nats/index.js';
 import { contextFromMessage } from '../../shared/telemetry/index.js';
 import { AtcError, AtcHeader, ErrorCode, clientApi, queueGroups } from '../../shared/protocol/index.js';
 import type { InferenceFrontDoor } from './front-door.js';
-import { errorBody, toHttpError } from './openai-errors.js';
+import { HttpError, duplicateRequestId, errorBody, toHttpError } from './openai-errors.js';
 import { ApiKind } from './openai-request.js';
 import { FLOW_CLIENT_HEADERS } from './flow-headers.js';
 
@@ -23,6 +24,8 @@ export class IngressNatsApi {
     private readonly nc: NatsConnection,
     private readonly frontDoor: InferenceFrontDoor,
     private readonly logger: Logger,
+    /** Largest request body, bytes (the HTTP limit, within the NATS max_payload). */
+    private readonly maxBodyBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   start(): void {
@@ -43,7 +46,7 @@ export class IngressNatsApi {
       this.nc.subscribe(clientApi.models, {
         ...q,
         callback: guarded(this.logger, 'models', (m) =>
-          this.reply(m, '', {
+          this.reply(m, this.frontDoor.newRequestId(m.headers?.get(AtcHeader.RequestId)), {
             object: 'list',
             data: this.frontDoor.models().map((id) => ({ id, object: 'model', created: 0, owned_by: 'llm-atc' })),
           }),
@@ -78,8 +81,14 @@ export class IngressNatsApi {
       this.logger.warn({ requestId, subject: msg.subject }, 'dropped inference request without a reply subject');
       return;
     }
+    if (this.running.has(requestId)) {
+      const e = duplicateRequestId(requestId);
+      this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), [AtcHeader.Stream]: 'done' });
+      return;
+    }
     const controller = new AbortController();
     this.running.set(requestId, controller);
+    let streamed = false;
     const headers: Record<string, string> = {};
     for (const key of ['x-session-id', 'x-slo-ttft-ms', 'x-slo-tpot-ms', ...FLOW_CLIENT_HEADERS]) {
       const v = msg.headers?.get(key);
@@ -93,17 +102,33 @@ export class IngressNatsApi {
         headers,
         parent: contextFromMessage(msg),
         signal: controller.signal,
-        readBody: async () => new TextDecoder().decode(msg.data),
-        sink: { chunk: (chunk) => this.reply(msg, requestId, chunk), body: (b) => this.reply(msg, requestId, b) },
+        readBody: async () => {
+          if (msg.data.length > this.maxBodyBytes)
+            throw new HttpError(
+              413,
+              `request body is larger than ${this.maxBodyBytes} bytes`,
+              'invalid_request_error',
+              'request_too_large',
+            );
+          return new TextDecoder().decode(msg.data);
+        },
+        sink: {
+          chunk: (chunk) => {
+            streamed = true;
+            this.reply(msg, requestId, chunk);
+          },
+          body: (b) => this.reply(msg, requestId, b),
+        },
       });
       if (stream) this.reply(msg, requestId, '[DONE]', { [AtcHeader.Stream]: 'done' });
     } catch (err) {
       const e = toHttpError(err);
-      this.reply(msg, requestId, errorBody(e), {
-        [AtcHeader.Status]: String(e.status),
-        [AtcHeader.Stream]: 'done',
-        ...(e.retryAfterS !== undefined ? { [AtcHeader.RetryAfter]: String(e.retryAfterS) } : {}),
-      });
+      const retryAfter: Record<string, string> = e.retryAfterS !== undefined ? { [AtcHeader.RetryAfter]: String(e.retryAfterS) } : {};
+      if (streamed) {
+        // As over HTTP: a stream that broke off ends with its error and then the usual [DONE].
+        this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), ...retryAfter });
+        this.reply(msg, requestId, '[DONE]', { [AtcHeader.Stream]: 'done' });
+      } else this.reply(msg, requestId, errorBody(e), { [AtcHeader.Status]: String(e.status), [AtcHeader.Stream]: 'done', ...retryAfter });
     } finally {
       this.running.delete(requestId);
     }

@@ -20,12 +20,23 @@ export class HttpError extends Error {
 export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new HttpError(400, message, 'invalid_request_error', code, param);
 
+/** A request id (x-request-id / Atc-Request-Id) that a running request of this ingress already has. */
+export const duplicateRequestId = (requestId: string) =>
+  new HttpError(
+    409,
+    `request id ${JSON.stringify(requestId)} is already in use by a running request; send a unique x-request-id (or none)`,
+    'invalid_request_error',
+    'duplicate_request_id',
+    'x-request-id',
+  );
+
 export interface OpenAiErrorBody {
   readonly error: { readonly message: string; readonly type: string; readonly param: string | null; readonly code: string | null };
 }
 
 const STATUS_OF_CODE: Record<string, [number, string]> = {
   [ErrorCode.BadMessage]: [400, 'invalid_request_error'],
+  [ErrorCode.ContextLengthExceeded]: [400, 'invalid_request_error'],
   [ErrorCode.NoWorker]: [503, 'service_unavailable_error'],
   [ErrorCode.SchedulerUnavailable]: [503, 'service_unavailable_error'],
   [ErrorCode.WorkerLost]: [502, 'server_error'],

@@ -2,7 +2,7 @@
 // HttpError naming the offending parameter; nothing is sent anywhere for a bad body.
 import type { PromptInput } from '../../shared/engine/types.js';
 import type { WireSampling } from '../../shared/protocol/index.js';
-import type { ChatMessage } from '../../shared/tokenizer/index.js';
+import type { ChatMessage, PromptTokens } from '../../shared/tokenizer/index.js';
 import { invalidRequest } from './openai-errors.js';
 
 export const ApiKind = { Completion: 'completion', Chat: 'chat' } as const;
@@ -15,6 +15,8 @@ export interface InferenceJob {
   readonly sampling: WireSampling;
   readonly stream: boolean;
   readonly includeUsage: boolean;
+  /** A text or chat prompt's token ids, tokenized once in the ingress (the pick request carries them). */
+  readonly promptTokens?: PromptTokens;
 }
 
 export interface RequestLimits {
@@ -96,6 +98,36 @@ function chatPrompt(body: Body): PromptInput {
   return { messages: parsed };
 }
 
+/**
+ * OpenAI parameters this server does not implement, each with the values that mean "off" (accepted, since
+ * clients send them by default). Any other value is refused naming the field, never silently ignored.
+ */
+const UNSUPPORTED: Readonly<Record<string, (v: unknown) => boolean>> = {
+  logprobs: (v) => v === false || v === 0,
+  top_logprobs: (v) => v === 0,
+  echo: (v) => v === false,
+  best_of: (v) => v === 1,
+  suffix: (v) => v === '',
+  logit_bias: (v) => isRecord(v) && Object.keys(v).length === 0,
+  tools: (v) => Array.isArray(v) && v.length === 0,
+  tool_choice: (v) => v === 'none',
+  parallel_tool_calls: () => true,
+  functions: (v) => Array.isArray(v) && v.length === 0,
+  function_call: (v) => v === 'none',
+  response_format: (v) => isRecord(v) && v['type'] === 'text',
+  audio: () => false,
+  modalities: (v) => Array.isArray(v) && v.every((m) => m === 'text'),
+  prediction: () => false,
+};
+
+function rejectUnsupported(body: Body): void {
+  for (const [key, isOff] of Object.entries(UNSUPPORTED)) {
+    const v = body[key];
+    if (v === undefined || v === null || isOff(v)) continue;
+    throw invalidRequest(`'${key}' is not supported by this server (got ${JSON.stringify(v).slice(0, 100)})`, key, 'invalid_value');
+  }
+}
+
 export function parseInferenceRequest(kind: ApiKind, body: unknown, limits: RequestLimits): InferenceJob {
   if (!isRecord(body)) throw invalidRequest('request body must be a JSON object', null, 'invalid_type');
   const model = body['model'];
@@ -103,6 +135,7 @@ export function parseInferenceRequest(kind: ApiKind, body: unknown, limits: Requ
     throw invalidRequest("missing required parameter 'model'", 'model', 'missing_required_parameter');
   if (typeof model !== 'string' || model.length === 0) throw invalidRequest("'model' must be a non-empty string", 'model', 'invalid_type');
   const prompt = kind === ApiKind.Chat ? chatPrompt(body) : completionPrompt(body);
+  rejectUnsupported(body);
 
   const maxKey = kind === ApiKind.Chat && body['max_completion_tokens'] !== undefined ? 'max_completion_tokens' : 'max_tokens';
   const maxTokens =

@@ -29,11 +29,14 @@ try {
   logger.info({ tokenizer: tokenizer.name }, 'prompt tokenizer');
   const service = await SchedulerService.start({
     natsUrl: opts.natsUrl,
+    natsCredentials: opts,
     logger,
     replicaId: opts.replicaId,
     registry,
     workerTtlMs: opts.workerTtlMs,
     kvReplicas: opts.kvReplicas,
+    tokenizerThreads: opts.tokenizerThreads,
+    ...(opts.tokenizerPath !== undefined ? { tokenizerPath: opts.tokenizerPath } : {}),
     flowControl:
       opts.flowControl === 'off'
         ? false

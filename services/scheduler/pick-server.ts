@@ -20,7 +20,7 @@ import {
   type PickRequestV1,
 } from '../../shared/protocol/index.js';
 import { NoEligibleWorkerError, type Decision, type Scheduler, type WorkerSnapshot } from '../../shared/scheduling/index.js';
-import { promptTokenIds } from '../../shared/tokenizer/index.js';
+import { TokenizerPool, promptTokenIds, promptTokenizer } from '../../shared/tokenizer/index.js';
 import {
   AtcAttr,
   PdDecision,
@@ -34,7 +34,9 @@ import {
   type SchedulerMetrics,
   type Span,
 } from '../../shared/telemetry/index.js';
+import { HOP_TIMING, hopHeaders, hopNow } from '../../shared/telemetry/hop-timing.js';
 import type { SchedulingFeed } from './scheduling-feed.js';
+import { checkContextLength, checkPromptPrefix, contextWindow } from './context-length.js';
 import type { PickFlow } from './pick-flow.js';
 import { context as otelContext } from '@opentelemetry/api';
 import { flowOf } from '../../shared/scheduling/flow-control/index.js';
@@ -73,7 +75,7 @@ export function snapshotOf(view: WorkerView): WorkerSnapshot {
 /** One line for logs and the pick reply: chosen workers and the decisive figures. */
 export function summarizeDecision(d: Decision): string {
   const decode = d.explanation.profiles.find((p) => p.chosen === d.decode.workerId);
-  const score = decode?.totals[d.decode.workerId];
+  const score = decode?.chosenTotal ?? decode?.totals[d.decode.workerId];
   return (
     `decode=${d.decode.workerId} score=${score?.toFixed(3) ?? '?'} cachedBlocks=${d.decode.cachedPrefixBlocks} uncachedTokens=${d.decode.uncachedTokens}` +
     (d.prefill ? ` prefill=${d.prefill.workerId}` : '') +
@@ -98,9 +100,32 @@ export class PickServer {
     private readonly logger: Logger,
     /** Flow control; absent: every pick is decided at once. */
     private readonly flow?: PickFlow,
+    /** Tokenizes text and chat prompts that arrive without token ids, off the decision thread. */
+    private readonly tokenizer: TokenizerPool = new TokenizerPool({ threads: 0 }),
   ) {
     this.replyHeaders = natsHeaders();
     this.replyHeaders.set(AtcHeader.Replica, replicaToken(replicaId));
+  }
+
+  private warnedTokenizer = false;
+
+  /**
+   * The prompt's token ids when the request brings them (a token-id prompt, or ids the ingress computed
+   * with this scheduler's tokenizer); undefined when they must be computed here.
+   */
+  private givenTokenIds(request: PickRequestV1): readonly number[] | undefined {
+    if ('tokenIds' in request.prompt) return request.prompt.tokenIds;
+    const given = request.promptTokens;
+    if (given === undefined) return undefined;
+    if (given.tokenizer === promptTokenizer().name) return given.tokenIds;
+    if (!this.warnedTokenizer) {
+      this.warnedTokenizer = true;
+      this.logger.warn(
+        { theirs: given.tokenizer, ours: promptTokenizer().name },
+        'pick requests carry token ids of another tokenizer: tokenizing here instead (set the same --tokenizer-path everywhere)',
+      );
+    }
+    return undefined;
   }
 
   start(): void {
@@ -118,6 +143,7 @@ export class PickServer {
   }
 
   private handle(msg: Msg): void {
+    const receivedAt = HOP_TIMING ? hopNow() : 0;
     let request: PickRequestV1;
     try {
       request = decodeMessage(msg.data, 'pick.request.v1');
@@ -143,32 +169,57 @@ export class PickServer {
         // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
         endSpan(span, e);
       });
-    let tokenIds: readonly number[];
+    // A prompt over the context length is refused here, before it queues or reaches an engine; a long
+    // one is judged on a prefix first (context-length.ts).
+    let window: number | undefined;
     try {
-      tokenIds = promptTokenIds(request.prompt);
+      window = contextWindow(this.directory.live(), request.model);
+      if (window !== undefined) checkPromptPrefix(request.prompt, window);
     } catch (err) {
       return fail(err);
     }
-    // Decided in the pick span's context (now, or later from the queue), so its log lines carry the trace id.
-    const admit = () =>
-      otelContext.with(spanContext, () => {
-        this.held.delete(request.requestId);
-        try {
-          msg.respond(encodeMessage(this.decide(request, span, tokenIds)), { headers: this.replyHeaders });
-          this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
-          endSpan(span);
-        } catch (err) {
-          fail(err);
-        }
-      });
-    if (this.flow === undefined) return admit();
-    try {
-      const flow = flowOf(request.headers);
-      span.setAttributes({ [AtcAttr.Priority]: flow.priority, [AtcAttr.Tenant]: flow.tenant });
-    } catch {
-      // a bad priority: the flow controller rejects it, naming the header
-    }
-    this.flow.submit(request, tokenIds.length, span, admit, fail);
+    const proceed = (tokenIds: readonly number[]): void => {
+      try {
+        if (window !== undefined) checkContextLength(window, tokenIds.length);
+      } catch (err) {
+        return fail(err);
+      }
+      // Decided in the pick span's context (now, or later from the queue), so its log lines carry the trace id.
+      const admit = () =>
+        otelContext.with(spanContext, () => {
+          this.held.delete(request.requestId);
+          try {
+            const reply = encodeMessage(this.decide(request, span, tokenIds));
+            if (HOP_TIMING) {
+              const h = hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() });
+              h.set(AtcHeader.Replica, replicaToken(this.replicaId));
+              msg.respond(reply, { headers: h });
+            } else msg.respond(reply, { headers: this.replyHeaders });
+            this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
+            endSpan(span);
+          } catch (err) {
+            fail(err);
+          }
+        });
+      if (this.flow === undefined) return admit();
+      try {
+        const flow = flowOf(request.headers);
+        span.setAttributes({ [AtcAttr.Priority]: flow.priority, [AtcAttr.Tenant]: flow.tenant });
+      } catch {
+        // a bad priority: the flow controller rejects it, naming the header
+      }
+      this.flow.submit(request, tokenIds.length, span, admit, fail);
+    };
+    const given = this.givenTokenIds(request);
+    if (given !== undefined) return proceed(given);
+    // Text without ids (a client of this NATS API): the tokenizer pool tokenizes long prompts, never this thread.
+    this.tokenizer.tokenIds(request.prompt).then((tokenIds) => {
+      try {
+        proceed(tokenIds);
+      } catch (err) {
+        fail(err);
+      }
+    }, fail);
   }
 
   decide(request: PickRequestV1, span?: Span, promptIds?: readonly number[]): PickReplyV1 {
@@ -192,7 +243,7 @@ export class PickServer {
         throw new AtcError(ErrorCode.NoWorker, `no decode worker available for model ${JSON.stringify(request.model)}: ${err.message}`);
       throw err;
     }
-    // ms in the scheduling core, tokenization included.
+    // ms in the scheduling core (tokenization, when any, happened before).
     const decisionMs = performance.now() - t0;
     const chosen = workers.find((w) => w.id === decision.decode.workerId);
     const inflight = this.scheduler.state.inflight.totalsFor(decision.decode.workerId);
@@ -206,7 +257,9 @@ export class PickServer {
     });
     const reason = summarizeDecision(decision);
     this.recordDecision(request, tokenIds.length, workers.length, decision, decisionMs, span);
-    requestLogger(this.logger, request.requestId).debug({ decisionMs, explanation: decision.explanation }, reason);
+    // A child logger per request costs more than the decision of a short prompt: only when it will print.
+    if (this.logger.isLevelEnabled('debug'))
+      requestLogger(this.logger, request.requestId).debug({ decisionMs, explanation: decision.explanation }, reason);
     return {
       type: 'pick.reply.v1',
       requestId: request.requestId,

@@ -4,9 +4,11 @@ import {
   logLevelOption,
   metricsHostOption,
   metricsPortOption,
+  natsCredentialOptions,
   natsUrlOption,
   option,
   tokenizerPathOption,
+  tokenizerThreadsOption,
   workerTtlMsOption,
   kvReplicasOption,
 } from '../../shared/config/index.js';
@@ -17,6 +19,7 @@ export const SCHEDULER_POLICIES = ['atc', ...Object.keys(BASELINE_CONFIGS)];
 
 export const SCHEDULER_OPTIONS = {
   natsUrl: natsUrlOption,
+  ...natsCredentialOptions,
   logLevel: logLevelOption,
   metricsPort: metricsPortOption,
   metricsHost: metricsHostOption,
@@ -42,6 +45,7 @@ export const SCHEDULER_OPTIONS = {
   workerTtlMs: workerTtlMsOption,
   kvReplicas: kvReplicasOption,
   tokenizerPath: tokenizerPathOption,
+  tokenizerThreads: tokenizerThreadsOption,
   flowControl: option.choice({
     flag: 'flow-control',
     env: 'ATC_FLOW_CONTROL',

@@ -4,17 +4,20 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
-import { connectNats } from '../../shared/nats/index.js';
+import { connectNats, type NatsCredentials } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistryBucket } from '../../shared/fleet/index.js';
 import { flowControlMetrics, schedulerMetrics } from '../../shared/telemetry/index.js';
 import { PickFlow, type PickFlowOptions } from './pick-flow.js';
 import { PickServer, snapshotOf } from './pick-server.js';
+import { TokenizerPool } from '../../shared/tokenizer/index.js';
 import { PrefixOwnershipStore } from './prefix-ownership-store.js';
 import { SchedulingFeed } from './scheduling-feed.js';
 
 export interface SchedulerServiceOptions {
   readonly natsUrl: string;
+  /** NATS user, password, creds, TLS (natsCredentialOptions). */
+  readonly natsCredentials?: NatsCredentials;
   readonly logger: Logger;
   /** Distinguishes replicas in logs and connection names. */
   readonly replicaId: string;
@@ -30,6 +33,10 @@ export interface SchedulerServiceOptions {
   readonly kvReplicas?: number;
   /** Flow control (queueing past saturation, priorities, fairness); false: every pick is decided at once. Default on. */
   readonly flowControl?: PickFlowOptions | false;
+  /** Threads tokenizing long text prompts that come without token ids (--tokenizer-threads); default 0: inline. */
+  readonly tokenizerThreads?: number;
+  /** The tokenizer the pool threads load (--tokenizer-path): the one this process loaded at start-up. */
+  readonly tokenizerPath?: string;
 }
 
 export class SchedulerService {
@@ -41,6 +48,7 @@ export class SchedulerService {
     readonly feed: SchedulingFeed,
     readonly ownership: PrefixOwnershipStore,
     readonly pickServer: PickServer,
+    private readonly tokenizer: TokenizerPool,
     private readonly logger: Logger,
   ) {}
 
@@ -56,6 +64,7 @@ export class SchedulerService {
       name: `atc-scheduler/${options.replicaId}`,
       logger,
       onReconnect: () => metrics.natsReconnects.inc(),
+      ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
     });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const replicas = options.kvReplicas ?? 1;
@@ -88,11 +97,15 @@ export class SchedulerService {
     const imported = await ownership.load(new Set(await registryBucket.keys()));
     feed.start();
     ownership.start(options.ownershipSaveMs ?? 1_000);
-    const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger, flow);
+    const tokenizer = new TokenizerPool({
+      threads: options.tokenizerThreads ?? 0,
+      ...(options.tokenizerPath !== undefined ? { tokenizerPath: options.tokenizerPath } : {}),
+    });
+    const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger, flow, tokenizer);
     pickServer.start();
     await nc.flush();
     logger.info({ replicaId: options.replicaId, importedPrefixOwnership: imported }, 'scheduler ready');
-    return new SchedulerService(nc, live, scheduler, feed, ownership, pickServer, logger);
+    return new SchedulerService(nc, live, scheduler, feed, ownership, pickServer, tokenizer, logger);
   }
 
   close(): Promise<void> {
@@ -103,6 +116,7 @@ export class SchedulerService {
         () => this.ownership.stop(),
         () => this.directory.stop(),
         () => this.nc.drain(),
+        () => this.tokenizer.close(),
       ];
       for (const step of steps) {
         try {

@@ -27,6 +27,8 @@ import {
   type Span,
   type WorkerMetrics,
 } from '../../shared/telemetry/index.js';
+import { HOP_TIMING, hopHeaders, hopNow, type HopStamps } from '../../shared/telemetry/hop-timing.js';
+import { promptTokenizer } from '../../shared/tokenizer/index.js';
 import type { PrefillClient } from './prefill-client.js';
 
 export interface GenerateHandlerOptions {
@@ -42,6 +44,9 @@ export interface GenerateHandlerOptions {
   readonly onActivityChange?: () => void;
 }
 
+/** Largest maxTokens a worker accepts when its engine does not say its context length. */
+export const WORKER_MAX_TOKENS_CAP = 1 << 20;
+
 type StreamBody = StreamMessageV1 extends infer M ? (M extends StreamMessageV1 ? Omit<M, 'seq' | 'requestId'> : never) : never;
 
 export class GenerateHandler {
@@ -55,12 +60,17 @@ export class GenerateHandler {
 
   /** Handles one generate request message; never throws. */
   handle(msg: Msg): void {
+    const hops: HopStamps | undefined = HOP_TIMING ? { workerReceived: hopNow() } : undefined;
     let request: GenerateRequestV1;
     try {
       request = decodeMessage(msg.data, 'generate.request.v1');
       if (request.model !== this.opts.engine.model)
         throw new ProtocolError(`model ${JSON.stringify(request.model)} is not served by worker ${this.opts.workerId}`);
       if (this.active.has(request.requestId)) throw new ProtocolError(`request ${request.requestId} is already running here`);
+      // The worker checks limits itself: its generate subject is reachable by more than our ingress.
+      const limit = this.opts.engine.maxModelLen ?? WORKER_MAX_TOKENS_CAP;
+      if (request.sampling.maxTokens > limit)
+        throw new ProtocolError(`maxTokens ${request.sampling.maxTokens} exceeds this engine's limit of ${limit} tokens`);
     } catch (err) {
       this.opts.logger.warn({ err: String(err), subject: msg.subject }, 'rejected generate request');
       this.replyError(msg, '', err);
@@ -76,6 +86,7 @@ export class GenerateHandler {
     }
     const controller = new AbortController();
     this.active.set(request.requestId, controller);
+    if (hops) hops['workerAccepted'] = hopNow();
     msg.respond(encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId: this.opts.workerId }));
     this.opts.onActivityChange?.();
     const traced = withSpan(
@@ -86,7 +97,7 @@ export class GenerateHandler {
         [GenAiAttr.RequestModel]: request.model,
         [GenAiAttr.RequestMaxTokens]: request.sampling.maxTokens,
       },
-      (span) => this.run(request, controller, span),
+      (span) => this.run(request, controller, span, hops),
       { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
     );
     void traced
@@ -113,7 +124,7 @@ export class GenerateHandler {
     msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }));
   }
 
-  private async run(request: GenerateRequestV1, controller: AbortController, span: Span): Promise<void> {
+  private async run(request: GenerateRequestV1, controller: AbortController, span: Span, hops?: HopStamps): Promise<void> {
     const { nc, logger, keepaliveMs, metrics } = this.opts;
     const log = requestLogger(logger, request.requestId);
     let seq = 0;
@@ -131,7 +142,10 @@ export class GenerateHandler {
     let lastSentAt = Date.now();
     const send = (body: StreamBody) => {
       if (nc.isClosed()) return;
-      nc.publish(request.streamTo, encodeMessage({ ...body, requestId: request.requestId, seq: seq++ }));
+      const data = encodeMessage({ ...body, requestId: request.requestId, seq: seq++ });
+      if (hops && body.type === 'stream.finished.v1')
+        nc.publish(request.streamTo, data, { headers: hopHeaders({ ...hops, finishedSent: hopNow() }) });
+      else nc.publish(request.streamTo, data);
       lastSentAt = Date.now();
     };
     const keepalive = setInterval(
@@ -162,12 +176,15 @@ export class GenerateHandler {
         'atc.engine.kind': this.opts.engine.kind,
         ...(remote ? { 'atc.engine.remote_prefill': true } : {}),
       }).span;
+      if (hops) hops['engineSubmit'] = hopNow();
       const outputs = this.opts.engine.generate({
         requestId: request.requestId,
         prompt: request.prompt,
         sampling: request.sampling,
         signal: controller.signal,
         ...(remote ? { kvTransfer: remote.kvTransfer } : {}),
+        // Ids the ingress computed with this worker's tokenizer: the engine need not tokenize again.
+        ...(request.promptTokens?.tokenizer === promptTokenizer().name ? { promptTokenIds: request.promptTokens.tokenIds } : {}),
       });
       for await (const out of outputs) {
         if (out.type === 'tokens') {
@@ -179,11 +196,13 @@ export class GenerateHandler {
               encodeMessage({ type: 'request.first_token.v1', workerId: this.opts.workerId, requestId: request.requestId }),
             );
           }
+          if (hops) hops['engineFirstToken'] ??= hopNow();
           tokensSent = true;
           send({ type: 'stream.tokens.v1', text: out.text, tokenCount: out.tokenIds.length });
         } else {
           remote?.release();
           if (controller.signal.aborted) throw controller.signal.reason;
+          if (hops) Object.assign(hops, { engineQueuedMs: out.queuedMs, engineTtftMs: out.ttftMs });
           send({
             type: 'stream.finished.v1',
             finishReason: out.finishReason,

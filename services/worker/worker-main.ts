@@ -38,6 +38,7 @@ export async function runWorkerMain(defaultRole: WorkerRole, argv: readonly stri
       workerId: opts.workerId,
       role: opts.role,
       natsUrl: opts.natsUrl,
+      natsCredentials: opts,
       engine,
       logger,
       loadReportMs: opts.loadReportMs,

@@ -1,10 +1,12 @@
 // The options of a worker process (decode-worker, prefill-worker): declared once, parsed at start-up.
 import { hostname } from 'node:os';
 import {
+  MAX_TIMER_MS,
   logLevelOption,
   metricsHostOption,
   metricsPortOption,
   modelOption,
+  natsCredentialOptions,
   natsUrlOption,
   option,
   tokenizerPathOption,
@@ -19,6 +21,7 @@ import { DEFAULT_PREFILL_TIMEOUT_MS } from './worker-runtime.js';
 export function workerOptions(defaultRole: WorkerRole) {
   return {
     natsUrl: natsUrlOption,
+    ...natsCredentialOptions,
     logLevel: logLevelOption,
     metricsPort: metricsPortOption,
     metricsHost: metricsHostOption,
@@ -68,6 +71,7 @@ export function workerOptions(defaultRole: WorkerRole) {
       flag: 'load-report-ms',
       env: 'ATC_LOAD_REPORT_MS',
       min: 10,
+      max: MAX_TIMER_MS,
       default: 250,
       doc: 'ms between load reports',
     }),
@@ -77,6 +81,7 @@ export function workerOptions(defaultRole: WorkerRole) {
       flag: 'prefill-timeout-ms',
       env: 'ATC_PREFILL_TIMEOUT_MS',
       min: 1,
+      max: MAX_TIMER_MS,
       default: DEFAULT_PREFILL_TIMEOUT_MS,
       doc: 'ms a decode worker waits for a remote prefill before prefilling locally',
     }),
@@ -84,6 +89,7 @@ export function workerOptions(defaultRole: WorkerRole) {
       flag: 'kv-handoff-ttl-ms',
       env: 'ATC_KV_HANDOFF_TTL_MS',
       min: 1000,
+      max: MAX_TIMER_MS,
       default: DEFAULT_HANDOFF_TTL_MS,
       doc: "ms a prefill's KV handoff record lives if no decode worker takes it (the bucket's creator sets it)",
     }),

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import type { Engine } from '../../shared/engine/types.js';
 import { VllmEngine } from '../../shared/engine/vllm/index.js';
-import { connectNats, guarded } from '../../shared/nats/index.js';
+import { connectNats, guarded, type NatsCredentials } from '../../shared/nats/index.js';
 import { workerMetrics } from '../../shared/telemetry/index.js';
 import { decodeMessage, workerSubjects, type WorkerRole } from '../../shared/protocol/index.js';
 import { GenerateHandler } from './generate-handler.js';
@@ -21,6 +21,8 @@ export interface WorkerRuntimeOptions {
   readonly workerId: string;
   readonly role: WorkerRole;
   readonly natsUrl: string;
+  /** NATS user, password, creds, TLS (natsCredentialOptions). */
+  readonly natsCredentials?: NatsCredentials;
   readonly engine: Engine;
   readonly logger: Logger;
   /** ms between load reports. Default 250. */
@@ -68,6 +70,7 @@ export class WorkerRuntime {
       name: `atc-${role}-worker/${workerId}`,
       logger,
       onReconnect: () => metrics.natsReconnects.inc(),
+      ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
     });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const replicas = options.kvReplicas ?? 1;
@@ -102,6 +105,7 @@ export class WorkerRuntime {
         role,
         models: [engine.model],
         engineKind: engine.kind,
+        ...(engine.maxModelLen !== undefined ? { maxModelLen: engine.maxModelLen } : {}),
         startedAtMs: Date.now(),
       },
       Math.max(100, Math.floor(ttlMs / 3)),

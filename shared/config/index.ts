@@ -1,12 +1,15 @@
 export {
   LOG_LEVELS,
+  MAX_TIMER_MS,
   logLevelOption,
   metricsHostOption,
   metricsPortOption,
   modelOption,
+  natsCredentialOptions,
   natsServerOption,
   natsUrlOption,
   tokenizerPathOption,
+  tokenizerThreadsOption,
   workerTtlMsOption,
   kvReplicasOption,
 } from './common-options.js';

@@ -53,6 +53,11 @@ export interface EngineRequest {
   readonly kvTransfer?: KvTransferParams;
   /** Aborting frees the request's slot and KV blocks in the engine. */
   readonly signal?: AbortSignal;
+  /**
+   * The prompt's token ids as the engine's own tokenizer computes them, when the caller already has them
+   * (tokenized once in the ingress): SimEngine uses them instead of tokenizing again; vLLM tokenizes itself.
+   */
+  readonly promptTokenIds?: readonly number[];
 }
 
 export const FinishReason = { Stop: 'stop', Length: 'length', Abort: 'abort' } as const;
@@ -132,6 +137,11 @@ export interface Engine {
   readonly kind: EngineKind;
   /** The model this engine serves (the OpenAI `model` field). */
   readonly model: string;
+  /**
+   * The longest sequence (prompt + output) the engine runs, tokens (vLLM's max_model_len), once known
+   * (VllmEngine: after start()). Workers check requests against it and register it for the schedulers.
+   */
+  readonly maxModelLen?: number | undefined;
   start(): Promise<void>;
   /**
    * Runs one request. Yields token chunks then exactly one 'finished' output. Aborting the request's

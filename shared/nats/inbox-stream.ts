@@ -7,12 +7,14 @@ export class InboxTimeoutError extends Error {
 }
 
 export class InboxStream {
-  readonly subject = createInbox();
+  readonly subject: string;
   private readonly sub: Subscription;
   private readonly buffered: Msg[] = [];
   private waiter: ((msg: Msg) => void) | undefined;
 
   constructor(nc: NatsConnection) {
+    // Under the connection's inbox prefix: the only inboxes its NATS user may subscribe to.
+    this.subject = createInbox(connectionInboxPrefix(nc));
     this.sub = nc.subscribe(this.subject, {
       callback: (_err, msg) => {
         const w = this.waiter;
@@ -46,6 +48,14 @@ export class InboxStream {
   close(): void {
     this.sub.unsubscribe();
   }
+}
+
+/**
+ * The inbox prefix a connection was opened with. nats.js keeps its options on the connection object but
+ * does not declare them on the NatsConnection interface; its own JetStream client reads them the same way.
+ */
+export function connectionInboxPrefix(nc: NatsConnection): string | undefined {
+  return (nc as unknown as { options?: { inboxPrefix?: string } }).options?.inboxPrefix;
 }
 
 /** An abort reason as an Error (AbortSignal.reason may be anything a caller passed to abort()). */

@@ -23,6 +23,7 @@ import type {
   WireType,
   WorkerRegistrationV1,
   WireEngineLoad,
+  WirePromptTokens,
 } from './messages.js';
 import { bool, intArray, num, oneOf, optBool, optNum, optStr, record, str, strArray, stringMap, type Rec } from './validate.js';
 
@@ -84,6 +85,14 @@ function prompt(obj: Rec, path: string): PromptInput {
   throw new ProtocolError(`${path}.prompt must have text (string), tokenIds (integers) or messages`);
 }
 
+function promptTokens(obj: Rec, path: string): WirePromptTokens | undefined {
+  if (obj['promptTokens'] === undefined || obj['promptTokens'] === null) return undefined;
+  const t = record(obj['promptTokens'], `${path}.promptTokens`);
+  const ids = intArray(t, 'tokenIds', `${path}.promptTokens`);
+  if (ids.length > MAX_PROMPT_TOKENS) throw new ProtocolError(`${path}.promptTokens.tokenIds has more than ${MAX_PROMPT_TOKENS} tokens`);
+  return { tokenizer: str(t, 'tokenizer', `${path}.promptTokens`, { maxLength: 4096 }), tokenIds: ids };
+}
+
 function sampling(obj: Rec, path: string): WireSampling {
   const s = record(obj['sampling'], `${path}.sampling`);
   const p = `${path}.sampling`;
@@ -129,6 +138,7 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
     excludeWorkers: strArray(o, 'excludeWorkers', 'pick'),
     deadlineMs: num(o, 'deadlineMs', 'pick'),
     ...withOpt({}, 'maxQueueMs', optNum(o, 'maxQueueMs', 'pick', { min: 0 })),
+    ...withOpt({}, 'promptTokens', promptTokens(o, 'pick')),
   }),
   'pick.reply.v1': (o): PickReplyV1 =>
     withOpt(
@@ -143,17 +153,21 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
     ),
   'generate.request.v1': (o): GenerateRequestV1 =>
     withOpt(
-      {
-        type: 'generate.request.v1' as const,
-        requestId: id(o, 'requestId', 'generate'),
-        model: id(o, 'model', 'generate'),
-        prompt: prompt(o, 'generate'),
-        sampling: sampling(o, 'generate'),
-        streamTo: id(o, 'streamTo', 'generate'),
-        deadlineMs: num(o, 'deadlineMs', 'generate'),
-      },
-      'prefillWorkerId',
-      optStr(o, 'prefillWorkerId', 'generate'),
+      withOpt(
+        {
+          type: 'generate.request.v1' as const,
+          requestId: id(o, 'requestId', 'generate'),
+          model: id(o, 'model', 'generate'),
+          prompt: prompt(o, 'generate'),
+          sampling: sampling(o, 'generate'),
+          streamTo: id(o, 'streamTo', 'generate'),
+          deadlineMs: num(o, 'deadlineMs', 'generate'),
+        },
+        'prefillWorkerId',
+        optStr(o, 'prefillWorkerId', 'generate'),
+      ),
+      'promptTokens',
+      promptTokens(o, 'generate'),
     ),
   'generate.accepted.v1': (o): GenerateAcceptedV1 => ({
     type: 'generate.accepted.v1',
@@ -222,15 +236,20 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
       'seq',
       optNum(o, 'seq', 'error', { int: true, min: 0 }),
     ),
-  'worker.registration.v1': (o): WorkerRegistrationV1 => ({
-    type: 'worker.registration.v1',
-    workerId: id(o, 'workerId', 'registration'),
-    role: oneOf(o, 'role', 'registration', ['decode', 'prefill', 'both'] as const),
-    models: strArray(o, 'models', 'registration'),
-    engineKind: id(o, 'engineKind', 'registration'),
-    startedAtMs: num(o, 'startedAtMs', 'registration'),
-    heartbeatAtMs: num(o, 'heartbeatAtMs', 'registration'),
-  }),
+  'worker.registration.v1': (o): WorkerRegistrationV1 =>
+    withOpt(
+      {
+        type: 'worker.registration.v1',
+        workerId: id(o, 'workerId', 'registration'),
+        role: oneOf(o, 'role', 'registration', ['decode', 'prefill', 'both'] as const),
+        models: strArray(o, 'models', 'registration'),
+        engineKind: id(o, 'engineKind', 'registration'),
+        startedAtMs: num(o, 'startedAtMs', 'registration'),
+        heartbeatAtMs: num(o, 'heartbeatAtMs', 'registration'),
+      },
+      'maxModelLen',
+      optNum(o, 'maxModelLen', 'registration', { int: true, min: 1 }),
+    ),
   'load.report.v1': (o): LoadReportV1 => ({
     type: 'load.report.v1',
     workerId: id(o, 'workerId', 'loadReport'),

@@ -10,6 +10,8 @@ export const ErrorCode = {
   DeadlineExceeded: 'deadline_exceeded',
   Cancelled: 'cancelled',
   SchedulerUnavailable: 'scheduler_unavailable',
+  /** The prompt does not fit the model's context window (OpenAI's code for it). */
+  ContextLengthExceeded: 'context_length_exceeded',
   /** The fleet is saturated and the scheduler's queue could not admit the request in time (HTTP 429). */
   Overloaded: 'overloaded',
   Internal: 'internal_error',

@@ -21,6 +21,7 @@ export type {
   StreamTokensV1,
   WireMessage,
   WireSampling,
+  WirePromptTokens,
   WireEngineLoad,
   WireType,
   WorkerRegistrationV1,

@@ -51,6 +51,17 @@ export interface PickRequestV1 {
    * request in its flow-control queue. Absent or 0: admit at once or reject, never queue.
    */
   readonly maxQueueMs?: number;
+  /**
+   * A text or chat prompt's token ids as the sender tokenized it (the ingress does, off the scheduler's
+   * thread). The scheduler uses them when `tokenizer` names its own tokenizer, else tokenizes itself.
+   */
+  readonly promptTokens?: WirePromptTokens;
+}
+
+/** Token ids of a prompt and the tokenizer (PromptTokenizer.name) that computed them. */
+export interface WirePromptTokens {
+  readonly tokenizer: string;
+  readonly tokenIds: readonly number[];
 }
 
 /** scheduler -> ingress. */
@@ -74,6 +85,8 @@ export interface GenerateRequestV1 {
   readonly streamTo: string;
   readonly deadlineMs: number;
   readonly prefillWorkerId?: string;
+  /** A text or chat prompt's token ids, as on the pick request: the worker's engine need not tokenize again. */
+  readonly promptTokens?: WirePromptTokens;
 }
 
 export interface GenerateAcceptedV1 {
@@ -166,6 +179,8 @@ export interface WorkerRegistrationV1 {
   readonly role: WorkerRole;
   readonly models: readonly string[];
   readonly engineKind: string;
+  /** The engine's max_model_len, tokens, when known: schedulers refuse longer prompts before any engine is asked. */
+  readonly maxModelLen?: number;
   readonly startedAtMs: number;
   /** ms since the epoch of this heartbeat. */
   readonly heartbeatAtMs: number;

@@ -4,6 +4,7 @@
 // state, declared in their `consumes`. Every plugin call is timed, for metrics only.
 import { SchedulingCycle } from './cycle.js';
 import { NoEligibleWorkerError, SchedulingStateError } from './errors.js';
+import { LazyProfileExplanation, LazyScorerTrace } from './lazy-explanation.js';
 import type {
   AnyPlugin,
   ProfileHandler,
@@ -70,8 +71,9 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
   let candidates = workers;
   for (const f of profile.filters) {
     checkState(f, cycle);
-    const { value: kept, ms } = timed(() => f.filter(cycle, candidates));
-    timings.push({ plugin: f.name, kind: f.kind, durationMs: ms });
+    const t0 = performance.now();
+    const kept = f.filter(cycle, candidates);
+    timings.push({ plugin: f.name, kind: f.kind, durationMs: performance.now() - t0 });
     if (kept.length !== candidates.length) {
       const keptIds = new Set(kept.map((w) => w.id));
       filters.push({ plugin: f.name, removed: candidates.filter((w) => !keptIds.has(w.id)).map((w) => w.id) });
@@ -83,16 +85,18 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
   if (candidates.length > 0) {
     for (const { scorer, weight } of profile.scorers) {
       checkState(scorer, cycle);
-      const { value: raw, ms } = timed(() => scorer.score(cycle, candidates));
+      const t0 = performance.now();
+      const raw = scorer.score(cycle, candidates);
+      const ms = performance.now() - t0;
       if (raw.length !== candidates.length)
         throw new SchedulingStateError(`plugin "${scorer.name}" returned ${raw.length} scores for ${candidates.length} workers`);
-      const scores: Record<string, number> = {};
+      const clamped = new Float64Array(candidates.length);
       for (let i = 0; i < candidates.length; i++) {
         const s = clamp01(raw[i]!);
-        scores[candidates[i]!.id] = s;
+        clamped[i] = s;
         totals[i] = totals[i]! + weight * s;
       }
-      scorers.push({ plugin: scorer.name, weight, scores, durationMs: ms });
+      scorers.push(new LazyScorerTrace(scorer.name, weight, ms, candidates, clamped));
       timings.push({ plugin: scorer.name, kind: scorer.kind, durationMs: ms });
     }
   }
@@ -100,28 +104,26 @@ export function runProfile(profile: SchedulingProfile, cycle: SchedulingCycle, w
   let chosen: WorkerSnapshot | null = null;
   if (scored.length > 0) {
     checkState(profile.picker, cycle);
-    const { value, ms } = timed(() => profile.picker.pick(cycle, scored));
-    chosen = value;
-    timings.push({ plugin: profile.picker.name, kind: profile.picker.kind, durationMs: ms });
+    const t0 = performance.now();
+    chosen = profile.picker.pick(cycle, scored);
+    timings.push({ plugin: profile.picker.name, kind: profile.picker.kind, durationMs: performance.now() - t0 });
   }
-  const totalsById: Record<string, number> = {};
-  for (const s of scored) totalsById[s.worker.id] = s.score;
   const cachedPrefixBlocks = chosen ? cycle.cachedBlocks(chosen.id) : 0;
   return {
     profile: profile.name,
     chosen,
-    explanation: {
-      profile: profile.name,
-      candidates: candidates.map((w) => w.id),
+    explanation: new LazyProfileExplanation(
+      profile.name,
+      candidates,
       filters,
       scorers,
-      totals: totalsById,
-      picker: profile.picker.name,
-      chosen: chosen?.id ?? null,
+      totals,
+      profile.picker.name,
+      chosen?.id ?? null,
       cachedPrefixBlocks,
-      uncachedTokens: chosen ? cycle.uncachedTokens(chosen.id) : cycle.request.tokenIds.length,
+      chosen ? cycle.uncachedTokens(chosen.id) : cycle.request.tokenIds.length,
       timings,
-    },
+    ),
   };
 }
 

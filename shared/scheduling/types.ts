@@ -114,6 +114,8 @@ export interface ProfileExplanation {
   readonly scorers: readonly ScorerTrace[];
   /** Weighted sum per worker id. */
   readonly totals: Readonly<Record<string, number>>;
+  /** The chosen worker's weighted sum (totals[chosen], without building totals); null when none was chosen. */
+  readonly chosenTotal?: number | null;
   readonly picker: string;
   /** null when every candidate was filtered out. */
   readonly chosen: string | null;

@@ -41,7 +41,7 @@ for (const engine of ['sim', 'vllm-sim'] as const) {
     }
 
     async function handoffKeys(): Promise<string[]> {
-      const nc = await connect({ servers: env.cluster.natsUrl });
+      const nc = await connect(env.cluster.natsConnectOptions());
       try {
         return await listKeys(nc, kvBuckets.kvHandoff);
       } finally {

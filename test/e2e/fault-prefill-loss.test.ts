@@ -32,7 +32,7 @@ describe('fault: prefill worker lost while a request waits on it', function () {
     assert.equal(hung?.headers.get('x-atc-prefill-worker-id'), null, 'no prefill header when the prefill did not happen there');
     assert.equal(hung?.headers.get('x-atc-prefill-fallback'), 'worker_lost', 'noticed by ping, not by the 30 s prefill timeout');
 
-    prefill.child.kill('SIGKILL');
+    env.cluster.kill('prefill-1'); // for good: the cluster's supervisor does not restart it
     const t1 = Date.now();
     // Until the scheduler stops choosing it, a request may still be planned there and fall back at once.
     let choseDead = 0;

@@ -2,9 +2,13 @@
 // answers, serves requests, and stops everything cleanly on Ctrl-C (SIGINT).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../shared/nats/index.js';
+import { until } from '../support/poll.js';
 
 const START = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'start.js');
 
@@ -39,5 +43,73 @@ describe('npm start', function () {
     assert.ok(out.includes('stopping llm-atc'));
     // Every process it started is gone: nothing answers on the API port any more.
     await assert.rejects(fetch(`http://127.0.0.1:${port}/health`));
+  });
+});
+
+/** Pids of the processes whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start supervision', function () {
+  this.timeout(90_000);
+
+  it('leaves no process and no temp dir behind when it is SIGKILLed', async function () {
+    if (!existsSync('/proc/self/stat')) this.skip();
+    const port = await freePort();
+    const child = spawn(process.execPath, [START, '--port', String(port), '--decode-workers', '1', '--prefill-workers', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ATC_LOG_LEVEL: 'warn' },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    await until(() => out.includes('llm-atc is up'), 'the ready banner', 60_000, 100);
+    const workDir = /password in (\S+)\/client\.password/.exec(out)?.[1];
+    assert.ok(workDir && existsSync(workDir), `the banner names the NATS temp dir:\n${out}`);
+    const started = childrenOf(child.pid!);
+    assert.ok(started.length >= 4, `nats-server, reaper, scheduler, worker, ingress: ${started.join(',')}`);
+    child.kill('SIGKILL');
+    await until(() => started.every((pid) => !alive(pid)), 'every process it started gone', 30_000, 100);
+    await until(() => !existsSync(workDir), 'its temp dir removed', 10_000, 100);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/health`));
+  });
+
+  it('refuses a taken port clearly and never claims to be up', async () => {
+    const squatter = createServer((_req, res) => res.end('{}')).listen(0, '0.0.0.0');
+    await new Promise((r) => squatter.once('listening', r));
+    const port = (squatter.address() as AddressInfo).port;
+    try {
+      const child = spawn(process.execPath, [START, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      assert.equal(code, 2, out);
+      assert.match(out, new RegExp(`port ${port} .*is taken by another process`));
+      assert.ok(!out.includes('llm-atc is up'), out);
+    } finally {
+      squatter.close();
+    }
   });
 });

@@ -47,7 +47,7 @@ describe('end to end past saturation', function () {
     assert.equal(limited!.code, 'overloaded');
     assert.ok(Number(limited!.headers?.get('retry-after')) >= 1);
 
-    const nc = await connect({ servers: env.cluster.natsUrl });
+    const nc = await connect(env.cluster.natsConnectOptions('client'));
     try {
       const reply = await nc.request(
         clientApi.completions,

@@ -38,7 +38,7 @@ describe('options at start-up', function () {
       'services/decode-worker/main.js',
       [],
       { ATC_WORKER_TTL_MS: 'abc' },
-      'decode-worker: ATC_WORKER_TTL_MS must be an integer >= 300, got "abc"\n',
+      'decode-worker: ATC_WORKER_TTL_MS must be an integer in [300, 2147483647], got "abc"\n',
     ],
     [
       'services/ingress/main.js',
@@ -55,7 +55,19 @@ describe('options at start-up', function () {
     ],
     ['services/vllm-sim/main.js', ['--port', 'x'], {}, 'vllm-sim: --port must be an integer in [0, 65535], got "x"\n'],
     // npm start checks the services' own variables before it starts any of them.
-    ['scripts/start.js', [], { ATC_KV_HANDOFF_TTL_MS: '10' }, 'start: ATC_KV_HANDOFF_TTL_MS must be an integer >= 1000, got "10"\n'],
+    [
+      'scripts/start.js',
+      [],
+      { ATC_KV_HANDOFF_TTL_MS: '10' },
+      'start: ATC_KV_HANDOFF_TTL_MS must be an integer in [1000, 2147483647], got "10"\n',
+    ],
+    // A delay beyond Node's timer limit (2^31-1 ms) would fire at once: every request would time out.
+    [
+      'services/ingress/main.js',
+      ['--request-timeout-ms', '3000000000'],
+      {},
+      'ingress: --request-timeout-ms must be an integer in [1000, 2147483647], got "3000000000"\n',
+    ],
   ];
 
   it('refuses a bad variable or flag of every entry point, naming it, before doing anything', async () => {
@@ -73,7 +85,7 @@ describe('options at start-up', function () {
     assert.match(worker.stdout, /^usage: prefill-worker \[options\]\n/);
     assert.ok(
       worker.stdout.includes(
-        "  --worker-ttl-ms <integer >= 300>  ms a worker's registry entry outlives its last heartbeat (the bucket's creator sets it) (env ATC_WORKER_TTL_MS; default: 6000)\n",
+        "  --worker-ttl-ms <integer in [300, 2147483647]>  ms a worker's registry entry outlives its last heartbeat (the bucket's creator sets it) (env ATC_WORKER_TTL_MS; default: 6000)\n",
       ),
       worker.stdout,
     );

@@ -31,7 +31,7 @@ describe('end to end with workers in front of vLLM-compatible servers', function
   });
 
   it("bridges the engines' ZMQ KV events onto NATS in vLLM's layout, numbered", async () => {
-    const nc = await connect({ servers: env.cluster.natsUrl });
+    const nc = await connect(env.cluster.natsConnectOptions());
     try {
       const sub = nc.subscribe(eventSubjects.kvAll);
       // A prompt of several full 16-token blocks, so the engine stores blocks and says so.

@@ -20,7 +20,7 @@ function workerFailureCluster() {
       body: JSON.stringify({ model: 'llama-3-8b', prompt: 'hello', max_tokens: maxTokens }),
     });
   async function registeredWorkers(): Promise<string[]> {
-    const nc = await connect({ servers: env.cluster.natsUrl });
+    const nc = await connect(env.cluster.natsConnectOptions());
     try {
       return await listKeys(nc, kvBuckets.workers);
     } finally {

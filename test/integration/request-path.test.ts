@@ -5,7 +5,8 @@ import { connect, createInbox, type NatsConnection } from '@nats-io/transport-no
 import { IngressService } from '../../services/ingress/ingress-service.js';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
 import { createEngine } from '../../shared/engine/factory.js';
-import { clientApi, decodeMessage, schedulerPick, workerSubjects } from '../../shared/protocol/index.js';
+import { clientApi, decodeMessage, encodeMessage, schedulerPick, workerSubjects } from '../../shared/protocol/index.js';
+import { tokenize } from '../../shared/tokenizer/index.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { testLogger } from '../support/quiet-logger.js';
@@ -55,6 +56,7 @@ function requestPathSuite(nats: { readonly url: string }) {
         logger: testLogger('ingress'),
         http: { port: 0, host: '127.0.0.1', maxBodyBytes: 1 << 20 },
         limits: { maxTokensLimit: 100_000, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: 64 },
+        tokenizerThreads: 1,
       });
       client = await connect({ servers: nats.url });
       // The ingress learns the fleet from the registry watch: wait until it serves the model.
@@ -117,6 +119,46 @@ function requestPathSuite(nats: { readonly url: string }) {
       assert.equal(unknown.headers?.get('Atc-Status'), '404');
       assert.equal(dec(unknown.data).error.code, 'model_not_found');
     });
+
+    it('tokenizes a long chat prompt on the pool and serves it, usage counting its tokens', async () => {
+      const content = 'a long prompt for the tokenizer threads. '.repeat(300); // > INLINE_MAX_CHARS
+      const reply = await client.request(
+        clientApi.chatCompletions,
+        enc({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: 2 }),
+        { timeout: 10_000 },
+      );
+      const body = dec(reply.data);
+      assert.equal(body.usage.completion_tokens, 2);
+      assert.ok(body.usage.prompt_tokens > 1000, `prompt_tokens ${body.usage.prompt_tokens}`);
+    });
+
+    // Rows: the tokenizer named on the pick request, and whether the scheduler decides on the ids it carries
+    // (64 tokens) or tokenizes the text itself ('hi': 1 token). The reply's reason names the uncached tokens.
+    const given: Array<[string, string, number]> = [
+      ['its own tokenizer: decides on the given ids', 'cl100k_base', 64],
+      ["another tokenizer's ids: tokenizes the text itself", 'someone-elses-tokenizer', tokenize('hi').length],
+    ];
+    for (const [name, tokenizer, uncached] of given) {
+      it(`pick request with token ids from ${name}`, async () => {
+        const reply = await client.request(
+          schedulerPick,
+          encodeMessage({
+            type: 'pick.request.v1',
+            requestId: `given-${tokenizer}`,
+            model: MODEL,
+            prompt: { text: 'hi' },
+            maxTokens: 1,
+            headers: {},
+            excludeWorkers: [],
+            deadlineMs: Date.now() + 10_000,
+            promptTokens: { tokenizer, tokenIds: Array.from({ length: 64 }, (_, i) => 90_000 + i) },
+          }),
+          { timeout: 5000 },
+        );
+        const pick = decodeMessage(reply.data, 'pick.reply.v1');
+        assert.match(pick.reason, new RegExp(`uncachedTokens=${uncached}\\b`));
+      });
+    }
 
     it('rejects malformed internal messages with an error reply and keeps serving', async () => {
       const garbage = new Uint8Array([0x85, 0xa1]);

@@ -29,6 +29,11 @@ export class SimEngine implements Engine {
     this.model = this.core.model;
   }
 
+  /** As admission checks it: max_model_len, capped by what the KV cache holds (request-admission.ts). */
+  get maxModelLen(): number {
+    return Math.min(this.core.profile.model.maxModelLen, this.core.kvCacheTokens);
+  }
+
   async start(): Promise<void> {
     // Nothing to start: the step loop runs whenever requests are queued.
   }
@@ -39,7 +44,7 @@ export class SimEngine implements Engine {
 
   private async *run(request: EngineRequest): AsyncGenerator<EngineOutput> {
     const { requestId, sampling, signal } = request;
-    const promptTokenIds = promptTokenIdsOf(request.prompt);
+    const promptTokenIds = request.promptTokenIds ?? promptTokenIdsOf(request.prompt);
     const channel = new OutputChannel<EngineOutput>();
     const stops = new StopStringMatcher(sampling.stop ?? []);
     let done = false;

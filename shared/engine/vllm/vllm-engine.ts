@@ -48,6 +48,8 @@ export class VllmEngine implements Engine {
   private readonly inflight = new Set<AbortController>();
   private subscriber: KvEventSubscriber | undefined;
   private closed = false;
+  /** From /v1/models (vLLM's model card carries max_model_len), read at start(). */
+  maxModelLen: number | undefined;
 
   constructor(private readonly options: VllmEngineOptions) {
     if (!/^https?:\/\//.test(options.baseUrl))
@@ -102,6 +104,20 @@ export class VllmEngine implements Engine {
       }
     }
     await this.poller.start();
+    this.maxModelLen = await this.readMaxModelLen();
+  }
+
+  /** vLLM's /v1/models lists max_model_len per served model; undefined when it does not say. */
+  private async readMaxModelLen(): Promise<number | undefined> {
+    try {
+      const response = await fetch(`${this.baseUrl}/v1/models`, { signal: AbortSignal.timeout(5000) });
+      const body = (await response.json()) as { data?: Array<{ id?: unknown; max_model_len?: unknown }> };
+      const card = body.data?.find((m) => m.id === this.model) ?? body.data?.[0];
+      const len = card?.max_model_len;
+      return typeof len === 'number' && Number.isInteger(len) && len > 0 ? len : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   load(): EngineLoad {

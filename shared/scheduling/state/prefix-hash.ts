@@ -55,14 +55,39 @@ export function chainBlockHash(parent: number, tokenIds: ArrayLike<number>, star
   return (h2 >>> 11) * TWO_POW_32 + h1;
 }
 
-/** Chained hashes of every full block of the prompt (a trailing partial block is not cacheable in vLLM). */
+/**
+ * Chained hashes of every full block of the prompt (a trailing partial block is not cacheable in vLLM).
+ * The same values as chaining chainBlockHash from ROOT_PARENT_HASH (a unit test holds them equal), in one
+ * loop that keeps the parent as its two 32-bit halves instead of splitting a double per block: 1.3-2x
+ * faster on an 8,000-token prompt, the largest single cost of a decision (BENCHMARKS.md, scheduler).
+ */
 export function computeBlockHashes(tokenIds: ArrayLike<number>, blockSize: number): Float64Array {
   const n = Math.floor(tokenIds.length / blockSize);
   const out = new Float64Array(n);
-  let parent = ROOT_PARENT_HASH;
+  // ROOT_PARENT_HASH (0) split: low 32 bits, high 21 bits.
+  let lo = 0;
+  let hi = 0;
+  let i = 0;
   for (let b = 0; b < n; b++) {
-    parent = chainBlockHash(parent, tokenIds, b * blockSize, blockSize);
-    out[b] = parent;
+    let h1 = lo ^ 0x9747b28c;
+    let h2 = hi ^ 0x5bd1e995;
+    const end = i + blockSize;
+    for (; i < end; i++) {
+      const t = tokenIds[i]! | 0;
+      let k = Math.imul(t, C1);
+      k = (k << 15) | (k >>> 17);
+      h1 ^= Math.imul(k, C2);
+      h1 = (h1 << 13) | (h1 >>> 19);
+      h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+      let j = Math.imul(t ^ 0x27d4eb2f, C3);
+      j = (j << 17) | (j >>> 15);
+      h2 ^= Math.imul(j, C4);
+      h2 = (h2 << 11) | (h2 >>> 21);
+      h2 = (Math.imul(h2, 9) + 0x38b34ae5) | 0;
+    }
+    lo = fmix32(h1 ^ blockSize);
+    hi = fmix32((h2 ^ lo) + blockSize) >>> 11;
+    out[b] = hi * TWO_POW_32 + lo;
   }
   return out;
 }

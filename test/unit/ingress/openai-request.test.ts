@@ -91,7 +91,32 @@ describe('OpenAI request validation', () => {
     ['stream not a boolean', 'chat', chat({ stream: 'yes' }), 'stream', 'invalid_type'],
     ['stream_options without stream', 'chat', chat({ stream_options: { include_usage: true } }), 'stream_options', 'invalid_value'],
     ['five stop strings', 'completion', comp({ stop: ['a', 'b', 'c', 'd', 'e'] }), 'stop', 'invalid_type'],
+    // Parameters the server does not implement are refused, naming the field, never silently ignored.
+    ['logprobs on a chat', 'chat', chat({ logprobs: true }), 'logprobs', 'invalid_value'],
+    ['logprobs on a completion', 'completion', comp({ logprobs: 3 }), 'logprobs', 'invalid_value'],
+    ['top_logprobs', 'chat', chat({ top_logprobs: 2 }), 'top_logprobs', 'invalid_value'],
+    ['echo', 'completion', comp({ echo: true }), 'echo', 'invalid_value'],
+    ['best_of', 'completion', comp({ best_of: 3 }), 'best_of', 'invalid_value'],
+    ['suffix', 'completion', comp({ suffix: 'end' }), 'suffix', 'invalid_value'],
+    ['tools', 'chat', chat({ tools: [{ type: 'function', function: { name: 'f' } }] }), 'tools', 'invalid_value'],
+    ['tool_choice', 'chat', chat({ tool_choice: 'auto' }), 'tool_choice', 'invalid_value'],
+    ['functions', 'chat', chat({ functions: [{ name: 'f' }] }), 'functions', 'invalid_value'],
+    ['response_format json', 'chat', chat({ response_format: { type: 'json_object' } }), 'response_format', 'invalid_value'],
+    ['logit_bias', 'chat', chat({ logit_bias: { '50256': -100 } }), 'logit_bias', 'invalid_value'],
   ];
+  it('accepts the "off" values clients send by default for unsupported parameters', () => {
+    const off = {
+      logprobs: false,
+      echo: false,
+      tools: [],
+      tool_choice: 'none',
+      response_format: { type: 'text' },
+      logit_bias: {},
+      best_of: 1,
+    };
+    assert.equal(parseInferenceRequest('chat', chat({ ...off, top_logprobs: null }), limits).model, 'm');
+    assert.equal(parseInferenceRequest('completion', comp({ logprobs: null, echo: false, suffix: null }), limits).model, 'm');
+  });
   for (const [name, kind, body, param, code] of rejected) {
     it(`rejects ${name}`, () => {
       assert.throws(

@@ -135,6 +135,15 @@ describe('pd-profile-handler, cost-aware', () => {
       }
       const decision = schedule(request(tokens(8000)), ctx, config);
       assert.equal(decision.prefill?.workerId, r.prefill, decision.explanation.disaggregation);
+      // The prefill profile's explanation names the worker taken, with its candidates and totals intact
+      // (also when the handler overruled the profile's picker).
+      const explained = decision.explanation.profiles.find((e) => e.profile === 'prefill');
+      if (r.prefill !== undefined) {
+        assert.equal(explained?.chosen, r.prefill);
+        assert.ok(explained.candidates.includes(r.prefill), `candidates ${String(explained.candidates)}`);
+        assert.equal(explained.chosenTotal, explained.totals[r.prefill]);
+        assert.equal(JSON.parse(JSON.stringify(explained)).totals[r.prefill], explained.totals[r.prefill]);
+      }
     });
 });
 

@@ -17,6 +17,7 @@
 //   Without `costAware` only the gate decides (llm-d's behaviour).
 // Reads: the decode and prefill results, cached prefix blocks, InflightLedger, WorkerSnapshot
 // role/models/health/load. Keeps (costAware): the PrefillBacklog of its splits, in the scheduling state.
+import { withChosen } from '../../lazy-explanation.js';
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
 import { PluginKind, StateKey, type ProfileHandler, type ProfileResult, type SchedulingProfile } from '../../framework.js';
@@ -121,7 +122,7 @@ export class PdProfileHandler implements ProfileHandler {
     if (remote > (1 + this.cost.remoteBias) * local) return { decode, reason: `local prefill is cheaper: ${costs}` };
     cycle.need(StateKey.PrefillBacklog).add(best.id, cycle.uncachedTokens(best.id), cycle.context.nowMs, this.cost.prefillTokensPerS);
     const chosen =
-      best.id === prefill.chosen.id ? prefill : { ...prefill, chosen: best, explanation: { ...prefill.explanation, chosen: best.id } };
+      best.id === prefill.chosen.id ? prefill : { ...prefill, chosen: best, explanation: withChosen(prefill.explanation, best.id) };
     return { decode, prefill: chosen, reason: `remote prefill pays: ${costs}` };
   }
 
