@@ -29,7 +29,7 @@ export interface HttpServerOptions {
 }
 
 /** The routes anyone may call, keys or not: probes and scrapes. */
-const OPEN_ROUTES = new Set(['/health', '/metrics']);
+const OPEN_ROUTES = new Set(['/health', '/livez', '/metrics']);
 
 /** Request headers the scheduling plugins may read. */
 const FORWARDED_HEADER = /^(x-session-id|x-atc-[a-z0-9-]+|x-slo-[a-z0-9-]+)$/;

@@ -32,7 +32,8 @@ describe('fault: nats-server restarted with an empty store', function () {
       45_000,
       100,
     );
-    assert.equal((await fetch(`${env.baseUrl}/health`)).status, 200);
+    // Readiness comes back once the ingress's registry watch runs again (it may retry after the first request went through).
+    await until(async () => (await fetch(`${env.baseUrl}/health`)).status === 200, '/health to answer 200 again', 20_000, 100);
     assert.equal(counts.hung, 0);
     assert.equal(counts.lost, 0);
     reportCounts(
