@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { natsServerOption, option } from '../shared/config/index.js';
 import { benchEntry, type BenchEntry } from './bench-entry.js';
 import { runEngineProfilesBench } from './micro/engine-profiles.js';
-import { EVALUATE_FLAGS, selectGroups } from './routing/evaluate/evaluate-flags.js';
+import { EVALUATE_FLAGS, selectGroups, selectWindows, withCpuOffload } from './routing/evaluate/evaluate-flags.js';
 import { evaluationMatrix } from './routing/evaluate/matrix.js';
 import { evaluationMarkdown } from './routing/evaluate/report-md.js';
 import { rerenderEvaluation, runEvaluation } from './routing/evaluate/run-evaluate.js';
@@ -32,7 +32,19 @@ const evaluate = benchEntry(
             jobs: o.jobs,
             ...(o.policies !== undefined ? { policies: parsePolicies(o.policies) } : {}),
             ...(o.seeds !== undefined ? { seeds: o.seeds } : {}),
-            ...(o.groups !== undefined ? { entries: selectGroups(evaluationMatrix(join(o.out, 'agent-trace.jsonl')), o.groups) } : {}),
+            ...(o.groups !== undefined || o.windows !== undefined || o.cpuOffloadGb > 0
+              ? {
+                  entries: withCpuOffload(
+                    selectWindows(
+                      o.groups !== undefined
+                        ? selectGroups(evaluationMatrix(join(o.out, 'agent-trace.jsonl')), o.groups)
+                        : evaluationMatrix(join(o.out, 'agent-trace.jsonl')),
+                      o.windows ?? [...Array(12).keys()],
+                    ),
+                    o.cpuOffloadGb,
+                  ),
+                }
+              : {}),
             ...(splice !== undefined ? { benchmarksFile: splice } : {}),
             progress: !o.quiet,
           });

@@ -7,6 +7,7 @@ import { IDEAL_POLICY, metricsRefreshMs } from './harness/policies.js';
 import type { WorkerSeries } from './harness/run-record.js';
 import { summarizeRun, type PolicyFigures } from './harness/summary.js';
 import { runVirtual, type VirtualRunOptions } from './harness/virtual-run.js';
+import { fleetEngineHarness } from './harness/capacity-probe.js';
 import type { Slo } from './harness/workload.js';
 import type { BuiltScenario, FlagValues, Scenario } from './scenarios/scenario.js';
 
@@ -96,6 +97,7 @@ export function runArm(o: ArmOptions, policy: string, layoutIndex: number, repor
   const config = o.configs !== undefined && Object.hasOwn(o.configs, policy) ? o.configs[policy] : undefined;
   const run = runVirtual(built.workload, policy, layout.fleet, {
     ...o.harness,
+    ...fleetEngineHarness(flags),
     seed,
     ...(config !== undefined ? { config } : {}),
     onProgress: (f) => report.progress(f, name),

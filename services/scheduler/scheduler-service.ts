@@ -58,7 +58,11 @@ export class SchedulerService {
     // The workers gauge reads the directory at scrape time; it exists once NATS is up.
     let directory: WorkerDirectory | undefined;
     const metricsRegistry = options.registry ?? new Registry();
-    const metrics = schedulerMetrics(metricsRegistry, () => directory?.live().map((w) => w.registration) ?? []);
+    const metrics = schedulerMetrics(
+      metricsRegistry,
+      () => directory?.live().map((w) => w.registration) ?? [],
+      () => scheduler.state.saturation.engineEstimates(),
+    );
     const nc = await connectNats({
       servers: options.natsUrl,
       name: `atc-scheduler/${options.replicaId}`,

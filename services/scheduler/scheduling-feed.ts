@@ -58,7 +58,7 @@ export class SchedulingFeed {
           }
           try {
             const index = this.scheduler.state.prefixIndex;
-            const result = index.applyEvents(workerId, seq, decodeKvEventBatch(msg.data));
+            const result = this.scheduler.applyKvEvents(workerId, seq, decodeKvEventBatch(msg.data));
             if (result.resyncNeeded) {
               this.logger.warn({ workerId, reason: result.reason }, 'prefix index resynced a worker: its entries rebuild from new events');
             }

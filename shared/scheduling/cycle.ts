@@ -7,6 +7,7 @@ export class SchedulingCycle {
   private hashes?: Float64Array;
   private exactMatches?: ReadonlyMap<string, number>;
   private routedMatches?: ReadonlyMap<string, number>;
+  private hostMatches?: Map<string, number>;
 
   constructor(
     readonly request: SchedulingRequest,
@@ -76,8 +77,30 @@ export class SchedulingCycle {
     return Math.floor(n / per) * per;
   }
 
-  /** tokens the worker would have to prefill itself. */
+  /**
+   * Blocks the worker holds in its host-memory offload tier right after its GPU match (cachedBlocks): what
+   * its engine would load over PCIe instead of computing. 0 unless the config values host-tier hits.
+   */
+  hostBlocks(workerId: string): number {
+    const { hostTier, hostCacheHitWeight } = this.context.state;
+    if (hostTier === undefined || !(hostCacheHitWeight! > 0) || this.prefixSource !== PrefixSource.Precise) return 0;
+    this.hostMatches ??= new Map();
+    let n = this.hostMatches.get(workerId);
+    if (n === undefined) {
+      n = hostTier.matchFrom(workerId, this.blockHashes(), this.preciseMatches().get(workerId) ?? 0);
+      this.hostMatches.set(workerId, n);
+    }
+    return n;
+  }
+
+  /** GPU-matched blocks plus host-tier blocks at their weight (StateNeeds.hostCacheHitWeight), fractional. */
+  effectiveCachedBlocks(workerId: string): number {
+    const w = this.context.state.hostCacheHitWeight ?? 0;
+    return this.cachedBlocks(workerId) + (w > 0 ? w * this.hostBlocks(workerId) : 0);
+  }
+
+  /** tokens the worker would have to prefill itself (a host-tier hit counts at its weight). */
   uncachedTokens(workerId: string): number {
-    return Math.max(0, this.request.tokenIds.length - this.cachedBlocks(workerId) * this.blockSize);
+    return Math.max(0, this.request.tokenIds.length - this.effectiveCachedBlocks(workerId) * this.blockSize);
   }
 }

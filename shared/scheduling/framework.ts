@@ -39,6 +39,11 @@ export interface StateNeeds {
    * cachedBlocks is rounded down to whole blocks of this size. Default: the engine's block size.
    */
   readonly preciseMatchTokens?: number;
+  /**
+   * Share of a GPU hit a host-memory (CPU offload tier) hit is worth: the prefill it saves less the PCIe
+   * load it costs. Absent or 0: host-tier blocks are not counted.
+   */
+  readonly hostCacheHitWeight?: number;
 }
 
 export interface Plugin extends StateNeeds {

@@ -44,6 +44,9 @@ export { BASELINE_CONFIGS, BASELINE_SOURCES, BaselinePolicy, baselineConfig } fr
 export type { BaselineCalibration } from './config/baseline-configs.js';
 
 export { PrefixIndex } from './state/prefix-index.js';
+export { SaturationTracker } from './state/saturation-tracker.js';
+export type { SaturationOptions, SaturationStats } from './state/saturation-tracker.js';
+export { HOST_MEDIUM, HostTierIndex, applyTieredKvEvents, splitByMedium } from './state/host-tier-index.js';
 export type { ApplyEventsResult, WorkerOwnership, PrefixIndexStats } from './state/prefix-index.js';
 export { computeBlockHashes, chainBlockHash, engineHashDigest, ROOT_PARENT_HASH } from './state/prefix-hash.js';
 export { BlockHashTable } from './state/block-hash-table.js';

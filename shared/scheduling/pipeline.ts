@@ -35,6 +35,8 @@ export interface CompiledSchedulerConfig {
   readonly speculativeTtlMs?: number;
   /** Tokens per block in which precise matches count, when a plugin of the config says. */
   readonly preciseMatchTokens?: number;
+  /** Share of a GPU hit a host-tier (CPU offload) hit counts for, when a plugin of the config says. */
+  readonly hostCacheHitWeight?: number;
   /** Which prefix state cachedBlocks reads; absent when no plugin declares one. */
   readonly prefixSource?: PrefixSource;
   /** The scheduling state the config's plugins read or keep (their `consumes`, gathered). */

@@ -1,6 +1,7 @@
 // The scheduler as the service (and the virtual-time benchmark) uses it: compiled profiles plus the shared
 // state objects, deciding and then recording each decision in that state. Still no I/O and no clock: the
 // caller passes nowMs and the worker snapshots.
+import type { KvEventBatch } from '../engine/types.js';
 import { loadSchedulerConfig } from './config/loader.js';
 import { DEFAULT_SCHEDULER_CONFIG } from './config/default-config.js';
 import type { PluginRegistry } from './config/registry.js';
@@ -9,8 +10,10 @@ import { runSchedulingCycle, type CompiledSchedulerConfig } from './pipeline.js'
 import { ActiveBlockTracker } from './state/active-blocks.js';
 import { InflightLedger } from './state/inflight-ledger.js';
 import { LatencyPredictor } from './state/latency-predictor.js';
-import { PrefixIndex } from './state/prefix-index.js';
+import { HostTierIndex, applyTieredKvEvents } from './state/host-tier-index.js';
+import { PrefixIndex, type ApplyEventsResult } from './state/prefix-index.js';
 import { PrefillBacklog } from './state/prefill-backlog.js';
+import { SaturationTracker } from './state/saturation-tracker.js';
 import { RoutedPrefixCache, type RoutedPrefixOptions } from './state/routed-prefix-cache.js';
 import { SchedulingConfigError } from './errors.js';
 import type { RoutedPrefixNeeds } from './framework.js';
@@ -32,6 +35,8 @@ export interface SchedulerOptions {
 /** The state objects a Scheduler owns; all present (the service feeds them). */
 export interface SchedulerState extends SchedulingState {
   readonly prefixIndex: PrefixIndex;
+  readonly hostTier: HostTierIndex;
+  readonly saturation: SaturationTracker;
   readonly routedPrefixes: RoutedPrefixCache;
   readonly inflight: InflightLedger;
   readonly activeBlocks: ActiveBlockTracker;
@@ -77,16 +82,20 @@ export class Scheduler {
         `precise matches in ${g}-token blocks are not whole multiples of the scheduler's ${blockSize}-token blocks`,
       );
     const specTtl = this.config.speculativeTtlMs;
+    const inflight = new InflightLedger(options.inflightTtlMs !== undefined ? { ttlMs: options.inflightTtlMs } : {});
     this.state = {
       blockSize,
       ...(this.config.prefixSource !== undefined ? { prefixSource: this.config.prefixSource } : {}),
       ...(this.config.preciseMatchTokens !== undefined ? { preciseMatchTokens: this.config.preciseMatchTokens } : {}),
       prefixIndex: new PrefixIndex({ blockSize }),
+      hostTier: new HostTierIndex(),
+      ...(this.config.hostCacheHitWeight !== undefined ? { hostCacheHitWeight: this.config.hostCacheHitWeight } : {}),
       routedPrefixes: new RoutedPrefixCache(routed !== undefined ? routedPrefixOptions(routed, blockSize) : {}),
       ...(specTtl !== undefined
         ? { speculativePrefixes: new RoutedPrefixCache({ ttlMs: specTtl, capacityBlocks: SPECULATIVE_CAPACITY_BLOCKS }) }
         : {}),
-      inflight: new InflightLedger(options.inflightTtlMs !== undefined ? { ttlMs: options.inflightTtlMs } : {}),
+      inflight,
+      saturation: new SaturationTracker(inflight),
       activeBlocks: new ActiveBlockTracker(),
       latency: new LatencyPredictor(),
       sessions: new SessionTable(),
@@ -107,8 +116,18 @@ export class Scheduler {
     return decision;
   }
 
-  /** The request's first token arrived: its prompt no longer weighs on the worker as pending prefill. */
-  markPrefilled(requestId: string): void {
+  /** One KV event batch of a worker: GPU-tier events into the prefix index, host-tier (CPU) events beside it. */
+  applyKvEvents(workerId: string, seq: number, batch: KvEventBatch): ApplyEventsResult {
+    return applyTieredKvEvents(this.state.prefixIndex, this.state.hostTier, workerId, seq, batch);
+  }
+
+  /**
+   * The request's first token arrived: its prompt no longer weighs on the worker as pending prefill, and
+   * the saturation tracker learns from it. nowMs: the scheduler's clock (real or virtual).
+   */
+  markPrefilled(requestId: string, nowMs: number = Date.now()): void {
+    const pending = this.state.inflight.pendingOf(requestId);
+    if (pending !== undefined && pending.pendingTokens > 0) this.state.saturation.prefilled(pending.workerId, pending.pendingTokens, nowMs);
     this.state.inflight.markPrefilled(requestId);
   }
 
@@ -121,6 +140,8 @@ export class Scheduler {
   /** Forgets everything about a worker that left the registry. */
   removeWorker(workerId: string): void {
     this.state.prefixIndex.removeWorker(workerId);
+    this.state.hostTier.removeWorker(workerId);
+    this.state.saturation.removeWorker(workerId);
     this.state.routedPrefixes.removeWorker(workerId);
     this.state.speculativePrefixes?.removeWorker(workerId);
     this.state.inflight.removeWorker(workerId);

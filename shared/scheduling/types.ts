@@ -3,9 +3,11 @@ import type { EngineLoad } from '../engine/types.js';
 import type { ActiveBlockTracker } from './state/active-blocks.js';
 import type { InflightLedger } from './state/inflight-ledger.js';
 import type { LatencyPredictor } from './state/latency-predictor.js';
+import type { HostTierIndex } from './state/host-tier-index.js';
 import type { PrefixIndex } from './state/prefix-index.js';
 import type { PrefillBacklog } from './state/prefill-backlog.js';
 import type { RoutedPrefixCache } from './state/routed-prefix-cache.js';
+import type { SaturationTracker } from './state/saturation-tracker.js';
 import type { SessionTable } from './state/session-table.js';
 import { WorkerRole } from '../protocol/worker-role.js';
 
@@ -63,6 +65,13 @@ export interface SchedulingState {
   /** Precise matches count in whole blocks of this many tokens (a multiple of blockSize); default blockSize. */
   readonly preciseMatchTokens?: number;
   readonly prefixIndex?: PrefixIndex;
+  /** Blocks in the engines' host-memory offload tiers (KV events with medium "CPU"). */
+  readonly hostTier?: HostTierIndex;
+  /**
+   * What a host-tier block following a worker's GPU match counts for in uncachedTokens and the precise
+   * prefix score, as a share of a GPU block (0: ignored; see StateNeeds.hostCacheHitWeight).
+   */
+  readonly hostCacheHitWeight?: number;
   readonly routedPrefixes?: RoutedPrefixCache;
   /** Blocks assumed on a worker for a while after a prompt was routed there (llm-d speculative indexing). */
   readonly speculativePrefixes?: RoutedPrefixCache;
@@ -74,6 +83,8 @@ export interface SchedulingState {
   readonly activeBlocks?: ActiveBlockTracker;
   readonly latency?: LatencyPredictor;
   readonly sessions?: SessionTable;
+  /** Each engine's learned prefill throughput and backlog: predicted TTFT at an engine. */
+  readonly saturation?: SaturationTracker;
 }
 
 export interface SchedulingContext {
@@ -171,5 +182,7 @@ export const StateKey = {
   PrefillBacklog: 'prefillBacklog',
   /** Counters of pickers that rotate (round-robin, llm-d's tie rotation), by plugin name. */
   PickerCounters: 'pickerCounters',
+  /** Learned prefill throughput per engine (SaturationTracker). */
+  Saturation: 'saturation',
 } as const;
 export type StateKey = (typeof StateKey)[keyof typeof StateKey];

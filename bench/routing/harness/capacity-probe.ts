@@ -23,6 +23,12 @@ export interface ProbeSpec {
   readonly onProgress?: (fraction: number) => void;
 }
 
+/** The fleet-layout flags every run of a scenario shares (--cpu-offload-gb), as runVirtual options. */
+export function fleetEngineHarness(flags: FlagValues): VirtualRunOptions {
+  const gb = (flags as { readonly cpuOffloadGb?: number }).cpuOffloadGb ?? 0;
+  return gb > 0 ? { cpuOffload: { bytes: gb * 1e9 } } : {};
+}
+
 export function sloOf(builtSlo: Slo, o: { readonly sloTtftMs?: number; readonly sloItlMs?: number }): Slo {
   const itl = o.sloItlMs ?? builtSlo.itlMs;
   return { ttftMs: o.sloTtftMs ?? builtSlo.ttftMs, ...(itl !== undefined ? { itlMs: itl } : {}) };
@@ -43,6 +49,7 @@ export function runProbe(spec: ProbeSpec, load: number): ProbeOutcome {
     (b.workload.expectedRequests ?? b.workload.requests.length) - b.workload.requests.filter((r) => r.warmup === true).length;
   const r = runVirtual(b.workload, spec.policy, spec.layout.fleet, {
     ...spec.harness,
+    ...fleetEngineHarness(spec.flags),
     seed: spec.seed,
     ...(spec.config !== undefined ? { config: spec.config } : {}),
     ...(spec.onProgress !== undefined ? { onProgress: spec.onProgress } : {}),

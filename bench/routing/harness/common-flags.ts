@@ -42,6 +42,12 @@ export const COMMON_FLAGS = {
     default: 2,
     doc: 'ms from an engine step to its KV events in the prefix index',
   }),
+  cpuOffloadGb: option.number({
+    flag: 'cpu-offload-gb',
+    min: 0,
+    default: 0,
+    doc: "fleet layout: vLLM's native CPU KV offloading on every engine, GB of host memory per replica (vLLM's --kv-offloading-size, total over its TP ranks); 0: off. `ideal` ignores it",
+  }),
   schedulingLatencyMs: option.number({ flag: 'scheduling-latency-ms', min: 0, default: 2, doc: 'ms from arrival to the engine queue' }),
   quiet: option.boolean({ flag: 'quiet', doc: 'no progress output' }),
   jobs: option.integer({

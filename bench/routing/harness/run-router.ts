@@ -24,7 +24,7 @@ export interface RunRouter {
   /** Throws when no worker can serve the request (the run records it as failed). */
   decide(request: SchedulingRequest, nowMs: number): RoutedRequest;
   /** The request's first token reached the client. */
-  firstToken(requestId: string): void;
+  firstToken(requestId: string, nowMs: number): void;
   /** The request ended; its completion record reached the router. */
   finished(requestId: string, end: RequestEnd): void;
 }
@@ -54,8 +54,8 @@ export class SchedulerRouter implements RunRouter {
     return decision.prefill !== undefined ? { decodeId, prefillId: decision.prefill.workerId } : { decodeId };
   }
 
-  firstToken(requestId: string): void {
-    this.scheduler.markPrefilled(requestId);
+  firstToken(requestId: string, nowMs: number): void {
+    this.scheduler.markPrefilled(requestId, nowMs);
   }
 
   finished(requestId: string, end: RequestEnd): void {

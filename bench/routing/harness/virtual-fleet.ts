@@ -2,8 +2,9 @@
 // publishing a load report every loadReportIntervalMs (phase-staggered, as independent worker processes
 // are) and its KV event batches, which reach the scheduler's prefix index kvEventDelayMs later.
 import type { VirtualClock } from '../../../shared/clock/index.js';
-import { SimEngineCore, type ExternalKvStore } from '../../../shared/engine/sim/index.js';
-import type { PrefixIndex, WorkerSnapshot } from '../../../shared/scheduling/index.js';
+import { SimEngineCore, type CpuOffloadOptions, type ExternalKvStore } from '../../../shared/engine/sim/index.js';
+import type { KvEventBatch } from '../../../shared/engine/types.js';
+import type { ApplyEventsResult, WorkerSnapshot } from '../../../shared/scheduling/index.js';
 import type { FleetSpec } from './workload.js';
 
 export interface FleetTiming {
@@ -19,6 +20,13 @@ export interface FleetEngineOptions {
   readonly externalKv?: ExternalKvStore;
   /** One block-hash seed for every engine (default: each engine its own, as independent vLLMs). */
   readonly hashSeed?: number;
+  /** vLLM's native CPU KV offloading on every engine (a fleet layout: off unless given). */
+  readonly cpuOffload?: CpuOffloadOptions;
+}
+
+/** Where the engines' KV event batches go: the scheduler (GPU prefix index and host tier). */
+export interface KvEventSink {
+  applyKvEvents(workerId: string, seq: number, batch: KvEventBatch): ApplyEventsResult;
 }
 
 export class VirtualFleet {
@@ -38,8 +46,8 @@ export class VirtualFleet {
   constructor(
     readonly spec: FleetSpec,
     private readonly clock: VirtualClock,
-    /** The scheduler's prefix index the engines' KV events feed; none when the policy reads no events. */
-    prefixIndex: PrefixIndex | undefined,
+    /** The scheduler the engines' KV events feed; none when the policy reads no events. */
+    kvEvents: KvEventSink | undefined,
     private readonly timing: FleetTiming,
     seed: number,
     engineOptions: FleetEngineOptions = {},
@@ -53,14 +61,15 @@ export class VirtualFleet {
         vllmMetrics: false,
         ...(engineOptions.hashSeed !== undefined ? { hashSeed: engineOptions.hashSeed } : {}),
         ...(engineOptions.externalKv !== undefined ? { externalKv: engineOptions.externalKv } : {}),
+        ...(engineOptions.cpuOffload !== undefined ? { cpuOffload: engineOptions.cpuOffload } : {}),
       });
       this.engines.set(r.id, core);
       let seq = 0;
-      if (prefixIndex !== undefined)
+      if (kvEvents !== undefined)
         this.stops.push(
           core.onKvEvents((batch) => {
             const apply = () => {
-              const result = prefixIndex.applyEvents(r.id, ++seq, batch);
+              const result = kvEvents.applyKvEvents(r.id, ++seq, batch);
               if (result.resyncNeeded) {
                 this.kvResyncs++;
                 this.firstResyncReason ??= `${r.id}: ${result.reason ?? 'unknown'}`;

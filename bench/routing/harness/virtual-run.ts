@@ -5,7 +5,7 @@
 //   first token -> inflight.markPrefilled; finish -> +kvEventDelayMs -> scheduler.finish + latency.observe.
 import { performance } from 'node:perf_hooks';
 import { VirtualClock } from '../../../shared/clock/index.js';
-import type { CoreFinish, SimEngineCore } from '../../../shared/engine/sim/index.js';
+import type { CoreFinish, CpuOffloadOptions, SimEngineCore } from '../../../shared/engine/sim/index.js';
 import { computeBlockHashes, Scheduler, seededRandom, type SchedulingRequest } from '../../../shared/scheduling/index.js';
 import { calibrateForProfile } from './calibration.js';
 import { IDEAL_POLICY, IdealRouter, UnlimitedPrefixStore } from './ideal-policy.js';
@@ -46,6 +46,11 @@ export interface VirtualRunOptions extends Partial<FleetTiming> {
    * stopped and carries the first-token times.
    */
   readonly ttftProbe?: { readonly ttftMs: number; readonly misses: number };
+  /**
+   * vLLM's native CPU KV offloading on every engine of the fleet (a fleet layout; `ideal` keeps its own
+   * unlimited shared cache and ignores it).
+   */
+  readonly cpuOffload?: CpuOffloadOptions;
   /** Flow control at the scheduler (shared/scheduling/flow-control): requests wait there past saturation. */
   readonly flowControl?: VirtualFlowControl;
 }
@@ -75,7 +80,14 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
   } else {
     const config = options.config ?? policyConfig(policy, {}, calibrateForProfile(fleetSpec.profile));
     const scheduler = new Scheduler({ config, random: seededRandom(seed ^ 0x5c4ed), blockSize: BLOCK_SIZE });
-    fleet = new VirtualFleet(fleetSpec, clock, scheduler.config.readsPrefixIndex ? scheduler.state.prefixIndex : undefined, timing, seed);
+    fleet = new VirtualFleet(
+      fleetSpec,
+      clock,
+      scheduler.config.readsPrefixIndex ? scheduler : undefined,
+      timing,
+      seed,
+      options.cpuOffload !== undefined ? { cpuOffload: options.cpuOffload } : {},
+    );
     router = new SchedulerRouter(scheduler, fleet);
   }
   const flow =
@@ -239,7 +251,7 @@ export function runVirtual(workload: Workload, policy: string, fleetSpec: FleetS
       tokensPerSecond[sec] = (tokensPerSecond[sec] ?? 0) + ids.length;
       if (Number.isNaN(firstTokenMs)) {
         firstTokenMs = now;
-        router.firstToken(req.id);
+        router.firstToken(req.id, now);
         flow?.firstToken(req.id);
         if (stopRule !== undefined && awaitingFirstToken.delete(req.id)) {
           measuredTtfts.push(now - req.arrivalMs);

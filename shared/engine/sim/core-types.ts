@@ -2,6 +2,7 @@
 // get back. Token ids in, token ids out; no text, no async iteration.
 import type { Clock } from '../../clock/index.js';
 import type { FinishReason, KvTransferParams } from '../types.js';
+import type { CpuOffloadOptions } from './cpu-offload-tier.js';
 import type { ExternalKvStore } from './external-kv.js';
 import type { EngineProfile, ProfileOverrides } from './profile.js';
 
@@ -70,6 +71,8 @@ export interface SimEngineCoreOptions {
   readonly kvLinkBandwidth?: number;
   /** Blocks the engine may load instead of computing, after its own prefix cache (a KV connector). */
   readonly externalKv?: ExternalKvStore;
+  /** vLLM's native CPU KV offloading (OffloadingConnector): a host-memory LRU tier behind the GPU cache. */
+  readonly cpuOffload?: CpuOffloadOptions;
   /**
    * Keep vLLM's Prometheus metrics (default true). Virtual-time benchmarks, which never scrape, turn them
    * off: prom-client's counter and histogram updates cost about 1 us per generated token, more than the

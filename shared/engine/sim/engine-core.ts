@@ -3,11 +3,13 @@
 // KV is fully computed, finishes requests, and publishes the step's KV events as one KvEventBatch.
 import type { Registry } from 'prom-client';
 import { RealClock, type Clock } from '../../clock/index.js';
-import { EngineError, FinishReason, type EngineLoad, type KvEventListener, type KvTransferParams } from '../types.js';
+import { EngineError, FinishReason, type EngineLoad, type KvCacheEvent, type KvEventListener, type KvTransferParams } from '../types.js';
 import { EOS_TOKEN_ID } from '../../tokenizer/index.js';
 import { noneHash } from './block-hash-chain.js';
 import type { CoreCallbacks, CoreRequest, SimEngineCoreOptions } from './core-types.js';
-import { numGpuBlocksFor } from './kv-capacity.js';
+import { CpuOffloadLoads } from './cpu-offload-load.js';
+import { CpuOffloadTier, DEFAULT_PCIE_BANDWIDTH } from './cpu-offload-tier.js';
+import { kvBytesPerTokenPerGpu, numGpuBlocksFor } from './kv-capacity.js';
 import { KvCache } from './kv-cache.js';
 import { KvEventBus } from './kv-event-bus.js';
 import { LatencyModel } from './latency-model.js';
@@ -37,6 +39,9 @@ export class SimEngineCore {
   private readonly scheduler: StepScheduler;
   private readonly latency: LatencyModel;
   private readonly remote: RemoteKv;
+  /** The host-memory offload pool and its loads; undefined without SimEngineCoreOptions.cpuOffload. */
+  readonly cpuTier: CpuOffloadTier | undefined;
+  private readonly cpuLoads: CpuOffloadLoads | undefined;
   /** Undefined when created with vllmMetrics: false. */
   private readonly metrics: VllmMetrics | undefined;
   private readonly jitter: SeededRandom;
@@ -72,7 +77,22 @@ export class SimEngineCore {
     this.numGpuBlocks = options.overrides?.numGpuBlocks ?? numGpuBlocksFor(this.profile, this.blockSize);
     this.events = new KvEventBus(options.dataParallelRank ?? null, () => this.clock.now());
     this.jitter = new SeededRandom(seed ^ 0x5eed);
-    this.kv = new KvCache(this.numGpuBlocks, this.blockSize, (e) => this.events.push(e), options.externalKv);
+    const emit = (e: KvCacheEvent): void => this.events.push(e);
+    const bytesPerTokenPerGpu = kvBytesPerTokenPerGpu(this.profile);
+    if (options.cpuOffload !== undefined) {
+      if (options.externalKv !== undefined) throw new RangeError('SimEngine options cpuOffload and externalKv exclude each other');
+      const bytesPerBlock = bytesPerTokenPerGpu * this.profile.tensorParallelSize * this.blockSize;
+      this.cpuTier = new CpuOffloadTier(Math.floor(options.cpuOffload.bytes / bytesPerBlock), this.blockSize, emit);
+    }
+    this.kv = new KvCache(this.numGpuBlocks, this.blockSize, emit, options.externalKv ?? this.cpuTier);
+    if (options.cpuOffload !== undefined)
+      this.cpuLoads = new CpuOffloadLoads(
+        this.kv,
+        this.clock,
+        bytesPerTokenPerGpu,
+        options.cpuOffload.pcieBandwidth ?? DEFAULT_PCIE_BANDWIDTH,
+        () => this.kick(),
+      );
     this.latency = new LatencyModel(this.profile);
     this.remote = new RemoteKv(this.kv, this.profile, this.clock, {
       engineId: options.engineId ?? 'sim-engine',
@@ -87,6 +107,7 @@ export class SimEngineCore {
       { maxNumSeqs: this.maxNumSeqs, maxNumBatchedTokens: this.maxNumBatchedTokens },
       (request, hit) => this.remote.startPull(request, hit),
       () => this.clock.now(),
+      this.cpuLoads !== undefined ? (request, hit) => this.cpuLoads!.start(request, hit) : undefined,
     );
     this.admission = {
       maxModelLen: this.profile.model.maxModelLen,
@@ -131,6 +152,7 @@ export class SimEngineCore {
     if (entry === undefined) return false;
     this.scheduler.remove(entry.request);
     this.remote.cancelPull(requestId);
+    this.cpuLoads?.cancel(requestId);
     if (this.inStep) this.pendingFrees.push(requestId);
     else this.kv.free(requestId);
     this.finish(entry, reason);
@@ -191,6 +213,7 @@ export class SimEngineCore {
     this.kickTimer = this.stepTimer = null;
     this.inStep = false;
     this.remote.close();
+    this.cpuLoads?.close();
   }
 
   private kick(): void {

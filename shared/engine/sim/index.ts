@@ -5,6 +5,8 @@ export type { SimEngineOptions } from './sim-engine.js';
 export { SimEngineCore } from './engine-core.js';
 export type { CoreCallbacks, CoreFinish, CoreRequest, SimEngineCoreOptions } from './core-types.js';
 export type { ExternalKvStore } from './external-kv.js';
+export { CPU_MEDIUM, CpuOffloadTier, DEFAULT_PCIE_BANDWIDTH } from './cpu-offload-tier.js';
+export type { CpuOffloadOptions } from './cpu-offload-tier.js';
 export type { EngineProfile, GpuSpec, ModelShape, ProfileOverrides, ReferenceFigure } from './profile.js';
 export { DEFAULT_PROFILE_NAME, ENGINE_PROFILES, resolveProfile } from './profile-registry.js';
 export { LLAMA_3_8B_H100 } from './profile-llama-3-8b-h100.js';

@@ -40,6 +40,8 @@ export class StepScheduler {
     private readonly limits: SchedulerLimits,
     private readonly startRemotePrefill: RemotePrefillStarter,
     private readonly now: () => number,
+    /** Starts loading a hit's host-memory blocks (a CPU offload tier); absent: external hits count as computed at once. */
+    private readonly startExternalLoad?: RemotePrefillStarter,
   ) {}
 
   add(request: SimRequest): void {
@@ -106,6 +108,19 @@ export class StepScheduler {
           const pull = this.startRemotePrefill(request, hit ?? { blocks: [], numTokens: 0 });
           if (pull === RemotePull.Blocked) break;
           if (pull === RemotePull.Started) {
+            i++;
+            continue;
+          }
+        }
+        if (
+          hit !== undefined &&
+          (hit.numExternalBlocks ?? 0) > 0 &&
+          this.startExternalLoad !== undefined &&
+          !request.isRemotePrefillDecode
+        ) {
+          const load = this.startExternalLoad(request, hit);
+          if (load === RemotePull.Blocked) break;
+          if (load === RemotePull.Started) {
             i++;
             continue;
           }

@@ -90,9 +90,11 @@ function baselineBody(policy: BaselinePolicy, calibration: BaselineCalibration):
       );
     case BaselinePolicy.LlmdPrecise:
       // The same shape on the precise-prefix-cache-producer: KV events, blockSizeTokens 64,
-      // speculativeIndexing true (speculativeTTL 2 s).
+      // speculativeIndexing true (speculativeTTL 2 s). KV events with medium CPU (vLLM's OffloadingConnector)
+      // count at 0.8 of a GPU block (llm-d kv-cache-manager's medium weights, GPU 1.0 / CPU 0.8, as the
+      // tiered-prefix-cache guide runs it); without a CPU tier on the engines nothing changes.
       return config(
-        `\n  - type: prefix-cache-affinity-filter\n    parameters:\n      affinityThreshold: 0.8\n      maxTTFTPenaltyMs: 18000\n      peakPrefillThroughput: ${calibration.peakPrefillThroughput ?? 15926}\n      prefixSource: precise\n      blockSizeTokens: 64\n      speculativeTtlMs: 2000` +
+        `\n  - type: prefix-cache-affinity-filter\n    parameters:\n      affinityThreshold: 0.8\n      maxTTFTPenaltyMs: 18000\n      peakPrefillThroughput: ${calibration.peakPrefillThroughput ?? 15926}\n      prefixSource: precise\n      blockSizeTokens: 64\n      speculativeTtlMs: 2000\n      hostCacheHitWeight: 0.8` +
           `\n  - type: token-load-scorer\n  - type: max-score-picker\n    parameters:\n      tieBreak: rotate`,
         `\n      - pluginRef: prefix-cache-affinity-filter\n      - pluginRef: token-load-scorer\n        weight: 1\n      - pluginRef: max-score-picker`,
       );
@@ -104,8 +106,10 @@ function baselineBody(policy: BaselinePolicy, calibration: BaselineCalibration):
     case BaselinePolicy.Dynamo:
       // cost = prefill_load_scale × max(0, (active prefill tokens + prompt) / block − overlap blocks)
       //      + active decode blocks + the prompt's blocks not already active; lowest wins, ties at random.
+      // Host-pinned (CPU offload) overlap is credited at --router-host-cache-hit-weight, default 0.75
+      // (Dynamo router configuration-and-tuning docs); without a CPU tier on the engines nothing changes.
       return config(
-        `\n  - type: kv-cost-scorer\n    parameters:\n      overlapScoreWeight: 1\n  - type: softmax-picker\n    parameters:\n      temperature: 0`,
+        `\n  - type: kv-cost-scorer\n    parameters:\n      overlapScoreWeight: 1\n      hostCacheHitWeight: 0.75\n  - type: softmax-picker\n    parameters:\n      temperature: 0`,
         `\n      - pluginRef: kv-cost-scorer\n        weight: 1\n      - pluginRef: softmax-picker`,
       );
     case BaselinePolicy.Sglang:

@@ -68,6 +68,7 @@ function stateNeeds(plugins: readonly AnyPlugin[]): Omit<CompiledSchedulerConfig
   let routed: { readonly by: string; readonly needs: RoutedPrefixNeeds } | undefined;
   let speculativeTtlMs: number | undefined;
   let precise: { readonly by: string; readonly tokens: number } | undefined;
+  let host: { readonly by: string; readonly weight: number } | undefined;
   const consumes = new Set<StateKey>();
   for (const p of plugins) {
     for (const key of p.consumes) consumes.add(key);
@@ -86,6 +87,13 @@ function stateNeeds(plugins: readonly AnyPlugin[]): Omit<CompiledSchedulerConfig
         );
       precise = { by: p.name, tokens: p.preciseMatchTokens };
     }
+    if (p.hostCacheHitWeight !== undefined && p.hostCacheHitWeight > 0) {
+      if (host !== undefined && host.weight !== p.hostCacheHitWeight)
+        throw new SchedulingConfigError(
+          `plugin "${p.name}": hostCacheHitWeight ${p.hostCacheHitWeight} differs from plugin "${host.by}"'s ${host.weight}; one scheduler values host-tier hits one way`,
+        );
+      host = { by: p.name, weight: p.hostCacheHitWeight };
+    }
   }
   const reader = plugins.find((p) => p.consumes.includes(StateKey.RoutedPrefixes));
   if (reader !== undefined && routed === undefined)
@@ -101,6 +109,7 @@ function stateNeeds(plugins: readonly AnyPlugin[]): Omit<CompiledSchedulerConfig
     ...(routed !== undefined ? { routedPrefixes: routed.needs } : {}),
     ...(speculativeTtlMs !== undefined ? { speculativeTtlMs } : {}),
     ...(precise !== undefined ? { preciseMatchTokens: precise.tokens } : {}),
+    ...(host !== undefined ? { hostCacheHitWeight: host.weight } : {}),
     ...(prefixSource !== undefined ? { prefixSource } : {}),
   };
 }

@@ -22,6 +22,7 @@ import { sessionAffinityScorerFactory } from '../plugins/scorers/session-affinit
 import { smgCacheAwareScorerFactory } from '../plugins/scorers/smg-cache-aware-scorer.js';
 import { tokenLoadScorerFactory } from '../plugins/scorers/token-load-scorer.js';
 import { prefixCacheAffinityFilterFactory } from '../plugins/filters/prefix-cache-affinity-filter.js';
+import { sloAffinityFilterFactory } from '../plugins/filters/slo-affinity-filter.js';
 import { ttftEstimateScorerFactory } from '../plugins/scorers/ttft-estimate-scorer.js';
 import type { PluginFactory } from './plugin-factory.js';
 
@@ -49,6 +50,7 @@ const BUILTIN_FACTORIES: readonly PluginFactory[] = [
   roleFilterFactory,
   healthFilterFactory,
   prefixCacheAffinityFilterFactory,
+  sloAffinityFilterFactory,
   queueScorerFactory,
   kvUtilizationScorerFactory,
   runningRequestsScorerFactory,

@@ -85,6 +85,12 @@ export class InflightLedger {
     t.maxNewTokens += maxTokens;
   }
 
+  /** The worker and the prefill tokens of a request in flight not yet prefilled; undefined otherwise. */
+  pendingOf(requestId: string): { readonly workerId: string; readonly pendingTokens: number } | undefined {
+    const e = this.entries.get(requestId);
+    return e === undefined || e.prefilled ? undefined : e;
+  }
+
   /** The first token was seen: the prompt no longer costs prefill work. */
   markPrefilled(requestId: string): void {
     const e = this.entries.get(requestId);

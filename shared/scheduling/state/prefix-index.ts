@@ -5,7 +5,7 @@
 // Memory, for 1e6 blocks over 64+ engines without a per-block object:
 //   owners:     BlockOwners, our hash -> bitmask over worker slots
 //   per worker: BlockHashTable digest(engine hash) -> our hash (needed anyway to apply BlockRemoved).
-import type { KvEventBatch } from '../../engine/types.js';
+import type { EngineBlockHash, KvEventBatch } from '../../engine/types.js';
 import { BlockHashTable } from './block-hash-table.js';
 import { BlockOwners } from './block-owners.js';
 import { ROOT_PARENT_HASH, chainBlockHash, computeBlockHashes, engineHashDigest } from './prefix-hash.js';
@@ -157,6 +157,11 @@ export class PrefixIndex {
       if (id !== undefined) result.set(id, blocks);
     });
     return result;
+  }
+
+  /** The scheduler's hash of an engine block the worker announced (host-tier-index.ts maps its tokenless stores with it). */
+  ourHashOf(workerId: string, engineHash: EngineBlockHash): number | undefined {
+    return this.workers.get(workerId)?.engineToOurs.get(engineHashDigest(engineHash));
   }
 
   /** Blocks a worker holds. */

@@ -13,7 +13,18 @@ export interface LiveWorker {
 }
 
 /** liveWorkers is read at every scrape: the workers this replica's registry view holds then. */
-export function schedulerMetrics(registry: Registry, liveWorkers: () => Iterable<LiveWorker>) {
+/** One engine's learned prefill throughput (SaturationTracker.engineEstimates). */
+export interface PrefillEstimate {
+  readonly engineId: string;
+  readonly tokensPerS: number;
+  readonly samples: number;
+}
+
+export function schedulerMetrics(
+  registry: Registry,
+  liveWorkers: () => Iterable<LiveWorker>,
+  prefillEstimates: () => Iterable<PrefillEstimate> = () => [],
+) {
   return {
     ...commonMetrics(registry),
     picks: new Counter({
@@ -71,6 +82,16 @@ export function schedulerMetrics(registry: Registry, liveWorkers: () => Iterable
         for (const worker of liveWorkers()) {
           for (const model of worker.models) this.inc({ model, role: worker.role });
         }
+      },
+    }),
+    sustainedPrefill: new Gauge({
+      name: 'atc_scheduler_sustained_prefill_tokens_per_second',
+      help: "Prefill tokens/s each worker's engine was seen to sustain while saturated, learned online from first tokens (the saturation signal the slo-affinity-filter predicts TTFT with); the prior until the first sample.",
+      labelNames: ['worker', 'learned'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const e of prefillEstimates()) this.set({ worker: e.engineId, learned: e.samples > 0 ? 'true' : 'false' }, e.tokensPerS);
       },
     }),
   };

@@ -68,6 +68,7 @@ const SETS: Array<[service: string, declare: (r: Registry) => unknown, families:
       ['atc_scheduler_cached_prefix_blocks_total', C],
       ['atc_scheduler_pd_decisions_total', C],
       ['atc_scheduler_workers', G],
+      ['atc_scheduler_sustained_prefill_tokens_per_second', G],
     ],
   ],
   [
@@ -213,5 +214,28 @@ describe('telemetry: service metric sets', () => {
     // Model b's worker left: its series goes, rather than lingering at its last value.
     live = [{ role: 'decode', models: ['a'] }];
     assert.deepEqual(await read(), [['a', 'decode', 1]]);
+  });
+
+  it("scheduler: the sustained-prefill gauge reads the saturation tracker's estimates at each scrape", async () => {
+    const registry = new Registry();
+    let estimates = [
+      { engineId: 'w1', tokensPerS: 21_000, samples: 3 },
+      { engineId: 'w2', tokensPerS: 20_000, samples: 0 },
+    ];
+    schedulerMetrics(
+      registry,
+      () => [],
+      () => estimates,
+    );
+    const read = async () =>
+      samplesNamed(await scrape(registry), 'atc_scheduler_sustained_prefill_tokens_per_second')
+        .map((s) => [s.labels['worker'], s.labels['learned'], s.value])
+        .sort((x, y) => String(x).localeCompare(String(y)));
+    assert.deepEqual(await read(), [
+      ['w1', 'true', 21_000],
+      ['w2', 'false', 20_000],
+    ]);
+    estimates = [];
+    assert.deepEqual(await read(), []);
   });
 });

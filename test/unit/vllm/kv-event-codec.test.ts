@@ -92,6 +92,26 @@ describe('kv-event-codec decode', () => {
       },
     },
     {
+      // vLLM's OffloadingConnector: the host-memory tier's stores (tokenless) and removals, medium CPU.
+      name: 'CPU-tier events of the offloading connector keep their medium',
+      payload: pack([
+        5,
+        [
+          ['BlockStored', [31n], null, [], 16, null, 'CPU'],
+          ['BlockRemoved', [31n], 'CPU'],
+        ],
+        null,
+      ]),
+      expected: {
+        ts: 5,
+        events: [
+          { type: 'BlockStored', blockHashes: ['31'], parentBlockHash: null, tokenIds: [], blockSize: 16, loraId: null, medium: 'CPU' },
+          { type: 'BlockRemoved', blockHashes: ['31'], medium: 'CPU' },
+        ],
+        dataParallelRank: null,
+      },
+    },
+    {
       // vllm-project/vllm#42892: events are tagged maps inside an array batch.
       name: 'map events in an array batch',
       payload: pack([

@@ -36,6 +36,7 @@ export class PrefixCacheAffinityFilter implements Filter {
   readonly kind = PluginKind.Filter;
   readonly consumes: readonly StateKey[];
   readonly preciseMatchTokens: number | undefined;
+  readonly hostCacheHitWeight?: number;
   constructor(
     readonly name: string,
     readonly options: AffinityOptions,
@@ -45,7 +46,10 @@ export class PrefixCacheAffinityFilter implements Filter {
     readonly preciseBlockTokens: number,
     /** precise: speculative indexing TTL, ms (0: off). */
     readonly speculativeTtlMs: number,
+    /** precise: share of a GPU block a host-tier (CPU offload) block counts for in the match (llm-d: CPU 0.8). */
+    hostCacheHitWeight = 0,
   ) {
+    if (hostCacheHitWeight > 0) this.hostCacheHitWeight = hostCacheHitWeight;
     this.consumes = [StateKey.Inflight, prefixSource === PrefixSource.Precise ? StateKey.PrefixIndex : StateKey.RoutedPrefixes];
     // llm-d's in-flight tokens count the uncached part in its producer's blocks too.
     this.preciseMatchTokens = prefixSource === PrefixSource.Precise ? preciseBlockTokens : undefined;
@@ -54,7 +58,7 @@ export class PrefixCacheAffinityFilter implements Filter {
   /** Match ratio per worker, as the configured prefix producer reports it. */
   ratios(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {
     if (this.prefixSource === PrefixSource.Approximate) return approximateMatchRatios(cycle, workers);
-    return preciseMatchRatios(cycle, workers, this.preciseBlockTokens);
+    return preciseMatchRatios(cycle, workers, this.preciseBlockTokens, this.hostCacheHitWeight ?? 0);
   }
 
   filter(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): readonly WorkerSnapshot[] {
@@ -77,11 +81,21 @@ export class PrefixCacheAffinityFilter implements Filter {
  * precise-prefix-cache-producer recomputes keys at its own blockSizeTokens; the index here is kept at the
  * engine's block size, so a match of m engine blocks is floor(m × blockSize / blockTokens) of its blocks).
  */
-export function preciseMatchRatios(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[], blockTokens: number): number[] {
+export function preciseMatchRatios(
+  cycle: SchedulingCycle,
+  workers: readonly WorkerSnapshot[],
+  blockTokens: number,
+  hostCacheHitWeight = 0,
+): number[] {
   const total = Math.floor(cycle.request.tokenIds.length / blockTokens);
   if (total === 0) return workers.map(() => 0);
   const matches = cycle.preciseMatches();
-  return workers.map((w) => Math.floor(((matches.get(w.id) ?? 0) * cycle.blockSize) / blockTokens) / total);
+  return workers.map((w) => {
+    const gpu = Math.floor(((matches.get(w.id) ?? 0) * cycle.blockSize) / blockTokens);
+    if (!(hostCacheHitWeight > 0)) return gpu / total;
+    const host = Math.floor((cycle.hostBlocks(w.id) * cycle.blockSize) / blockTokens);
+    return Math.min(1, (gpu + hostCacheHitWeight * host) / total);
+  });
 }
 
 export const prefixCacheAffinityFilterFactory: PluginFactory = {
@@ -101,7 +115,8 @@ export const prefixCacheAffinityFilterFactory: PluginFactory = {
     const preciseBlockTokens =
       source === PrefixSource.Precise ? params.number('blockSizeTokens', { default: 64, min: 1, integer: true }) : 64;
     const speculativeTtlMs = source === PrefixSource.Precise ? params.number('speculativeTtlMs', { default: 0, min: 0 }) : 0;
+    const hostCacheHitWeight = source === PrefixSource.Precise ? params.number('hostCacheHitWeight', { default: 0, min: 0, max: 1 }) : 0;
     params.done();
-    return new PrefixCacheAffinityFilter(name, options, source, approx, preciseBlockTokens, speculativeTtlMs);
+    return new PrefixCacheAffinityFilter(name, options, source, approx, preciseBlockTokens, speculativeTtlMs, hostCacheHitWeight);
   },
 };

@@ -17,11 +17,16 @@ export class KvCostScorer implements Scorer {
   readonly type = KV_COST_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
   readonly consumes: readonly StateKey[] = [StateKey.PrefixIndex, StateKey.Inflight, StateKey.ActiveBlocks];
+  readonly hostCacheHitWeight?: number;
   constructor(
     readonly name: string,
     /** Dynamo's --kv-overlap-score-weight (default 1). */
     readonly overlapScoreWeight: number,
-  ) {}
+    /** Dynamo's --router-host-cache-hit-weight: credit of a host-pinned (CPU offload) block; 0: none. */
+    hostCacheHitWeight = 0,
+  ) {
+    if (hostCacheHitWeight > 0) this.hostCacheHitWeight = hostCacheHitWeight;
+  }
 
   /** Dynamo's cost in blocks, per worker. */
   costs(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {
@@ -46,7 +51,8 @@ export const kvCostScorerFactory: PluginFactory = {
   kind: PluginKind.Scorer,
   create(name, params) {
     const overlapScoreWeight = params.number('overlapScoreWeight', { default: 1, min: 0 });
+    const hostCacheHitWeight = params.number('hostCacheHitWeight', { default: 0, min: 0, max: 1 });
     params.done();
-    return new KvCostScorer(name, overlapScoreWeight);
+    return new KvCostScorer(name, overlapScoreWeight, hostCacheHitWeight);
   },
 };

@@ -11,13 +11,21 @@ export class PrecisePrefixScorer implements Scorer {
   readonly type = PRECISE_PREFIX_SCORER_TYPE;
   readonly kind = PluginKind.Scorer;
   readonly consumes: readonly StateKey[] = [StateKey.PrefixIndex];
-  constructor(readonly name: string) {}
+  readonly hostCacheHitWeight?: number;
+  constructor(
+    readonly name: string,
+    /** Share of a GPU block a host-tier (CPU offload) block following the GPU match counts for; 0: ignored. */
+    hostCacheHitWeight = 0,
+  ) {
+    if (hostCacheHitWeight > 0) this.hostCacheHitWeight = hostCacheHitWeight;
+  }
 
   score(cycle: SchedulingCycle, workers: readonly WorkerSnapshot[]): number[] {
     const total = cycle.blockHashes().length;
     if (total === 0) return workers.map(() => 0);
     const matches = cycle.preciseMatches();
-    return workers.map((w) => (matches.get(w.id) ?? 0) / total);
+    const host = this.hostCacheHitWeight ?? 0;
+    return workers.map((w) => Math.min(1, ((matches.get(w.id) ?? 0) + (host > 0 ? host * cycle.hostBlocks(w.id) : 0)) / total));
   }
 }
 
@@ -25,7 +33,8 @@ export const precisePrefixScorerFactory: PluginFactory = {
   type: PRECISE_PREFIX_SCORER_TYPE,
   kind: PluginKind.Scorer,
   create(name, params) {
+    const hostCacheHitWeight = params.number('hostCacheHitWeight', { default: 0, min: 0, max: 1 });
     params.done();
-    return new PrecisePrefixScorer(name);
+    return new PrecisePrefixScorer(name, hostCacheHitWeight);
   },
 };
