@@ -2,7 +2,7 @@
 // worker, and relay its token stream. A worker that cannot take the request (gone, refusing) is
 // excluded and the scheduler is asked again, so an accepted request is not lost to a dead worker;
 // a stream that falls silent (no tokens, no keepalives) fails loudly as worker_lost.
-import { NoRespondersError, RequestError, TimeoutError, type NatsConnection } from '@nats-io/transport-node';
+import { NoRespondersError, RequestError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { InboxStream, InboxTimeoutError } from '../../shared/nats/index.js';
 import {
@@ -12,6 +12,9 @@ import {
   encodeMessage,
   errorFromWire,
   schedulerPick,
+  schedulerReplicaPick,
+  schedulerHeld,
+  AtcHeader,
   workerSubjects,
   type PickReplyV1,
   type StreamFinishedV1,
@@ -42,6 +45,8 @@ export type DispatchEvent =
 export interface DispatcherOptions {
   /** ms to wait for a scheduler's answer. */
   readonly pickTimeoutMs: number;
+  /** Scheduler replicas asked in turn when one does not answer (picks are idempotent). */
+  readonly pickAttempts: number;
   /** ms to wait for a worker to accept. */
   readonly acceptTimeoutMs: number;
   /** ms of stream silence (workers keepalive every second) before the worker counts as lost. */
@@ -56,6 +61,7 @@ export interface DispatcherOptions {
 
 export const defaultDispatcherOptions: DispatcherOptions = {
   pickTimeoutMs: 2_000,
+  pickAttempts: 3,
   acceptTimeoutMs: 2_000,
   streamIdleTimeoutMs: 5_000,
   maxAttempts: 3,
@@ -63,10 +69,16 @@ export const defaultDispatcherOptions: DispatcherOptions = {
   maxQueueWaitMs: 30_000,
 };
 
+/** ms a live replica has to say it holds a pick. */
+const HELD_TIMEOUT_MS = 1_000;
+
 const isNoResponders = (err: unknown) => err instanceof NoRespondersError || (err instanceof RequestError && err.isNoResponders());
 const isTimeout = (err: unknown) => err instanceof TimeoutError || (err instanceof Error && err.name === 'TimeoutError');
 
 export class Dispatcher {
+  /** The scheduler replica that answered a pick last: a retry goes there, not to one that may hang. */
+  private lastReplica: string | undefined;
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly options: DispatcherOptions,
@@ -122,6 +134,74 @@ export class Dispatcher {
   }
 
   /** ms this request may queue at a scheduler: the option, within what is left of its deadline. */
+  /**
+   * Asks the scheduler queue group for a pick. Every pickTimeoutMs without an answer it asks all replicas
+   * whether one holds the pick (atc.sched.held: a queued pick may legitimately wait up to maxQueueMs); when
+   * none says so (the replica hung, died with it in hand, or the message was lost in a reconnect) the same
+   * pick goes to the replica that answered last (its own subject: the group could choose a hung replica
+   * again), then once more to the group; the first answer wins (picks are idempotent). No responders on
+   * the group (every replica reconnecting) is retried every 100 ms for up to pickTimeoutMs. Rejects with
+   * the last error once every attempt failed.
+   */
+  private askSchedulers(requestId: string, data: Uint8Array, h: MsgHdrs | undefined, timeoutMs: number): Promise<Msg> {
+    const opts = { timeout: timeoutMs, ...(h ? { headers: h } : {}) };
+    const askGroup = async (): Promise<Msg> => {
+      const until = Date.now() + this.options.pickTimeoutMs;
+      for (;;) {
+        try {
+          return await this.nc.request(schedulerPick, data, opts);
+        } catch (err) {
+          if (!isNoResponders(err) || Date.now() >= until) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
+    const max = Math.max(1, this.options.pickAttempts);
+    return new Promise<Msg>((resolve, reject) => {
+      let launched = 0;
+      let failed = 0;
+      let done = false;
+      let timer: NodeJS.Timeout | undefined;
+      const launch = () => {
+        clearTimeout(timer);
+        if (done || launched >= max) return;
+        const n = launched++;
+        const replica = n === 1 ? this.lastReplica : undefined;
+        if (n > 0) this.metrics.pickRetries.inc({ reason: failed === n ? 'failed' : 'unanswered' });
+        const ask = replica !== undefined ? this.nc.request(schedulerReplicaPick(replica), data, opts) : askGroup();
+        ask.then(
+          (msg) => {
+            if (done) return;
+            done = true;
+            clearTimeout(timer);
+            resolve(msg);
+          },
+          (err: unknown) => {
+            if (done) return;
+            if (replica !== undefined && replica === this.lastReplica) this.lastReplica = undefined; // it did not answer either
+            if (++failed < launched) return;
+            if (launched < max) return launch();
+            done = true;
+            reject(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
+        if (launched < max) timer = setTimeout(check, this.options.pickTimeoutMs);
+      };
+      /** Still held by a live replica: wait on; held by none: ask again. */
+      const check = () => {
+        if (done) return;
+        this.nc.request(schedulerHeld, heldBody, { timeout: HELD_TIMEOUT_MS }).then(
+          () => {
+            if (!done) timer = setTimeout(check, this.options.pickTimeoutMs);
+          },
+          () => launch(),
+        );
+      };
+      const heldBody = new TextEncoder().encode(requestId);
+      launch();
+    });
+  }
+
   private maxQueueMs(deadlineMs: number): number {
     return Math.max(0, Math.min(this.options.maxQueueWaitMs ?? 0, deadlineMs - Date.now()));
   }
@@ -141,26 +221,25 @@ export class Dispatcher {
       async (span) => {
         const t0 = performance.now();
         let reply;
+        const data = encodeMessage({
+          type: 'pick.request.v1',
+          requestId,
+          model: job.model,
+          prompt: job.prompt,
+          maxTokens: job.sampling.maxTokens,
+          headers,
+          excludeWorkers: exclude,
+          deadlineMs,
+          maxQueueMs: this.maxQueueMs(deadlineMs),
+          ...(job.promptTokens ? { promptTokens: job.promptTokens } : {}),
+        });
+        const pickTimeoutMs = this.options.pickTimeoutMs + this.maxQueueMs(deadlineMs);
         try {
-          const h = traceHeaders();
           if (hops) hops['pickSent'] = hopNow();
-          reply = await this.nc.request(
-            schedulerPick,
-            encodeMessage({
-              type: 'pick.request.v1',
-              requestId,
-              model: job.model,
-              prompt: job.prompt,
-              maxTokens: job.sampling.maxTokens,
-              headers,
-              excludeWorkers: exclude,
-              deadlineMs,
-              maxQueueMs: this.maxQueueMs(deadlineMs),
-              ...(job.promptTokens ? { promptTokens: job.promptTokens } : {}),
-            }),
-            // A saturated fleet's scheduler holds the pick in its queue for up to maxQueueMs.
-            { timeout: this.options.pickTimeoutMs + this.maxQueueMs(deadlineMs), ...(h ? { headers: h } : {}) },
-          );
+          // A saturated fleet's scheduler holds the pick in its queue for up to maxQueueMs.
+          reply = await this.askSchedulers(requestId, data, traceHeaders(), pickTimeoutMs);
+          const replica = reply.headers?.get(AtcHeader.Replica);
+          if (replica) this.lastReplica = replica;
         } catch (err) {
           if (isNoResponders(err) || isTimeout(err))
             throw new AtcError(ErrorCode.SchedulerUnavailable, 'no scheduler answered', false, { cause: err });
@@ -247,7 +326,8 @@ export class Dispatcher {
         finished = true;
         if (hops) Object.assign(hops, hopsOf(raw.headers), { finishedReceived: hopNow() });
         const { type: _t, seq: _s, requestId: _r, ...rest } = msg;
-        yield { type: 'finished', workerId, ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}), ...rest };
+        // prefillWorkerId / prefillFallback as the worker reports them: what happened, not what was planned.
+        yield { type: 'finished', workerId, ...rest };
         return;
       }
     } finally {

@@ -30,7 +30,7 @@ export interface InferenceSink {
   /** Streaming: one OpenAI chunk object. */
   chunk(chunk: object): void;
   /** Non-streaming: the whole body, with where and how fast the engine served it. */
-  body(body: object, served: { workerId: string; prefillWorkerId?: string; engineTtftMs: number }): void;
+  body(body: object, served: { workerId: string; prefillWorkerId?: string; prefillFallback?: string; engineTtftMs: number }): void;
 }
 
 export interface InferenceCall {
@@ -72,6 +72,14 @@ export class InferenceFrontDoor {
     /** Tokenizes text and chat prompts once, here, so the scheduler's decision thread does not. */
     private readonly tokenizer?: TokenizerPool,
   ) {}
+
+  /**
+   * Why this ingress cannot serve requests now (readiness): NATS or the JetStream registry unreachable,
+   * or no live worker; undefined when ready.
+   */
+  unavailableReason(): string | undefined {
+    return this.directory.unavailableReason ?? (this.directory.live().length === 0 ? 'no workers' : undefined);
+  }
 
   /** Models served by at least one live worker. */
   models(): string[] {
@@ -219,6 +227,7 @@ export class InferenceFrontDoor {
         workerId: finished.workerId,
         engineTtftMs: finished.engineTtftMs,
         ...(finished.prefillWorkerId ? { prefillWorkerId: finished.prefillWorkerId } : {}),
+        ...(finished.prefillFallback ? { prefillFallback: finished.prefillFallback } : {}),
       });
     }
   }

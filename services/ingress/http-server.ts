@@ -29,7 +29,7 @@ export interface HttpServerOptions {
 }
 
 /** The routes anyone may call, keys or not: probes and scrapes. */
-const OPEN_ROUTES = new Set(['/health', '/metrics']);
+const OPEN_ROUTES = new Set(['/health', '/livez', '/metrics']);
 
 /** Request headers the scheduling plugins may read. */
 const FORWARDED_HEADER = /^(x-session-id|x-atc-[a-z0-9-]+|x-slo-[a-z0-9-]+)$/;
@@ -102,6 +102,11 @@ export class IngressHttpServer {
     this.server.on('request', (req: IncomingMessage) => clearTimeout(firstRequest.get(req.socket)));
   }
 
+  /** The request handler itself: the fuzz suite injects requests into it without sockets. */
+  get requestListener(): (req: IncomingMessage, res: ServerResponse) => void {
+    return this.server.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
+  }
+
   async listen(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
@@ -113,7 +118,17 @@ export class IngressHttpServer {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     const routes: Record<string, [string, () => Promise<void> | void]> = {
-      '/health': ['GET', () => sendJson(res, 200, { status: 'ok', models: this.frontDoor.models() })],
+      // Readiness: 503 with the reason while no worker or no JetStream registry can be reached.
+      '/health': [
+        'GET',
+        () => {
+          const reason = this.frontDoor.unavailableReason();
+          if (reason !== undefined) sendJson(res, 503, { status: 'unavailable', reason });
+          else sendJson(res, 200, { status: 'ok', models: this.frontDoor.models() });
+        },
+      ],
+      // Liveness: the process answers HTTP (restart it only when this fails).
+      '/livez': ['GET', () => sendJson(res, 200, { status: 'alive' })],
       '/metrics': ['GET', () => writeMetrics(res, this.registry)],
       '/v1/models': [
         'GET',
@@ -179,7 +194,9 @@ export class IngressHttpServer {
           body: (body, served) => {
             // Operators (and the path-latency benchmark) see where a request ran and the engine's own TTFT.
             res.setHeader('x-atc-worker-id', served.workerId);
+            // Only when the prompt really was prefilled there; a planned remote prefill that fell back says why.
             if (served.prefillWorkerId) res.setHeader('x-atc-prefill-worker-id', served.prefillWorkerId);
+            if (served.prefillFallback) res.setHeader('x-atc-prefill-fallback', served.prefillFallback);
             res.setHeader('x-atc-engine-ttft-ms', served.engineTtftMs.toFixed(3));
             if (hops) res.setHeader(HOP_HTTP_HEADER, JSON.stringify({ ...hops, respond: hopNow() }));
             sendJson(res, 200, body);

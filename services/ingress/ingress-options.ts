@@ -8,6 +8,7 @@ import {
   tokenizerPathOption,
   tokenizerThreadsOption,
   workerTtlMsOption,
+  kvReplicasOption,
 } from '../../shared/config/index.js';
 
 export const INGRESS_OPTIONS = {
@@ -84,6 +85,7 @@ export const INGRESS_OPTIONS = {
     doc: "ms a request may wait in a scheduler's flow-control queue when the fleet is saturated (0: answer 429 at once)",
   }),
   workerTtlMs: workerTtlMsOption,
+  kvReplicas: kvReplicasOption,
   tokenizerPath: tokenizerPathOption,
   tokenizerThreads: tokenizerThreadsOption,
   logPrompts: option.boolean({

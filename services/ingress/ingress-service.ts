@@ -5,7 +5,7 @@ import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats, type NatsCredentials } from '../../shared/nats/index.js';
 import { ingressMetrics } from '../../shared/telemetry/index.js';
-import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistryBucket } from '../../shared/fleet/index.js';
 import { Dispatcher, defaultDispatcherOptions, type DispatcherOptions } from './dispatcher.js';
 import { IngressHttpServer, type HttpServerOptions } from './http-server.js';
 import { InferenceFrontDoor } from './front-door.js';
@@ -27,6 +27,8 @@ export interface IngressServiceOptions {
   readonly workerTtlMs?: number;
   /** Log prompt text itself (--log-prompts); default only its size. */
   readonly logPrompts?: boolean;
+  /** Copies of each JetStream KV bucket (--kv-replicas). Default 1. */
+  readonly kvReplicas?: number;
   /** Threads tokenizing long prompts (--tokenizer-threads); default 0: inline. */
   readonly tokenizerThreads?: number;
   /** The tokenizer the pool threads load (--tokenizer-path): the one this process loaded at start-up. */
@@ -40,7 +42,7 @@ export class IngressService {
     readonly nc: NatsConnection,
     readonly port: number,
     private readonly directory: WorkerDirectory,
-    private readonly http: IngressHttpServer,
+    readonly http: IngressHttpServer,
     private readonly natsApi: IngressNatsApi,
     private readonly tokenizer: TokenizerPool,
     private readonly logger: Logger,
@@ -59,8 +61,9 @@ export class IngressService {
     });
     const http = { ...options.http, maxBodyBytes: bodyLimitWithin(options.http.maxBodyBytes, nc.info?.max_payload, logger) };
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
-    const directory = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
-    await directory.start(false);
+    const directory = new WorkerDirectory(nc, await openWorkerRegistryBucket(nc, ttlMs, options.kvReplicas ?? 1, logger), ttlMs, logger);
+    // With load reports: they keep a worker live while JetStream (its heartbeats) stalls.
+    await directory.start(true);
     const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger);
     const tokenizer = new TokenizerPool({
       threads: options.tokenizerThreads ?? 0,

@@ -37,6 +37,7 @@ try {
     limits: { maxTokensLimit: opts.maxTokensLimit, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: opts.defaultMaxTokens },
     dispatcher: { requestTimeoutMs: opts.requestTimeoutMs, maxQueueWaitMs: opts.maxQueueWaitMs },
     workerTtlMs: opts.workerTtlMs,
+    kvReplicas: opts.kvReplicas,
     logPrompts: opts.logPrompts,
     tokenizerThreads: opts.tokenizerThreads,
     ...(opts.tokenizerPath !== undefined ? { tokenizerPath: opts.tokenizerPath } : {}),

@@ -34,6 +34,7 @@ try {
     replicaId: opts.replicaId,
     registry,
     workerTtlMs: opts.workerTtlMs,
+    kvReplicas: opts.kvReplicas,
     tokenizerThreads: opts.tokenizerThreads,
     ...(opts.tokenizerPath !== undefined ? { tokenizerPath: opts.tokenizerPath } : {}),
     flowControl:

@@ -1,17 +1,21 @@
 // Answers atc.sched.pick in the scheduler queue group: "which worker should run this request?", by
 // running the scheduling core (filters, scorers, picker, profiles) over the live fleet.
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { guarded } from '../../shared/nats/index.js';
 import type { WorkerDirectory, WorkerView } from '../../shared/fleet/index.js';
 import type { EngineLoad } from '../../shared/engine/types.js';
 import {
   AtcError,
+  AtcHeader,
   ErrorCode,
   decodeMessage,
   encodeMessage,
   queueGroups,
+  replicaToken,
   schedulerPick,
+  schedulerReplicaPick,
+  schedulerHeld,
   type PickReplyV1,
   type PickRequestV1,
 } from '../../shared/protocol/index.js';
@@ -48,7 +52,15 @@ const NO_LOAD: EngineLoad = {
   prefixCacheHits: 0,
 };
 
+/**
+ * ms of load-report silence after which a prefill worker is not chosen (workers report every 250 ms by
+ * default: ~4 missed reports). A dead prefill worker drops out this fast instead of after the registry TTL;
+ * a wrong guess costs only one disaggregation (issue 14, finding 7).
+ */
+export const PREFILL_SILENCE_MS = 1_000;
+
 export function snapshotOf(view: WorkerView): WorkerSnapshot {
+  const nowMs = Date.now();
   return {
     id: view.registration.workerId,
     role: view.registration.role,
@@ -56,7 +68,7 @@ export function snapshotOf(view: WorkerView): WorkerSnapshot {
     // Until its first load report, a just-registered worker counts as idle as of its heartbeat.
     load: view.load ?? NO_LOAD,
     loadReportedAtMs: view.load ? view.loadSeenAtMs : view.heartbeatSeenAtMs,
-    healthy: true,
+    healthy: !(view.registration.role === 'prefill' && view.load !== undefined && nowMs - view.loadSeenAtMs > PREFILL_SILENCE_MS),
   };
 }
 
@@ -72,7 +84,11 @@ export function summarizeDecision(d: Decision): string {
 }
 
 export class PickServer {
-  private sub: Subscription | undefined;
+  private readonly subs: Subscription[] = [];
+  /** Request ids of the picks this replica holds (queued or deciding): answered on atc.sched.held. */
+  private readonly held = new Set<string>();
+  /** Atc-Replica on every reply: the ingress retries on the replica that answered last. */
+  private readonly replyHeaders: MsgHdrs;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -86,7 +102,10 @@ export class PickServer {
     private readonly flow?: PickFlow,
     /** Tokenizes text and chat prompts that arrive without token ids, off the decision thread. */
     private readonly tokenizer: TokenizerPool = new TokenizerPool({ threads: 0 }),
-  ) {}
+  ) {
+    this.replyHeaders = natsHeaders();
+    this.replyHeaders.set(AtcHeader.Replica, replicaToken(replicaId));
+  }
 
   private warnedTokenizer = false;
 
@@ -110,10 +129,17 @@ export class PickServer {
   }
 
   start(): void {
-    this.sub = this.nc.subscribe(schedulerPick, {
-      queue: queueGroups.scheduler,
-      callback: guarded(this.logger, 'pick', (msg) => this.handle(msg)),
-    });
+    const callback = guarded(this.logger, 'pick', (msg) => this.handle(msg));
+    this.subs.push(this.nc.subscribe(schedulerPick, { queue: queueGroups.scheduler, callback }));
+    this.subs.push(this.nc.subscribe(schedulerReplicaPick(this.replicaId), { callback }));
+    const decoder = new TextDecoder();
+    this.subs.push(
+      this.nc.subscribe(schedulerHeld, {
+        callback: (_err, msg) => {
+          if (this.held.has(decoder.decode(msg.data))) msg.respond(new Uint8Array(0));
+        },
+      }),
+    );
   }
 
   private handle(msg: Msg): void {
@@ -132,8 +158,10 @@ export class PickServer {
       { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
       { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
     );
+    this.held.add(request.requestId);
     const fail = (err: unknown) =>
       otelContext.with(spanContext, () => {
+        this.held.delete(request.requestId);
         const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
         this.metrics.picks.inc({ model: request.model, outcome: e.code });
         if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
@@ -159,10 +187,14 @@ export class PickServer {
       // Decided in the pick span's context (now, or later from the queue), so its log lines carry the trace id.
       const admit = () =>
         otelContext.with(spanContext, () => {
+          this.held.delete(request.requestId);
           try {
             const reply = encodeMessage(this.decide(request, span, tokenIds));
-            if (HOP_TIMING) msg.respond(reply, { headers: hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() }) });
-            else msg.respond(reply);
+            if (HOP_TIMING) {
+              const h = hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() });
+              h.set(AtcHeader.Replica, replicaToken(this.replicaId));
+              msg.respond(reply, { headers: h });
+            } else msg.respond(reply, { headers: this.replyHeaders });
             this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
             endSpan(span);
           } catch (err) {
@@ -193,12 +225,12 @@ export class PickServer {
   decide(request: PickRequestV1, span?: Span, promptIds?: readonly number[]): PickReplyV1 {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
+    const nowMs = Date.now();
     const workers = this.directory
       .live()
       .filter((w) => !excluded.has(w.registration.workerId))
       .map(snapshotOf);
     const tokenIds = promptIds ?? promptTokenIds(request.prompt);
-    const nowMs = Date.now();
     let decision: Decision;
     try {
       decision = this.scheduler.decide(
@@ -277,11 +309,13 @@ export class PickServer {
   }
 
   private respondError(msg: Msg, requestId: string, e: AtcError): void {
-    msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }));
+    msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }), {
+      headers: this.replyHeaders,
+    });
   }
 
   async stop(): Promise<void> {
-    await this.sub?.drain();
+    await Promise.all(this.subs.map((s) => s.drain()));
     this.flow?.close();
   }
 }

@@ -10,6 +10,7 @@ import {
   tokenizerPathOption,
   tokenizerThreadsOption,
   workerTtlMsOption,
+  kvReplicasOption,
 } from '../../shared/config/index.js';
 import { BASELINE_CONFIGS } from '../../shared/scheduling/index.js';
 import { FLOW_CONTROL_DEFAULTS, SLO_CAPACITY_DEFAULTS } from '../../shared/scheduling/flow-control/index.js';
@@ -42,6 +43,7 @@ export const SCHEDULER_OPTIONS = {
     doc: 'a shipped policy (atc is the default config)',
   }),
   workerTtlMs: workerTtlMsOption,
+  kvReplicas: kvReplicasOption,
   tokenizerPath: tokenizerPathOption,
   tokenizerThreads: tokenizerThreadsOption,
   flowControl: option.choice({

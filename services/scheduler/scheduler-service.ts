@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { WorkerDirectory } from '../../shared/fleet/index.js';
 import { connectNats, type NatsCredentials } from '../../shared/nats/index.js';
 import { Scheduler } from '../../shared/scheduling/index.js';
-import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistryBucket } from '../../shared/fleet/index.js';
 import { flowControlMetrics, schedulerMetrics } from '../../shared/telemetry/index.js';
 import { PickFlow, type PickFlowOptions } from './pick-flow.js';
 import { PickServer, snapshotOf } from './pick-server.js';
@@ -29,6 +29,8 @@ export interface SchedulerServiceOptions {
   readonly registry?: Registry;
   /** ms after its last heartbeat that a worker counts as gone (--worker-ttl-ms). Default 6000. */
   readonly workerTtlMs?: number;
+  /** Copies of each JetStream KV bucket (--kv-replicas). Default 1. */
+  readonly kvReplicas?: number;
   /** Flow control (queueing past saturation, priorities, fairness); false: every pick is decided at once. Default on. */
   readonly flowControl?: PickFlowOptions | false;
   /** Threads tokenizing long text prompts that come without token ids (--tokenizer-threads); default 0: inline. */
@@ -69,16 +71,22 @@ export class SchedulerService {
       ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
     });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
-    const live = new WorkerDirectory(nc, await openWorkerRegistry(nc, ttlMs), ttlMs, logger);
+    const replicas = options.kvReplicas ?? 1;
+    const registryBucket = await openWorkerRegistryBucket(nc, ttlMs, replicas, logger);
+    const live = new WorkerDirectory(nc, registryBucket, ttlMs, logger);
     directory = live;
-    const ownership = await PrefixOwnershipStore.open(nc, scheduler.state.prefixIndex, logger);
+    live.onUnregisteredLoad = () => metrics.droppedEvents.inc({ kind: 'load', reason: 'unregistered' });
+    const ownership = await PrefixOwnershipStore.open(nc, scheduler.state.prefixIndex, logger, {
+      replicas,
+      isRegistered: (id) => live.isRegistered(id),
+    });
     live.onWorkerGone = (workerId) => {
       scheduler.removeWorker(workerId);
       void ownership
         .delete(workerId)
         .catch((err: unknown) => logger.warn({ workerId, err: String(err) }, 'could not delete prefix ownership'));
     };
-    const feed = new SchedulingFeed(nc, scheduler, logger);
+    const feed = new SchedulingFeed(nc, scheduler, logger, live, metrics);
     let flow: PickFlow | undefined;
     if (options.flowControl !== false) {
       const fcMetrics = flowControlMetrics(metricsRegistry, () => flow?.queuedByFlow() ?? []);
@@ -88,9 +96,10 @@ export class SchedulerService {
       feed.onFirstToken = () => f.pump();
     }
     // Snapshot first, then live events: batches the snapshot already holds are skipped by sequence number.
-    const imported = await ownership.load();
-    feed.start();
+    // Only the snapshots of workers registered now are imported.
     await live.start();
+    const imported = await ownership.load(new Set(await registryBucket.keys()));
+    feed.start();
     ownership.start(options.ownershipSaveMs ?? 1_000);
     const tokenizer = new TokenizerPool({
       threads: options.tokenizerThreads ?? 0,

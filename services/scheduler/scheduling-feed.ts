@@ -1,11 +1,16 @@
 // Feeds the scheduling core's state from the workers' event streams: KV cache events into the prefix
 // index (sequence gaps and restarts make it drop and rebuild a worker's entries), and request-completed
-// records (first token, completion) into the in-flight ledger and the latency model.
+// records (first token, completion) into the in-flight ledger and the latency model. Only registered
+// workers feed the index (events of any other id are dropped and counted: anybody on NATS could publish
+// them), and a worker's entries are capped at its engine's KV capacity in blocks (its load reports'
+// numGpuBlocks): beyond it the entries cannot be true, so they are dropped and rebuild from new events.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { decodeKvEventBatch } from '../../shared/engine/vllm/index.js';
 import { AtcHeader, decodeMessage, eventSubjects, workerIdOfEventSubject } from '../../shared/protocol/index.js';
 import type { Scheduler } from '../../shared/scheduling/index.js';
+import type { WorkerDirectory } from '../../shared/fleet/index.js';
+import type { SchedulerMetrics } from '../../shared/telemetry/index.js';
 
 /** What the latency model needs from the moment of dispatch, kept until the request completes. */
 export interface DispatchFeatures {
@@ -32,6 +37,9 @@ export class SchedulingFeed {
     private readonly nc: NatsConnection,
     private readonly scheduler: Scheduler,
     private readonly logger: Logger,
+    /** Who is registered, and each engine's KV capacity; without it every id is accepted (tests of the index alone). */
+    private readonly directory?: WorkerDirectory,
+    private readonly metrics?: SchedulerMetrics,
   ) {}
 
   start(): void {
@@ -44,10 +52,25 @@ export class SchedulingFeed {
             this.logger.warn({ subject: msg.subject }, 'dropped KV event batch without worker id or sequence number');
             return;
           }
+          if (this.directory && !this.directory.isRegistered(workerId)) {
+            this.metrics?.droppedEvents.inc({ kind: 'kv', reason: 'unregistered' });
+            return;
+          }
           try {
+            const index = this.scheduler.state.prefixIndex;
             const result = this.scheduler.applyKvEvents(workerId, seq, decodeKvEventBatch(msg.data));
             if (result.resyncNeeded) {
               this.logger.warn({ workerId, reason: result.reason }, 'prefix index resynced a worker: its entries rebuild from new events');
+            }
+            const capacity = this.directory?.capacityBlocks(workerId);
+            const held = index.workerBlockCount(workerId);
+            if (capacity !== undefined && held > capacity) {
+              index.dropWorkerEntries(workerId);
+              this.metrics?.droppedEvents.inc({ kind: 'kv', reason: 'over_capacity' });
+              this.logger.warn(
+                { workerId, blocks: held, capacityBlocks: capacity },
+                'prefix index resynced a worker: it claimed more blocks than its engine holds; its entries rebuild from new events',
+              );
             }
           } catch (err) {
             this.logger.warn({ workerId, err: String(err) }, 'dropped malformed KV event batch');

@@ -156,11 +156,20 @@ export class GenerateHandler {
     );
     const deadline = setTimeout(
       () => controller.abort(new AtcError(ErrorCode.DeadlineExceeded, 'request deadline exceeded')),
-      Math.max(0, request.deadlineMs - Date.now()),
+      // Clamped to setTimeout's 32-bit range: a later deadline would otherwise fire at once.
+      Math.min(2 ** 31 - 1, Math.max(0, request.deadlineMs - Date.now())),
     );
     try {
-      const remote =
+      const outcome =
         request.prefillWorkerId && this.opts.prefill ? await this.opts.prefill.prefill(request, controller.signal, log) : undefined;
+      const remote = outcome && 'remote' in outcome ? outcome.remote : undefined;
+      // What the ingress tells the client about where the prompt was prefilled (headers).
+      const prefillReport =
+        outcome === undefined
+          ? {}
+          : remote
+            ? { prefillWorkerId: request.prefillWorkerId! }
+            : { prefillFallback: 'fallback' in outcome ? outcome.fallback.split(':')[0]! : 'error' };
       if (request.prefillWorkerId)
         span.setAttributes({ [AtcAttr.PrefillWorker]: request.prefillWorkerId, [AtcAttr.PdFallback]: remote === undefined });
       engineSpan = startSpan(SpanName.EngineGenerate, {
@@ -202,6 +211,7 @@ export class GenerateHandler {
             cachedPromptTokens: out.usage.cachedPromptTokens,
             engineTtftMs: out.ttftMs,
             queuedMs: out.queuedMs,
+            ...prefillReport,
           });
           completed = { finishReason: out.finishReason, ...out.usage, ttftMs: out.ttftMs };
           metrics.queueTime.observe({ role: 'decode' }, out.queuedMs / 1000);

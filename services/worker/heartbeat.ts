@@ -1,5 +1,5 @@
 // Keeps a worker's registry entry alive: puts its registration every `intervalMs`, deletes it on stop.
-import type { KV } from '@nats-io/kv';
+import type { KvBucket } from '../../shared/nats/index.js';
 import type { Logger } from 'pino';
 import { encodeMessage, type WorkerRegistrationV1 } from '../../shared/protocol/index.js';
 
@@ -8,7 +8,7 @@ export class Heartbeat {
   private stopped = false;
 
   constructor(
-    private readonly registry: KV,
+    private readonly registry: KvBucket,
     private readonly registration: Omit<WorkerRegistrationV1, 'heartbeatAtMs'>,
     private readonly intervalMs: number,
     private readonly logger: Logger,
@@ -25,7 +25,8 @@ export class Heartbeat {
 
   private async beat(): Promise<void> {
     if (this.stopped) return;
-    await this.registry.put(this.registration.workerId, encodeMessage({ ...this.registration, heartbeatAtMs: Date.now() }));
+    // run(): a server back with an empty store gets the bucket recreated and the entry put again.
+    await this.registry.run((kv) => kv.put(this.registration.workerId, encodeMessage({ ...this.registration, heartbeatAtMs: Date.now() })));
   }
 
   /** Idempotent; removes the entry so schedulers stop routing here at once. */
@@ -33,7 +34,7 @@ export class Heartbeat {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    await this.registry
+    await this.registry.kv
       .delete(this.registration.workerId)
       .catch((err: unknown) => this.logger.warn({ err: String(err) }, 'registry delete failed'));
   }

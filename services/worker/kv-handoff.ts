@@ -2,8 +2,9 @@
 // atc_kv_handoff: the prefill side puts what the decode side needs to pull the prompt's KV blocks
 // (NixlConnector's kv_transfer_params: engine id, block ids, host, port, tp size, request id), the
 // decode side takes it (get, then delete). The bucket's TTL expires records a dead decode worker left.
-import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { KvBucket } from '../../shared/nats/index.js';
 import { Packr } from 'msgpackr';
 import type { KvTransferParams } from '../../shared/engine/types.js';
 import { ProtocolError, kvBuckets } from '../../shared/protocol/index.js';
@@ -97,31 +98,30 @@ export function kvTransferForDecode(r: KvHandoffRecordV1): KvTransferParams {
 
 export class KvHandoffStore {
   private constructor(
-    private readonly bucket: KV,
+    private readonly bucket: KvBucket,
     readonly ttlMs: number,
   ) {}
 
-  static async open(nc: NatsConnection, ttlMs = DEFAULT_HANDOFF_TTL_MS): Promise<KvHandoffStore> {
-    return new KvHandoffStore(await new Kvm(nc).create(kvBuckets.kvHandoff, { ttl: ttlMs, history: 1 }), ttlMs);
+  /** replicas: copies of the bucket in a JetStream cluster (--kv-replicas). */
+  static async open(nc: NatsConnection, ttlMs = DEFAULT_HANDOFF_TTL_MS, replicas = 1, logger?: Logger): Promise<KvHandoffStore> {
+    return new KvHandoffStore(await KvBucket.open(nc, { name: kvBuckets.kvHandoff, ttlMs, replicas }, logger), ttlMs);
   }
 
   async put(r: KvHandoffRecordV1): Promise<string> {
     const key = handoffKey(r.requestId);
-    await this.bucket.put(key, packr.pack(r));
+    await this.bucket.run((kv) => kv.put(key, packr.pack(r)));
     return key;
   }
 
   /** Reads and deletes a record; undefined when it is gone (expired, or taken). */
   async take(key: string): Promise<KvHandoffRecordV1 | undefined> {
-    const entry = await this.bucket.get(key);
+    const entry = await this.bucket.run((kv) => kv.get(key));
     if (!entry || entry.operation !== 'PUT') return undefined;
-    await this.bucket.delete(key);
+    await this.bucket.run((kv) => kv.delete(key));
     return decodeHandoff(entry.value);
   }
 
-  async keys(): Promise<string[]> {
-    const out: string[] = [];
-    for await (const k of await this.bucket.keys()) out.push(k);
-    return out;
+  keys(): Promise<string[]> {
+    return this.bucket.keys();
   }
 }

@@ -2,6 +2,9 @@
 // prompt's KV cache, takes the handoff record from JetStream KV, and gives the decode engine vLLM's
 // do_remote_prefill kv_transfer_params. A prefill that fails, times out or hands off nothing falls
 // back to local prefill, visibly (a warning log line with pdFallback=true and a counter), never silently.
+// While it waits, it pings the prefill worker (atc.worker.<id>.ping): a dead one (no responders: its
+// subscription went with its connection) or a hung one (no answer in PING_TIMEOUT_MS) is given up at
+// once, within ~2 s, instead of after the whole prefill timeout (issue 14, finding 7).
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { KvTransferParams } from '../../shared/engine/types.js';
@@ -15,6 +18,14 @@ export interface RemotePrefill {
   readonly release: () => void;
 }
 
+/** ms between liveness pings to the prefill worker while a prefill is pending. */
+const PING_EVERY_MS = 500;
+/** ms a ping may take: a worker whose event loop stalls this long counts as hung (with PING_EVERY_MS, loss is noticed within 2 s). */
+const PING_TIMEOUT_MS = 1_500;
+
+/** A remote prefill's outcome: the handed-off KV, or why the decode engine prefills locally. */
+export type PrefillOutcome = { readonly remote: RemotePrefill } | { readonly fallback: string };
+
 export class PrefillClient {
   constructor(
     private readonly nc: NatsConnection,
@@ -23,8 +34,8 @@ export class PrefillClient {
     private readonly metrics: WorkerMetrics,
   ) {}
 
-  /** The remote prefill's transfer params, or undefined to prefill locally. Never throws. */
-  prefill(request: GenerateRequestV1, signal: AbortSignal, log: Logger): Promise<RemotePrefill | undefined> {
+  /** The remote prefill's transfer params, or why to prefill locally (a reason starting with a short code). Never throws. */
+  prefill(request: GenerateRequestV1, signal: AbortSignal, log: Logger): Promise<PrefillOutcome> {
     const workerId = request.prefillWorkerId!;
     return withSpan(
       SpanName.DecodeRemotePrefill,
@@ -36,21 +47,55 @@ export class PrefillClient {
           this.metrics.remotePrefills.inc({ outcome: 'fallback' });
           span.setAttributes({ [AtcAttr.PdFallback]: true, [AtcAttr.PdFallbackReason]: result });
           log.warn({ prefillWorkerId: workerId, err: result, pdFallback: true }, 'remote prefill failed: prefilling locally');
-          return undefined;
+          return { fallback: result };
         }
         this.metrics.remotePrefills.inc({ outcome: 'ok' });
         span.setAttributes({ [AtcAttr.PdFallback]: false });
-        return result;
+        return { remote: result };
       },
       { kind: SpanKind.CLIENT },
     );
   }
 
+  /** Resolves with a reason once the prefill worker stops answering pings; `stop()` ends the watch. */
+  private watchLiveness(workerId: string): { lost: Promise<string>; stop: () => void } {
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const lost = new Promise<string>((resolve) => {
+      const probe = () => {
+        if (stopped || this.nc.isClosed()) return;
+        this.nc.request(workerSubjects.ping(workerId), new Uint8Array(0), { timeout: PING_TIMEOUT_MS }).then(
+          () => {
+            if (!stopped) timer = setTimeout(probe, PING_EVERY_MS);
+          },
+          (err: unknown) => {
+            if (stopped) return;
+            const name = err instanceof Error ? err.name : '';
+            resolve(
+              name === 'TimeoutError'
+                ? `worker_lost: prefill worker ${workerId} did not answer a ping within ${PING_TIMEOUT_MS} ms`
+                : `worker_lost: prefill worker ${workerId} is gone (${String(err)})`,
+            );
+          },
+        );
+      };
+      timer = setTimeout(probe, PING_EVERY_MS);
+    });
+    return {
+      lost,
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+    };
+  }
+
   /** The handed-off KV, or why there is none (a reason starting with a short code). */
   private async attempt(request: GenerateRequestV1, workerId: string, signal: AbortSignal, log: Logger): Promise<RemotePrefill | string> {
+    const liveness = this.watchLiveness(workerId);
     try {
       const h = traceHeaders();
-      const reply = await this.nc.request(
+      const pending = this.nc.request(
         workerSubjects.prefill(workerId),
         encodeMessage({
           type: 'prefill.request.v1',
@@ -61,6 +106,13 @@ export class PrefillClient {
         }),
         { timeout: Math.min(this.timeoutMs, Math.max(1, request.deadlineMs - Date.now())), ...(h ? { headers: h } : {}) },
       );
+      const reply = await Promise.race([pending, liveness.lost]);
+      if (typeof reply === 'string') {
+        // The prefill worker is gone; if it answers after all, its handoff is left to expire.
+        pending.catch(() => undefined);
+        return reply;
+      }
+      liveness.stop();
       if (signal.aborted) return 'cancelled: the request was cancelled during the prefill';
       const msg = decodeMessage(reply.data, 'prefill.reply.v1', 'error.v1');
       if (msg.type === 'error.v1') return `${msg.code}: ${msg.message}`;
@@ -90,6 +142,8 @@ export class PrefillClient {
             ? 'no_responders'
             : 'error';
       return `${code}: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      liveness.stop();
     }
   }
 }

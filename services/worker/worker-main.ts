@@ -44,6 +44,7 @@ export async function runWorkerMain(defaultRole: WorkerRole, argv: readonly stri
       loadReportMs: opts.loadReportMs,
       registry,
       workerTtlMs: opts.workerTtlMs,
+      kvReplicas: opts.kvReplicas,
       prefillTimeoutMs: opts.prefillTimeoutMs,
       kvHandoffTtlMs: opts.kvHandoffTtlMs,
     });

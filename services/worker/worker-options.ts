@@ -11,6 +11,7 @@ import {
   option,
   tokenizerPathOption,
   workerTtlMsOption,
+  kvReplicasOption,
 } from '../../shared/config/index.js';
 import { DEFAULT_PROFILE_NAME, ENGINE_PROFILES } from '../../shared/engine/sim/index.js';
 import type { WorkerRole } from '../../shared/protocol/index.js';
@@ -75,6 +76,7 @@ export function workerOptions(defaultRole: WorkerRole) {
       doc: 'ms between load reports',
     }),
     workerTtlMs: workerTtlMsOption,
+    kvReplicas: kvReplicasOption,
     prefillTimeoutMs: option.integer({
       flag: 'prefill-timeout-ms',
       env: 'ATC_PREFILL_TIMEOUT_MS',

@@ -15,7 +15,7 @@ import { KvEventForwarder } from './kv-event-forwarder.js';
 import { LoadReporter } from './load-reporter.js';
 import { PrefillClient } from './prefill-client.js';
 import { PrefillHandler } from './prefill-handler.js';
-import { DEFAULT_WORKER_TTL_MS, openWorkerRegistry } from '../../shared/fleet/index.js';
+import { DEFAULT_WORKER_TTL_MS, openWorkerRegistryBucket } from '../../shared/fleet/index.js';
 
 export interface WorkerRuntimeOptions {
   readonly workerId: string;
@@ -37,6 +37,8 @@ export interface WorkerRuntimeOptions {
   readonly kvHandoffTtlMs?: number;
   /** Where the worker's metrics go; default a new registry. */
   readonly registry?: Registry;
+  /** Copies of each JetStream KV bucket (--kv-replicas). Default 1. */
+  readonly kvReplicas?: number;
 }
 
 export const DEFAULT_PREFILL_TIMEOUT_MS = 30_000;
@@ -71,8 +73,9 @@ export class WorkerRuntime {
       ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
     });
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
-    const registry = await openWorkerRegistry(nc, ttlMs);
-    const handoffs = await KvHandoffStore.open(nc, options.kvHandoffTtlMs ?? DEFAULT_HANDOFF_TTL_MS);
+    const replicas = options.kvReplicas ?? 1;
+    const registry = await openWorkerRegistryBucket(nc, ttlMs, replicas, logger);
+    const handoffs = await KvHandoffStore.open(nc, options.kvHandoffTtlMs ?? DEFAULT_HANDOFF_TTL_MS, replicas, logger);
     const prefillClient = new PrefillClient(nc, handoffs, options.prefillTimeoutMs ?? DEFAULT_PREFILL_TIMEOUT_MS, metrics);
     let reporter: LoadReporter | undefined;
     const generate = new GenerateHandler({
@@ -122,6 +125,8 @@ export class WorkerRuntime {
 
   private subscribe(): void {
     const { workerId, role, logger } = this.options;
+    // Liveness: answered by the event loop itself, so a hung worker does not answer.
+    this.subs.push(this.nc.subscribe(workerSubjects.ping(workerId), { callback: (_err, msg) => void msg.respond(new Uint8Array(0)) }));
     if (role !== 'prefill') {
       this.subs.push(
         this.nc.subscribe(workerSubjects.generate(workerId), { callback: guarded(logger, 'generate', (msg) => this.generate.handle(msg)) }),

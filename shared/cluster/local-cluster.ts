@@ -11,11 +11,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kvm } from '@nats-io/kv';
 import { connect, type ConnectionOptions } from '@nats-io/transport-node';
 import {
   authorizationBlock,
   freePort,
+  listKeys,
   generateUsers,
   inboxPrefixOf,
   startNatsServer,
@@ -324,11 +324,10 @@ export class LocalCluster {
     const nc = await connect(this.users ? { ...this.natsConnectOptions('ingress') } : { servers: this.natsUrl, ...natsEnvCredentials() });
     try {
       for (;;) {
-        // Opened, never created here: the services create the bucket with their TTL.
-        const keys = new Set<string>();
+        // Read, never created here: the services create the bucket with their TTL.
+        let keys = new Set<string>();
         try {
-          const registry = await new Kvm(nc).open(kvBuckets.workers);
-          for await (const k of await registry.keys()) keys.add(k);
+          keys = new Set(await listKeys(nc, kvBuckets.workers));
         } catch {
           // the bucket does not exist yet
         }
@@ -340,6 +339,23 @@ export class LocalCluster {
     } finally {
       await nc.close();
     }
+  }
+
+  /**
+   * Stops the cluster's own nats-server and starts a new one on the same port with an empty store, as a
+   * restart without a data volume does: every bucket is gone, the services must recreate them.
+   */
+  async restartNatsEmpty(): Promise<void> {
+    if (!this.nats) throw new Error('restartNatsEmpty: this cluster uses an outside NATS server');
+    const port = this.nats.port;
+    await this.nats.stop();
+    this.nats = await startNatsServer({
+      port,
+      ...(this.options.natsServer ? { binary: this.options.natsServer } : {}),
+      ...(this.users ? { authorization: authorizationBlock(this.users.all) } : {}),
+      maxPayload: LOCAL_NATS_MAX_PAYLOAD,
+    });
+    this.startReaper(this.nats);
   }
 
   /** Kills one service abruptly (SIGKILL), as a crash would, for good: it is not restarted. */

@@ -77,6 +77,16 @@ export const natsServerOption = option.string({
   doc: 'nats-server binary to start',
 });
 
+/** Every creator of a bucket must agree on it (the first creator's config wins). */
+export const kvReplicasOption = option.integer({
+  flag: 'kv-replicas',
+  env: 'ATC_KV_REPLICAS',
+  min: 1,
+  max: 5,
+  default: 1,
+  doc: 'copies of each JetStream KV bucket (3 in a 3-node NATS cluster: one node may die without losing state)',
+});
+
 /**
  * How a service authenticates to NATS and secures the connection (every service declares these). The
  * password is best given through its variable (a flag shows in `ps`). A user's inbox prefix defaults to

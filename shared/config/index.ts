@@ -11,6 +11,7 @@ export {
   tokenizerPathOption,
   tokenizerThreadsOption,
   workerTtlMsOption,
+  kvReplicasOption,
 } from './common-options.js';
 export { OptionKind, option } from './option-spec.js';
 export type { ListItem, NumberRange, OptionSpec, OptionSpecs, Options } from './option-spec.js';

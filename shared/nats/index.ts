@@ -3,7 +3,7 @@ export { natsAuthOptions } from './connection.js';
 export type { ConnectOptions, NatsCredentials } from './connection.js';
 export { guarded } from './guarded-callback.js';
 export { InboxStream, InboxTimeoutError } from './inbox-stream.js';
-export { freePort, natsServerBinary, portIsFree, startNatsServer } from './nats-server-process.js';
+export { freePort, natsServerBinary, portIsFree, startNatsCluster, startNatsServer } from './nats-server-process.js';
 export type { NatsServerHandle, NatsServerOptions } from './nats-server-process.js';
 export {
   INGRESS_USER,
@@ -16,3 +16,5 @@ export {
   workerUserName,
 } from './nats-auth.js';
 export type { GeneratedUsers, NatsUser, Permissions } from './nats-auth.js';
+export { KvBucket, isMissingStore, listKeys } from './kv-bucket.js';
+export type { BucketSpec } from './kv-bucket.js';

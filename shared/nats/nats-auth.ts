@@ -86,7 +86,16 @@ export function permissionsFor(role: NatsRole, user: string, workerId?: string):
       return {
         publish: {
           // _INBOX.>: the NATS API streams many replies to a client's inbox (allow_responses allows one).
-          allow: ['atc.sched.pick', 'atc.worker.*.generate', 'atc.worker.*.cancel', '_INBOX.>', ...kvRead(kvBuckets.workers)],
+          // atc.sched.pick.* and atc.sched.held: a pick no replica answers is asked again (RELIABILITY.md).
+          allow: [
+            'atc.sched.pick',
+            'atc.sched.pick.*',
+            'atc.sched.held',
+            'atc.worker.*.generate',
+            'atc.worker.*.cancel',
+            '_INBOX.>',
+            ...kvRead(kvBuckets.workers),
+          ],
         },
         subscribe: { allow: ['atc.v1.>', 'atc.events.load.*', inbox] },
         allow_responses: true,
@@ -96,7 +105,7 @@ export function permissionsFor(role: NatsRole, user: string, workerId?: string):
         publish: {
           allow: [...kvRead(kvBuckets.workers), ...kvRead(kvBuckets.prefixOwners), ...kvWrite(kvBuckets.prefixOwners, '>')],
         },
-        subscribe: { allow: ['atc.sched.pick', 'atc.events.>', inbox] },
+        subscribe: { allow: ['atc.sched.pick', 'atc.sched.pick.*', 'atc.sched.held', 'atc.events.>', inbox] },
         allow_responses: true,
       };
     case NatsRole.Worker: {
@@ -112,6 +121,8 @@ export function permissionsFor(role: NatsRole, user: string, workerId?: string):
             `${inboxPrefixOf(INGRESS_USER)}.>`,
             'atc.worker.*.prefill',
             'atc.worker.*.release',
+            // A decode worker pings the prefill worker it waits on.
+            'atc.worker.*.ping',
             ...kvRead(kvBuckets.workers),
             ...kvWrite(kvBuckets.workers, id),
             ...kvRead(kvBuckets.kvHandoff),

@@ -16,6 +16,8 @@ export interface NatsServerOptions {
   readonly startTimeoutMs?: number;
   /** Called with each line the server prints (it logs to stderr). */
   readonly onLog?: (line: string) => void;
+  /** A member of a NATS cluster with JetStream clustering (RAFT): its name, its route port, and the others' route ports. */
+  readonly cluster?: { readonly name: string; readonly serverName: string; readonly port: number; readonly routes: readonly number[] };
   /** The configuration's `authorization` block (nats-auth.ts); default none: anonymous clients allowed. */
   readonly authorization?: object;
   /** Largest message, bytes (nats-server's max_payload; its default is 1 MiB, its ceiling 64 MiB). */
@@ -36,6 +38,8 @@ export interface NatsServerHandle {
   reloadAuthorization(authorization: object): void;
   /** Idempotent: stops the server and removes a temp store dir. */
   stop(): Promise<void>;
+  /** Kills the server abruptly (SIGKILL), as a crash would; stop() still cleans up. */
+  kill(): void;
 }
 
 export function natsServerBinary(explicit?: string): string {
@@ -80,6 +84,29 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
+/** A NATS cluster of `size` servers on loopback, each with JetStream and its own store (a temp dir). */
+export async function startNatsCluster(
+  size: number,
+  options: Omit<NatsServerOptions, 'port' | 'storeDir' | 'cluster'> = {},
+): Promise<{ readonly url: string; readonly servers: NatsServerHandle[]; stop(): Promise<void> }> {
+  const ports = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const routes = await Promise.all(Array.from({ length: size }, () => freePort()));
+  const servers = await Promise.all(
+    ports.map((port, i) =>
+      startNatsServer({
+        ...options,
+        port,
+        cluster: { name: 'atc', serverName: `n${i + 1}`, port: routes[i]!, routes: routes.filter((_, j) => j !== i) },
+      }),
+    ),
+  );
+  return {
+    url: servers.map((s) => s.url).join(','),
+    servers,
+    stop: async () => void (await Promise.all(servers.map((s) => s.stop()))),
+  };
+}
+
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const binary = natsServerBinary(options.binary);
   const port = options.port && options.port > 0 ? options.port : await freePort();
@@ -99,6 +126,17 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     jetstream: { store_dir: storeDir },
     ...(options.authorization ? { authorization: options.authorization } : {}),
     ...(options.maxPayload ? { max_payload: options.maxPayload } : {}),
+    // A member of a NATS cluster: JetStream clustering (RAFT) needs a server name and the cluster's name.
+    ...(options.cluster
+      ? {
+          server_name: options.cluster.serverName,
+          cluster: {
+            name: options.cluster.name,
+            listen: `127.0.0.1:${options.cluster.port}`,
+            routes: options.cluster.routes.map((p) => `nats://127.0.0.1:${p}`),
+          },
+        }
+      : {}),
   };
   const writeConfig = (c: object) => writeFileSync(configPath, JSON.stringify(c, null, 2), { mode: 0o600 });
   writeConfig(config);
@@ -148,6 +186,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    kill: () => void child.kill('SIGKILL'),
     pid: child.pid,
     workDir,
     reloadAuthorization: (authorization) => {

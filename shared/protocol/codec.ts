@@ -198,17 +198,26 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
     text: str(o, 'text', 'tokens'),
     tokenCount: num(o, 'tokenCount', 'tokens', { int: true, min: 0 }),
   }),
-  'stream.finished.v1': (o): StreamFinishedV1 => ({
-    type: 'stream.finished.v1',
-    requestId: id(o, 'requestId', 'finished'),
-    seq: num(o, 'seq', 'finished', { int: true, min: 0 }),
-    finishReason: oneOf(o, 'finishReason', 'finished', ['stop', 'length', 'abort'] as const),
-    promptTokens: num(o, 'promptTokens', 'finished', { int: true, min: 0 }),
-    completionTokens: num(o, 'completionTokens', 'finished', { int: true, min: 0 }),
-    cachedPromptTokens: num(o, 'cachedPromptTokens', 'finished', { int: true, min: 0 }),
-    engineTtftMs: num(o, 'engineTtftMs', 'finished', { min: 0 }),
-    queuedMs: num(o, 'queuedMs', 'finished', { min: 0 }),
-  }),
+  'stream.finished.v1': (o): StreamFinishedV1 =>
+    withOpt(
+      withOpt(
+        {
+          type: 'stream.finished.v1' as const,
+          requestId: id(o, 'requestId', 'finished'),
+          seq: num(o, 'seq', 'finished', { int: true, min: 0 }),
+          finishReason: oneOf(o, 'finishReason', 'finished', ['stop', 'length', 'abort'] as const),
+          promptTokens: num(o, 'promptTokens', 'finished', { int: true, min: 0 }),
+          completionTokens: num(o, 'completionTokens', 'finished', { int: true, min: 0 }),
+          cachedPromptTokens: num(o, 'cachedPromptTokens', 'finished', { int: true, min: 0 }),
+          engineTtftMs: num(o, 'engineTtftMs', 'finished', { min: 0 }),
+          queuedMs: num(o, 'queuedMs', 'finished', { min: 0 }),
+        },
+        'prefillWorkerId',
+        optStr(o, 'prefillWorkerId', 'finished'),
+      ),
+      'prefillFallback',
+      optStr(o, 'prefillFallback', 'finished'),
+    ),
   'stream.keepalive.v1': (o): StreamKeepaliveV1 => ({
     type: 'stream.keepalive.v1',
     requestId: id(o, 'requestId', 'keepalive'),

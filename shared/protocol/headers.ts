@@ -10,5 +10,7 @@ export const AtcHeader = {
   RetryAfter: 'Atc-Retry-After',
   /** `done` on the last message of a client-API stream. */
   Stream: 'Atc-Stream',
+  /** On a pick reply: the replica token (replicaToken) of the scheduler that answered. */
+  Replica: 'Atc-Replica',
 } as const;
 export type AtcHeader = (typeof AtcHeader)[keyof typeof AtcHeader];

@@ -33,6 +33,9 @@ export {
   kvBuckets,
   queueGroups,
   schedulerPick,
+  schedulerReplicaPick,
+  schedulerHeld,
+  replicaToken,
   workerIdOfEventSubject,
   workerSubjects,
 } from './subjects.js';

@@ -146,6 +146,10 @@ export interface StreamFinishedV1 {
   /** Engine-side ms from arrival to first token. */
   readonly engineTtftMs: number;
   readonly queuedMs: number;
+  /** Set when the prompt was really prefilled remotely, on this prefill worker. */
+  readonly prefillWorkerId?: string;
+  /** Set when a remote prefill was asked for but the worker prefilled locally: why (a short code, e.g. worker_lost). */
+  readonly prefillFallback?: string;
 }
 
 /** Sent while a request is queued or prefilling so the ingress can tell a slow engine from a dead worker. */

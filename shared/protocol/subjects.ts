@@ -22,10 +22,30 @@ export const clientApi = {
 /** Ingress -> scheduler queue group: "where should this request run?" */
 export const schedulerPick = 'atc.sched.pick';
 
+/** A replica id as one subject token (host names may hold dots). */
+export function replicaToken(replicaId: string): string {
+  return replicaId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64) || '_';
+}
+
+/**
+ * One replica's own pick subject (same messages as schedulerPick): the ingress retries a pick that got
+ * no answer on the replica that answered it last, so a hung-but-connected replica is not asked again.
+ */
+export const schedulerReplicaPick = (replicaId: string) => `atc.sched.pick.${replicaToken(replicaId)}`;
+
+/**
+ * Every replica (no queue group): "do you hold pick <request id> (queued or deciding)?" (body: the request
+ * id as UTF-8). Only a replica holding it answers (empty body); silence means the pick is lost (its
+ * replica hung or died, or the message was lost) and the ingress sends it again.
+ */
+export const schedulerHeld = 'atc.sched.held';
+
 export const workerSubjects = {
   generate: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.generate`,
   prefill: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.prefill`,
   cancel: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.cancel`,
+  /** Liveness probe (empty request, empty reply): a decode worker asks its prefill worker while it waits on it. */
+  ping: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.ping`,
   /** KvReleaseV1 to a prefill worker. */
   release: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.release`,
 } as const;

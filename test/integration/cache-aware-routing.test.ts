@@ -8,6 +8,7 @@ import { SchedulerService } from '../../services/scheduler/scheduler-service.js'
 import { createEngine } from '../../shared/engine/factory.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
 import { useNatsServer } from '../support/nats-server.js';
+import { until } from '../support/poll.js';
 import { testLogger } from '../support/quiet-logger.js';
 
 const MODEL = 'test-model';
@@ -55,8 +56,20 @@ describe('cache-aware routing (in-process services over real NATS)', function ()
         http: { port: 0, host: '127.0.0.1', maxBodyBytes: 1 << 22 },
         limits: { maxTokensLimit: 100_000, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: 64 },
       });
-      // Until every worker has registered and reported load with every scheduler.
-      for (let i = 0; i < 200 && schedulers[0]!.directory.live().filter((w) => w.load).length < WORKERS.length; i++) await sleep(25);
+      // Until every worker has registered and reported load with every scheduler, and the ingress serves the model
+      // (polled with a deadline that fails loudly: a loaded machine may take seconds).
+      await until(
+        () => schedulers[0]!.directory.live().filter((w) => w.load).length === WORKERS.length,
+        'the scheduler to see every worker with a load report',
+        20_000,
+        25,
+      );
+      await until(
+        async () => ((await (await fetch(`http://127.0.0.1:${ingress.port}/v1/models`)).json()) as { data: unknown[] }).data.length > 0,
+        'the ingress to serve the model',
+        20_000,
+        25,
+      );
     });
 
     after(async () => {

@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
 import type { KvCacheEvent } from '../../shared/engine/types.js';
 import { encodeKvEventBatch } from '../../shared/engine/vllm/index.js';
-import { AtcHeader, eventSubjects } from '../../shared/protocol/index.js';
+import { AtcHeader, encodeMessage, eventSubjects } from '../../shared/protocol/index.js';
+import { openWorkerRegistry } from '../../shared/fleet/index.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { until } from '../support/poll.js';
 
@@ -25,6 +26,21 @@ describe('CPU-tier KV events through NATS into the scheduler (real NATS, Schedul
   before(async () => {
     service = await SchedulerService.start({ natsUrl: nats.url, logger: pino({ level: 'silent' }), replicaId: 'host-tier' });
     nc = await connect({ servers: nats.url });
+    // The feed applies KV events of registered workers only (issue 14): cw1 registers once (TTL 6 s).
+    const registry = await openWorkerRegistry(nc);
+    await registry.put(
+      'cw1',
+      encodeMessage({
+        type: 'worker.registration.v1',
+        workerId: 'cw1',
+        role: 'decode',
+        models: ['m'],
+        engineKind: 'sim',
+        startedAtMs: Date.now(),
+        heartbeatAtMs: Date.now(),
+      }),
+    );
+    await until(() => service.directory.isRegistered('cw1'), 'the scheduler to see cw1 registered');
   });
   after(async () => {
     await nc?.close();

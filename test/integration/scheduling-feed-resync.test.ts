@@ -49,6 +49,9 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
     let heartbeat: NodeJS.Timeout | undefined;
     const logs: LogLine[] = [];
     let picks = 0;
+    /** Workers the heartbeat keeps registered: the feed drops events of any other id. */
+    const registered = ['kw1', 'kw2'];
+    let beat: () => Promise<unknown> = () => Promise.resolve();
 
     const index = () => service.scheduler.state.prefixIndex;
     const blocksOf = (workerId: string) => index().workerBlockCount(workerId);
@@ -61,9 +64,9 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
       nc = await connect({ servers: nats.url });
       const registry = await openWorkerRegistry(nc);
       const startedAtMs = Date.now();
-      const beat = () =>
+      beat = () =>
         Promise.all(
-          ['kw1', 'kw2'].map((workerId) =>
+          registered.map((workerId) =>
             registry.put(
               workerId,
               encodeMessage({
@@ -202,6 +205,9 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
           return () => undefined;
         },
       };
+      registered.push('kw3');
+      await beat();
+      await until(() => service.directory.isRegistered('kw3'), 'the scheduler to see kw3 registered');
       const forwarder = new KvEventForwarder(nc, 'kw3', engine as Engine);
       forwarder.start();
       try {

@@ -140,6 +140,15 @@ export class PrefixIndex {
     this.freeSlots.push(w.slot);
   }
 
+  /**
+   * Drops a worker's entries but keeps its slot and sequence number, as a resync does: its entries
+   * rebuild from later events (a BlockStored whose parent is gone resyncs again).
+   */
+  dropWorkerEntries(workerId: string): void {
+    const w = this.workers.get(workerId);
+    if (w) this.clearWorker(w);
+  }
+
   /** worker id -> number of leading prompt blocks it holds (only workers holding ≥ 1). */
   matchPrefix(blockHashes: ArrayLike<number>): Map<string, number> {
     const result = new Map<string, number>();

@@ -79,6 +79,12 @@ export function ingressMetrics(registry: Registry) {
       labelNames: ['model'],
       registers: [registry],
     }),
+    pickRetries: new Counter({
+      name: 'atc_ingress_pick_retries_total',
+      help: 'Picks asked again of another scheduler replica after one did not answer, by why (timeout, no_responders).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     workerRetries: new Counter({
       name: 'atc_ingress_worker_retries_total',
       help: 'Requests sent to another worker after one failed to take them, by the error code of the failure.',

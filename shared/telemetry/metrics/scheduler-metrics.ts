@@ -64,6 +64,13 @@ export function schedulerMetrics(
       labelNames: ['model', 'decision'],
       registers: [registry],
     }),
+    /** Issue 14: events of ids not in the registry must not grow the scheduler's state. */
+    droppedEvents: new Counter({
+      name: 'atc_scheduler_dropped_events_total',
+      help: "Worker events dropped unapplied, by kind (kv, load) and reason (unregistered: the sender is not in the registry; over_capacity: a worker's index entries exceeded its engine's KV blocks and were dropped).",
+      labelNames: ['kind', 'reason'],
+      registers: [registry],
+    }),
     workers: new Gauge({
       name: 'atc_scheduler_workers',
       help: "Live workers in this replica's view of the registry, by model and role.",
