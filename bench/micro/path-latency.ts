@@ -7,7 +7,8 @@
 //
 // Throughput mode (--throughput): open-loop arrivals at rising rates against each path; the highest rate
 // at which the through path's p99 stays within 10 ms of the direct path's p99 at the same rate, and the
-// highest rate the direct path sustains (its p99 within 10 ms of its own quiet p99).
+// highest rate the direct path sustains (its p99 within 10 ms of its own quiet p99); rates rise until
+// a path saturates (two steps in a row over 3× the limit).
 import { request as httpRequest, Agent } from 'node:http';
 import { LocalCluster } from '../../shared/cluster/local-cluster.js';
 import { freePort } from '../../shared/nats/index.js';
@@ -64,6 +65,8 @@ export interface PathLatencyResult {
 }
 
 const MODEL = 'llama-3-8b';
+/** A step whose added p99 exceeds this many times the limit counts toward saturation. */
+const SATURATED_FACTOR = 3;
 /** Added p99 a sustained rate may show, ms (the issue's throughput criterion). */
 const ADDED_P99_LIMIT_MS = 10;
 
@@ -261,25 +264,47 @@ async function throughputSearch(
   for (const stream of [false, true]) {
     const mode = stream ? 'streaming' : 'nonStreaming';
     let quietDirectP99: number | undefined;
-    let throughOk = true;
-    let directOk = true;
-    for (let rate = 10; throughOk || directOk; rate = Math.round(rate * 1.5)) {
+    // Rates keep rising until a path saturates: two steps in a row over 3× the limit (or with failures).
+    // Below that a step's p99 rests on a few slow requests (5 s at 35/s is 175 samples, p99 its 2nd
+    // slowest) and, at low rates, on processes waking from idle; such a miss is listed, not taken as
+    // the path's limit. The sustained rate is the highest rate that met the limit.
+    let throughMisses = 0;
+    let directMisses = 0;
+    for (let rate = 10; throughMisses < 2 || directMisses < 2; rate = Math.round(rate * 1.5)) {
       const prompt = (i: number) => `rate ${rate} request ${i}: what is the weather like today?`;
-      const t = await openLoop(rate, stepSeconds, (i) => post(throughAgent, atcPort, prompt(i), stream));
+      // A path that has saturated is not driven further (its queues would only slow the other's steps);
+      // the through path is judged against the direct path's p99 at the same rate, so direct keeps running.
+      const t = throughMisses < 2 ? await openLoop(rate, stepSeconds, (i) => post(throughAgent, atcPort, prompt(i), stream)) : undefined;
       const d = await openLoop(rate, stepSeconds, (i) => post(directAgent, directPorts[i % directPorts.length]!, prompt(i), stream));
-      const tp = summarize(t.times).p99;
+      const tp = t !== undefined ? summarize(t.times).p99 : Number.NaN;
       const dp = summarize(d.times).p99;
       quietDirectP99 ??= dp;
-      const step = { ratePerS: rate, stream, throughP99Ms: tp, directP99Ms: dp, addedP99Ms: tp - dp, failures: t.failures + d.failures };
+      const step = {
+        ratePerS: rate,
+        stream,
+        throughP99Ms: tp,
+        directP99Ms: dp,
+        addedP99Ms: tp - dp,
+        failures: (t?.failures ?? 0) + d.failures,
+      };
       steps.push(step);
       log(
         `  ${stream ? 'stream    ' : 'non-stream'} ${String(rate).padStart(5)}/s: through p99 ${tp.toFixed(2)} ms, direct p99 ${dp.toFixed(2)} ms, added ${(tp - dp).toFixed(2)} ms, failures ${step.failures}`,
       );
-      if (directOk && d.failures === 0 && dp - quietDirectP99 < ADDED_P99_LIMIT_MS) directRate[mode] = rate;
-      else directOk = false;
+      const directPass = d.failures === 0 && dp - quietDirectP99 < ADDED_P99_LIMIT_MS;
+      if (directMisses < 2) {
+        const saturated = d.failures > 0 || dp - quietDirectP99 > SATURATED_FACTOR * ADDED_P99_LIMIT_MS;
+        directMisses = saturated ? directMisses + 1 : 0;
+        if (directPass) directRate[mode] = rate;
+      }
       // A saturated engine makes both paths slow alike: a rate counts for llm-atc only while the engines keep up.
-      if (throughOk && directOk && t.failures === 0 && tp - dp < ADDED_P99_LIMIT_MS) throughRate[mode] = rate;
-      else throughOk = false;
+      if (throughMisses < 2) {
+        const throughFailures = t?.failures ?? 0;
+        const throughPass = directPass && throughFailures === 0 && tp - dp < ADDED_P99_LIMIT_MS;
+        const saturated = directMisses > 0 || throughFailures > 0 || tp - dp > SATURATED_FACTOR * ADDED_P99_LIMIT_MS;
+        throughMisses = saturated ? throughMisses + 1 : 0;
+        if (throughPass) throughRate[mode] = rate;
+      }
       if (rate > 5000) break;
     }
   }
