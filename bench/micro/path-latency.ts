@@ -289,7 +289,7 @@ async function throughputSearch(
       };
       steps.push(step);
       log(
-        `  ${stream ? 'stream    ' : 'non-stream'} ${String(rate).padStart(5)}/s: through p99 ${tp.toFixed(2)} ms, direct p99 ${dp.toFixed(2)} ms, added ${(tp - dp).toFixed(2)} ms, failures ${step.failures}`,
+        `  ${stream ? 'stream    ' : 'non-stream'} ${String(rate).padStart(5)}/s: ${t !== undefined ? `through p99 ${tp.toFixed(2)} ms, ` : 'through saturated (not driven), '}direct p99 ${dp.toFixed(2)} ms${t !== undefined ? `, added ${(tp - dp).toFixed(2)} ms` : ''}, failures ${step.failures}`,
       );
       const directPass = d.failures === 0 && dp - quietDirectP99 < ADDED_P99_LIMIT_MS;
       if (directMisses < 2) {
