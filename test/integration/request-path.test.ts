@@ -10,6 +10,7 @@ import { tokenize } from '../../shared/tokenizer/index.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { testLogger } from '../support/quiet-logger.js';
+import { until } from '../support/poll.js';
 
 const MODEL = 'test-model';
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -60,11 +61,12 @@ function requestPathSuite(nats: { readonly url: string }) {
       });
       client = await connect({ servers: nats.url });
       // The ingress learns the fleet from the registry watch: wait until it serves the model.
-      for (let i = 0; i < 100; i++) {
-        const models = dec((await client.request(clientApi.models, new Uint8Array(), { timeout: 2000 })).data);
-        if (models.data.length > 0) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until(
+        async () => dec((await client.request(clientApi.models, new Uint8Array(), { timeout: 2000 })).data).data.length > 0,
+        'the ingress to serve the model',
+        10_000,
+        50,
+      );
     });
 
     after(async () => {
@@ -190,11 +192,12 @@ function requestPathSuite(nats: { readonly url: string }) {
         1,
       );
       controller.abort();
-      const deadline = Date.now() + 5000;
-      while (workers.reduce((n, w) => n + w.generate.activeRequests, 0) > 0) {
-        assert.ok(Date.now() < deadline, 'engine request still running 5 s after the client left');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until(
+        () => workers.reduce((n, w) => n + w.generate.activeRequests, 0) === 0,
+        'the engine request to end after the client left',
+        5000,
+        20,
+      );
     });
 
     it('cancels a NATS client request on atc.v1.cancel', async () => {
@@ -207,11 +210,12 @@ function requestPathSuite(nats: { readonly url: string }) {
         client.publish(clientApi.cancel, enc({ request_id: m.headers?.get('Atc-Request-Id') }));
         break;
       }
-      const deadline = Date.now() + 5000;
-      while (workers.reduce((n, w) => n + w.generate.activeRequests, 0) > 0) {
-        assert.ok(Date.now() < deadline, 'engine request still running 5 s after cancel');
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await until(
+        () => workers.reduce((n, w) => n + w.generate.activeRequests, 0) === 0,
+        'the engine request to end after cancel',
+        5000,
+        20,
+      );
     });
   };
 }
