@@ -175,11 +175,21 @@ describe('bounded scheduler state under a flood of unregistered worker ids (real
   });
 
   it('a fresh replica imports the ownership of registered workers only, and deletes a planted snapshot of an unregistered id', async () => {
-    await until(async () => (await listKeys(nc, kvBuckets.prefixOwners)).includes('real-1'), 'real-1 ownership saved', 10_000, 50);
-    // Garbage as an old, unbounded version left it.
     const { Kvm } = await import('@nats-io/kv');
     const owners = await new Kvm(nc).open(kvBuckets.prefixOwners);
-    const { encodeOwnership } = await import('../../services/scheduler/prefix-ownership-store.js');
+    const { decodeOwnership, encodeOwnership } = await import('../../services/scheduler/prefix-ownership-store.js');
+    // Snapshots are saved periodically: wait for the one with the previous test's last batch (seq 2, 4
+    // blocks), not just any snapshot of real-1 (an earlier one still holds the batch before the cap).
+    await until(
+      async () => {
+        const entry = await owners.get('real-1');
+        return entry !== null && entry.length > 0 && decodeOwnership(entry.value).lastSeq === 2;
+      },
+      'real-1 ownership saved with its last batch',
+      10_000,
+      50,
+    );
+    // Garbage as an old, unbounded version left it.
     await owners.put(
       'planted-1',
       encodeOwnership({ workerId: 'planted-1', blockSize: BLOCK, lastSeq: 3, engineHashDigests: [1, 2], blockHashes: [3, 4] }),
