@@ -14,6 +14,20 @@ import { IDEAL_POLICY } from './ideal-policy.js';
 export const ATC_POLICY = 'atc';
 export { IDEAL_POLICY };
 
+/**
+ * atc with cache-holder prefill on / off (pd-profile-handler's cacheHolderPrefill), whatever the default
+ * config says: the A/B of issue 13 on one fleet of kv_both engines. Not in the evaluation matrix.
+ */
+export const ATC_HOLDER_POLICY = 'atc-holder';
+export const ATC_NO_HOLDER_POLICY = 'atc-noholder';
+
+/** The default config with cacheHolderPrefill set; throws if the config no longer has that line. */
+export function atcWithCacheHolderPrefill(on: boolean, config: string = DEFAULT_SCHEDULER_CONFIG): string {
+  const line = /^(\s*cacheHolderPrefill:\s*)(true|false)\s*$/m;
+  if (!line.test(config)) throw new Error('the default scheduler config has no cacheHolderPrefill line');
+  return config.replace(line, `$1${on}`);
+}
+
 /** The faithful reproductions of other routers that atc is ranked against. */
 export const FAITHFUL_BASELINES: readonly string[] = [
   BaselinePolicy.Llmd,
@@ -39,9 +53,10 @@ export function policyConfig(name: string, custom: CustomConfigs = {}, calibrati
   // Own properties only: 'toString' or 'constructor' are not policies.
   if (Object.hasOwn(custom, name)) return custom[name]!;
   if (name === ATC_POLICY) return DEFAULT_SCHEDULER_CONFIG;
+  if (name === ATC_HOLDER_POLICY || name === ATC_NO_HOLDER_POLICY) return atcWithCacheHolderPrefill(name === ATC_HOLDER_POLICY);
   if (isBaseline(name)) return baselineConfig(name, calibration);
   if (name === IDEAL_POLICY) throw new Error(`'${IDEAL_POLICY}' is the harness's reference ceiling, not a scheduler config`);
-  throw new Error(`unknown policy '${name}' (known: ${[...ALL_POLICIES, ...Object.keys(custom)].join(', ')})`);
+  throw new Error(`unknown policy '${name}' (known: ${[...ALL_POLICIES, ATC_HOLDER_POLICY, ATC_NO_HOLDER_POLICY, ...Object.keys(custom)].join(', ')})`);
 }
 
 /**

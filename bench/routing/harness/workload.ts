@@ -85,6 +85,16 @@ export function requestsByStage(workload: Workload): PlannedRequest[][] {
   return groups;
 }
 
+/**
+ * An aggregated fleet: n engines that each prefill and decode, started with kv_role kv_both so that any of
+ * them can prefill for a peer (cache-holder prefill, pd-profile-handler's cacheHolderPrefill). Role
+ * `both`: the same engines as role `decode` for every policy that does not split prefill off (the
+ * dedicated P/D split needs role `prefill`), named decode-1..n as before.
+ */
+export function aggregatedReplicas(n: number): ReplicaSpec[] {
+  return replicas(n, 'both', 'decode');
+}
+
 /** n replicas named `${prefix}-${i}` (1-based) with one role. */
 export function replicas(n: number, role: WorkerRole, prefix: string = role): ReplicaSpec[] {
   return Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i + 1}`, role }));

@@ -6,7 +6,7 @@ import { seededRandom } from '../../../shared/scheduling/index.js';
 import { option } from '../../../shared/config/index.js';
 import { ALL_POLICIES } from '../harness/policies.js';
 import { mixSeed, seededTokens } from '../harness/token-ids.js';
-import { replicas, type PlannedRequest } from '../harness/workload.js';
+import { aggregatedReplicas, type PlannedRequest } from '../harness/workload.js';
 import { defineScenario, type BuiltScenario } from './scenario.js';
 import { POSITIVE, profileFlag, replicasFlag } from './scenario-flags.js';
 
@@ -45,7 +45,7 @@ export const chatMultiturn = defineScenario({
   layouts(flags, live) {
     const n = live ? 2 : flags.replicas;
     const p = live ? 'llama-3-8b-h100' : flags.profile;
-    return [{ name: `${n} × ${p}`, fleet: { profile: p, replicas: replicas(n, 'decode') } }];
+    return [{ name: `${n} × ${p}`, fleet: { profile: p, replicas: aggregatedReplicas(n) } }];
   },
   build(o): BuiltScenario {
     const f = o.flags;

@@ -15,7 +15,7 @@ import { seededRandom } from '../../../shared/scheduling/index.js';
 import { poissonArrivalTimes } from '../harness/arrivals.js';
 import { option } from '../../../shared/config/index.js';
 import { mixSeed, seededTokens } from '../harness/token-ids.js';
-import { replicas, type PlannedRequest, type Stage } from '../harness/workload.js';
+import { aggregatedReplicas, type PlannedRequest, type Stage } from '../harness/workload.js';
 import { ALL_POLICIES } from '../harness/policies.js';
 import { defineScenario, type BuiltScenario } from './scenario.js';
 import { POSITIVE, profileFlag, replicasFlag } from './scenario-flags.js';
@@ -99,7 +99,7 @@ export const llmdSharedPrefix = defineScenario({
   layouts(flags, live) {
     const n = live ? 2 : flags.replicas;
     const profile = live ? 'llama-3-8b-h100' : flags.profile;
-    return [{ name: `${n} × ${profile}`, fleet: { profile, replicas: replicas(n, 'decode') } }];
+    return [{ name: `${n} × ${profile}`, fleet: { profile, replicas: aggregatedReplicas(n) } }];
   },
   build(o): BuiltScenario {
     const f = o.flags;

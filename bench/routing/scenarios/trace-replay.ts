@@ -9,7 +9,7 @@ import { spreadWithinResolution, timestampResolutionMs } from '../harness/arriva
 import { option, type Options } from '../../../shared/config/index.js';
 import { ALL_POLICIES } from '../harness/policies.js';
 import { expandHashIds, mixSeed } from '../harness/token-ids.js';
-import { replicas, type PlannedRequest } from '../harness/workload.js';
+import { aggregatedReplicas, type PlannedRequest } from '../harness/workload.js';
 import { readTraceFile, type TraceRecord } from './mooncake-trace.js';
 import { defineScenario, type BuildOptions, type BuiltScenario } from './scenario.js';
 import { POSITIVE, profileFlag, replicasFlag } from './scenario-flags.js';
@@ -152,7 +152,7 @@ function buildTrace(records: readonly TraceRecord[], o: BuildOptions<ReplayFlags
 function traceLayouts(replicaCount: number, profile: string, live: boolean) {
   const n = live ? 2 : replicaCount;
   const p = live ? 'llama-3-8b-h100' : profile;
-  return [{ name: `${n} × ${p}`, fleet: { profile: p, replicas: replicas(n, 'decode') } }];
+  return [{ name: `${n} × ${p}`, fleet: { profile: p, replicas: aggregatedReplicas(n) } }];
 }
 
 export const traceReplay = defineScenario({

@@ -75,6 +75,8 @@ plugins:
       prefillTokensPerS: 25000
       transferCostPerToken: 0.07
       remoteBias: 0.5
+      cacheHolderPrefill: false
+      holderBias: 0
 schedulingProfiles:
   - name: decode
     plugins:

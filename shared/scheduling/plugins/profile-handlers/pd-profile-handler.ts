@@ -15,9 +15,13 @@
 //      profile's own pick). Split when remote ≤ (1 + remoteBias) × local: remoteBias > 0 accepts a
 //      slightly later first token to keep a long prefill off a decode worker's running streams (ITL).
 //   Without `costAware` only the gate decides (llm-d's behaviour).
+//   3. Cache-holder prefill (when `cacheHolderPrefill`, for aggregated fleets of kv_both engines): when
+//      no prefill worker took the prompt, a `both` worker holding more of its prefix than the decode
+//      worker may compute the suffix for it (cache-holder-prefill.ts has the cost test).
 // Reads: the decode and prefill results, cached prefix blocks, InflightLedger, WorkerSnapshot
-// role/models/health/load. Keeps (costAware): the PrefillBacklog of its splits, in the scheduling state.
+// role/models/health/load. Keeps (costAware, cacheHolderPrefill): the PrefillBacklog of its splits.
 import { withChosen } from '../../lazy-explanation.js';
+import { CacheHolderPrefill } from './cache-holder-prefill.js';
 import type { PluginFactory } from '../../config/plugin-factory.js';
 import type { SchedulingCycle } from '../../cycle.js';
 import { PluginKind, StateKey, type ProfileHandler, type ProfileResult, type SchedulingProfile } from '../../framework.js';
@@ -34,9 +38,23 @@ export interface PdCostOptions {
   readonly transferCostPerToken: number;
   /** Split when remote ≤ (1 + remoteBias) × local. */
   readonly remoteBias: number;
+  /** Aggregated fleets: prefill on a kv_both cache holder, decode where the decode profile chose. */
+  readonly cacheHolderPrefill?: boolean;
+  /** Cache-holder split when holder ≤ (1 + holderBias) × local. */
+  readonly holderBias?: number;
+  /** ms; a cache holder with an older load report is not used. */
+  readonly holderMaxLoadAgeMs?: number;
 }
 
-export const DEFAULT_PD_COST: PdCostOptions = { costAware: false, prefillTokensPerS: 25_000, transferCostPerToken: 0.07, remoteBias: 0 };
+export const DEFAULT_PD_COST: PdCostOptions = {
+  costAware: false,
+  prefillTokensPerS: 25_000,
+  transferCostPerToken: 0.07,
+  remoteBias: 0,
+  cacheHolderPrefill: false,
+  holderBias: 0,
+  holderMaxLoadAgeMs: 5000,
+};
 
 export class PdProfileHandler implements ProfileHandler {
   readonly type = PD_PROFILE_HANDLER_TYPE;
@@ -44,6 +62,8 @@ export class PdProfileHandler implements ProfileHandler {
   readonly consumes: readonly StateKey[];
   /** The veto of each cycle, for processResults' explanation. */
   private readonly vetoes = new WeakMap<SchedulingCycle, string>();
+  /** Set when cacheHolderPrefill is on. */
+  readonly cacheHolder?: CacheHolderPrefill;
   constructor(
     readonly name: string,
     readonly decodeProfile: string,
@@ -54,7 +74,15 @@ export class PdProfileHandler implements ProfileHandler {
     readonly maxPrefillWaiting: number,
     readonly cost: PdCostOptions = DEFAULT_PD_COST,
   ) {
-    this.consumes = cost.costAware ? [StateKey.Inflight, StateKey.PrefillBacklog] : [];
+    this.consumes = cost.costAware || cost.cacheHolderPrefill === true ? [StateKey.Inflight, StateKey.PrefillBacklog] : [];
+    if (cost.cacheHolderPrefill === true)
+      this.cacheHolder = new CacheHolderPrefill({
+        thresholdTokens,
+        prefillTokensPerS: cost.prefillTokensPerS,
+        transferCostPerToken: cost.transferCostPerToken,
+        holderBias: cost.holderBias ?? DEFAULT_PD_COST.holderBias!,
+        maxLoadAgeMs: cost.holderMaxLoadAgeMs ?? DEFAULT_PD_COST.holderMaxLoadAgeMs!,
+      });
   }
 
   /** Why prefill should (null) or should not (a reason) run apart, given the chosen decode worker. */
@@ -108,6 +136,26 @@ export class PdProfileHandler implements ProfileHandler {
 
   processResults(cycle: SchedulingCycle, results: ReadonlyMap<string, ProfileResult>) {
     const decode = results.get(this.decodeProfile)!;
+    const split = this.splitToPrefillWorker(cycle, decode, results);
+    if (split.prefill !== undefined || this.cacheHolder === undefined || !decode.chosen) return split;
+    const held = this.cacheHolder.choose(cycle, decode.chosen);
+    if (held.holder === undefined) return { decode, reason: `${split.reason}; ${held.reason}` };
+    const h = held.holder.id;
+    const explanation = {
+      ...withChosen(decode.explanation, h),
+      profile: 'cache-holder',
+      cachedPrefixBlocks: cycle.cachedBlocks(h),
+      uncachedTokens: cycle.uncachedTokens(h),
+    };
+    return { decode, prefill: { profile: 'cache-holder', chosen: held.holder, explanation }, reason: held.reason };
+  }
+
+  /** The dedicated prefill-worker split (steps 1 and 2 above). */
+  private splitToPrefillWorker(
+    cycle: SchedulingCycle,
+    decode: ProfileResult,
+    results: ReadonlyMap<string, ProfileResult>,
+  ): { decode: ProfileResult; prefill?: ProfileResult; reason: string } {
     const prefill = results.get(this.prefillProfile);
     if (!decode.chosen) return { decode, reason: 'no decode worker' };
     if (!prefill) return { decode, reason: this.vetoes.get(cycle) ?? 'prefill not run' };
@@ -156,6 +204,10 @@ export const pdProfileHandlerFactory: PluginFactory = {
     const costAware = params.boolean('costAware', DEFAULT_PD_COST.costAware);
     // 25,000 tokens/s: the llama-3-8b-h100 SimEngine profile prefills 8k–20k-token prompts at 25–30k
     // tokens/s on an idle replica (its latency model, 8,192-token chunks; the low end taken).
+    const cacheHolderPrefill = params.boolean('cacheHolderPrefill', DEFAULT_PD_COST.cacheHolderPrefill!);
+    const holderBias = params.number('holderBias', { default: DEFAULT_PD_COST.holderBias!, min: 0 });
+    // 5,000 ms: the health filter's default staleness bound (several missed load reports).
+    const holderMaxLoadAgeMs = params.number('holderMaxLoadAgeMs', { default: DEFAULT_PD_COST.holderMaxLoadAgeMs!, min: 0 });
     const prefillTokensPerS = params.number('prefillTokensPerS', {
       default: DEFAULT_PD_COST.prefillTokensPerS,
       min: 0,
@@ -171,6 +223,9 @@ export const pdProfileHandlerFactory: PluginFactory = {
       prefillTokensPerS,
       transferCostPerToken,
       remoteBias,
+      cacheHolderPrefill,
+      holderBias,
+      holderMaxLoadAgeMs,
     });
   },
 };
