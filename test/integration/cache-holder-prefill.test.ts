@@ -46,7 +46,8 @@ schedulingProfiles:
 `;
 
 /** Several thousand tokens on one topic: far above the 2,048-token threshold. */
-const longPrompt = (topic: string) => `Report on ${topic}. ` + `Section about ${topic} and how its prefix is reused by a peer. `.repeat(600);
+const longPrompt = (topic: string) =>
+  `Report on ${topic}. ` + `Section about ${topic} and how its prefix is reused by a peer. `.repeat(600);
 
 describe('cache-holder prefill (kv_both workers, real NATS)', function () {
   this.timeout(60_000);
@@ -67,12 +68,25 @@ describe('cache-holder prefill (kv_both workers, real NATS)', function () {
       natsUrl: nats.url,
       logger: testLogger(id),
       loadReportMs: 100,
-      engine: createEngine({ kind: 'sim', model: MODEL, profile: 'llama-3-8b-h100', vllmUrl: '', vllmKvEventsEndpoint: '', seed, engineId: id }),
+      engine: createEngine({
+        kind: 'sim',
+        model: MODEL,
+        profile: 'llama-3-8b-h100',
+        vllmUrl: '',
+        vllmKvEventsEndpoint: '',
+        seed,
+        engineId: id,
+      }),
     });
 
   before(async function () {
     this.timeout(30_000);
-    scheduler = await SchedulerService.start({ natsUrl: nats.url, logger: testLogger('scheduler'), replicaId: 'holder-s1', configYaml: CONFIG });
+    scheduler = await SchedulerService.start({
+      natsUrl: nats.url,
+      logger: testLogger('scheduler'),
+      replicaId: 'holder-s1',
+      configYaml: CONFIG,
+    });
     holder = await startWorker('holder', 1);
     decoder = await startWorker('decoder', 2);
     ingress = await IngressService.start({
@@ -125,7 +139,11 @@ describe('cache-holder prefill (kv_both workers, real NATS)', function () {
     assert.equal(warm.prefill, null, 'the holder decodes its own prompt: nothing to split');
     assert.ok(warm.usage.prompt_tokens > 4 * 2048, `a long prompt (${warm.usage.prompt_tokens} tokens)`);
     const blocks = Math.floor(warm.usage.prompt_tokens / 16);
-    await until(() => index.workerBlockCount('holder') >= before + blocks, "the holder's KV events in the scheduler's prefix index", 10_000);
+    await until(
+      () => index.workerBlockCount('holder') >= before + blocks,
+      "the holder's KV events in the scheduler's prefix index",
+      10_000,
+    );
   }
 
   it('prefills on the cache holder, decodes on the other worker, through a handoff record taken and deleted', async () => {
@@ -138,7 +156,10 @@ describe('cache-holder prefill (kv_both workers, real NATS)', function () {
     assert.equal(fallback, null);
     assert.equal(usage.completion_tokens, 4);
     // The decode engine pulled the prompt's full blocks instead of computing them.
-    assert.ok(usage.prompt_tokens_details.cached_tokens >= usage.prompt_tokens - 16, `cached ${usage.prompt_tokens_details.cached_tokens} of ${usage.prompt_tokens}`);
+    assert.ok(
+      usage.prompt_tokens_details.cached_tokens >= usage.prompt_tokens - 16,
+      `cached ${usage.prompt_tokens_details.cached_tokens} of ${usage.prompt_tokens}`,
+    );
     // The record was put by the holder, then taken (read and deleted) by the decode worker.
     await until(() => handoffOps.length >= opsBefore + 2, 'the handoff record to be put and deleted', 5_000);
     const ops = handoffOps.slice(opsBefore);

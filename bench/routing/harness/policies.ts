@@ -56,7 +56,9 @@ export function policyConfig(name: string, custom: CustomConfigs = {}, calibrati
   if (name === ATC_HOLDER_POLICY || name === ATC_NO_HOLDER_POLICY) return atcWithCacheHolderPrefill(name === ATC_HOLDER_POLICY);
   if (isBaseline(name)) return baselineConfig(name, calibration);
   if (name === IDEAL_POLICY) throw new Error(`'${IDEAL_POLICY}' is the harness's reference ceiling, not a scheduler config`);
-  throw new Error(`unknown policy '${name}' (known: ${[...ALL_POLICIES, ATC_HOLDER_POLICY, ATC_NO_HOLDER_POLICY, ...Object.keys(custom)].join(', ')})`);
+  throw new Error(
+    `unknown policy '${name}' (known: ${[...ALL_POLICIES, ATC_HOLDER_POLICY, ATC_NO_HOLDER_POLICY, ...Object.keys(custom)].join(', ')})`,
+  );
 }
 
 /**

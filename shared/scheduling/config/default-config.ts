@@ -32,6 +32,11 @@ export const DEFAULT_SCHEDULER_CONFIG = `
 # saves its prefill but costs a PCIe load, 128 KiB per token per GPU at 50 GB/s = 2.6 µs against 34 µs
 # (llama-3-8b-h100, 29,331 tokens/s) to 69 µs (qwen3-32b-2xh100, 14,399 tokens/s) of prefill: 0.92-0.96
 # of a GPU hit, rounded down. Derived, not tuned; with no CPU tier on the engines it changes nothing.
+# cacheHolderPrefill off: on the tuning window a kv_both holder prefilling for the load-preferred worker
+# tied (capacity 3.38 on and off, seeds 1-3; holderBias 1, thresholdTokens 512, prefix weight 2 with it:
+# ties too), since the decode profile already sends a prompt to its holder unless the holder is busy, and
+# then its prefill backlog makes recompute as cheap (BENCHMARKS.md, Cache-holder prefill). Off changes
+# nothing; the policy atc-holder runs this config with it on.
 apiVersion: llm-atc/v1
 kind: SchedulerConfig
 plugins:

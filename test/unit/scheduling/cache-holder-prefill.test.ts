@@ -52,7 +52,8 @@ const HELD_BLOCKS = 480;
 
 const idle = (id: string, role: WorkerSnapshot['role'] = 'both') => worker(id, { role });
 /** A queue of 10 waiting requests: the queue scorer (weight 2) outweighs the holder's prefix (weight 1 × 0.96). */
-const queued = (id: string, partial: Partial<WorkerSnapshot> = {}) => worker(id, { role: 'both', load: { waitingRequests: 10 }, ...partial });
+const queued = (id: string, partial: Partial<WorkerSnapshot> = {}) =>
+  worker(id, { role: 'both', load: { waitingRequests: 10 }, ...partial });
 
 interface Row {
   readonly name: string;
@@ -136,7 +137,14 @@ const ROWS: Row[] = [
     prefill: 'h',
     reason: /holder h 3520 vs local 8000/,
   },
-  { name: 'no holder: aggregated', workers: [queued('h'), idle('d')], held: {}, decode: 'd', prefill: undefined, reason: /no cache holder saves/ },
+  {
+    name: 'no holder: aggregated',
+    workers: [queued('h'), idle('d')],
+    held: {},
+    decode: 'd',
+    prefill: undefined,
+    reason: /no cache holder saves/,
+  },
   // 62 blocks (992 tokens) held: saves less than the 2,048-token threshold.
   {
     name: 'holder saves less than the threshold: recompute',
@@ -203,7 +211,11 @@ describe('pd-profile-handler, cache-holder prefill (aggregated kv_both fleet)', 
       };
       const compiled = config(r.knobs);
       for (let i = 0; i < (r.earlier ?? 0); i++) {
-        const before = schedule(request([...PROMPT.slice(0, 7680), ...tokens(320, 100_000 * (i + 1))], {}, { requestId: `e${i}` }), ctx, compiled);
+        const before = schedule(
+          request([...PROMPT.slice(0, 7680), ...tokens(320, 100_000 * (i + 1))], {}, { requestId: `e${i}` }),
+          ctx,
+          compiled,
+        );
         assert.equal(before.prefill?.workerId, 'h', before.explanation.disaggregation);
       }
       const decision = schedule(request(PROMPT), ctx, compiled);

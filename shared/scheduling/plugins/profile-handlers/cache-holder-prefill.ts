@@ -34,8 +34,7 @@ export interface CacheHolderOptions {
 }
 
 export type CacheHolderChoice =
-  | { readonly holder: WorkerSnapshot; readonly reason: string }
-  | { readonly holder?: undefined; readonly reason: string };
+  { readonly holder: WorkerSnapshot; readonly reason: string } | { readonly holder?: undefined; readonly reason: string };
 
 export class CacheHolderPrefill {
   constructor(readonly options: CacheHolderOptions) {}
@@ -68,7 +67,8 @@ export class CacheHolderPrefill {
   choose(cycle: SchedulingCycle, decode: WorkerSnapshot): CacheHolderChoice {
     const { thresholdTokens, holderBias } = this.options;
     const uncachedHere = cycle.uncachedTokens(decode.id);
-    if (uncachedHere < thresholdTokens) return { reason: `no cache-holder prefill: uncached tokens ${uncachedHere} < threshold ${thresholdTokens}` };
+    if (uncachedHere < thresholdTokens)
+      return { reason: `no cache-holder prefill: uncached tokens ${uncachedHere} < threshold ${thresholdTokens}` };
     let best: WorkerSnapshot | undefined;
     let bestCost = Infinity;
     for (const w of cycle.context.workers) {
@@ -81,9 +81,7 @@ export class CacheHolderPrefill {
     const local = this.localCost(cycle, decode.id);
     const costs = `holder ${best.id} ${Math.round(bestCost)} vs local ${Math.round(local)} tokens`;
     if (bestCost > (1 + holderBias) * local) return { reason: `recompute is cheaper than cache-holder prefill: ${costs}` };
-    cycle
-      .need(StateKey.PrefillBacklog)
-      .add(best.id, cycle.uncachedTokens(best.id), cycle.context.nowMs, this.options.prefillTokensPerS);
+    cycle.need(StateKey.PrefillBacklog).add(best.id, cycle.uncachedTokens(best.id), cycle.context.nowMs, this.options.prefillTokensPerS);
     return { holder: best, reason: `cache-holder prefill pays: ${costs}` };
   }
 }
