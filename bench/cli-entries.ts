@@ -92,11 +92,18 @@ const pathLatency = benchEntry(
     requests: option.integer({ flag: 'requests', min: 1, default: 300, doc: 'sequential one-token completions measured on each path' }),
     throughput: option.boolean({ flag: 'throughput', doc: 'also search the highest sustained rate of each path (p99 added < 10 ms)' }),
     stepSeconds: option.number({ flag: 'step-seconds', ...POSITIVE, default: 5, doc: 'seconds of arrivals per rate step (--throughput)' }),
+    scheduler: option.choice({
+      flag: 'scheduler',
+      choices: ['nats', 'in-process'],
+      default: 'nats',
+      doc: "where the ingress picks: a scheduler replica over NATS, or in-process (the ingress's --scheduler)",
+    }),
     natsServer: natsServerOption,
   },
   async (o) => {
     const r = await runPathLatencyBench({
       requests: o.requests,
+      scheduler: o.scheduler,
       warmup: 30,
       throughput: o.throughput,
       stepSeconds: o.stepSeconds,
@@ -105,7 +112,9 @@ const pathLatency = benchEntry(
     });
     const row = (label: string, s: { p50: number; p90: number; p99: number; mean: number }) =>
       `  ${label.padEnd(44)} median ${fmt(s.p50).padStart(6)}  p90 ${fmt(s.p90).padStart(6)}  p99 ${fmt(s.p99).padStart(6)}  mean ${fmt(s.mean).padStart(6)}\n`;
-    process.stdout.write(`path-latency: ${r.throughMs.count} sequential one-token completions on each path, alternating\n`);
+    process.stdout.write(
+      `path-latency: ${r.throughMs.count} sequential one-token completions on each path, alternating; picks ${o.scheduler === 'nats' ? 'by a scheduler replica over NATS' : 'in the ingress process'}\n`,
+    );
     process.stdout.write(row('through llm-atc (client time), ms:', r.throughMs));
     process.stdout.write(row('direct to vllm-sim (client time), ms:', r.directMs));
     process.stdout.write(row('added (through - direct), ms:', r.added));

@@ -29,10 +29,10 @@ export const START_OPTIONS = {
   schedulers: option.integer({
     flag: 'schedulers',
     env: 'ATC_SCHEDULERS',
-    min: 1,
+    min: 0,
     max: 16,
     default: 1,
-    doc: 'scheduler replicas (one queue group)',
+    doc: 'scheduler replica processes (one queue group); 0: the ingress picks in-process (--scheduler in-process)',
   }),
   model: { ...modelOption, doc: 'model name the workers serve' },
   apiKeysFile: option.string({

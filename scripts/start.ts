@@ -31,6 +31,7 @@ const cluster = new LocalCluster({
   decodeWorkers: opts.decodeWorkers,
   prefillWorkers: opts.prefillWorkers,
   schedulers: opts.schedulers,
+  inProcessPicks: opts.schedulers === 0 || process.env['ATC_INGRESS_SCHEDULER'] === 'in-process',
   model: opts.model,
   onLine: (service, line) => process.stdout.write(formatLogLine(`[${service}]`.padEnd(width), line) + '\n'),
 });

@@ -20,6 +20,8 @@ export interface PathLatencyOptions {
   readonly warmup: number;
   /** nats-server binary (--nats-server); default: on PATH. */
   readonly natsServer?: string;
+  /** Where the ingress picks (its --scheduler): a scheduler replica over NATS (default) or in-process. */
+  readonly scheduler?: 'nats' | 'in-process';
   /** Also run the throughput search. */
   readonly throughput?: boolean;
   /** Seconds of arrivals per rate step in the throughput search. */
@@ -75,8 +77,8 @@ const HOPS: ReadonlyArray<readonly [string, string]> = [
   ['httpIn', 'client send + HTTP parse (to the ingress handler)'],
   ['bodyRead', 'ingress: read the body'],
   ['prepared', 'ingress: JSON parse + validate + model check'],
-  ['pickSent', 'ingress: span, logger, pick encode'],
-  ['schedulerReceived', 'NATS: pick request to the scheduler'],
+  ['pickSent', 'ingress: span, logger'],
+  ['schedulerReceived', 'NATS: pick encode + request to the scheduler'],
   ['schedulerReplied', 'scheduler: decode, tokenize, decide, encode'],
   ['pickReply', 'NATS: pick reply to the ingress'],
   ['generateSent', 'ingress: dispatch span, inbox, generate encode'],
@@ -134,12 +136,18 @@ async function waitHttp(port: number, deadlineMs: number): Promise<void> {
   }
 }
 
+/** The hop between these stamps when the pick is made in the ingress (no scheduler stamps). */
+const IN_PROCESS_PICK = 'ingress: in-process pick (checks, flow control, decide)';
+
 function breakdownOf(samples: readonly Sample[]): HopSegment[] {
   const out: HopSegment[] = [];
   let from = 'clientSent';
   for (const [to, name] of HOPS) {
+    // A stamp no sample has (the scheduler's, when picks are in-process): the hop runs on to the next one.
+    if (!samples.some((s) => s.hops[to] !== undefined)) continue;
     const spans = samples.filter((s) => s.hops[from] !== undefined && s.hops[to] !== undefined).map((s) => s.hops[to]! - s.hops[from]!);
-    if (spans.length > 0) out.push({ name, from, to, ms: summarize(spans) });
+    const label = from === 'pickSent' && to === 'pickReply' ? IN_PROCESS_PICK : name;
+    if (spans.length > 0) out.push({ name: label, from, to, ms: summarize(spans) });
     from = to;
   }
   // The engine hop split: its own TTFT (admission wait, then the first step) and what lies outside it.
@@ -168,7 +176,8 @@ export async function runPathLatencyBench(opts: PathLatencyOptions): Promise<Pat
     httpPort: await freePort(),
     decodeWorkers: 2,
     prefillWorkers: 0,
-    schedulers: 1,
+    schedulers: opts.scheduler === 'in-process' ? 0 : 1,
+    inProcessPicks: opts.scheduler === 'in-process',
     model: MODEL,
     env: { ATC_LOG_LEVEL: 'warn', ATC_HOP_TIMING: '1' },
     ...(opts.natsServer ? { natsServer: opts.natsServer } : {}),

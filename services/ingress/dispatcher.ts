@@ -4,7 +4,7 @@
 // a stream that falls silent (no tokens, no keepalives) fails loudly as worker_lost.
 import { NoRespondersError, RequestError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { InboxStream, InboxTimeoutError } from '../../shared/nats/index.js';
+import { InboxStreams, InboxTimeoutError } from '../../shared/nats/index.js';
 import {
   AtcError,
   ErrorCode,
@@ -17,6 +17,7 @@ import {
   AtcHeader,
   workerSubjects,
   type PickReplyV1,
+  type PickRequestV1,
   type StreamFinishedV1,
 } from '../../shared/protocol/index.js';
 import {
@@ -36,7 +37,13 @@ import { hopNow, hopsOf, type HopStamps } from '../../shared/telemetry/hop-timin
 import type { InferenceJob } from './openai-request.js';
 
 export type DispatchEvent =
-  | { readonly type: 'tokens'; readonly text: string; readonly tokenCount: number }
+  | {
+      readonly type: 'tokens';
+      readonly text: string;
+      readonly tokenCount: number;
+      /** A non-streamed result's tokens, all at once: ms the worker saw between the first token and the last. */
+      readonly sinceFirstTokenMs?: number;
+    }
   | ({ readonly type: 'finished'; readonly workerId: string; readonly prefillWorkerId?: string } & Omit<
       StreamFinishedV1,
       'type' | 'seq' | 'requestId'
@@ -59,6 +66,14 @@ export interface DispatcherOptions {
   readonly maxQueueWaitMs?: number;
 }
 
+/**
+ * A scheduler in this process (`--scheduler in-process`): picks without the two NATS hops of
+ * atc.sched.pick. Rejects with the AtcError a scheduler replica would have answered.
+ */
+export interface InProcessPicker {
+  pickInProcess(request: PickRequestV1, parent: Context): Promise<PickReplyV1>;
+}
+
 export const defaultDispatcherOptions: DispatcherOptions = {
   pickTimeoutMs: 2_000,
   pickAttempts: 3,
@@ -78,13 +93,24 @@ const isTimeout = (err: unknown) => err instanceof TimeoutError || (err instance
 export class Dispatcher {
   /** The scheduler replica that answered a pick last: a retry goes there, not to one that may hang. */
   private lastReplica: string | undefined;
+  /** Every request's acceptance and token stream, on one inbox subscription. */
+  private readonly streams: InboxStreams;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly options: DispatcherOptions,
     private readonly metrics: IngressMetrics,
     private readonly logger: Logger,
-  ) {}
+    /** Set: picks are made in this process instead of asked of scheduler replicas over NATS. */
+    private readonly picker?: InProcessPicker,
+  ) {
+    this.streams = new InboxStreams(nc);
+  }
+
+  /** Streams open now: one per request between its dispatch and its end. */
+  get openStreams(): number {
+    return this.streams.size;
+  }
 
   /** Runs a job; yields token chunks and then one 'finished'. Aborting `signal` cancels it down to the engine. */
   /** `hops`: bench-only stamps (HOP_TIMING), filled in here and by the scheduler and worker. */
@@ -220,8 +246,7 @@ export class Dispatcher {
       { [AtcAttr.ExcludedWorkers]: exclude },
       async (span) => {
         const t0 = performance.now();
-        let reply;
-        const data = encodeMessage({
+        const request: PickRequestV1 = {
           type: 'pick.request.v1',
           requestId,
           model: job.model,
@@ -232,24 +257,15 @@ export class Dispatcher {
           deadlineMs,
           maxQueueMs: this.maxQueueMs(deadlineMs),
           ...(job.promptTokens ? { promptTokens: job.promptTokens } : {}),
-        });
-        const pickTimeoutMs = this.options.pickTimeoutMs + this.maxQueueMs(deadlineMs);
+        };
+        let msg: PickReplyV1;
+        if (hops) hops['pickSent'] = hopNow();
         try {
-          if (hops) hops['pickSent'] = hopNow();
-          // A saturated fleet's scheduler holds the pick in its queue for up to maxQueueMs.
-          reply = await this.askSchedulers(requestId, data, traceHeaders(), pickTimeoutMs);
-          const replica = reply.headers?.get(AtcHeader.Replica);
-          if (replica) this.lastReplica = replica;
-        } catch (err) {
-          if (isNoResponders(err) || isTimeout(err))
-            throw new AtcError(ErrorCode.SchedulerUnavailable, 'no scheduler answered', false, { cause: err });
-          throw err;
+          msg = this.picker ? await this.picker.pickInProcess(request, otelContext.active()) : await this.pickOverNats(request, hops);
         } finally {
           this.metrics.pickDuration.observe({}, (performance.now() - t0) / 1000);
         }
-        if (hops) Object.assign(hops, hopsOf(reply.headers), { pickReply: hopNow() });
-        const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
-        if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable, msg.retryAfterMs);
+        if (hops) hops['pickReply'] ??= hopNow();
         span.setAttributes({
           [AtcAttr.DecodeWorker]: msg.decodeWorkerId,
           ...(msg.prefillWorkerId ? { [AtcAttr.PrefillWorker]: msg.prefillWorkerId } : {}),
@@ -258,6 +274,27 @@ export class Dispatcher {
       },
       { kind: SpanKind.CLIENT, parent },
     );
+  }
+
+  /** A pick asked of the scheduler replicas (askSchedulers), its answer decoded; errors as AtcErrors. */
+  private async pickOverNats(request: PickRequestV1, hops: HopStamps | undefined): Promise<PickReplyV1> {
+    const data = encodeMessage(request);
+    const pickTimeoutMs = this.options.pickTimeoutMs + this.maxQueueMs(request.deadlineMs);
+    let reply;
+    try {
+      // A saturated fleet's scheduler holds the pick in its queue for up to maxQueueMs.
+      reply = await this.askSchedulers(request.requestId, data, traceHeaders(), pickTimeoutMs);
+      const replica = reply.headers?.get(AtcHeader.Replica);
+      if (replica) this.lastReplica = replica;
+    } catch (err) {
+      if (isNoResponders(err) || isTimeout(err))
+        throw new AtcError(ErrorCode.SchedulerUnavailable, 'no scheduler answered', false, { cause: err });
+      throw err;
+    }
+    if (hops) Object.assign(hops, hopsOf(reply.headers), { pickReply: hopNow() });
+    const msg = decodeMessage(reply.data, 'pick.reply.v1', 'error.v1');
+    if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable, msg.retryAfterMs);
+    return msg;
   }
 
   private async *runOn(
@@ -270,14 +307,15 @@ export class Dispatcher {
     spanContext: Context,
     hops: HopStamps | undefined,
   ): AsyncGenerator<DispatchEvent> {
-    const inbox = new InboxStream(this.nc);
-    let accepted = false;
+    // The worker's acceptance (its reply) and then its stream arrive on one inbox subject, in order.
+    const inbox = this.streams.stream();
+    let published = false;
     let finished = false;
     try {
       try {
         const h = traceHeaders(spanContext);
         if (hops) hops['generateSent'] = hopNow();
-        const ack = await this.nc.request(
+        this.nc.publish(
           workerSubjects.generate(workerId),
           encodeMessage({
             type: 'generate.request.v1',
@@ -287,17 +325,22 @@ export class Dispatcher {
             sampling: job.sampling,
             streamTo: inbox.subject,
             deadlineMs,
+            stream: job.stream,
             ...(pick.prefillWorkerId ? { prefillWorkerId: pick.prefillWorkerId } : {}),
             ...(job.promptTokens ? { promptTokens: job.promptTokens } : {}),
           }),
-          { timeout: this.options.acceptTimeoutMs, ...(h ? { headers: h } : {}) },
+          { reply: inbox.subject, ...(h ? { headers: h } : {}) },
         );
+        published = true;
+        const ack = await inbox.next(this.options.acceptTimeoutMs, signal);
         if (hops) hops['accepted'] = hopNow();
+        // nats-server's answer when nobody subscribes to the worker's subject: an empty 503 status message.
+        if (ack.data.length === 0 && ack.headers?.code === 503)
+          throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} did not accept the request: no responders`, true);
         const msg = decodeMessage(ack.data, 'generate.accepted.v1', 'error.v1');
         if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
-        accepted = true;
       } catch (err) {
-        if (isNoResponders(err) || isTimeout(err))
+        if (err instanceof InboxTimeoutError)
           throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} did not accept the request`, true, { cause: err });
         throw err;
       }
@@ -325,7 +368,10 @@ export class Dispatcher {
         }
         finished = true;
         if (hops) Object.assign(hops, hopsOf(raw.headers), { finishedReceived: hopNow() });
-        const { type: _t, seq: _s, requestId: _r, ...rest } = msg;
+        const { type: _t, seq: _s, requestId: _r, text, sinceFirstTokenMs, ...rest } = msg;
+        // Not streamed: the whole text came with the result.
+        if (text !== undefined && msg.completionTokens > 0)
+          yield { type: 'tokens', text, tokenCount: msg.completionTokens, sinceFirstTokenMs: sinceFirstTokenMs ?? 0 };
         // prefillWorkerId / prefillFallback as the worker reports them: what happened, not what was planned.
         yield { type: 'finished', workerId, ...rest };
         return;
@@ -333,7 +379,9 @@ export class Dispatcher {
     } finally {
       inbox.close();
       // Stopped early (client gone, error, consumer broke off): tell the worker to free the engine.
-      if (accepted && !finished && !this.nc.isClosed()) {
+      // Also when the acceptance never came (the client left, or it timed out): the worker may have accepted
+      // meanwhile; a cancel of a request a worker does not know is ignored.
+      if (published && !finished && !this.nc.isClosed()) {
         this.nc.publish(workerSubjects.cancel(workerId), encodeMessage({ type: 'cancel.v1', requestId }));
       }
     }

@@ -186,9 +186,15 @@ export class InferenceFrontDoor {
       if (event.type === 'tokens') {
         const now = performance.now();
         if (lastTokenAt === undefined) {
-          const ttftS = (now - startedAt) / 1000;
+          // A non-streamed result arrives whole: its first token came sinceFirstTokenMs before (worker's clock).
+          const ttftS = (now - (event.sinceFirstTokenMs ?? 0) - startedAt) / 1000;
           this.metrics.timeToFirstToken.observe({ model: job.model }, ttftS);
           span.setAttributes({ [AtcAttr.TtftMs]: ttftS * 1000 });
+          if (event.sinceFirstTokenMs !== undefined && event.tokenCount > 1) {
+            // Its inter-token gaps as the worker saw them, on average: tokenCount - 1 gaps.
+            const perToken = event.sinceFirstTokenMs / 1000 / (event.tokenCount - 1);
+            for (let i = 1; i < event.tokenCount; i++) this.metrics.interTokenLatency.observe({ model: job.model }, perToken);
+          }
         } else if (event.tokenCount > 0) {
           // Per token, as vLLM's inter-token histogram counts: a chunk of n tokens is n gaps of (gap / n).
           const perToken = (now - lastTokenAt) / 1000 / event.tokenCount;

@@ -10,6 +10,7 @@ import {
   workerTtlMsOption,
   kvReplicasOption,
 } from '../../shared/config/index.js';
+import { SCHEDULING_OPTIONS } from '../scheduler/scheduler-options.js';
 
 export const INGRESS_OPTIONS = {
   natsUrl: natsUrlOption,
@@ -88,6 +89,16 @@ export const INGRESS_OPTIONS = {
   kvReplicas: kvReplicasOption,
   tokenizerPath: tokenizerPathOption,
   tokenizerThreads: tokenizerThreadsOption,
+  scheduler: option.choice({
+    flag: 'scheduler',
+    env: 'ATC_INGRESS_SCHEDULER',
+    choices: ['nats', 'in-process'],
+    default: 'nats',
+    doc:
+      'where picks are made: nats asks the scheduler replicas (atc.sched.pick); in-process runs the scheduler in this ' +
+      'process from the same event feed, two NATS hops shorter (takes the scheduler options below)',
+  }),
+  ...SCHEDULING_OPTIONS,
   logPrompts: option.boolean({
     flag: 'log-prompts',
     env: 'ATC_LOG_PROMPTS',

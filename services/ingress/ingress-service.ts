@@ -12,6 +12,7 @@ import { InferenceFrontDoor } from './front-door.js';
 import { IngressNatsApi } from './nats-api.js';
 import type { RequestLimits } from './openai-request.js';
 import { TokenizerPool } from '../../shared/tokenizer/index.js';
+import { SchedulerService, type SchedulerServiceOptions } from '../scheduler/scheduler-service.js';
 
 export interface IngressServiceOptions {
   readonly natsUrl: string;
@@ -33,7 +34,27 @@ export interface IngressServiceOptions {
   readonly tokenizerThreads?: number;
   /** The tokenizer the pool threads load (--tokenizer-path): the one this process loaded at start-up. */
   readonly tokenizerPath?: string;
+  /**
+   * Pick in this process (`--scheduler in-process`): a scheduler on the ingress's NATS connection, fed by
+   * the same events as a replica, answers picks without the two NATS hops. Absent: ask the scheduler
+   * replicas over atc.sched.pick.
+   */
+  readonly inProcessScheduler?: InProcessSchedulerOptions;
 }
+
+/** The in-process scheduler's settings (a replica's, less its connection and logger). */
+export type InProcessSchedulerOptions = Omit<
+  SchedulerServiceOptions,
+  | 'natsUrl'
+  | 'natsCredentials'
+  | 'logger'
+  | 'registry'
+  | 'inProcessOn'
+  | 'workerTtlMs'
+  | 'kvReplicas'
+  | 'tokenizerThreads'
+  | 'tokenizerPath'
+>;
 
 export class IngressService {
   private closing: Promise<void> | undefined;
@@ -46,6 +67,8 @@ export class IngressService {
     private readonly natsApi: IngressNatsApi,
     private readonly tokenizer: TokenizerPool,
     private readonly logger: Logger,
+    /** The in-process scheduler, when picks are made here. */
+    readonly scheduler: SchedulerService | undefined,
   ) {}
 
   static async start(options: IngressServiceOptions): Promise<IngressService> {
@@ -64,7 +87,20 @@ export class IngressService {
     const directory = new WorkerDirectory(nc, await openWorkerRegistryBucket(nc, ttlMs, options.kvReplicas ?? 1, logger), ttlMs, logger);
     // With load reports: they keep a worker live while JetStream (its heartbeats) stalls.
     await directory.start(true);
-    const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger);
+    // In-process: the ingress's own tokenizer pool computes the ids it sends with each pick, so the
+    // scheduler's pool stays inline (it only serves picks that come without ids, which none do here).
+    const scheduler = options.inProcessScheduler
+      ? await SchedulerService.start({
+          ...options.inProcessScheduler,
+          natsUrl: options.natsUrl,
+          logger: logger.child({ component: 'scheduler' }),
+          registry,
+          workerTtlMs: ttlMs,
+          kvReplicas: options.kvReplicas ?? 1,
+          inProcessOn: nc,
+        })
+      : undefined;
+    const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger, scheduler?.pickServer);
     const tokenizer = new TokenizerPool({
       threads: options.tokenizerThreads ?? 0,
       ...(options.tokenizerPath !== undefined ? { tokenizerPath: options.tokenizerPath } : {}),
@@ -82,8 +118,8 @@ export class IngressService {
     natsApi.start();
     const server = new IngressHttpServer(frontDoor, http, registry, logger);
     const port = await server.listen();
-    logger.info({ port, maxBodyBytes: http.maxBodyBytes }, 'ingress ready');
-    return new IngressService(nc, port, directory, server, natsApi, tokenizer, logger);
+    logger.info({ port, maxBodyBytes: http.maxBodyBytes, scheduler: scheduler ? 'in-process' : 'nats' }, 'ingress ready');
+    return new IngressService(nc, port, directory, server, natsApi, tokenizer, logger, scheduler);
   }
 
   close(): Promise<void> {
@@ -91,6 +127,7 @@ export class IngressService {
       const steps: Array<() => unknown> = [
         () => this.http.close(),
         () => this.natsApi.stop(),
+        () => this.scheduler?.close(),
         () => this.directory.stop(),
         () => this.nc.drain(),
         () => this.tokenizer.close(),

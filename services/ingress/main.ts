@@ -5,12 +5,18 @@ import { usePromptTokenizerAt } from '../../shared/tokenizer/index.js';
 import { ApiKeys } from './api-keys.js';
 import { INGRESS_OPTIONS } from './ingress-options.js';
 import { IngressService } from './ingress-service.js';
+import { schedulingSettings } from '../scheduler/scheduler-options.js';
+import { hostname } from 'node:os';
 
 const opts = optionsOrExit('ingress', INGRESS_OPTIONS, process.argv.slice(2), process.env);
 const logger = createLogger('ingress', opts.logLevel);
 let apiKeys: ApiKeys | undefined;
+let scheduling: ReturnType<typeof schedulingSettings> | undefined;
 try {
   apiKeys = opts.apiKeysFile ? ApiKeys.fromFile(opts.apiKeysFile) : undefined;
+  if (opts.scheduler === 'in-process') scheduling = schedulingSettings(opts);
+  else if (opts.config !== undefined || opts.policy !== 'atc')
+    throw new Error('--config and --policy choose how picks are made in this process: they need --scheduler in-process');
 } catch (err) {
   exitOnStartupError('ingress', err);
 }
@@ -41,6 +47,7 @@ try {
     logPrompts: opts.logPrompts,
     tokenizerThreads: opts.tokenizerThreads,
     ...(opts.tokenizerPath !== undefined ? { tokenizerPath: opts.tokenizerPath } : {}),
+    ...(scheduling ? { inProcessScheduler: { replicaId: `ingress-${hostname()}-${process.pid}`, ...scheduling } } : {}),
   });
   closeOnSignals(async () => {
     await service.close();

@@ -38,7 +38,7 @@ import { HOP_TIMING, hopHeaders, hopNow } from '../../shared/telemetry/hop-timin
 import type { SchedulingFeed } from './scheduling-feed.js';
 import { checkContextLength, checkPromptPrefix, contextWindow } from './context-length.js';
 import type { PickFlow } from './pick-flow.js';
-import { context as otelContext } from '@opentelemetry/api';
+import { context as otelContext, type Context } from '@opentelemetry/api';
 import { flowOf } from '../../shared/scheduling/flow-control/index.js';
 
 /** Load of a worker that has not reported yet: a worker that just registered is idle. */
@@ -152,11 +152,37 @@ export class PickServer {
       this.respondError(msg, '', new AtcError(ErrorCode.BadMessage, err instanceof Error ? err.message : String(err)));
       return;
     }
+    this.serve(
+      request,
+      contextFromMessage(msg),
+      (reply) => {
+        const data = encodeMessage(reply);
+        if (HOP_TIMING) {
+          const h = hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() });
+          h.set(AtcHeader.Replica, replicaToken(this.replicaId));
+          msg.respond(data, { headers: h });
+        } else msg.respond(data, { headers: this.replyHeaders });
+      },
+      (e) => this.respondError(msg, request.requestId, e),
+    );
+  }
+
+  /**
+   * A pick asked in this process (the ingress's in-process scheduler, `--scheduler in-process`): the same
+   * checks, flow-control queue and decision as a pick over NATS, without the two NATS hops. Rejects with
+   * the AtcError a NATS pick would have answered with.
+   */
+  pickInProcess(request: PickRequestV1, parent: Context): Promise<PickReplyV1> {
+    return new Promise<PickReplyV1>((resolve, reject) => this.serve(request, parent, resolve, reject));
+  }
+
+  /** Checks, queues and decides one pick; answers exactly once, through `respond` or `reject`. */
+  private serve(request: PickRequestV1, parent: Context, respond: (reply: PickReplyV1) => void, reject: (err: AtcError) => void): void {
     // The span stays open while the pick waits in the flow-control queue.
     const { span, context: spanContext } = startSpan(
       SpanName.SchedulerPick,
       { [AtcAttr.RequestId]: request.requestId, [AtcAttr.SchedulerReplica]: this.replicaId },
-      { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
+      { kind: SpanKind.SERVER, parent },
     );
     this.held.add(request.requestId);
     const fail = (err: unknown) =>
@@ -165,7 +191,7 @@ export class PickServer {
         const e = err instanceof AtcError ? err : new AtcError(ErrorCode.Internal, String(err));
         this.metrics.picks.inc({ model: request.model, outcome: e.code });
         if (e.code === ErrorCode.Internal) requestLogger(this.logger, request.requestId).error({ err: String(err) }, 'scheduling failed');
-        this.respondError(msg, request.requestId, e);
+        reject(e);
         // Recorded, not rethrown: a throw out of a NATS subscription callback would end the subscription.
         endSpan(span, e);
       });
@@ -188,18 +214,15 @@ export class PickServer {
       const admit = () =>
         otelContext.with(spanContext, () => {
           this.held.delete(request.requestId);
+          let reply: PickReplyV1;
           try {
-            const reply = encodeMessage(this.decide(request, span, tokenIds));
-            if (HOP_TIMING) {
-              const h = hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() });
-              h.set(AtcHeader.Replica, replicaToken(this.replicaId));
-              msg.respond(reply, { headers: h });
-            } else msg.respond(reply, { headers: this.replyHeaders });
-            this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
-            endSpan(span);
+            reply = this.decide(request, span, tokenIds);
           } catch (err) {
-            fail(err);
+            return fail(err);
           }
+          this.metrics.picks.inc({ model: request.model, outcome: 'ok' });
+          endSpan(span);
+          respond(reply);
         });
       if (this.flow === undefined) return admit();
       try {

@@ -1,5 +1,6 @@
 // The options of a scheduler replica: declared once, parsed at start-up.
 import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
 import {
   logLevelOption,
   metricsHostOption,
@@ -11,25 +12,19 @@ import {
   tokenizerThreadsOption,
   workerTtlMsOption,
   kvReplicasOption,
+  type Options,
 } from '../../shared/config/index.js';
-import { BASELINE_CONFIGS } from '../../shared/scheduling/index.js';
+import { BASELINE_CONFIGS, loadSchedulerConfig, type BaselinePolicy } from '../../shared/scheduling/index.js';
+import type { PickFlowOptions } from './pick-flow.js';
 import { FLOW_CONTROL_DEFAULTS, SLO_CAPACITY_DEFAULTS } from '../../shared/scheduling/flow-control/index.js';
 
 export const SCHEDULER_POLICIES = ['atc', ...Object.keys(BASELINE_CONFIGS)];
 
-export const SCHEDULER_OPTIONS = {
-  natsUrl: natsUrlOption,
-  ...natsCredentialOptions,
-  logLevel: logLevelOption,
-  metricsPort: metricsPortOption,
-  metricsHost: metricsHostOption,
-  replicaId: option.string({
-    flag: 'replica-id',
-    env: 'ATC_SCHEDULER_ID',
-    default: `${hostname()}-${process.pid}`,
-    defaultDoc: '<host>-<pid>',
-    doc: "this replica's name in logs",
-  }),
+/**
+ * How picks are decided: the scheduling config and flow control. A scheduler replica takes them, and so
+ * does the ingress when it runs its scheduler in-process (`--scheduler in-process`).
+ */
+export const SCHEDULING_OPTIONS = {
   config: option.string({
     flag: 'config',
     env: 'ATC_SCHEDULER_CONFIG',
@@ -42,10 +37,6 @@ export const SCHEDULER_OPTIONS = {
     default: 'atc',
     doc: 'a shipped policy (atc is the default config)',
   }),
-  workerTtlMs: workerTtlMsOption,
-  kvReplicas: kvReplicasOption,
-  tokenizerPath: tokenizerPathOption,
-  tokenizerThreads: tokenizerThreadsOption,
   flowControl: option.choice({
     flag: 'flow-control',
     env: 'ATC_FLOW_CONTROL',
@@ -59,13 +50,6 @@ export const SCHEDULER_OPTIONS = {
     min: 0,
     default: FLOW_CONTROL_DEFAULTS.maxQueued,
     doc: "requests this replica's flow-control queue holds at most",
-  }),
-  maxQueueWaitMs: option.integer({
-    flag: 'max-queue-wait-ms',
-    env: 'ATC_SCHEDULER_MAX_QUEUE_WAIT_MS',
-    min: 0,
-    default: FLOW_CONTROL_DEFAULTS.maxQueueWaitMs,
-    doc: 'ms a request may wait in the queue at most (its TTFT budget usually ends the wait sooner)',
   }),
   defaultTtftBudgetMs: option.integer({
     flag: 'default-ttft-budget-ms',
@@ -92,3 +76,57 @@ export const SCHEDULER_OPTIONS = {
     doc: "prompt tokens one engine prefills per second (admission's TTFT estimate; llama-3-8b on an H100)",
   }),
 };
+
+export const SCHEDULER_OPTIONS = {
+  natsUrl: natsUrlOption,
+  ...natsCredentialOptions,
+  logLevel: logLevelOption,
+  metricsPort: metricsPortOption,
+  metricsHost: metricsHostOption,
+  replicaId: option.string({
+    flag: 'replica-id',
+    env: 'ATC_SCHEDULER_ID',
+    default: `${hostname()}-${process.pid}`,
+    defaultDoc: '<host>-<pid>',
+    doc: "this replica's name in logs",
+  }),
+  workerTtlMs: workerTtlMsOption,
+  kvReplicas: kvReplicasOption,
+  tokenizerPath: tokenizerPathOption,
+  tokenizerThreads: tokenizerThreadsOption,
+  ...SCHEDULING_OPTIONS,
+  maxQueueWaitMs: option.integer({
+    flag: 'max-queue-wait-ms',
+    env: 'ATC_SCHEDULER_MAX_QUEUE_WAIT_MS',
+    min: 0,
+    default: FLOW_CONTROL_DEFAULTS.maxQueueWaitMs,
+    doc: 'ms a request may wait in the queue at most (its TTFT budget usually ends the wait sooner)',
+  }),
+};
+
+type SchedulingOptionValues = Options<typeof SCHEDULING_OPTIONS>;
+
+/** What SchedulerService.start needs from the scheduling options: the config text and flow control. */
+export function schedulingSettings(
+  opts: SchedulingOptionValues,
+  maxQueueWaitMs?: number,
+): { readonly configYaml?: string; readonly flowControl: PickFlowOptions | false } {
+  let configYaml: string | undefined;
+  if (opts.config) {
+    configYaml = readFileSync(opts.config, 'utf8');
+    loadSchedulerConfig(configYaml); // fail fast, naming the plugin and field, before connecting anywhere
+  } else if (opts.policy !== 'atc') {
+    configYaml = BASELINE_CONFIGS[opts.policy as BaselinePolicy];
+  }
+  const flowControl: PickFlowOptions | false =
+    opts.flowControl === 'off'
+      ? false
+      : {
+          maxQueued: opts.maxQueued,
+          ...(maxQueueWaitMs !== undefined ? { maxQueueWaitMs } : {}),
+          defaultTtftBudgetMs: opts.defaultTtftBudgetMs,
+          prefillTokensPerS: opts.prefillTokensPerS,
+          maxKvUsage: opts.maxKvUsage,
+        };
+  return { ...(configYaml !== undefined ? { configYaml } : {}), flowControl };
+}

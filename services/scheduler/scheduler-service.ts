@@ -37,6 +37,11 @@ export interface SchedulerServiceOptions {
   readonly tokenizerThreads?: number;
   /** The tokenizer the pool threads load (--tokenizer-path): the one this process loaded at start-up. */
   readonly tokenizerPath?: string;
+  /**
+   * In-process mode (the ingress's `--scheduler in-process`): run on this connection (the host's, not
+   * drained on close) and answer picks only through PickServer.pickInProcess, not on atc.sched.pick.
+   */
+  readonly inProcessOn?: NatsConnection;
 }
 
 export class SchedulerService {
@@ -50,6 +55,8 @@ export class SchedulerService {
     readonly pickServer: PickServer,
     private readonly tokenizer: TokenizerPool,
     private readonly logger: Logger,
+    /** False in-process: the host owns the connection and drains it. */
+    private readonly ownsConnection: boolean,
   ) {}
 
   static async start(options: SchedulerServiceOptions): Promise<SchedulerService> {
@@ -63,13 +70,15 @@ export class SchedulerService {
       () => directory?.live().map((w) => w.registration) ?? [],
       () => scheduler.state.saturation.engineEstimates(),
     );
-    const nc = await connectNats({
-      servers: options.natsUrl,
-      name: `atc-scheduler/${options.replicaId}`,
-      logger,
-      onReconnect: () => metrics.natsReconnects.inc(),
-      ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
-    });
+    const nc =
+      options.inProcessOn ??
+      (await connectNats({
+        servers: options.natsUrl,
+        name: `atc-scheduler/${options.replicaId}`,
+        logger,
+        onReconnect: () => metrics.natsReconnects.inc(),
+        ...(options.natsCredentials ? { credentials: options.natsCredentials } : {}),
+      }));
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const replicas = options.kvReplicas ?? 1;
     const registryBucket = await openWorkerRegistryBucket(nc, ttlMs, replicas, logger);
@@ -106,10 +115,10 @@ export class SchedulerService {
       ...(options.tokenizerPath !== undefined ? { tokenizerPath: options.tokenizerPath } : {}),
     });
     const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger, flow, tokenizer);
-    pickServer.start();
+    if (!options.inProcessOn) pickServer.start();
     await nc.flush();
     logger.info({ replicaId: options.replicaId, importedPrefixOwnership: imported }, 'scheduler ready');
-    return new SchedulerService(nc, live, scheduler, feed, ownership, pickServer, tokenizer, logger);
+    return new SchedulerService(nc, live, scheduler, feed, ownership, pickServer, tokenizer, logger, options.inProcessOn === undefined);
   }
 
   close(): Promise<void> {
@@ -119,7 +128,7 @@ export class SchedulerService {
         () => this.feed.stop(),
         () => this.ownership.stop(),
         () => this.directory.stop(),
-        () => this.nc.drain(),
+        () => (this.ownsConnection ? this.nc.drain() : undefined),
         () => this.tokenizer.close(),
       ];
       for (const step of steps) {

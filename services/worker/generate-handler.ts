@@ -186,19 +186,28 @@ export class GenerateHandler {
         // Ids the ingress computed with this worker's tokenizer: the engine need not tokenize again.
         ...(request.promptTokens?.tokenizer === promptTokenizer().name ? { promptTokenIds: request.promptTokens.tokenIds } : {}),
       });
+      // Not streamed: the text goes out once, in the finished message (one message instead of one per chunk).
+      const streamed = request.stream !== false;
+      let text = '';
+      let firstTokenAt: number | undefined;
       for await (const out of outputs) {
         if (out.type === 'tokens') {
           // The first token means the engine has pulled the handed-off blocks: the prefill side may free them.
           remote?.release();
-          if (!tokensSent && !nc.isClosed()) {
-            nc.publish(
-              eventSubjects.completed(this.opts.workerId),
-              encodeMessage({ type: 'request.first_token.v1', workerId: this.opts.workerId, requestId: request.requestId }),
-            );
+          if (firstTokenAt === undefined) {
+            // After this turn: the requester's message (these tokens, or the finished result of a one-token
+            // completion) goes out first, in its own socket write, and the schedulers hear of it a moment later.
+            const event = encodeMessage({ type: 'request.first_token.v1', workerId: this.opts.workerId, requestId: request.requestId });
+            setImmediate(() => {
+              if (!nc.isClosed()) nc.publish(eventSubjects.completed(this.opts.workerId), event);
+            });
           }
+          firstTokenAt ??= performance.now();
           if (hops) hops['engineFirstToken'] ??= hopNow();
-          tokensSent = true;
-          send({ type: 'stream.tokens.v1', text: out.text, tokenCount: out.tokenIds.length });
+          if (streamed) {
+            tokensSent = true;
+            send({ type: 'stream.tokens.v1', text: out.text, tokenCount: out.tokenIds.length });
+          } else text += out.text;
         } else {
           remote?.release();
           if (controller.signal.aborted) throw controller.signal.reason;
@@ -212,6 +221,7 @@ export class GenerateHandler {
             engineTtftMs: out.ttftMs,
             queuedMs: out.queuedMs,
             ...prefillReport,
+            ...(streamed ? {} : { text, sinceFirstTokenMs: firstTokenAt === undefined ? 0 : performance.now() - firstTokenAt }),
           });
           completed = { finishReason: out.finishReason, ...out.usage, ttftMs: out.ttftMs };
           metrics.queueTime.observe({ role: 'decode' }, out.queuedMs / 1000);

@@ -45,7 +45,10 @@ export interface LocalClusterOptions {
   readonly httpPort: number;
   readonly decodeWorkers: number;
   readonly prefillWorkers: number;
+  /** Scheduler replica processes (0 is fine with inProcessPicks). */
   readonly schedulers: number;
+  /** The ingress picks in its own process (`--scheduler in-process`) instead of asking the replicas. */
+  readonly inProcessPicks?: boolean;
   readonly model: string;
   /**
    * 'sim' (default): workers embed SimEngine. 'vllm-sim': each worker fronts its own vLLM-compatible
@@ -82,6 +85,14 @@ export interface ServiceProcess {
   killed: boolean;
 }
 
+/**
+ * Extra node flags for every service, from ATC_SERVICE_NODE_FLAGS (space-separated): for profiling a
+ * running cluster, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", which node refuses in NODE_OPTIONS.
+ */
+function nodeFlags(): string[] {
+  return (process.env['ATC_SERVICE_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+}
+
 export class LocalCluster {
   readonly services: ServiceProcess[] = [];
   /** Prometheus /metrics port of each service without HTTP of its own (scheduler-N, decode-N, prefill-N). */
@@ -109,7 +120,8 @@ export class LocalCluster {
   async start(): Promise<void> {
     if (this.options.natsUrl) this.natsUrl = this.options.natsUrl;
     else {
-      if (this.options.natsAuth !== false) this.users = generateUsers(this.workerNames(), this.options.natsClients ?? ['client']);
+      if (this.options.natsAuth !== false)
+        this.users = generateUsers(this.workerNames(), this.options.natsClients ?? ['client'], this.options.inProcessPicks === true);
       this.nats = await startNatsServer({
         port: this.options.natsPort ?? 0,
         ...(this.options.natsServer ? { binary: this.options.natsServer } : {}),
@@ -129,7 +141,11 @@ export class LocalCluster {
     }
     for (let i = 1; i <= this.options.decodeWorkers; i++) await this.spawnWorker(`decode-${i}`, 'decode-worker', i);
     for (let i = 1; i <= this.options.prefillWorkers; i++) await this.spawnWorker(`prefill-${i}`, 'prefill-worker', 100 + i);
-    this.spawn('ingress', 'ingress', ['--port', String(this.options.httpPort)]);
+    this.spawn('ingress', 'ingress', [
+      '--port',
+      String(this.options.httpPort),
+      ...(this.options.inProcessPicks ? ['--scheduler', 'in-process'] : []),
+    ]);
   }
 
   async spawnWorker(name: string, service: 'decode-worker' | 'prefill-worker', seed: number): Promise<ServiceProcess> {
@@ -228,7 +244,7 @@ export class LocalCluster {
   private launch(proc: ServiceProcess): ChildProcess {
     const { name, service, args } = proc;
     const user = this.userFor(name, service);
-    const child = spawn(process.execPath, ['--enable-source-maps', join(DIST, 'services', service, 'main.js'), ...args], {
+    const child = spawn(process.execPath, [...nodeFlags(), '--enable-source-maps', join(DIST, 'services', service, 'main.js'), ...args], {
       env: {
         ...process.env,
         ATC_NATS_URL: this.natsUrl,

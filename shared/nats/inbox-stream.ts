@@ -1,29 +1,34 @@
-// An inbox subscription read one message at a time, with an idle timeout and an abort signal: the
+// Inbox subscriptions read one message at a time, with an idle timeout and an abort signal: the
 // ingress's view of a worker's token stream.
-import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+//
+// All of a connection's streams share one wildcard subscription (InboxStreams), as nats.js shares one
+// for its requests: a stream per request would cost a SUB and an UNSUB (two socket writes, each a
+// system call and a wake-up of nats-server) on every request, the UNSUB just before the answer goes
+// out. nats.js's own request multiplexer answers one message per request; a stream needs many.
+import { createInbox, nuid, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 
 export class InboxTimeoutError extends Error {
   override name = 'InboxTimeoutError';
 }
 
+/** The messages of one stream (one subject under the mux), buffered until read. */
 export class InboxStream {
-  readonly subject: string;
-  private readonly sub: Subscription;
   private readonly buffered: Msg[] = [];
   private waiter: ((msg: Msg) => void) | undefined;
 
-  constructor(nc: NatsConnection) {
-    // Under the connection's inbox prefix: the only inboxes its NATS user may subscribe to.
-    this.subject = createInbox(connectionInboxPrefix(nc));
-    this.sub = nc.subscribe(this.subject, {
-      callback: (_err, msg) => {
-        const w = this.waiter;
-        if (w) {
-          this.waiter = undefined;
-          w(msg);
-        } else this.buffered.push(msg);
-      },
-    });
+  constructor(
+    /** Where the sender publishes (or replies): unique to this stream. */
+    readonly subject: string,
+    private readonly onClose: () => void,
+  ) {}
+
+  /** Called by the mux for each message to this stream's subject. */
+  deliver(msg: Msg): void {
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w(msg);
+    } else this.buffered.push(msg);
   }
 
   /** The next message; rejects with InboxTimeoutError after `idleMs` of silence, or with the signal's reason. */
@@ -45,8 +50,47 @@ export class InboxStream {
     });
   }
 
+  /** Stops delivery; messages still arriving for this subject (a late keepalive) are dropped. */
+  close(): void {
+    this.onClose();
+  }
+}
+
+/** One wildcard inbox subscription for many streams, routed by the subject's last token. */
+export class InboxStreams {
+  private readonly prefix: string;
+  private readonly sub: Subscription;
+  private readonly open = new Map<string, InboxStream>();
+  private counter = 0;
+
+  constructor(nc: NatsConnection) {
+    // Under the connection's inbox prefix (the only inboxes its NATS user may subscribe to); the nuid
+    // keeps two muxes of one user apart.
+    this.prefix = connectionInboxPrefix(nc) !== undefined ? `${connectionInboxPrefix(nc)}.${nuid.next()}` : createInbox();
+    this.sub = nc.subscribe(`${this.prefix}.*`, {
+      callback: (_err, msg) => {
+        const token = msg.subject.slice(this.prefix.length + 1);
+        this.open.get(token)?.deliver(msg);
+      },
+    });
+  }
+
+  /** A new stream with its own subject; close() it when done. */
+  stream(): InboxStream {
+    const token = (this.counter++).toString(36);
+    const stream = new InboxStream(`${this.prefix}.${token}`, () => this.open.delete(token));
+    this.open.set(token, stream);
+    return stream;
+  }
+
+  /** Streams open now (tests: none left behind). */
+  get size(): number {
+    return this.open.size;
+  }
+
   close(): void {
     this.sub.unsubscribe();
+    this.open.clear();
   }
 }
 

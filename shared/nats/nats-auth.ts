@@ -16,6 +16,8 @@ import { assertWorkerId, kvBuckets } from '../protocol/index.js';
 
 export const NatsRole = {
   Ingress: 'ingress',
+  /** An ingress that picks in-process (--scheduler in-process): the ingress's rights and a scheduler's feeds. */
+  IngressScheduler: 'ingress-scheduler',
   Scheduler: 'scheduler',
   Worker: 'worker',
   /** A NATS client of the OpenAI API (atc.v1.*). */
@@ -100,6 +102,16 @@ export function permissionsFor(role: NatsRole, user: string, workerId?: string):
         subscribe: { allow: ['atc.v1.>', 'atc.events.load.*', inbox] },
         allow_responses: true,
       };
+    case NatsRole.IngressScheduler: {
+      // A scheduler's event feeds and prefix-ownership bucket; not its pick subjects (nobody asks it over NATS).
+      const ingress = permissionsFor(NatsRole.Ingress, user);
+      const owners = [...kvRead(kvBuckets.prefixOwners), ...kvWrite(kvBuckets.prefixOwners, '>')];
+      return {
+        publish: { allow: [...ingress.publish.allow, ...owners.filter((s) => !ingress.publish.allow.includes(s))] },
+        subscribe: { allow: [...ingress.subscribe.allow.filter((s) => s !== 'atc.events.load.*'), 'atc.events.>'] },
+        allow_responses: true,
+      };
+    }
     case NatsRole.Scheduler:
       return {
         publish: {
@@ -152,13 +164,20 @@ export interface GeneratedUsers {
   readonly all: readonly NatsUser[];
 }
 
-/** One user per role, one per worker id and one per client name, each with a fresh random password. */
-export function generateUsers(workerIds: readonly string[], clientNames: readonly string[] = ['client']): GeneratedUsers {
+/**
+ * One user per role, one per worker id and one per client name, each with a fresh random password.
+ * `ingressPicks`: the ingress runs its scheduler in-process and gets the IngressScheduler rights.
+ */
+export function generateUsers(
+  workerIds: readonly string[],
+  clientNames: readonly string[] = ['client'],
+  ingressPicks = false,
+): GeneratedUsers {
   const make = (user: string, role: NatsRole, workerId?: string): NatsUser => {
     inboxPrefixOf(user); // validates the name
     return { user, password: randomPassword(), role, ...(workerId !== undefined ? { workerId } : {}) };
   };
-  const ingress = make(INGRESS_USER, NatsRole.Ingress);
+  const ingress = make(INGRESS_USER, ingressPicks ? NatsRole.IngressScheduler : NatsRole.Ingress);
   const scheduler = make('scheduler', NatsRole.Scheduler);
   const workers = new Map(workerIds.map((id) => [id, make(workerUserName(id), NatsRole.Worker, id)]));
   const clients = clientNames.map((c) => make(c, NatsRole.Client));

@@ -154,20 +154,24 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
   'generate.request.v1': (o): GenerateRequestV1 =>
     withOpt(
       withOpt(
-        {
-          type: 'generate.request.v1' as const,
-          requestId: id(o, 'requestId', 'generate'),
-          model: id(o, 'model', 'generate'),
-          prompt: prompt(o, 'generate'),
-          sampling: sampling(o, 'generate'),
-          streamTo: id(o, 'streamTo', 'generate'),
-          deadlineMs: num(o, 'deadlineMs', 'generate'),
-        },
-        'prefillWorkerId',
-        optStr(o, 'prefillWorkerId', 'generate'),
+        withOpt(
+          {
+            type: 'generate.request.v1' as const,
+            requestId: id(o, 'requestId', 'generate'),
+            model: id(o, 'model', 'generate'),
+            prompt: prompt(o, 'generate'),
+            sampling: sampling(o, 'generate'),
+            streamTo: id(o, 'streamTo', 'generate'),
+            deadlineMs: num(o, 'deadlineMs', 'generate'),
+          },
+          'prefillWorkerId',
+          optStr(o, 'prefillWorkerId', 'generate'),
+        ),
+        'promptTokens',
+        promptTokens(o, 'generate'),
       ),
-      'promptTokens',
-      promptTokens(o, 'generate'),
+      'stream',
+      optBool(o, 'stream', 'generate'),
     ),
   'generate.accepted.v1': (o): GenerateAcceptedV1 => ({
     type: 'generate.accepted.v1',
@@ -201,22 +205,30 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
   'stream.finished.v1': (o): StreamFinishedV1 =>
     withOpt(
       withOpt(
-        {
-          type: 'stream.finished.v1' as const,
-          requestId: id(o, 'requestId', 'finished'),
-          seq: num(o, 'seq', 'finished', { int: true, min: 0 }),
-          finishReason: oneOf(o, 'finishReason', 'finished', ['stop', 'length', 'abort'] as const),
-          promptTokens: num(o, 'promptTokens', 'finished', { int: true, min: 0 }),
-          completionTokens: num(o, 'completionTokens', 'finished', { int: true, min: 0 }),
-          cachedPromptTokens: num(o, 'cachedPromptTokens', 'finished', { int: true, min: 0 }),
-          engineTtftMs: num(o, 'engineTtftMs', 'finished', { min: 0 }),
-          queuedMs: num(o, 'queuedMs', 'finished', { min: 0 }),
-        },
-        'prefillWorkerId',
-        optStr(o, 'prefillWorkerId', 'finished'),
+        withOpt(
+          withOpt(
+            {
+              type: 'stream.finished.v1' as const,
+              requestId: id(o, 'requestId', 'finished'),
+              seq: num(o, 'seq', 'finished', { int: true, min: 0 }),
+              finishReason: oneOf(o, 'finishReason', 'finished', ['stop', 'length', 'abort'] as const),
+              promptTokens: num(o, 'promptTokens', 'finished', { int: true, min: 0 }),
+              completionTokens: num(o, 'completionTokens', 'finished', { int: true, min: 0 }),
+              cachedPromptTokens: num(o, 'cachedPromptTokens', 'finished', { int: true, min: 0 }),
+              engineTtftMs: num(o, 'engineTtftMs', 'finished', { min: 0 }),
+              queuedMs: num(o, 'queuedMs', 'finished', { min: 0 }),
+            },
+            'prefillWorkerId',
+            optStr(o, 'prefillWorkerId', 'finished'),
+          ),
+          'prefillFallback',
+          optStr(o, 'prefillFallback', 'finished'),
+        ),
+        'text',
+        optStr(o, 'text', 'finished'),
       ),
-      'prefillFallback',
-      optStr(o, 'prefillFallback', 'finished'),
+      'sinceFirstTokenMs',
+      optNum(o, 'sinceFirstTokenMs', 'finished', { min: 0 }),
     ),
   'stream.keepalive.v1': (o): StreamKeepaliveV1 => ({
     type: 'stream.keepalive.v1',

@@ -87,6 +87,11 @@ export interface GenerateRequestV1 {
   readonly prefillWorkerId?: string;
   /** A text or chat prompt's token ids, as on the pick request: the worker's engine need not tokenize again. */
   readonly promptTokens?: WirePromptTokens;
+  /**
+   * false: the requester wants only the result (a non-streaming completion): the worker sends no token
+   * messages, and the finished message carries the whole text. Absent or true: tokens as they come.
+   */
+  readonly stream?: boolean;
 }
 
 export interface GenerateAcceptedV1 {
@@ -150,6 +155,10 @@ export interface StreamFinishedV1 {
   readonly prefillWorkerId?: string;
   /** Set when a remote prefill was asked for but the worker prefilled locally: why (a short code, e.g. worker_lost). */
   readonly prefillFallback?: string;
+  /** The whole completion, when the request was not streamed (GenerateRequestV1.stream false). */
+  readonly text?: string;
+  /** Not streamed: ms at the worker from the first token to this message (the ingress's TTFT is now minus it). */
+  readonly sinceFirstTokenMs?: number;
 }
 
 /** Sent while a request is queued or prefilling so the ingress can tell a slow engine from a dead worker. */

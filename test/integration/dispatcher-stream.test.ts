@@ -52,7 +52,7 @@ class FakeStream {
     this.send({ type: 'stream.keepalive.v1', requestId: this.request.requestId, seq });
   }
 
-  finished(seq: number, completionTokens: number): void {
+  finished(seq: number, completionTokens: number, whole?: { readonly text: string; readonly sinceFirstTokenMs: number }): void {
     this.send({
       type: 'stream.finished.v1',
       requestId: this.request.requestId,
@@ -63,6 +63,7 @@ class FakeStream {
       cachedPromptTokens: 0,
       engineTtftMs: 1,
       queuedMs: 0,
+      ...(whole ?? {}),
     });
   }
 }
@@ -159,11 +160,11 @@ describe('dispatcher stream failures (real NATS, fake workers speaking the proto
       return new Dispatcher(ingressNc, { ...defaultDispatcherOptions, ...options }, ingressMetrics(new Registry()), testLogger('ingress'));
     }
 
-    async function drive(d: Dispatcher, requestId: string): Promise<Outcome> {
+    async function drive(d: Dispatcher, requestId: string, job: InferenceJob = JOB): Promise<Outcome> {
       const events: DispatchEvent[] = [];
       let lastEventAt = performance.now();
       try {
-        for await (const event of d.run(requestId, JOB, {}, new AbortController().signal)) {
+        for await (const event of d.run(requestId, job, {}, new AbortController().signal)) {
           events.push(event);
           lastEventAt = performance.now();
         }
@@ -182,6 +183,35 @@ describe('dispatcher stream failures (real NATS, fake workers speaking the proto
       assert.match(outcome.error.message, message);
       return outcome.error;
     }
+
+    it('asks a non-streamed request so, and yields its whole text once, before the result', async () => {
+      fa.script = (s) => s.finished(0, 3, { text: 'one two three', sinceFirstTokenMs: 12 });
+      const d = dispatcher({});
+      const outcome = await drive(d, 'whole', { ...JOB, stream: false });
+      assert.equal(outcome.error, undefined);
+      assert.equal(fa.requestsFor('whole')[0]?.stream, false, 'the worker is told not to stream');
+      assert.deepEqual(outcome.events[0], { type: 'tokens', text: 'one two three', tokenCount: 3, sinceFirstTokenMs: 12 });
+      assert.equal(outcome.events[1]?.type, 'finished');
+      assert.equal(outcome.events.length, 2);
+      assert.equal(d.openStreams, 0, 'the request closed its stream');
+    });
+
+    it('retries at once on another worker when the picked one has no subscriber (no responders)', async () => {
+      scheduler.workers = ['gone', 'fb'];
+      fb.script = (s) => s.finished(0, 0);
+      const d = dispatcher({ acceptTimeoutMs: 10_000 });
+      const t0 = performance.now();
+      const outcome = await drive(d, 'no-responders');
+      assert.equal(outcome.error, undefined);
+      // nats-server's 503 status, not the 10 s acceptance timeout, ended the first attempt.
+      assert.ok(outcome.endedAt - t0 < 5_000, `took ${(outcome.endedAt - t0).toFixed(0)} ms`);
+      assert.deepEqual(
+        scheduler.picksFor('no-responders').map((p) => p.excludeWorkers),
+        [[], ['gone']],
+      );
+      assert.equal(fb.requestsFor('no-responders').length, 1);
+      assert.equal(d.openStreams, 0);
+    });
 
     it('ends a request as worker_lost when its worker falls silent after some tokens', async () => {
       const idleMs = 300;

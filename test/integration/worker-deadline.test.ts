@@ -113,7 +113,7 @@ describe('request deadlines in a decode worker (real NATS, WorkerRuntime over a 
     });
 
     /** Sends generate.request.v1 as the ingress does; returns the worker's reply and the stream reader. */
-    async function generate(requestId: string, deadlineMs: number, maxTokens = LONG) {
+    async function generate(requestId: string, deadlineMs: number, maxTokens = LONG, stream?: boolean) {
       const reader = new StreamReader(nc);
       readers.push(reader);
       sent.push(requestId);
@@ -127,6 +127,7 @@ describe('request deadlines in a decode worker (real NATS, WorkerRuntime over a 
           sampling: { maxTokens, ignoreEos: true },
           streamTo: reader.subject,
           deadlineMs,
+          ...(stream !== undefined ? { stream } : {}),
         }),
         { timeout: 5_000 },
       );
@@ -148,6 +149,25 @@ describe('request deadlines in a decode worker (real NATS, WorkerRuntime over a 
       }, 'the engine to drop the request and free its KV blocks');
       await until(() => worker.generate.activeRequests === 0, 'the worker to forget the request');
     }
+
+    it('sends a non-streamed request no token messages: the finished message carries the whole text', async () => {
+      const deadline = Date.now() + 20_000;
+      const whole = await generate('nostream-1', deadline, 6, false);
+      assert.equal(whole.reply.type, 'generate.accepted.v1');
+      const end = (await whole.reader.ended()).message;
+      assert.equal(end.type, 'stream.finished.v1');
+      if (end.type !== 'stream.finished.v1') return;
+      assert.equal(whole.reader.tokenMessages, 0, 'no token messages');
+      assert.equal(end.completionTokens, 6);
+      assert.ok(end.text !== undefined && end.text.length > 0, 'the text in the result');
+      assert.ok(end.sinceFirstTokenMs !== undefined && end.sinceFirstTokenMs >= 0, 'ms since the first token');
+      assertContiguous(whole.reader);
+      // Streamed (the default): one message per token, and a result without text.
+      const streamed = await generate('stream-1', deadline, 6);
+      const last = (await streamed.reader.ended()).message;
+      assert.equal(streamed.reader.tokenMessages, 6);
+      assert.ok(last.type === 'stream.finished.v1' && last.text === undefined && last.sinceFirstTokenMs === undefined);
+    });
 
     it('aborts a running request at its deadline down to the engine and answers deadline_exceeded', async () => {
       const deadlineMs = Date.now() + 1_000;

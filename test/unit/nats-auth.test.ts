@@ -20,6 +20,7 @@ describe('NATS permissions per role', () => {
   const worker = permissionsFor(NatsRole.Worker, 'worker-w1', 'w1');
   const ingress = permissionsFor(NatsRole.Ingress, 'ingress');
   const scheduler = permissionsFor(NatsRole.Scheduler, 'scheduler');
+  const picking = permissionsFor(NatsRole.IngressScheduler, 'ingress');
 
   const rows: Array<[string, boolean, boolean]> = [
     // [what, actual, expected]
@@ -45,7 +46,20 @@ describe('NATS permissions per role', () => {
     ['scheduler reads every event', allowed(scheduler.subscribe.allow, 'atc.events.kv.w1'), true],
     ['scheduler publishes KV events', allowed(scheduler.publish.allow, 'atc.events.kv.w1'), false],
     ['scheduler writes ownership', allowed(scheduler.publish.allow, '$KV.atc_prefix_owners.w1'), true],
-    ['only workers publish KV events', [client, ingress, scheduler].some((p) => allowed(p.publish.allow, 'atc.events.kv.w1')), false],
+    ['picking ingress reads KV events', allowed(picking.subscribe.allow, 'atc.events.kv.w1'), true],
+    ['picking ingress reads completions', allowed(picking.subscribe.allow, 'atc.events.done.w1'), true],
+    ['picking ingress reads load', allowed(picking.subscribe.allow, 'atc.events.load.w1'), true],
+    ['picking ingress writes ownership', allowed(picking.publish.allow, '$KV.atc_prefix_owners.x'), true],
+    ['picking ingress dispatches to workers', allowed(picking.publish.allow, 'atc.worker.w1.generate'), true],
+    ['picking ingress serves the client API', allowed(picking.subscribe.allow, 'atc.v1.chat.completions'), true],
+    ['picking ingress answers no pick subject', allowed(picking.subscribe.allow, 'atc.sched.pick'), false],
+    ['picking ingress writes the registry', allowed(picking.publish.allow, '$KV.atc_workers.w1'), false],
+    ['picking ingress reads another inbox', allowed(picking.subscribe.allow, '_INBOX.alice.x'), false],
+    [
+      'only workers publish KV events',
+      [client, ingress, scheduler, picking].some((p) => allowed(p.publish.allow, 'atc.events.kv.w1')),
+      false,
+    ],
   ];
   for (const [what, actual, expected] of rows) it(`${expected ? 'allows' : 'denies'}: ${what}`, () => assert.equal(actual, expected));
 
