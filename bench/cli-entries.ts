@@ -104,7 +104,7 @@ const pathLatency = benchEntry(
     const r = await runPathLatencyBench({
       requests: o.requests,
       scheduler: o.scheduler,
-      warmup: 30,
+      warmup: 200,
       throughput: o.throughput,
       stepSeconds: o.stepSeconds,
       log: (line) => process.stdout.write(`${line}\n`),
@@ -113,12 +113,13 @@ const pathLatency = benchEntry(
     const row = (label: string, s: { p50: number; p90: number; p99: number; mean: number }) =>
       `  ${label.padEnd(44)} median ${fmt(s.p50).padStart(6)}  p90 ${fmt(s.p90).padStart(6)}  p99 ${fmt(s.p99).padStart(6)}  mean ${fmt(s.mean).padStart(6)}\n`;
     process.stdout.write(
-      `path-latency: ${r.throughMs.count} sequential one-token completions on each path, alternating; picks ${o.scheduler === 'nats' ? 'by a scheduler replica over NATS' : 'in the ingress process'}\n`,
+      `path-latency: ${r.throughMs.count} sequential one-token completions on each path after 200 to warm up, alternating; picks ${o.scheduler === 'nats' ? 'by a scheduler replica over NATS' : 'in the ingress process'}\n`,
     );
     process.stdout.write(row('through llm-atc (client time), ms:', r.throughMs));
     process.stdout.write(row('direct to vllm-sim (client time), ms:', r.directMs));
     process.stdout.write(row('added (through - direct), ms:', r.added));
     process.stdout.write(row('through - engine TTFT, ms:', r.throughMinusEngineTtftMs));
+    process.stdout.write(row('floor: bare NATS round trip after idle, ms:', r.natsRoundTripMs));
     process.stdout.write(`  breakdown of the through path (median / p90 per hop, ms):\n`);
     for (const h of r.breakdown)
       process.stdout.write(`    ${h.name.padEnd(72)} ${fmt(h.ms.p50).padStart(6)} ${fmt(h.ms.p90).padStart(6)}\n`);

@@ -1,6 +1,6 @@
 // Writes a nats-server configuration with llm-atc's users and permissions (shared/nats/nats-auth.ts) and
 // one password file per user, for deployments (docker compose, Kubernetes):
-//   node dist/scripts/nats-config.js --out DIR --workers decode-1,decode-2,prefill-1 [--clients client]
+//   node dist/scripts/nats-config.js --out DIR --workers decode-1,decode-2,prefill-1 [--clients client] [--ingress-picks]
 // DIR/nats.conf is the server's (-c), DIR/<user>.password each service's (ATC_NATS_PASSWORD_FILE). An
 // existing DIR/nats.conf is kept (restarts keep their passwords) unless --force.
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +24,11 @@ const opts = optionsOrExit(
       doc: "the server's max_payload, bytes (the ingress's 8 MiB bodies need more than 8 MiB)",
     }),
     force: option.boolean({ flag: 'force', doc: 'replace an existing configuration (new passwords)' }),
+    ingressPicks: option.boolean({
+      flag: 'ingress-picks',
+      env: 'ATC_NATS_INGRESS_PICKS',
+      doc: "give the ingress user a scheduler's feeds too, for an ingress run with --scheduler in-process",
+    }),
   },
   process.argv.slice(2),
   process.env,
@@ -37,7 +42,7 @@ try {
     process.exit(0);
   }
   mkdirSync(opts.out, { recursive: true });
-  const users = generateUsers(opts.workers, opts.clients);
+  const users = generateUsers(opts.workers, opts.clients, opts.ingressPicks);
   // Readable by the services' user in the containers (the directory is the deployment's secret).
   for (const u of users.all) writeFileSync(join(opts.out, `${u.user}.password`), u.password, { mode: 0o644 });
   writeFileSync(conf, JSON.stringify({ max_payload: opts.maxPayload, authorization: authorizationBlock(users.all) }, null, 2) + '\n', {

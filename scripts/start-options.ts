@@ -31,8 +31,8 @@ export const START_OPTIONS = {
     env: 'ATC_SCHEDULERS',
     min: 0,
     max: 16,
-    default: 1,
-    doc: 'scheduler replica processes (one queue group); 0: the ingress picks in-process (--scheduler in-process)',
+    default: 0,
+    doc: 'scheduler replica processes (one queue group); 0: the ingress picks in its own process (--scheduler in-process), two NATS hops shorter',
   }),
   model: { ...modelOption, doc: 'model name the workers serve' },
   apiKeysFile: option.string({

@@ -10,6 +10,10 @@
 // highest rate the direct path sustains (its p99 within 10 ms of its own quiet p99); rates rise until
 // a path saturates (two steps in a row over 3× the limit).
 import { request as httpRequest, Agent } from 'node:http';
+import { fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '@nats-io/transport-node';
 import { LocalCluster } from '../../shared/cluster/local-cluster.js';
 import { freePort } from '../../shared/nats/index.js';
 import { HOP_HTTP_HEADER, hopNow, type HopStamps } from '../../shared/telemetry/hop-timing.js';
@@ -57,6 +61,11 @@ export interface PathLatencyResult {
   /** Client time − the engine's reported TTFT on the through path (the earlier single-path measure), ms. */
   readonly throughMinusEngineTtftMs: Summary;
   readonly breakdown: readonly HopSegment[];
+  /**
+   * The floor any brokered path pays on this machine: a bare NATS request-reply (600 bytes) between this
+   * process and a responder process, each request after an idle gap as long as the engine's TTFT, ms.
+   */
+  readonly natsRoundTripMs: Summary;
   readonly throughput?: {
     readonly steps: readonly ThroughputStep[];
     /** Highest rate (req/s) with through p99 − direct p99 < 10 ms, per mode. */
@@ -209,6 +218,7 @@ export async function runPathLatencyBench(opts: PathLatencyOptions): Promise<Pat
         if (i >= opts.warmup) (path === 'through' ? thr : dir).push(s);
       }
     }
+    const natsRoundTripMs = await natsFloor(cluster, summarize(thr.map((s) => s.engineTtftMs)).p50, opts.requests);
     const throughMs = summarize(thr.map((s) => s.ms));
     const directMs = summarize(dir.map((s) => s.ms));
     const result: PathLatencyResult = {
@@ -222,6 +232,7 @@ export async function runPathLatencyBench(opts: PathLatencyOptions): Promise<Pat
       },
       throughMinusEngineTtftMs: summarize(thr.map((s) => s.ms - s.engineTtftMs)),
       breakdown: breakdownOf(thr),
+      natsRoundTripMs,
     };
     if (!opts.throughput) return result;
     return { ...result, throughput: await throughputSearch(atcPort, directPorts, through, direct, opts.stepSeconds ?? 5, log) };
@@ -229,6 +240,40 @@ export async function runPathLatencyBench(opts: PathLatencyOptions): Promise<Pat
     through.destroy();
     direct.destroy();
     await cluster.stop();
+  }
+}
+
+/**
+ * A NATS request-reply between this process and a bare responder process (bench/micro/nats-echo.ts),
+ * `idleMs` apart: what two brokered hops cost here when the processes wake from idle, as the through
+ * path's do after the engine's TTFT (its generate request out, its result back).
+ */
+async function natsFloor(cluster: LocalCluster, idleMs: number, requests: number): Promise<Summary> {
+  const subject = 'atc.bench.echo';
+  const options = cluster.natsConnectOptions('admin');
+  const child = fork(join(dirname(fileURLToPath(import.meta.url)), 'nats-echo.js'), [], {
+    env: { ...process.env, ATC_ECHO_SUBJECT: subject },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const nc = await connect(options);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new Error(`the NATS echo process exited (${code})`)));
+      child.send(options);
+    });
+    const payload = new Uint8Array(600);
+    const times: number[] = [];
+    for (let i = 0; i < 30 + requests; i++) {
+      await new Promise((r) => setTimeout(r, idleMs));
+      const t0 = performance.now();
+      await nc.request(subject, payload, { timeout: 5_000 });
+      if (i >= 30) times.push(performance.now() - t0);
+    }
+    return summarize(times);
+  } finally {
+    await nc.close();
+    child.disconnect();
   }
 }
 

@@ -84,6 +84,9 @@ export const defaultDispatcherOptions: DispatcherOptions = {
   maxQueueWaitMs: 30_000,
 };
 
+/** What a worker's stream carries. */
+const STREAM_TYPES = ['stream.tokens.v1', 'stream.finished.v1', 'stream.keepalive.v1', 'error.v1'] as const;
+
 /** ms a live replica has to say it holds a pick. */
 const HELD_TIMEOUT_MS = 1_000;
 
@@ -310,6 +313,8 @@ export class Dispatcher {
     // The worker's acceptance (its reply) and then its stream arrive on one inbox subject, in order.
     const inbox = this.streams.stream();
     let published = false;
+    /** A stream message that arrived before the acceptance (it implies it). */
+    let first: Msg | undefined;
     let finished = false;
     try {
       try {
@@ -337,8 +342,10 @@ export class Dispatcher {
         // nats-server's answer when nobody subscribes to the worker's subject: an empty 503 status message.
         if (ack.data.length === 0 && ack.headers?.code === 503)
           throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} did not accept the request: no responders`, true);
-        const msg = decodeMessage(ack.data, 'generate.accepted.v1', 'error.v1');
+        const msg = decodeMessage(ack.data, ...STREAM_TYPES, 'generate.accepted.v1');
         if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
+        // The worker sends its acceptance once its engine has the request; a stream message may come first.
+        if (msg.type !== 'generate.accepted.v1') first = ack;
       } catch (err) {
         if (err instanceof InboxTimeoutError)
           throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} did not accept the request`, true, { cause: err });
@@ -347,13 +354,18 @@ export class Dispatcher {
       for (let expectedSeq = 0; ; expectedSeq++) {
         let raw;
         try {
-          raw = await inbox.next(this.options.streamIdleTimeoutMs, signal);
+          raw = first ?? (await inbox.next(this.options.streamIdleTimeoutMs, signal));
+          first = undefined;
         } catch (err) {
           if (err instanceof InboxTimeoutError)
             throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} went silent for ${this.options.streamIdleTimeoutMs} ms`, true);
           throw err;
         }
-        const msg = decodeMessage(raw.data, 'stream.tokens.v1', 'stream.finished.v1', 'stream.keepalive.v1', 'error.v1');
+        const msg = decodeMessage(raw.data, ...STREAM_TYPES, 'generate.accepted.v1');
+        if (msg.type === 'generate.accepted.v1') {
+          expectedSeq--; // the acceptance, after the stream's first message: not part of the stream
+          continue;
+        }
         if (msg.type === 'error.v1') throw errorFromWire(msg.code, msg.message, msg.retryable);
         if (msg.seq !== expectedSeq)
           throw new AtcError(

@@ -3,6 +3,7 @@
 // queued request from a dead worker. Cancel messages and deadlines abort the engine's work.
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import type { EventOutbox } from './event-outbox.js';
 import { EngineError, type Engine } from '../../shared/engine/types.js';
 import {
   AtcError,
@@ -35,6 +36,8 @@ export interface GenerateHandlerOptions {
   readonly workerId: string;
   readonly engine: Engine;
   readonly nc: NatsConnection;
+  /** Where events for schedulers go (first token, completion): after the requester's messages. */
+  readonly events: EventOutbox;
   readonly logger: Logger;
   /** ms of silence after which a keepalive is sent. */
   readonly keepaliveMs: number;
@@ -87,8 +90,14 @@ export class GenerateHandler {
     const controller = new AbortController();
     this.active.set(request.requestId, controller);
     if (hops) hops['workerAccepted'] = hopNow();
-    msg.respond(encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId: this.opts.workerId }));
-    this.opts.onActivityChange?.();
+    // The acceptance (and the load report it changes) is sent once the engine has the request: a socket
+    // write costs a system call (~0.1-0.3 ms on the 2-core VM of BENCHMARKS.md), better spent while the
+    // engine computes than before it starts. The requester waits for it only as a liveness check.
+    const data = encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId: this.opts.workerId });
+    const accept = () => {
+      msg.respond(data);
+      this.opts.onActivityChange?.();
+    };
     const traced = withSpan(
       SpanName.DecodeGenerate,
       {
@@ -97,7 +106,7 @@ export class GenerateHandler {
         [GenAiAttr.RequestModel]: request.model,
         [GenAiAttr.RequestMaxTokens]: request.sampling.maxTokens,
       },
-      (span) => this.run(request, controller, span, hops),
+      (span) => this.run(request, controller, span, accept, hops),
       { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
     );
     void traced
@@ -124,7 +133,14 @@ export class GenerateHandler {
     msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }));
   }
 
-  private async run(request: GenerateRequestV1, controller: AbortController, span: Span, hops?: HopStamps): Promise<void> {
+  /** `accept` answers the generate request: called once, before a remote prefill or right after the engine took the request. */
+  private async run(
+    request: GenerateRequestV1,
+    controller: AbortController,
+    span: Span,
+    accept: () => void,
+    hops?: HopStamps,
+  ): Promise<void> {
     const { nc, logger, keepaliveMs, metrics } = this.opts;
     const log = requestLogger(logger, request.requestId);
     let seq = 0;
@@ -160,8 +176,10 @@ export class GenerateHandler {
       Math.min(2 ** 31 - 1, Math.max(0, request.deadlineMs - Date.now())),
     );
     try {
-      const outcome =
-        request.prefillWorkerId && this.opts.prefill ? await this.opts.prefill.prefill(request, controller.signal, log) : undefined;
+      const prefiller = request.prefillWorkerId !== undefined ? this.opts.prefill : undefined;
+      // A remote prefill may take seconds: accepted before it starts.
+      if (prefiller) accept();
+      const outcome = prefiller ? await prefiller.prefill(request, controller.signal, log) : undefined;
       const remote = outcome && 'remote' in outcome ? outcome.remote : undefined;
       // What the ingress tells the client about where the prompt was prefilled (headers).
       const prefillReport =
@@ -186,6 +204,10 @@ export class GenerateHandler {
         // Ids the ingress computed with this worker's tokenizer: the engine need not tokenize again.
         ...(request.promptTokens?.tokenizer === promptTokenizer().name ? { promptTokenIds: request.promptTokens.tokenIds } : {}),
       });
+      // After the engine's own admission: the engine takes the request when the loop below first asks it for
+      // output and admits it on the next turn (setImmediate); this goes one turn later. The requester
+      // counts a stream message that comes first as acceptance too, so the order is only a matter of speed.
+      if (!prefiller) setImmediate(() => setImmediate(accept));
       // Not streamed: the text goes out once, in the finished message (one message instead of one per chunk).
       const streamed = request.stream !== false;
       let text = '';
@@ -194,14 +216,13 @@ export class GenerateHandler {
         if (out.type === 'tokens') {
           // The first token means the engine has pulled the handed-off blocks: the prefill side may free them.
           remote?.release();
-          if (firstTokenAt === undefined) {
-            // After this turn: the requester's message (these tokens, or the finished result of a one-token
-            // completion) goes out first, in its own socket write, and the schedulers hear of it a moment later.
-            const event = encodeMessage({ type: 'request.first_token.v1', workerId: this.opts.workerId, requestId: request.requestId });
-            setImmediate(() => {
-              if (!nc.isClosed()) nc.publish(eventSubjects.completed(this.opts.workerId), event);
-            });
-          }
+          // Through the outbox: the requester's message (these tokens, or the result of a one-token
+          // completion) goes out first, and the schedulers hear of it a moment later.
+          if (firstTokenAt === undefined)
+            this.opts.events.publish(
+              eventSubjects.completed(this.opts.workerId),
+              encodeMessage({ type: 'request.first_token.v1', workerId: this.opts.workerId, requestId: request.requestId }),
+            );
           firstTokenAt ??= performance.now();
           if (hops) hops['engineFirstToken'] ??= hopNow();
           if (streamed) {
@@ -257,8 +278,8 @@ export class GenerateHandler {
         role: 'decode',
         outcome: completed.finishReason === 'error' ? 'error' : completed.finishReason === 'abort' ? 'cancelled' : 'ok',
       });
-      if (!nc.isClosed()) {
-        nc.publish(
+      {
+        this.opts.events.publish(
           eventSubjects.completed(this.opts.workerId),
           encodeMessage({
             type: 'request.completed.v1',

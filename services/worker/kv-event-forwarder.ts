@@ -3,7 +3,8 @@
 // (as vLLM's ZMQ publisher puts it in its second frame). Numbers start at 0 when the worker starts, so a
 // scheduler sees a restart as a sequence going backwards and a lost message as a gap; either way it
 // drops this worker's prefix-index entries and rebuilds them rather than trusting a wrong index.
-import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { EventOutbox } from './event-outbox.js';
 import type { Engine, KvEventBatch } from '../../shared/engine/types.js';
 import { encodeKvEventBatch } from '../../shared/engine/vllm/index.js';
 import { AtcHeader, eventSubjects } from '../../shared/protocol/index.js';
@@ -13,7 +14,7 @@ export class KvEventForwarder {
   private unsubscribe: (() => void) | undefined;
 
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly events: EventOutbox,
     private readonly workerId: string,
     private readonly engine: Engine,
   ) {}
@@ -28,10 +29,11 @@ export class KvEventForwarder {
   }
 
   private forward(batch: KvEventBatch): void {
-    if (this.nc.isClosed()) return;
     const h = natsHeaders();
     h.set(AtcHeader.KvSeq, String(this.seq++));
-    this.nc.publish(eventSubjects.kv(this.workerId), encodeKvEventBatch(batch), { headers: h });
+    // Through the outbox, in order: the engine step that stored these blocks also produced tokens, and
+    // the requester's message goes out first.
+    this.events.publish(eventSubjects.kv(this.workerId), encodeKvEventBatch(batch), h);
   }
 
   stop(): void {

@@ -1,5 +1,5 @@
 // Publishes the engine's load on atc.events.load.<id> every `intervalMs` (and on demand after a change).
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { EventOutbox } from './event-outbox.js';
 import type { Engine } from '../../shared/engine/types.js';
 import { encodeMessage, eventSubjects, type WorkerRole } from '../../shared/protocol/index.js';
 
@@ -8,7 +8,7 @@ export class LoadReporter {
   private seq = 0;
 
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly events: EventOutbox,
     private readonly workerId: string,
     private readonly role: WorkerRole,
     private readonly engine: Engine,
@@ -22,9 +22,9 @@ export class LoadReporter {
     this.timer.unref();
   }
 
+  /** Reads the load now; sent with the turn's other events. */
   report(): void {
-    if (this.nc.isClosed()) return;
-    this.nc.publish(
+    this.events.publish(
       eventSubjects.load(this.workerId),
       encodeMessage({
         type: 'load.report.v1',

@@ -13,6 +13,7 @@ import { Heartbeat } from './heartbeat.js';
 import { DEFAULT_HANDOFF_TTL_MS, KvHandoffStore } from './kv-handoff.js';
 import { KvEventForwarder } from './kv-event-forwarder.js';
 import { LoadReporter } from './load-reporter.js';
+import { EventOutbox } from './event-outbox.js';
 import { PrefillClient } from './prefill-client.js';
 import { PrefillHandler } from './prefill-handler.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistryBucket } from '../../shared/fleet/index.js';
@@ -78,10 +79,12 @@ export class WorkerRuntime {
     const handoffs = await KvHandoffStore.open(nc, options.kvHandoffTtlMs ?? DEFAULT_HANDOFF_TTL_MS, replicas, logger);
     const prefillClient = new PrefillClient(nc, handoffs, options.prefillTimeoutMs ?? DEFAULT_PREFILL_TIMEOUT_MS, metrics);
     let reporter: LoadReporter | undefined;
+    const events = new EventOutbox(nc);
     const generate = new GenerateHandler({
       workerId,
       engine,
       nc,
+      events,
       logger,
       keepaliveMs: options.keepaliveMs ?? 1_000,
       prefill: prefillClient,
@@ -90,7 +93,7 @@ export class WorkerRuntime {
     });
     const prefill = new PrefillHandler(workerId, engine, handoffs, metrics, logger);
     reporter = new LoadReporter(
-      nc,
+      events,
       workerId,
       role,
       engine,
@@ -111,7 +114,7 @@ export class WorkerRuntime {
       Math.max(100, Math.floor(ttlMs / 3)),
       logger,
     );
-    const kvEvents = new KvEventForwarder(nc, workerId, engine);
+    const kvEvents = new KvEventForwarder(events, workerId, engine);
     kvEvents.start();
     if (engine instanceof VllmEngine) engine.onKvEventGap(() => kvEvents.upstreamGap());
     const runtime = new WorkerRuntime(options, nc, heartbeat, reporter, kvEvents, generate, prefill, prefillClient);

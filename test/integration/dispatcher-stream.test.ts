@@ -74,7 +74,11 @@ type Script = (stream: FakeStream) => void | Promise<void>;
 class FakeWorker {
   readonly requests: GenerateRequestV1[] = [];
   readonly cancels: string[] = [];
+  /** Request ids accepted, in order. */
+  readonly accepted: string[] = [];
   script: Script = () => undefined;
+  /** Accept only after the script ran (its stream messages reach the requester before the acceptance). */
+  acceptAfterScript = false;
   private readonly subs: Subscription[];
 
   constructor(
@@ -86,10 +90,18 @@ class FakeWorker {
         callback: (_err, msg) => {
           const request = decodeMessage(msg.data, 'generate.request.v1');
           this.requests.push(request);
-          msg.respond(encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId }));
-          void Promise.resolve(this.script(new FakeStream(this.nc, request))).catch((err: unknown) => {
-            process.stderr.write(`fake worker ${workerId} script failed: ${String(err)}\n`);
-          });
+          const accept = () => {
+            msg.respond(encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId }));
+            this.accepted.push(request.requestId);
+          };
+          if (!this.acceptAfterScript) accept();
+          void Promise.resolve(this.script(new FakeStream(this.nc, request)))
+            .then(() => {
+              if (this.acceptAfterScript) accept();
+            })
+            .catch((err: unknown) => {
+              process.stderr.write(`fake worker ${workerId} script failed: ${String(err)}\n`);
+            });
         },
       }),
       nc.subscribe(workerSubjects.cancel(workerId), {
@@ -154,6 +166,7 @@ describe('dispatcher stream failures (real NATS, fake workers speaking the proto
       scheduler.workers = ['fa', 'fb'];
       fa.script = () => undefined;
       fb.script = () => undefined;
+      fa.acceptAfterScript = false;
     });
 
     function dispatcher(options: Partial<DispatcherOptions>): Dispatcher {
@@ -194,6 +207,25 @@ describe('dispatcher stream failures (real NATS, fake workers speaking the proto
       assert.equal(outcome.events[1]?.type, 'finished');
       assert.equal(outcome.events.length, 2);
       assert.equal(d.openStreams, 0, 'the request closed its stream');
+    });
+
+    it('takes stream messages that come before the acceptance as accepted, and skips the late acceptance', async () => {
+      fa.acceptAfterScript = true;
+      fa.script = (s) => {
+        s.tokens(0, 'early ');
+        s.tokens(1, 'bird');
+      };
+      const d = dispatcher({});
+      const run = drive(d, 'late-accept');
+      // The finish goes out after the late acceptance: the dispatcher must read past it.
+      await until(() => fa.accepted.includes('late-accept'), 'fa to accept after its first tokens');
+      const request = fa.requestsFor('late-accept')[0]!;
+      new FakeStream(fleetNc, request).finished(2, 2);
+      const outcome = await run;
+      assert.equal(outcome.error, undefined, String(outcome.error));
+      assert.deepEqual(texts(outcome), ['early ', 'bird']);
+      assert.equal(outcome.events.at(-1)?.type, 'finished');
+      assert.equal(scheduler.picksFor('late-accept').length, 1, 'no retry');
     });
 
     it('retries at once on another worker when the picked one has no subscriber (no responders)', async () => {

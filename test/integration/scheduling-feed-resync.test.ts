@@ -13,6 +13,7 @@ import { encodeKvEventBatch } from '../../shared/engine/vllm/index.js';
 import { decodeMessage, encodeMessage, eventSubjects, schedulerPick } from '../../shared/protocol/index.js';
 import { openWorkerRegistry } from '../../shared/fleet/index.js';
 import { KvEventForwarder } from '../../services/worker/kv-event-forwarder.js';
+import { EventOutbox } from '../../services/worker/event-outbox.js';
 import { AtcHeader } from '../../shared/protocol/index.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { until } from '../support/poll.js';
@@ -208,7 +209,7 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
       registered.push('kw3');
       await beat();
       await until(() => service.directory.isRegistered('kw3'), 'the scheduler to see kw3 registered');
-      const forwarder = new KvEventForwarder(nc, 'kw3', engine as Engine);
+      const forwarder = new KvEventForwarder(new EventOutbox(nc), 'kw3', engine as Engine);
       forwarder.start();
       try {
         emit({ ts: 0, events: [stored(['1', '2'], null, A.slice(0, 2 * BLOCK))], dataParallelRank: null });
