@@ -95,8 +95,8 @@ const pathLatency = benchEntry(
     scheduler: option.choice({
       flag: 'scheduler',
       choices: ['nats', 'in-process'],
-      default: 'nats',
-      doc: "where the ingress picks: a scheduler replica over NATS, or in-process (the ingress's --scheduler)",
+      default: 'in-process',
+      doc: "where the ingress picks (its --scheduler): in its own process, as npm start runs it, or by a scheduler replica over NATS",
     }),
     natsServer: natsServerOption,
   },

@@ -1,6 +1,6 @@
 // What llm-atc adds to a request's latency, measured side by side in one run: the same one-token
-// completions sent through ingress -> scheduler -> decode worker (every service its own process, real
-// NATS) and straight to the simulated engine's own vLLM-compatible HTTP server (services/vllm-sim, the
+// completions sent through the ingress (picking in its own process, or asking a scheduler replica over
+// NATS: --scheduler) -> decode worker (every service its own process, real NATS) and straight to the simulated engine's own vLLM-compatible HTTP server (services/vllm-sim, the
 // same engine profile), alternating request by request so both paths see the same machine. Added latency
 // = through − direct, per percentile. With ATC_HOP_TIMING=1 in the services' environment (set here) every
 // hop is stamped (shared/telemetry/hop-timing.ts), which gives the per-hop breakdown.
@@ -24,7 +24,7 @@ export interface PathLatencyOptions {
   readonly warmup: number;
   /** nats-server binary (--nats-server); default: on PATH. */
   readonly natsServer?: string;
-  /** Where the ingress picks (its --scheduler): a scheduler replica over NATS (default) or in-process. */
+  /** Where the ingress picks (its --scheduler): a scheduler replica over NATS (the default here) or in-process (the CLI's). */
   readonly scheduler?: 'nats' | 'in-process';
   /** Also run the throughput search. */
   readonly throughput?: boolean;

@@ -98,6 +98,7 @@ export class IngressService {
           workerTtlMs: ttlMs,
           kvReplicas: options.kvReplicas ?? 1,
           inProcessOn: nc,
+          directory,
         })
       : undefined;
     const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger, scheduler?.pickServer);

@@ -28,6 +28,7 @@ import {
   SpanName,
   contextFromMessage,
   endSpan,
+  pluginFilterAttributes,
   pluginScoreAttributes,
   requestLogger,
   startSpan,
@@ -327,6 +328,11 @@ export class PickServer {
       ...(d.prefill ? { [AtcAttr.PrefillWorker]: d.prefill.workerId } : {}),
       ...pluginScoreAttributes(
         Object.fromEntries(chosen.map((p) => [p.profile, Object.fromEntries(p.scorers.map((s) => [s.plugin, s.scores[p.chosen!] ?? 0]))])),
+      ),
+      ...pluginFilterAttributes(
+        Object.fromEntries(
+          d.explanation.profiles.map((p) => [p.profile, Object.fromEntries(p.filters.map((f) => [f.plugin, f.removed.length]))]),
+        ),
       ),
     });
   }

@@ -42,6 +42,12 @@ export interface SchedulerServiceOptions {
    * drained on close) and answer picks only through PickServer.pickInProcess, not on atc.sched.pick.
    */
   readonly inProcessOn?: NatsConnection;
+  /**
+   * In-process: the host's worker directory (started, following load reports), shared instead of a second
+   * one decoding every registry change and load report again. Its onWorkerGone and onUnregisteredLoad
+   * become this scheduler's.
+   */
+  readonly directory?: WorkerDirectory;
 }
 
 export class SchedulerService {
@@ -82,7 +88,7 @@ export class SchedulerService {
     const ttlMs = options.workerTtlMs ?? DEFAULT_WORKER_TTL_MS;
     const replicas = options.kvReplicas ?? 1;
     const registryBucket = await openWorkerRegistryBucket(nc, ttlMs, replicas, logger);
-    const live = new WorkerDirectory(nc, registryBucket, ttlMs, logger);
+    const live = options.directory ?? new WorkerDirectory(nc, registryBucket, ttlMs, logger);
     directory = live;
     live.onUnregisteredLoad = () => metrics.droppedEvents.inc({ kind: 'load', reason: 'unregistered' });
     const ownership = await PrefixOwnershipStore.open(nc, scheduler.state.prefixIndex, logger, {
@@ -106,7 +112,7 @@ export class SchedulerService {
     }
     // Snapshot first, then live events: batches the snapshot already holds are skipped by sequence number.
     // Only the snapshots of workers registered now are imported.
-    await live.start();
+    if (!options.directory) await live.start();
     const imported = await ownership.load(new Set(await registryBucket.keys()));
     feed.start();
     ownership.start(options.ownershipSaveMs ?? 1_000);
@@ -127,7 +133,7 @@ export class SchedulerService {
         () => this.pickServer.stop(),
         () => this.feed.stop(),
         () => this.ownership.stop(),
-        () => this.directory.stop(),
+        () => (this.ownsConnection ? this.directory.stop() : undefined),
         () => (this.ownsConnection ? this.nc.drain() : undefined),
         () => this.tokenizer.close(),
       ];

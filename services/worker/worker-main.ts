@@ -33,7 +33,10 @@ export async function runWorkerMain(defaultRole: WorkerRole, argv: readonly stri
       vllmKvEventsEndpoint: opts.vllmKvEvents,
       seed: opts.seed,
       engineId: opts.workerId,
+      kvOffloadingGib: opts.kvOffloadingSize,
     });
+    if (opts.kvOffloadingSize > 0 && kind !== 'sim')
+      logger.warn('--kv-offloading-size applies to the simulated engine; give vLLM its own --kv-offloading-size');
     const runtime = await WorkerRuntime.start({
       workerId: opts.workerId,
       role: opts.role,

@@ -67,6 +67,13 @@ export function workerOptions(defaultRole: WorkerRole) {
       doc: "vLLM's ZMQ KV-events endpoint, e.g. tcp://127.0.0.1:5557 (empty: none)",
     }),
     seed: option.integer({ flag: 'seed', env: 'ATC_SEED', min: 0, default: 0, doc: 'simulated engine seed' }),
+    kvOffloadingSize: option.number({
+      flag: 'kv-offloading-size',
+      env: 'ATC_KV_OFFLOADING_SIZE',
+      min: 0,
+      default: 0,
+      doc: "simulated engine: host memory for vLLM's native CPU KV offloading, GiB (vLLM's --kv-offloading-size; 0: none)",
+    }),
     loadReportMs: option.integer({
       flag: 'load-report-ms',
       env: 'ATC_LOAD_REPORT_MS',

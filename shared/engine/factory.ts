@@ -15,12 +15,23 @@ export interface EngineOptions {
   readonly seed: number;
   /** Identifies the engine (its KV events and kv_transfer_params). */
   readonly engineId: string;
+  /** SimEngine: host memory for CPU KV offloading, GiB (vLLM's --kv-offloading-size); 0 or absent: none. */
+  readonly kvOffloadingGib?: number;
 }
+
+/** vLLM's --kv-offloading-size is in GiB. */
+const GIB = 1024 ** 3;
 
 export function createEngine(options: EngineOptions): Engine {
   switch (options.kind) {
     case 'sim':
-      return new SimEngine({ profile: options.profile, model: options.model, seed: options.seed, engineId: options.engineId });
+      return new SimEngine({
+        profile: options.profile,
+        model: options.model,
+        seed: options.seed,
+        engineId: options.engineId,
+        ...(options.kvOffloadingGib ? { cpuOffload: { bytes: options.kvOffloadingGib * GIB } } : {}),
+      });
     case 'vllm':
       return new VllmEngine({
         baseUrl: options.vllmUrl,

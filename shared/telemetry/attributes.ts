@@ -109,6 +109,24 @@ export function pluginScoreAttributes(scoresByProfile: Readonly<Record<string, R
   return out;
 }
 
+/** Span attribute prefix of the workers each filter removed: `atc.scheduler.filtered.<profile>.<plugin>`. */
+export const PLUGIN_FILTERED_PREFIX = 'atc.scheduler.filtered.';
+
+/**
+ * Per-filter attributes of a scheduling decision: how many candidates each filter of each profile removed.
+ * A filter that keeps a request with its cache holder (slo-affinity-filter: stays) removes the others; one
+ * that lets go (spills) removes none.
+ */
+export function pluginFilterAttributes(
+  removedByProfile: Readonly<Record<string, Readonly<Record<string, number>>>>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [profile, removed] of Object.entries(removedByProfile)) {
+    for (const [plugin, n] of Object.entries(removed)) out[`${PLUGIN_FILTERED_PREFIX}${profile}.${plugin}`] = n;
+  }
+  return out;
+}
+
 /** Conventional span names: `<service>.<operation>`; HTTP server spans use `<METHOD> <route>` (HTTP semconv). */
 export const SpanName = {
   IngressPick: 'ingress.pick',

@@ -37,10 +37,12 @@ export {
   GEN_AI_PROVIDER,
   GenAiAttr,
   GenAiOperation,
+  PLUGIN_FILTERED_PREFIX,
   PLUGIN_SCORE_PREFIX,
   PdDecision,
   SemconvAttr,
   SpanName,
+  pluginFilterAttributes,
   pluginScoreAttributes,
 } from './attributes.js';
 

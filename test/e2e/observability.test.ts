@@ -3,7 +3,7 @@
 // parse and move with traffic.
 import assert from 'node:assert/strict';
 import { parsePrometheusText, type MetricFamily } from '../../shared/prometheus/index.js';
-import { PLUGIN_SCORE_PREFIX, SpanName } from '../../shared/telemetry/index.js';
+import { PLUGIN_FILTERED_PREFIX, PLUGIN_SCORE_PREFIX, SpanName } from '../../shared/telemetry/index.js';
 import type { CollectedSpan } from '../support/otlp-receiver.js';
 import { useCluster } from '../support/cluster.js';
 import { OtlpReceiver } from '../support/otlp-receiver.js';
@@ -87,6 +87,10 @@ describe('observability of a running cluster', function () {
     assert.ok(
       Object.keys(schedulerPick.attributes).some((k) => k.startsWith(PLUGIN_SCORE_PREFIX)),
       'per-plugin scores',
+    );
+    assert.ok(
+      Object.keys(schedulerPick.attributes).some((k) => k.startsWith(PLUGIN_FILTERED_PREFIX)),
+      'per-filter removals',
     );
     assert.ok('atc.engine.queue_time_ms' in generate.attributes);
     assert.ok(Number(generate.attributes['atc.engine.time_to_first_token_ms']) > 0);
