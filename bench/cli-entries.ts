@@ -96,7 +96,7 @@ const pathLatency = benchEntry(
       flag: 'scheduler',
       choices: ['nats', 'in-process'],
       default: 'in-process',
-      doc: "where the ingress picks (its --scheduler): in its own process, as npm start runs it, or by a scheduler replica over NATS",
+      doc: 'where the ingress picks (its --scheduler): in its own process, as npm start runs it, or by a scheduler replica over NATS',
     }),
     natsServer: natsServerOption,
   },
