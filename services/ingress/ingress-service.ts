@@ -50,6 +50,7 @@ export type InProcessSchedulerOptions = Omit<
   | 'logger'
   | 'registry'
   | 'inProcessOn'
+  | 'directory'
   | 'workerTtlMs'
   | 'kvReplicas'
   | 'tokenizerThreads'

@@ -157,12 +157,17 @@ export class PickServer {
       request,
       contextFromMessage(msg),
       (reply) => {
-        const data = encodeMessage(reply);
-        if (HOP_TIMING) {
-          const h = hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() });
-          h.set(AtcHeader.Replica, replicaToken(this.replicaId));
-          msg.respond(data, { headers: h });
-        } else msg.respond(data, { headers: this.replyHeaders });
+        try {
+          const data = encodeMessage(reply);
+          if (HOP_TIMING) {
+            const h = hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() });
+            h.set(AtcHeader.Replica, replicaToken(this.replicaId));
+            msg.respond(data, { headers: h });
+          } else msg.respond(data, { headers: this.replyHeaders });
+        } catch (err) {
+          // The connection closed while the pick was queued: the ingress asks again elsewhere.
+          this.logger.warn({ requestId: request.requestId, err: String(err) }, 'could not answer a pick');
+        }
       },
       (e) => this.respondError(msg, request.requestId, e),
     );
@@ -338,9 +343,13 @@ export class PickServer {
   }
 
   private respondError(msg: Msg, requestId: string, e: AtcError): void {
-    msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }), {
-      headers: this.replyHeaders,
-    });
+    try {
+      msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }), {
+        headers: this.replyHeaders,
+      });
+    } catch (err) {
+      this.logger.warn({ requestId, err: String(err) }, 'could not answer a pick');
+    }
   }
 
   async stop(): Promise<void> {

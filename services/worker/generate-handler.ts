@@ -95,7 +95,13 @@ export class GenerateHandler {
     // engine computes than before it starts. The requester waits for it only as a liveness check.
     const data = encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId: this.opts.workerId });
     const accept = () => {
-      msg.respond(data);
+      if (this.opts.nc.isClosed()) return;
+      try {
+        msg.respond(data);
+      } catch (err) {
+        // Draining (shutdown): the request is aborted with the rest.
+        this.opts.logger.debug({ requestId: request.requestId, err: String(err) }, 'could not accept');
+      }
       this.opts.onActivityChange?.();
     };
     const traced = withSpan(
@@ -278,20 +284,18 @@ export class GenerateHandler {
         role: 'decode',
         outcome: completed.finishReason === 'error' ? 'error' : completed.finishReason === 'abort' ? 'cancelled' : 'ok',
       });
-      {
-        this.opts.events.publish(
-          eventSubjects.completed(this.opts.workerId),
-          encodeMessage({
-            type: 'request.completed.v1',
-            workerId: this.opts.workerId,
-            requestId: request.requestId,
-            ...completed,
-            e2eMs: Date.now() - acceptedAt,
-            runningAtArrival: atArrival.runningRequests,
-            waitingAtArrival: atArrival.waitingRequests,
-          }),
-        );
-      }
+      this.opts.events.publish(
+        eventSubjects.completed(this.opts.workerId),
+        encodeMessage({
+          type: 'request.completed.v1',
+          workerId: this.opts.workerId,
+          requestId: request.requestId,
+          ...completed,
+          e2eMs: Date.now() - acceptedAt,
+          runningAtArrival: atArrival.runningRequests,
+          waitingAtArrival: atArrival.waitingRequests,
+        }),
+      );
     }
   }
 }
