@@ -71,9 +71,20 @@ describe('worker failure', function () {
         100,
       );
       assert.equal(last?.body.error?.code, 'no_worker_available');
-      const health = await fetch(`${env.baseUrl}/health`);
-      assert.equal(health.status, 503);
-      assert.deepEqual(await health.json(), { status: 'unavailable', reason: 'no workers' });
+      // The ingress's registry view and the scheduler's drop the workers each on its own watch and TTL:
+      // /health follows within the same bound, not necessarily in the same millisecond.
+      let health: { status: number; body: unknown } | undefined;
+      await until(
+        async () => {
+          const res = await fetch(`${env.baseUrl}/health`);
+          health = { status: res.status, body: await res.json() };
+          return res.status === 503;
+        },
+        '/health to say the workers are gone',
+        TTL_MS * 20,
+        100,
+      );
+      assert.deepEqual(health?.body, { status: 'unavailable', reason: 'no workers' });
       assert.equal((await fetch(`${env.baseUrl}/livez`)).status, 200);
     });
   });
