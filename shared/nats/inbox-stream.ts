@@ -66,7 +66,8 @@ export class InboxStreams {
   constructor(nc: NatsConnection) {
     // Under the connection's inbox prefix (the only inboxes its NATS user may subscribe to); the nuid
     // keeps two muxes of one user apart.
-    this.prefix = connectionInboxPrefix(nc) !== undefined ? `${connectionInboxPrefix(nc)}.${nuid.next()}` : createInbox();
+    const userPrefix = connectionInboxPrefix(nc);
+    this.prefix = userPrefix !== undefined ? `${userPrefix}.${nuid.next()}` : createInbox();
     this.sub = nc.subscribe(`${this.prefix}.*`, {
       callback: (_err, msg) => {
         const token = msg.subject.slice(this.prefix.length + 1);
