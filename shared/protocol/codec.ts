@@ -24,8 +24,23 @@ import type {
   WorkerRegistrationV1,
   WireEngineLoad,
   WirePromptTokens,
+  WireBlockHashes,
 } from './messages.js';
-import { bool, intArray, num, oneOf, optBool, optNum, optStr, record, str, strArray, stringMap, type Rec } from './validate.js';
+import {
+  bool,
+  float64Bytes,
+  intArray,
+  num,
+  oneOf,
+  optBool,
+  optNum,
+  optStr,
+  record,
+  str,
+  strArray,
+  stringMap,
+  type Rec,
+} from './validate.js';
 
 // Plain msgpack maps (no msgpackr record extension), so clients in other languages can read our messages.
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -93,6 +108,21 @@ function promptTokens(obj: Rec, path: string): WirePromptTokens | undefined {
   return { tokenizer: str(t, 'tokenizer', `${path}.promptTokens`, { maxLength: 4096 }), tokenIds: ids };
 }
 
+function blockHashes(obj: Rec, path: string): WireBlockHashes | undefined {
+  if (obj['blockHashes'] === undefined || obj['blockHashes'] === null) return undefined;
+  const b = record(obj['blockHashes'], `${path}.blockHashes`);
+  const p = `${path}.blockHashes`;
+  const blockSize = num(b, 'blockSize', p, { int: true, min: 1 });
+  const hashes = float64Bytes(b, 'hashes', p, MAX_PROMPT_TOKENS);
+  // A bad hash would only mislead the prefix match, but a NaN or fraction has no place in the index's keys.
+  for (let i = 0; i < hashes.length; i++) {
+    const h = hashes[i]!;
+    if (!(Number.isInteger(h) && h >= 0 && h <= Number.MAX_SAFE_INTEGER))
+      throw new ProtocolError(`${p}.hashes[${i}] is not an integer in [0, 2^53)`);
+  }
+  return { blockSize, hashes };
+}
+
 function sampling(obj: Rec, path: string): WireSampling {
   const s = record(obj['sampling'], `${path}.sampling`);
   const p = `${path}.sampling`;
@@ -139,6 +169,7 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
     deadlineMs: num(o, 'deadlineMs', 'pick'),
     ...withOpt({}, 'maxQueueMs', optNum(o, 'maxQueueMs', 'pick', { min: 0 })),
     ...withOpt({}, 'promptTokens', promptTokens(o, 'pick')),
+    ...withOpt({}, 'blockHashes', blockHashes(o, 'pick')),
   }),
   'pick.reply.v1': (o): PickReplyV1 =>
     withOpt(

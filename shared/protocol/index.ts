@@ -22,6 +22,7 @@ export type {
   WireMessage,
   WireSampling,
   WirePromptTokens,
+  WireBlockHashes,
   WireEngineLoad,
   WireType,
   WorkerRegistrationV1,

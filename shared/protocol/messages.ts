@@ -56,6 +56,20 @@ export interface PickRequestV1 {
    * thread). The scheduler uses them when `tokenizer` names its own tokenizer, else tokenizes itself.
    */
   readonly promptTokens?: WirePromptTokens;
+  /**
+   * The scheduler's block hashes of the prompt's token ids, computed by the sender off the scheduler's
+   * decision thread (the ingress's tokenizer pool, or the ingress itself for picks over NATS). The scheduler
+   * uses them when their block size is its own and their count fits the prompt, else hashes the ids itself.
+   */
+  readonly blockHashes?: WireBlockHashes;
+}
+
+/** computeBlockHashes(tokenIds, blockSize) of a prompt. */
+export interface WireBlockHashes {
+  /** Tokens per block. */
+  readonly blockSize: number;
+  /** One 53-bit integer per full block; on the wire a msgpack bin of float64 values. */
+  readonly hashes: Float64Array;
 }
 
 /** Token ids of a prompt and the tokenizer (PromptTokenizer.name) that computed them. */

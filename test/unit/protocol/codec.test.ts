@@ -34,6 +34,7 @@ describe('protocol codec', () => {
       excludeWorkers: [],
       deadlineMs: 1e12,
       promptTokens: { tokenizer: 'cl100k_base', tokenIds: [100264, 882, 100265] },
+      blockHashes: { blockSize: 16, hashes: new Float64Array([0, 1, 2 ** 53 - 1, 4_503_599_627_370_496]) },
     },
     { type: 'pick.reply.v1', requestId: 'r1', decodeWorkerId: 'w1', prefillWorkerId: 'p1', reason: 'why' },
     {
@@ -110,8 +111,46 @@ describe('protocol codec', () => {
     });
   }
 
+  const pickWith = (blockHashes: unknown) =>
+    pack({
+      type: 'pick.request.v1',
+      requestId: 'r',
+      model: 'm',
+      prompt: { tokenIds: [1] },
+      maxTokens: 1,
+      headers: {},
+      excludeWorkers: [],
+      deadlineMs: 1,
+      blockHashes,
+    });
   // Each row: a bad payload and the field its error must name.
   const bad: Array<[string, Uint8Array, WireType, string]> = [
+    [
+      'block hashes as an array',
+      pickWith({ blockSize: 16, hashes: [1, 2] }),
+      'pick.request.v1',
+      'pick.blockHashes.hashes must be bytes of float64',
+    ],
+    ['block hash bytes cut short', pickWith({ blockSize: 16, hashes: new Uint8Array(12) }), 'pick.request.v1', 'must be bytes of float64'],
+    [
+      'a NaN block hash',
+      pickWith({ blockSize: 16, hashes: new Float64Array([1, NaN]) }),
+      'pick.request.v1',
+      'pick.blockHashes.hashes[1] is not an integer',
+    ],
+    [
+      'a fractional block hash',
+      pickWith({ blockSize: 16, hashes: new Float64Array([0.5]) }),
+      'pick.request.v1',
+      'hashes[0] is not an integer',
+    ],
+    [
+      'a block hash past 2^53',
+      pickWith({ blockSize: 16, hashes: new Float64Array([2 ** 53]) }),
+      'pick.request.v1',
+      'hashes[0] is not an integer',
+    ],
+    ['block size 0', pickWith({ blockSize: 0, hashes: new Float64Array([1]) }), 'pick.request.v1', 'pick.blockHashes.blockSize'],
     ['truncated msgpack', new Uint8Array([0x85, 0xa1]), 'pick.request.v1', 'not valid msgpack'],
     ['not a map', pack([1, 2]), 'pick.request.v1', 'message must be an object'],
     ['unexpected type', pack({ type: 'cancel.v1', requestId: 'r' }), 'pick.request.v1', 'message.type must be one of pick.request.v1'],
