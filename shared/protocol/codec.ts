@@ -2,6 +2,7 @@
 import { Packr } from 'msgpackr';
 import type { PromptInput } from '../engine/types.js';
 import { ProtocolError } from './errors.js';
+import { splitHostPort } from './direct-frames.js';
 import type {
   CancelV1,
   ErrorV1,
@@ -22,6 +23,7 @@ import type {
   WireSampling,
   WireType,
   WorkerRegistrationV1,
+  DirectGrantV1,
   WireEngineLoad,
   WirePromptTokens,
   WireBlockHashes,
@@ -121,6 +123,19 @@ function blockHashes(obj: Rec, path: string): WireBlockHashes | undefined {
       throw new ProtocolError(`${p}.hashes[${i}] is not an integer in [0, 2^53)`);
   }
   return { blockSize, hashes };
+}
+
+/** A `host:port` string with a port in 1..65535 (an IPv6 host in brackets). */
+function hostPort(obj: Rec, key: string, path: string): string {
+  const v = str(obj, key, path, { maxLength: MAX_ID });
+  let port = 0;
+  try {
+    port = splitHostPort(v).port;
+  } catch {
+    // named below
+  }
+  if (port < 1) throw new ProtocolError(`${path}.${key} must be host:port, got ${JSON.stringify(v)}`);
+  return v;
 }
 
 function sampling(obj: Rec, path: string): WireSampling {
@@ -279,8 +294,8 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
       'seq',
       optNum(o, 'seq', 'error', { int: true, min: 0 }),
     ),
-  'worker.registration.v1': (o): WorkerRegistrationV1 =>
-    withOpt(
+  'worker.registration.v1': (o): WorkerRegistrationV1 => ({
+    ...withOpt(
       {
         type: 'worker.registration.v1',
         workerId: id(o, 'workerId', 'registration'),
@@ -293,6 +308,18 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
       'maxModelLen',
       optNum(o, 'maxModelLen', 'registration', { int: true, min: 1 }),
     ),
+    ...withOpt(
+      {},
+      'directAddress',
+      o['directAddress'] === undefined || o['directAddress'] === null ? undefined : hostPort(o, 'directAddress', 'registration'),
+    ),
+  }),
+  'direct.grant.v1': (o): DirectGrantV1 => ({
+    type: 'direct.grant.v1',
+    workerId: id(o, 'workerId', 'grant'),
+    address: hostPort(o, 'address', 'grant'),
+    token: str(o, 'token', 'grant', { maxLength: MAX_ID }),
+  }),
   'load.report.v1': (o): LoadReportV1 => ({
     type: 'load.report.v1',
     workerId: id(o, 'workerId', 'loadReport'),

@@ -26,6 +26,7 @@ export type {
   WireEngineLoad,
   WireType,
   WorkerRegistrationV1,
+  DirectGrantV1,
 } from './messages.js';
 export {
   assertWorkerId,

@@ -207,6 +207,18 @@ export interface WorkerRegistrationV1 {
   readonly startedAtMs: number;
   /** ms since the epoch of this heartbeat. */
   readonly heartbeatAtMs: number;
+  /** host:port of the worker's direct connection (`--direct-listen`), when it takes generate requests there too. */
+  readonly directAddress?: string;
+}
+
+/** worker -> ingress, the reply on atc.worker.<id>.direct: how to open the worker's direct connection. */
+export interface DirectGrantV1 {
+  readonly type: 'direct.grant.v1';
+  readonly workerId: string;
+  /** host:port to connect to. */
+  readonly address: string;
+  /** The secret the connection's first frame must carry (random per worker process). */
+  readonly token: string;
 }
 
 /** A worker's periodic load report. */
@@ -257,6 +269,7 @@ export type WireMessage =
   | KvReleaseV1
   | StreamMessageV1
   | WorkerRegistrationV1
+  | DirectGrantV1
   | LoadReportV1
   | RequestCompletedV1
   | RequestFirstTokenV1;

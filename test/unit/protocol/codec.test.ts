@@ -88,6 +88,17 @@ describe('protocol codec', () => {
     { type: 'stream.keepalive.v1', requestId: 'r1', seq: 2 },
     { type: 'error.v1', requestId: 'r1', code: 'worker_lost', message: 'gone', retryable: true },
     { type: 'worker.registration.v1', workerId: 'w1', role: 'decode', models: ['m'], engineKind: 'sim', startedAtMs: 1, heartbeatAtMs: 2 },
+    {
+      type: 'worker.registration.v1',
+      workerId: 'w2',
+      role: 'both',
+      models: ['m'],
+      engineKind: 'vllm',
+      startedAtMs: 1,
+      heartbeatAtMs: 2,
+      directAddress: '10.0.0.7:7400',
+    },
+    { type: 'direct.grant.v1', workerId: 'w2', address: '[fd00::7]:7400', token: 'secret' },
     { type: 'load.report.v1', workerId: 'w1', role: 'both', seq: 3, reportedAtMs: 4, load, activeRequests: 2 },
     {
       type: 'request.completed.v1',
@@ -123,8 +134,30 @@ describe('protocol codec', () => {
       deadlineMs: 1,
       blockHashes,
     });
+  const registration = {
+    type: 'worker.registration.v1',
+    workerId: 'w',
+    role: 'decode',
+    models: [],
+    engineKind: 'sim',
+    startedAtMs: 1,
+    heartbeatAtMs: 1,
+  };
   // Each row: a bad payload and the field its error must name.
   const bad: Array<[string, Uint8Array, WireType, string]> = [
+    [
+      'a direct address without a port',
+      pack({ ...registration, directAddress: 'host' }),
+      'worker.registration.v1',
+      'registration.directAddress must be host:port',
+    ],
+    ['a direct address on port 0', pack({ ...registration, directAddress: 'host:0' }), 'worker.registration.v1', 'must be host:port'],
+    [
+      'a grant without a token',
+      pack({ type: 'direct.grant.v1', workerId: 'w', address: 'h:1' }),
+      'direct.grant.v1',
+      'grant.token must be a string',
+    ],
     [
       'block hashes as an array',
       pickWith({ blockSize: 16, hashes: [1, 2] }),
