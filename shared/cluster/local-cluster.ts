@@ -150,7 +150,7 @@ export class LocalCluster {
       '--port',
       String(this.options.httpPort),
       ...(this.options.inProcessPicks ? ['--scheduler', 'in-process'] : []),
-      ...(this.options.directConnections === false ? ['--direct', 'false'] : []),
+      ...(this.options.directConnections === false ? ['--direct', 'off'] : []),
     ]);
   }
 
