@@ -28,6 +28,8 @@ import type { GenerateHandler, RequesterChannel } from './generate-handler.js';
 
 /** ms a new connection has to present the token. */
 const HELLO_TIMEOUT_MS = 5_000;
+/** Bytes of a frame before the token is shown: a hello is tens of bytes, and a stranger gets no room to fill. */
+const HELLO_MAX_BYTES = 1024;
 
 export interface DirectListenerOptions {
   /** host:port to listen on; port 0 takes any free port. */
@@ -106,13 +108,14 @@ export class DirectListener {
         if (frame.t !== 'hello' || !this.tokenMatches(frame.token))
           throw new Error('the first frame must be a hello with the granted token');
         authed = true;
+        reader.maxFrameBytes = this.maxFrameBytes;
         clearTimeout(helloTimer);
         write({ t: 'ready' });
         return;
       }
       if (frame.t !== 'gen') throw new Error('hello twice');
       this.generate.handleDirect(frame.data, contextFromHttpHeaders(frame.trace ?? {}), channel(frame.sid));
-    }, this.maxFrameBytes);
+    }, HELLO_MAX_BYTES);
     socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);

@@ -109,7 +109,8 @@ export class FrameReader {
 
   constructor(
     private readonly onFrame: (frame: unknown) => void,
-    private readonly maxFrameBytes = MAX_FRAME_BYTES,
+    /** Bytes of the largest frame accepted; may change between frames (a listener allows more once a peer is known). */
+    public maxFrameBytes = MAX_FRAME_BYTES,
   ) {}
 
   push(chunk: Buffer): void {

@@ -112,9 +112,15 @@ describe('direct connections between the ingress and workers (real NATS with use
     await admin.flush();
     const bodies = await Promise.all(Array.from({ length: 6 }, (_, i) => complete({ prompt: `request ${i}`, max_tokens: 3 })));
     for (const b of bodies) assert.equal(b.usage.completion_tokens, 3, JSON.stringify(b));
-    // Streaming, over NATS's client API: the chunks came over the direct connection.
-    const streamed = await complete({ prompt: 'stream me', max_tokens: 4, stream: false });
-    assert.equal(streamed.usage.completion_tokens, 4);
+    // A chat completion too (its template, its token ids on the generate request).
+    const chat = dec(
+      (
+        await client.request(clientApi.chatCompletions, enc({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }), {
+          timeout: 30_000,
+        })
+      ).data,
+    );
+    assert.equal(chat.usage.completion_tokens, 4);
     await admin.flush();
     sub.unsubscribe();
     assert.deepEqual(seen, []);
@@ -128,6 +134,10 @@ describe('direct connections between the ingress and workers (real NATS with use
     const garbage = netConnect({ host, port });
     garbage.once('connect', () => garbage.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 1, 2, 3])));
     await closed(garbage);
+    // Before the token, a frame may not be large (a stranger gets no buffer to fill): 2 KiB is refused.
+    const large = netConnect({ host, port });
+    large.once('connect', () => large.write(Buffer.from([0, 0, 8, 0])));
+    await closed(large);
     const silentBeforeGen = netConnect({ host, port });
     silentBeforeGen.once('connect', () => silentBeforeGen.write(encodeFrame({ t: 'gen', sid: 1, data: new Uint8Array([1]) })));
     await closed(silentBeforeGen);
