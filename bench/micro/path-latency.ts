@@ -1,6 +1,8 @@
 // What llm-atc adds to a request's latency, measured side by side in one run: the same one-token
 // completions sent through the ingress (picking in its own process, or asking a scheduler replica over
-// NATS: --scheduler) -> decode worker (every service its own process, real NATS) and straight to the simulated engine's own vLLM-compatible HTTP server (services/vllm-sim, the
+// NATS: --scheduler) -> decode worker (every service its own process, real NATS; the generate request and
+// its result over the worker's direct connection, as npm start runs it, or over NATS: --direct off) and
+// straight to the simulated engine's own vLLM-compatible HTTP server (services/vllm-sim, the
 // same engine profile), alternating request by request so both paths see the same machine. Added latency
 // = through − direct, per percentile. With ATC_HOP_TIMING=1 in the services' environment (set here) every
 // hop is stamped (shared/telemetry/hop-timing.ts), which gives the per-hop breakdown.
@@ -93,12 +95,12 @@ const HOPS: ReadonlyArray<readonly [string, string]> = [
   ['schedulerReplied', 'scheduler: decode, tokenize, decide, encode'],
   ['pickReply', 'NATS: pick reply to the ingress'],
   ['generateSent', 'ingress: dispatch span, inbox, generate encode'],
-  ['workerReceived', 'NATS: generate request to the worker'],
+  ['workerReceived', 'generate request to the worker (direct connection, or NATS)'],
   ['workerAccepted', 'worker: decode, validate'],
   ['engineSubmit', 'worker: accept reply, span, timers'],
   ['engineFirstToken', "engine: tokenize + admission + first step (incl. the engine's own TTFT)"],
   ['finishedSent', 'worker: publish tokens + finished'],
-  ['finishedReceived', 'NATS: stream to the ingress'],
+  ['finishedReceived', 'result to the ingress (direct connection, or NATS)'],
   ['respond', 'ingress: build the response'],
   ['clientDone', 'HTTP write + client read'],
 ];
