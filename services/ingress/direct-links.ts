@@ -16,8 +16,9 @@ import { FrameReader, decodeWorkerFrame, encodeFrame, splitHostPort, type Ingres
 
 /** ms to get a grant, connect and hear `ready`; past it the request path stays on NATS. */
 const CONNECT_TIMEOUT_MS = 2_000;
-/** ms after a failed or dropped connection before the next attempt. */
+/** ms after a failed or dropped connection before the next attempt, doubling with each failure in a row up to RETRY_MAX_MS. */
 const RETRY_AFTER_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
 
 /** A request's way to its worker over the direct connection. */
 export interface DirectStream {
@@ -31,6 +32,8 @@ class Link {
   socket: Socket | undefined;
   up = false;
   retryAt = 0;
+  /** Attempts that failed in a row (0 once a connection came up). */
+  failures = 0;
   private nextSid = 0;
   readonly streams = new Map<number, InboxStream>();
 
@@ -54,7 +57,7 @@ class Link {
   /** The connection is gone: every open stream fails (retryably), the next attempt waits a while. */
   drop(why: string): void {
     this.up = false;
-    this.retryAt = Date.now() + RETRY_AFTER_MS;
+    this.retryAt = Date.now() + Math.min(RETRY_MAX_MS, RETRY_AFTER_MS * 2 ** this.failures);
     this.socket?.destroy();
     const err = new AtcError(ErrorCode.WorkerLost, `direct connection to worker ${this.workerId} closed: ${why}`, true);
     for (const inbox of this.streams.values()) inbox.fail(err);
@@ -120,10 +123,12 @@ export class DirectLinks {
   private establish(link: Link): void {
     const fail = (err: unknown) => {
       if (this.links.get(link.workerId) !== link) return;
-      this.logger.info(
-        { workerId: link.workerId, address: link.address, err: String(err) },
-        'direct connection failed: requests go over NATS',
-      );
+      // Said once per run of failures (a missing NATS permission would otherwise log at every retry).
+      if (link.failures++ === 0)
+        this.logger.warn(
+          { workerId: link.workerId, address: link.address, err: String(err) },
+          'direct connection failed: requests go over NATS',
+        );
       link.drop(String(err));
       link.socket = undefined;
     };
@@ -142,6 +147,7 @@ export class DirectLinks {
           if (frame.t === 'ready') {
             clearTimeout(timer);
             link.up = true;
+            link.failures = 0;
             resolve();
             return;
           }

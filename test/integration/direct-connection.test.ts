@@ -160,4 +160,13 @@ describe('direct connections between the ingress and workers (real NATS with use
     assert.equal(body.usage?.completion_tokens, 400, JSON.stringify(body));
     assert.equal(workers.size, 1);
   });
+
+  it('goes on over NATS when a direct connection cannot be had', async () => {
+    const [, last] = [...workers][0]!;
+    // The listener stops (its connection drops); the worker's NATS subjects stay.
+    await last.direct!.close();
+    await until(() => ingress.directLinks?.connected === 0, 'the ingress to see the connection drop');
+    const bodies = await Promise.all(Array.from({ length: 4 }, (_, i) => complete({ prompt: `fallback ${i}`, max_tokens: 2 })));
+    for (const b of bodies) assert.equal(b.usage?.completion_tokens, 2, JSON.stringify(b));
+  });
 });
