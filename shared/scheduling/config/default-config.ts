@@ -55,6 +55,7 @@ plugins:
   - type: precise-prefix-cache-scorer
     parameters:
       hostCacheHitWeight: 0.9
+      pendingPrefixes: true
   - type: queue-scorer
   - type: kv-cache-utilization-scorer
   - type: inflight-scorer
