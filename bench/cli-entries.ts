@@ -98,12 +98,19 @@ const pathLatency = benchEntry(
       default: 'in-process',
       doc: 'where the ingress picks (its --scheduler): in its own process, as npm start runs it, or by a scheduler replica over NATS',
     }),
+    direct: option.choice({
+      flag: 'direct',
+      choices: ['on', 'off'],
+      default: 'on',
+      doc: "on: generate requests over the workers' direct connections, as npm start runs them; off: over NATS",
+    }),
     natsServer: natsServerOption,
   },
   async (o) => {
     const r = await runPathLatencyBench({
       requests: o.requests,
       scheduler: o.scheduler,
+      direct: o.direct === 'on',
       warmup: 200,
       throughput: o.throughput,
       stepSeconds: o.stepSeconds,
@@ -113,7 +120,7 @@ const pathLatency = benchEntry(
     const row = (label: string, s: { p50: number; p90: number; p99: number; mean: number }) =>
       `  ${label.padEnd(44)} median ${fmt(s.p50).padStart(6)}  p90 ${fmt(s.p90).padStart(6)}  p99 ${fmt(s.p99).padStart(6)}  mean ${fmt(s.mean).padStart(6)}\n`;
     process.stdout.write(
-      `path-latency: ${r.throughMs.count} sequential one-token completions on each path after 200 to warm up, alternating; picks ${o.scheduler === 'nats' ? 'by a scheduler replica over NATS' : 'in the ingress process'}\n`,
+      `path-latency: ${r.throughMs.count} sequential one-token completions on each path after 200 to warm up, alternating; picks ${o.scheduler === 'nats' ? 'by a scheduler replica over NATS' : 'in the ingress process'}; generate requests ${o.direct === 'on' ? "over the workers' direct connections" : 'over NATS'}\n`,
     );
     process.stdout.write(row('through llm-atc (client time), ms:', r.throughMs));
     process.stdout.write(row('direct to vllm-sim (client time), ms:', r.directMs));

@@ -26,6 +26,8 @@ export interface PathLatencyOptions {
   readonly natsServer?: string;
   /** Where the ingress picks (its --scheduler): a scheduler replica over NATS (the default here) or in-process (the CLI's). */
   readonly scheduler?: 'nats' | 'in-process';
+  /** Workers offer direct connections and the ingress uses them (default true, as npm start). */
+  readonly direct?: boolean;
   /** Also run the throughput search. */
   readonly throughput?: boolean;
   /** Seconds of arrivals per rate step in the throughput search. */
@@ -187,6 +189,7 @@ export async function runPathLatencyBench(opts: PathLatencyOptions): Promise<Pat
     prefillWorkers: 0,
     schedulers: opts.scheduler === 'in-process' ? 0 : 1,
     inProcessPicks: opts.scheduler === 'in-process',
+    directConnections: opts.direct !== false,
     model: MODEL,
     env: { ATC_LOG_LEVEL: 'warn', ATC_HOP_TIMING: '1' },
     ...(opts.natsServer ? { natsServer: opts.natsServer } : {}),

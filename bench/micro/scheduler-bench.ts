@@ -2,12 +2,16 @@
 // then decisions for 8,000-token prompts given as token ids and as text. Text is tokenized as the service
 // does it, by a TokenizerPool off the decision thread (the ingress's, or the scheduler's fallback), so a
 // text decision is a decision on ids; the pool's own throughput is measured separately, with its thread
-// count. Run: npm run bench -- scheduler [--decisions N] [--blocks N] [--engines N] [--tokenizer-threads N]
+// count. Block hashes: a pick from the ingress carries them (its pool hashes text as it tokenizes it, and
+// it hashes token-id prompts before asking a replica over NATS), so the live decision thread does not hash;
+// token-id decisions are timed that way and again hashing on the thread (a pick without hashes), and the
+// hashing itself is timed apart.
+// Run: npm run bench -- scheduler [--decisions N] [--blocks N] [--engines N] [--tokenizer-threads N]
 // Targets (issue 16): decisions on ids p99 ≤ 0.2 ms and ≥ 10,000/s per process.
 import { performance } from 'node:perf_hooks';
 import type { EngineLoad } from '../../shared/engine/types.js';
-import { Scheduler, seededRandom, type SchedulingRequest, type WorkerSnapshot } from '../../shared/scheduling/index.js';
-import { INLINE_MAX_CHARS, TokenizerPool, promptTokenIds, tokenize } from '../../shared/tokenizer/index.js';
+import { Scheduler, computeBlockHashes, seededRandom, type SchedulingRequest, type WorkerSnapshot } from '../../shared/scheduling/index.js';
+import { INLINE_MAX_CHARS, TokenizerPool, promptTokenIds, tokenize, type TokenizedPrompt } from '../../shared/tokenizer/index.js';
 import { percentile } from '../stats.js';
 
 /** The index and run sizes of `npm run bench -- scheduler` without flags. */
@@ -53,8 +57,13 @@ export interface SchedulerBenchResult {
   readonly heapMiB: number;
   /** Bytes of the index's typed arrays. */
   readonly indexTableBytes: number;
+  /** Decisions on token ids whose block hashes came with the pick (as the ingress sends them). */
   readonly tokenIds: DecisionTimings;
-  /** Decisions on text prompts, whose ids the tokenizer pool computed before the decision. */
+  /** The same prompts hashed on the decision thread (a pick that brings no hashes). */
+  readonly tokenIdsHashedHere: DecisionTimings;
+  /** Median time (ms) to hash one prompt's ids (computeBlockHashes), where the ingress or a pool thread does it. */
+  readonly hashMedianMs: number;
+  /** Decisions on text prompts, whose ids and block hashes the tokenizer pool computed before the decision. */
   readonly text: DecisionTimings;
   readonly tokenization: TokenizationTimings;
 }
@@ -234,11 +243,33 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
   };
 
   // Token ids: 75% of prompts share a stored document's first 6,000 tokens, then a fresh 2,000-token tail.
-  const tokenIds = run(`token ids (${promptTokens} tokens)`, () => {
-    const doc = docTokens[Math.floor(rng() * docTokens.length)]!;
-    const shared = rng() < 0.75 ? doc.slice(0, Math.floor(promptTokens * 0.75)) : [];
-    const tail = Array.from({ length: promptTokens - shared.length }, () => Math.floor(rng() * 100_000));
-    const ids = shared.concat(tail);
+  // Both runs draw the same prompts (the same seed), once with their hashes given and once without.
+  const idPrompts = (seed: number) => {
+    const r = seededRandom(seed);
+    return (): number[] => {
+      const doc = docTokens[Math.floor(r() * docTokens.length)]!;
+      const shared = r() < 0.75 ? doc.slice(0, Math.floor(promptTokens * 0.75)) : [];
+      const tail = Array.from({ length: promptTokens - shared.length }, () => Math.floor(r() * 100_000));
+      return shared.concat(tail);
+    };
+  };
+  const hashTimes: number[] = [];
+  const withHashes = idPrompts(7);
+  const tokenIds = run(`token ids (${promptTokens} tokens), block hashes from the ingress`, () => {
+    const ids = withHashes();
+    const t = performance.now();
+    const blockHashes = computeBlockHashes(ids, BLOCK);
+    hashTimes.push(performance.now() - t);
+    const requestId = `r${n}`;
+    return () => ({ requestId, model: 'bench-model', tokenIds: ids, blockHashes, maxTokens: 256, headers: {} });
+  });
+  const hashMedianMs = percentile(Float64Array.from(hashTimes).sort(), 50);
+  log(
+    `block hashes of one ${promptTokens}-token prompt (computeBlockHashes, where the ingress computes them): median ${hashMedianMs.toFixed(3)} ms`,
+  );
+  const bare = idPrompts(7);
+  const tokenIdsHashedHere = run(`token ids (${promptTokens} tokens), hashed on the decision thread`, () => {
+    const ids = bare();
     const requestId = `r${n}`;
     return () => ({ requestId, model: 'bench-model', tokenIds: ids, maxTokens: 256, headers: {} });
   });
@@ -248,26 +279,26 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
   const textCount = Math.min(decisions + 500, 2000);
   const bodies = Array.from({ length: textCount }, () => texts[Math.floor(rng() * texts.length)]! + ' ' + randomText(rng, 30));
   let tokenization: TokenizationTimings;
-  let textIds: (readonly number[])[];
+  let textPrompts: TokenizedPrompt[];
   try {
-    await pool.tokenIds({ text: bodies[0]! }); // threads up and warm
+    await pool.tokenize({ text: bodies[0]! }); // threads up and warm
     const single = new Float64Array(Math.min(200, textCount));
     for (let i = 0; i < single.length; i++) {
       const t = performance.now();
-      await pool.tokenIds({ text: bodies[i]! });
+      await pool.tokenize({ text: bodies[i]! });
       single[i] = performance.now() - t;
     }
     const t0 = performance.now();
-    textIds = await Promise.all(bodies.map((text) => pool.tokenIds({ text })));
+    textPrompts = await Promise.all(bodies.map((text) => pool.tokenize({ text })));
     const wallS = (performance.now() - t0) / 1000;
-    const tokens = textIds.reduce((a, ids) => a + ids.length, 0);
+    const tokens = textPrompts.reduce((a, p) => a + p.tokenIds.length, 0);
     const sorted = single.sort();
     const hop = new Float64Array(300);
     const inline = new Float64Array(300);
     const atThreshold = { text: bodies[0]!.slice(0, INLINE_MAX_CHARS) };
     for (let i = 0; i < hop.length; i++) {
       let t = performance.now();
-      await pool.tokenIds({ text: 'hi' });
+      await pool.tokenize({ text: 'hi' });
       hop[i] = performance.now() - t;
       t = performance.now();
       promptTokenIds(atThreshold);
@@ -291,10 +322,10 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
   } finally {
     await pool.close();
   }
-  const text = run(`text (~${promptTokens} tokens, ids from the tokenizer pool)`, (i) => {
-    const ids = textIds[(i + 500) % textIds.length]!;
+  const text = run(`text (~${promptTokens} tokens, ids and block hashes from the tokenizer pool)`, (i) => {
+    const { tokenIds: ids, blockHashes } = textPrompts[(i + 500) % textPrompts.length]!;
     const requestId = `r${n}`;
-    return () => ({ requestId, model: 'bench-model', tokenIds: ids, maxTokens: 256, headers: {} });
+    return () => ({ requestId, model: 'bench-model', tokenIds: ids, ...(blockHashes ? { blockHashes } : {}), maxTokens: 256, headers: {} });
   });
   return {
     indexBuildMs,
@@ -303,6 +334,8 @@ export async function runSchedulerBench(opts: SchedulerBenchOptions = {}): Promi
     heapMiB,
     indexTableBytes: stats.tableBytes,
     tokenIds,
+    tokenIdsHashedHere,
+    hashMedianMs,
     text,
     tokenization,
   };

@@ -137,8 +137,10 @@ export class InferenceFrontDoor {
             const bodyText = await call.readBody();
             if (call.hops) call.hops['bodyRead'] = hopNow();
             let job = this.prepare(call.kind, parseJsonBody(bodyText));
-            const promptTokens = await this.tokenizer?.promptTokens(job.prompt);
-            if (promptTokens) job = { ...job, promptTokens };
+            if (this.tokenizer && !('tokenIds' in job.prompt)) {
+              const { tokenIds, blockHashes } = await this.tokenizer.tokenize(job.prompt);
+              job = { ...job, promptTokens: { tokenizer: this.tokenizer.tokenizer, tokenIds }, ...(blockHashes ? { blockHashes } : {}) };
+            }
             if (call.hops) call.hops['prepared'] = hopNow();
             model = job.model;
             stream = job.stream;

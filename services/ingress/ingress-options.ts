@@ -98,6 +98,13 @@ export const INGRESS_OPTIONS = {
       'where picks are made: nats asks the scheduler replicas (atc.sched.pick); in-process runs the scheduler in this ' +
       'process from the same event feed, two NATS hops shorter (takes the scheduler options below)',
   }),
+  direct: option.choice({
+    flag: 'direct',
+    env: 'ATC_INGRESS_DIRECT',
+    choices: ['on', 'off'],
+    default: 'on',
+    doc: "on: send generate requests over a worker's direct connection when it offers one (--direct-listen on the worker); off: always NATS",
+  }),
   ...SCHEDULING_OPTIONS,
   logPrompts: option.boolean({
     flag: 'log-prompts',

@@ -12,6 +12,7 @@ import { InferenceFrontDoor } from './front-door.js';
 import { IngressNatsApi } from './nats-api.js';
 import type { RequestLimits } from './openai-request.js';
 import { TokenizerPool } from '../../shared/tokenizer/index.js';
+import { DirectLinks } from './direct-links.js';
 import { SchedulerService, type SchedulerServiceOptions } from '../scheduler/scheduler-service.js';
 
 export interface IngressServiceOptions {
@@ -40,6 +41,11 @@ export interface IngressServiceOptions {
    * replicas over atc.sched.pick.
    */
   readonly inProcessScheduler?: InProcessSchedulerOptions;
+  /**
+   * Send generate requests over a worker's direct connection when it registered one (`--direct`, default
+   * true; workers offer one with --direct-listen). False: always NATS.
+   */
+  readonly direct?: boolean;
 }
 
 /** The in-process scheduler's settings (a replica's, less its connection and logger). */
@@ -70,6 +76,8 @@ export class IngressService {
     private readonly logger: Logger,
     /** The in-process scheduler, when picks are made here. */
     readonly scheduler: SchedulerService | undefined,
+    /** Direct connections to workers, unless --direct false. */
+    readonly directLinks: DirectLinks | undefined,
   ) {}
 
   static async start(options: IngressServiceOptions): Promise<IngressService> {
@@ -102,7 +110,15 @@ export class IngressService {
           directory,
         })
       : undefined;
-    const dispatcher = new Dispatcher(nc, { ...defaultDispatcherOptions, ...options.dispatcher }, metrics, logger, scheduler?.pickServer);
+    const directLinks = options.direct === false ? undefined : new DirectLinks(nc, logger);
+    const dispatcher = new Dispatcher(
+      nc,
+      { ...defaultDispatcherOptions, ...options.dispatcher },
+      metrics,
+      logger,
+      scheduler?.pickServer,
+      directLinks ? { links: directLinks, addressOf: (id) => directory.directAddress(id) } : undefined,
+    );
     const tokenizer = new TokenizerPool({
       threads: options.tokenizerThreads ?? 0,
       ...(options.tokenizerPath !== undefined ? { tokenizerPath: options.tokenizerPath } : {}),
@@ -121,7 +137,7 @@ export class IngressService {
     const server = new IngressHttpServer(frontDoor, http, registry, logger);
     const port = await server.listen();
     logger.info({ port, maxBodyBytes: http.maxBodyBytes, scheduler: scheduler ? 'in-process' : 'nats' }, 'ingress ready');
-    return new IngressService(nc, port, directory, server, natsApi, tokenizer, logger, scheduler);
+    return new IngressService(nc, port, directory, server, natsApi, tokenizer, logger, scheduler, directLinks);
   }
 
   close(): Promise<void> {
@@ -130,6 +146,7 @@ export class IngressService {
         () => this.http.close(),
         () => this.natsApi.stop(),
         () => this.scheduler?.close(),
+        () => this.directLinks?.close(),
         () => this.directory.stop(),
         () => this.nc.drain(),
         () => this.tokenizer.close(),

@@ -45,6 +45,7 @@ try {
     workerTtlMs: opts.workerTtlMs,
     kvReplicas: opts.kvReplicas,
     logPrompts: opts.logPrompts,
+    direct: opts.direct === 'on',
     tokenizerThreads: opts.tokenizerThreads,
     ...(opts.tokenizerPath !== undefined ? { tokenizerPath: opts.tokenizerPath } : {}),
     ...(scheduling ? { inProcessScheduler: { replicaId: `ingress-${hostname()}-${process.pid}`, ...scheduling } } : {}),

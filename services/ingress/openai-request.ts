@@ -17,6 +17,8 @@ export interface InferenceJob {
   readonly includeUsage: boolean;
   /** A text or chat prompt's token ids, tokenized once in the ingress (the pick request carries them). */
   readonly promptTokens?: PromptTokens;
+  /** The scheduler's block hashes of the prompt's ids, when a tokenizer-pool thread computed them. */
+  readonly blockHashes?: Float64Array;
 }
 
 export interface RequestLimits {

@@ -20,7 +20,7 @@ import {
   type PickRequestV1,
 } from '../../shared/protocol/index.js';
 import { NoEligibleWorkerError, type Decision, type Scheduler, type WorkerSnapshot } from '../../shared/scheduling/index.js';
-import { TokenizerPool, promptTokenIds, promptTokenizer } from '../../shared/tokenizer/index.js';
+import { TokenizerPool, promptTokenizer } from '../../shared/tokenizer/index.js';
 import {
   AtcAttr,
   PdDecision,
@@ -109,6 +109,7 @@ export class PickServer {
   }
 
   private warnedTokenizer = false;
+  private warnedBlockHashes = false;
 
   /**
    * The prompt's token ids when the request brings them (a token-id prompt, or ids the ingress computed
@@ -210,7 +211,7 @@ export class PickServer {
     } catch (err) {
       return fail(err);
     }
-    const proceed = (tokenIds: readonly number[]): void => {
+    const proceed = (tokenIds: readonly number[], blockHashes: Float64Array | undefined): void => {
       try {
         if (window !== undefined) checkContextLength(window, tokenIds.length);
       } catch (err) {
@@ -222,7 +223,7 @@ export class PickServer {
           this.held.delete(request.requestId);
           let reply: PickReplyV1;
           try {
-            reply = this.decide(request, span, tokenIds);
+            reply = this.decide(request, span, tokenIds, blockHashes);
           } catch (err) {
             return fail(err);
           }
@@ -240,18 +241,40 @@ export class PickServer {
       this.flow.submit(request, tokenIds.length, span, admit, fail);
     };
     const given = this.givenTokenIds(request);
-    if (given !== undefined) return proceed(given);
+    // The sender's block hashes go with the sender's ids only (ids of another tokenizer are recomputed here).
+    if (given !== undefined) return proceed(given, this.givenBlockHashes(request, given));
     // Text without ids (a client of this NATS API): the tokenizer pool tokenizes long prompts, never this thread.
-    this.tokenizer.tokenIds(request.prompt).then((tokenIds) => {
+    this.tokenizer.tokenize(request.prompt).then(({ tokenIds, blockHashes }) => {
       try {
-        proceed(tokenIds);
+        proceed(tokenIds, blockHashes);
       } catch (err) {
         fail(err);
       }
     }, fail);
   }
 
-  decide(request: PickRequestV1, span?: Span, promptIds?: readonly number[]): PickReplyV1 {
+  /**
+   * The request's block hashes when they can stand for this scheduler's: its block size and one hash per
+   * full block of the ids. A sender's hashes are trusted (a wrong one only misleads the prefix match, as a
+   * wrong token id would); a mismatch is logged once and the ids are hashed here.
+   */
+  private givenBlockHashes(request: PickRequestV1, tokenIds: readonly number[]): Float64Array | undefined {
+    const given = request.blockHashes;
+    if (given === undefined) return undefined;
+    const blockSize = this.scheduler.state.blockSize;
+    if (given.blockSize === blockSize && given.hashes.length === Math.floor(tokenIds.length / blockSize)) return given.hashes;
+    if (!this.warnedBlockHashes) {
+      this.warnedBlockHashes = true;
+      this.logger.warn(
+        { theirBlockSize: given.blockSize, ourBlockSize: blockSize, hashes: given.hashes.length, tokens: tokenIds.length },
+        'pick requests carry block hashes that do not fit this scheduler: hashing here instead',
+      );
+    }
+    return undefined;
+  }
+
+  /** blockHashes: computeBlockHashes of the ids, computed off this thread; absent: hashed here. */
+  private decide(request: PickRequestV1, span: Span, tokenIds: readonly number[], blockHashes: Float64Array | undefined): PickReplyV1 {
     const t0 = performance.now();
     const excluded = new Set(request.excludeWorkers);
     const nowMs = Date.now();
@@ -259,11 +282,17 @@ export class PickServer {
       .live()
       .filter((w) => !excluded.has(w.registration.workerId))
       .map(snapshotOf);
-    const tokenIds = promptIds ?? promptTokenIds(request.prompt);
     let decision: Decision;
     try {
       decision = this.scheduler.decide(
-        { requestId: request.requestId, model: request.model, tokenIds, maxTokens: request.maxTokens, headers: request.headers },
+        {
+          requestId: request.requestId,
+          model: request.model,
+          tokenIds,
+          ...(blockHashes !== undefined ? { blockHashes } : {}),
+          maxTokens: request.maxTokens,
+          headers: request.headers,
+        },
         workers,
         nowMs,
       );

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { KvBucket } from '../../shared/nats/index.js';
 import { ProtocolError, kvBuckets } from '../../shared/protocol/index.js';
 import type { PrefixIndex, WorkerOwnership } from '../../shared/scheduling/index.js';
-import { record, num, str, type Rec } from '../../shared/protocol/validate.js';
+import { float64Bytes, record, num, str, type Rec } from '../../shared/protocol/validate.js';
 
 const packr = new Packr({ useRecords: false });
 /** ms; snapshots of a fleet whose schedulers all stopped age out. */
@@ -22,10 +22,7 @@ const BUCKET_MAX_BYTES = 128 * 1024 * 1024;
 export const MAX_SNAPSHOT_BLOCKS = 1 << 21;
 
 function f64(obj: Rec, key: string): number[] {
-  const v = obj[key];
-  if (!(v instanceof Uint8Array) || v.byteLength % 8 !== 0) throw new ProtocolError(`ownership.${key} must be bytes of float64 values`);
-  const copy = new Uint8Array(v);
-  return Array.from(new Float64Array(copy.buffer, 0, copy.byteLength / 8));
+  return Array.from(float64Bytes(obj, key, 'ownership', MAX_SNAPSHOT_BLOCKS));
 }
 
 export function encodeOwnership(o: WorkerOwnership): Uint8Array {
@@ -46,8 +43,6 @@ export function decodeOwnership(bytes: Uint8Array): WorkerOwnership {
   const engineHashDigests = f64(obj, 'engineHashDigests');
   const blockHashes = f64(obj, 'blockHashes');
   if (engineHashDigests.length !== blockHashes.length) throw new ProtocolError('ownership arrays differ in length');
-  if (blockHashes.length > MAX_SNAPSHOT_BLOCKS)
-    throw new ProtocolError(`ownership holds ${blockHashes.length} blocks, over ${MAX_SNAPSHOT_BLOCKS}`);
   return {
     workerId: str(obj, 'workerId', 'ownership'),
     blockSize: num(obj, 'blockSize', 'ownership', { int: true, min: 1 }),

@@ -118,6 +118,7 @@ export class SchedulerService {
     ownership.start(options.ownershipSaveMs ?? 1_000);
     const tokenizer = new TokenizerPool({
       threads: options.tokenizerThreads ?? 0,
+      blockSize: scheduler.state.blockSize,
       ...(options.tokenizerPath !== undefined ? { tokenizerPath: options.tokenizerPath } : {}),
     });
     const pickServer = new PickServer(nc, live, scheduler, feed, metrics, options.replicaId, logger, flow, tokenizer);

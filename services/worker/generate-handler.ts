@@ -1,7 +1,10 @@
-// Serves atc.worker.<id>.generate: accepts a request, runs it on the engine, and streams its tokens to
-// the requester's subject. A keepalive goes out while nothing else does, so the requester can tell a
-// queued request from a dead worker. Cancel messages and deadlines abort the engine's work.
+// Serves generate requests: accepts a request, runs it on the engine, and streams its tokens back to the
+// requester. Requests come on atc.worker.<id>.generate (answers to the requester's NATS subject) or on a
+// direct connection (`--direct-listen`, answers on the same connection); the handling is the same. A
+// keepalive goes out while nothing else does, so the requester can tell a queued request from a dead
+// worker. Cancel messages and deadlines abort the engine's work.
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { EventOutbox } from './event-outbox.js';
 import { EngineError, type Engine } from '../../shared/engine/types.js';
@@ -50,6 +53,35 @@ export interface GenerateHandlerOptions {
 /** Largest maxTokens a worker accepts when its engine does not say its context length. */
 export const WORKER_MAX_TOKENS_CAP = 1 << 20;
 
+/** Where a generate request's answers go: the requester's NATS subjects, or a direct connection. */
+export interface RequesterChannel {
+  /** False once the way back is gone (NATS closed, connection dropped): nothing more is sent. */
+  readonly open: boolean;
+  /** Aborted when the requester is gone for good (its direct connection closed): the request stops. */
+  readonly gone?: AbortSignal;
+  /** The request's reply: its acceptance, or a refusal. */
+  reply(data: Uint8Array): void;
+  /** A stream message; `hops` only in hop-timing benches. */
+  stream(data: Uint8Array, hops?: HopStamps): void;
+}
+
+/** The NATS way back: the reply subject of the request message, and the request's streamTo subject. */
+function natsChannel(nc: NatsConnection, msg: Msg, streamTo: string | undefined): RequesterChannel {
+  return {
+    get open() {
+      return !nc.isClosed();
+    },
+    reply: (data) => {
+      if (msg.reply) msg.respond(data);
+    },
+    stream: (data, hops) => {
+      if (streamTo === undefined) return;
+      if (hops) nc.publish(streamTo, data, { headers: hopHeaders(hops) });
+      else nc.publish(streamTo, data);
+    },
+  };
+}
+
 type StreamBody = StreamMessageV1 extends infer M ? (M extends StreamMessageV1 ? Omit<M, 'seq' | 'requestId'> : never) : never;
 
 export class GenerateHandler {
@@ -61,12 +93,21 @@ export class GenerateHandler {
     return this.active.size;
   }
 
-  /** Handles one generate request message; never throws. */
+  /** Handles one generate request message from NATS; never throws. */
   handle(msg: Msg): void {
+    this.receive(msg.data, contextFromMessage(msg), msg.subject, (request) => natsChannel(this.opts.nc, msg, request?.streamTo));
+  }
+
+  /** Handles one generate request from a direct connection, answered on `channel`; never throws. */
+  handleDirect(data: Uint8Array, parent: Context, channel: RequesterChannel): void {
+    this.receive(data, parent, 'direct', () => channel);
+  }
+
+  private receive(data: Uint8Array, parent: Context, source: string, channelFor: (request?: GenerateRequestV1) => RequesterChannel): void {
     const hops: HopStamps | undefined = HOP_TIMING ? { workerReceived: hopNow() } : undefined;
     let request: GenerateRequestV1;
     try {
-      request = decodeMessage(msg.data, 'generate.request.v1');
+      request = decodeMessage(data, 'generate.request.v1');
       if (request.model !== this.opts.engine.model)
         throw new ProtocolError(`model ${JSON.stringify(request.model)} is not served by worker ${this.opts.workerId}`);
       if (this.active.has(request.requestId)) throw new ProtocolError(`request ${request.requestId} is already running here`);
@@ -75,13 +116,14 @@ export class GenerateHandler {
       if (request.sampling.maxTokens > limit)
         throw new ProtocolError(`maxTokens ${request.sampling.maxTokens} exceeds this engine's limit of ${limit} tokens`);
     } catch (err) {
-      this.opts.logger.warn({ err: String(err), subject: msg.subject }, 'rejected generate request');
-      this.replyError(msg, '', err);
+      this.opts.logger.warn({ err: String(err), subject: source }, 'rejected generate request');
+      this.replyError(channelFor(), '', err);
       return;
     }
+    const channel = channelFor(request);
     if (Date.now() >= request.deadlineMs) {
       this.replyError(
-        msg,
+        channel,
         request.requestId,
         new AtcError(ErrorCode.DeadlineExceeded, 'deadline passed before the worker accepted the request'),
       );
@@ -89,15 +131,18 @@ export class GenerateHandler {
     }
     const controller = new AbortController();
     this.active.set(request.requestId, controller);
+    const requesterGone = () => controller.abort(new AtcError(ErrorCode.Cancelled, 'the requester connection closed'));
+    channel.gone?.addEventListener('abort', requesterGone, { once: true });
+    if (channel.gone?.aborted) requesterGone();
     if (hops) hops['workerAccepted'] = hopNow();
     // The acceptance (and the load report it changes) is sent once the engine has the request: a socket
     // write costs a system call (~0.1-0.3 ms on the 2-core VM of BENCHMARKS.md), better spent while the
     // engine computes than before it starts. The requester waits for it only as a liveness check.
-    const data = encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId: this.opts.workerId });
+    const accepted = encodeMessage({ type: 'generate.accepted.v1', requestId: request.requestId, workerId: this.opts.workerId });
     const accept = () => {
-      if (this.opts.nc.isClosed()) return;
+      if (!channel.open) return;
       try {
-        msg.respond(data);
+        channel.reply(accepted);
       } catch (err) {
         // Draining (shutdown): the request is aborted with the rest.
         this.opts.logger.debug({ requestId: request.requestId, err: String(err) }, 'could not accept');
@@ -112,12 +157,13 @@ export class GenerateHandler {
         [GenAiAttr.RequestModel]: request.model,
         [GenAiAttr.RequestMaxTokens]: request.sampling.maxTokens,
       },
-      (span) => this.run(request, controller, span, accept, hops),
-      { kind: SpanKind.SERVER, parent: contextFromMessage(msg) },
+      (span) => this.run(request, channel, controller, span, accept, hops),
+      { kind: SpanKind.SERVER, parent },
     );
     void traced
       .catch(() => undefined)
       .finally(() => {
+        channel.gone?.removeEventListener('abort', requesterGone);
         this.active.delete(request.requestId);
         this.opts.onActivityChange?.();
       });
@@ -133,21 +179,22 @@ export class GenerateHandler {
     for (const c of this.active.values()) c.abort(new AtcError(ErrorCode.Cancelled, 'worker shutting down', true));
   }
 
-  private replyError(msg: Msg, requestId: string, err: unknown): void {
-    if (!msg.reply) return;
+  private replyError(channel: RequesterChannel, requestId: string, err: unknown): void {
+    if (!channel.open) return;
     const e = err instanceof AtcError ? err : new ProtocolError(String(err));
-    msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }));
+    channel.reply(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }));
   }
 
   /** `accept` answers the generate request: called once, before a remote prefill or right after the engine took the request. */
   private async run(
     request: GenerateRequestV1,
+    channel: RequesterChannel,
     controller: AbortController,
     span: Span,
     accept: () => void,
     hops?: HopStamps,
   ): Promise<void> {
-    const { nc, logger, keepaliveMs, metrics } = this.opts;
+    const { logger, keepaliveMs, metrics } = this.opts;
     const log = requestLogger(logger, request.requestId);
     let seq = 0;
     let tokensSent = false;
@@ -163,11 +210,9 @@ export class GenerateHandler {
     };
     let lastSentAt = Date.now();
     const send = (body: StreamBody) => {
-      if (nc.isClosed()) return;
+      if (!channel.open) return;
       const data = encodeMessage({ ...body, requestId: request.requestId, seq: seq++ });
-      if (hops && body.type === 'stream.finished.v1')
-        nc.publish(request.streamTo, data, { headers: hopHeaders({ ...hops, finishedSent: hopNow() }) });
-      else nc.publish(request.streamTo, data);
+      channel.stream(data, hops && body.type === 'stream.finished.v1' ? { ...hops, finishedSent: hopNow() } : undefined);
       lastSentAt = Date.now();
     };
     const keepalive = setInterval(

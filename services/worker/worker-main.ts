@@ -50,6 +50,9 @@ export async function runWorkerMain(defaultRole: WorkerRole, argv: readonly stri
       kvReplicas: opts.kvReplicas,
       prefillTimeoutMs: opts.prefillTimeoutMs,
       kvHandoffTtlMs: opts.kvHandoffTtlMs,
+      ...(opts.directListen !== ''
+        ? { direct: { listen: opts.directListen, ...(opts.directAdvertise !== '' ? { advertiseHost: opts.directAdvertise } : {}) } }
+        : {}),
     });
     const metricsServer = await startMetricsServer(opts.metricsPort, opts.metricsHost, registry);
     logger.info({ metricsPort: metricsServer.port, tracing: tracing.enabled }, 'metrics endpoint ready');

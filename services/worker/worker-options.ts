@@ -101,5 +101,17 @@ export function workerOptions(defaultRole: WorkerRole) {
       doc: "ms a prefill's KV handoff record lives if no decode worker takes it (the bucket's creator sets it)",
     }),
     tokenizerPath: tokenizerPathOption,
+    directListen: option.string({
+      flag: 'direct-listen',
+      env: 'ATC_DIRECT_LISTEN',
+      default: '',
+      doc: 'host:port of a direct connection for generate requests and their streams, no broker between ingress and worker (port 0: any free port; empty: NATS only). Plain TCP: loopback or a private network',
+    }),
+    directAdvertise: option.string({
+      flag: 'direct-advertise',
+      env: 'ATC_DIRECT_ADVERTISE',
+      default: '',
+      doc: 'host the ingress connects to for --direct-listen (default: its host; needed with 0.0.0.0)',
+    }),
   };
 }

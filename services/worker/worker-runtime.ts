@@ -16,6 +16,7 @@ import { LoadReporter } from './load-reporter.js';
 import { EventOutbox } from './event-outbox.js';
 import { PrefillClient } from './prefill-client.js';
 import { PrefillHandler } from './prefill-handler.js';
+import { DirectListener, type DirectListenerOptions } from './direct-listener.js';
 import { DEFAULT_WORKER_TTL_MS, openWorkerRegistryBucket } from '../../shared/fleet/index.js';
 
 export interface WorkerRuntimeOptions {
@@ -40,6 +41,8 @@ export interface WorkerRuntimeOptions {
   readonly registry?: Registry;
   /** Copies of each JetStream KV bucket (--kv-replicas). Default 1. */
   readonly kvReplicas?: number;
+  /** A direct connection for generate requests (--direct-listen); absent: NATS only. */
+  readonly direct?: DirectListenerOptions;
 }
 
 export const DEFAULT_PREFILL_TIMEOUT_MS = 30_000;
@@ -57,6 +60,8 @@ export class WorkerRuntime {
     readonly generate: GenerateHandler,
     readonly prefill: PrefillHandler,
     readonly prefillClient: PrefillClient,
+    /** The direct connection's listener, when --direct-listen is set. */
+    readonly direct: DirectListener | undefined,
   ) {}
 
   static async start(options: WorkerRuntimeOptions): Promise<WorkerRuntime> {
@@ -92,6 +97,7 @@ export class WorkerRuntime {
       onActivityChange: () => reporter?.report(),
     });
     const prefill = new PrefillHandler(workerId, engine, handoffs, metrics, logger);
+    const direct = options.direct && role !== 'prefill' ? await DirectListener.start(options.direct, generate, logger) : undefined;
     reporter = new LoadReporter(
       events,
       workerId,
@@ -109,6 +115,7 @@ export class WorkerRuntime {
         models: [engine.model],
         engineKind: engine.kind,
         ...(engine.maxModelLen !== undefined ? { maxModelLen: engine.maxModelLen } : {}),
+        ...(direct ? { directAddress: direct.address } : {}),
         startedAtMs: Date.now(),
       },
       Math.max(100, Math.floor(ttlMs / 3)),
@@ -117,12 +124,13 @@ export class WorkerRuntime {
     const kvEvents = new KvEventForwarder(events, workerId, engine);
     kvEvents.start();
     if (engine instanceof VllmEngine) engine.onKvEventGap(() => kvEvents.upstreamGap());
-    const runtime = new WorkerRuntime(options, nc, heartbeat, reporter, kvEvents, generate, prefill, prefillClient);
+    const runtime = new WorkerRuntime(options, nc, heartbeat, reporter, kvEvents, generate, prefill, prefillClient, direct);
     runtime.subscribe();
+    direct?.grantOn(nc, workerId);
     await nc.flush();
     reporter.start();
     await heartbeat.start();
-    logger.info({ workerId, role, model: engine.model, engine: engine.kind }, 'worker ready');
+    logger.info({ workerId, role, model: engine.model, engine: engine.kind, direct: direct?.address }, 'worker ready');
     return runtime;
   }
 
@@ -164,6 +172,7 @@ export class WorkerRuntime {
         () => this.loadReporter.stop(),
         () => this.kvEvents.stop(),
         () => Promise.all(this.subs.map((s) => s.drain())),
+        () => this.direct?.close(),
         () => this.generate.abortAll(),
         () => this.options.engine.close(),
         () => this.nc.drain(),

@@ -71,6 +71,11 @@ export interface LocalClusterOptions {
   readonly apiKey?: string;
   /** NATS client users to create (role client), e.g. for tests of isolation between clients. Default ['client']. */
   readonly natsClients?: readonly string[];
+  /**
+   * Decode workers offer a direct connection on loopback (`--direct-listen 127.0.0.1:0`) and the ingress
+   * sends them generate requests there, no broker between (default true). false: everything over NATS.
+   */
+  readonly directConnections?: boolean;
 }
 
 export interface ServiceProcess {
@@ -145,6 +150,7 @@ export class LocalCluster {
       '--port',
       String(this.options.httpPort),
       ...(this.options.inProcessPicks ? ['--scheduler', 'in-process'] : []),
+      ...(this.options.directConnections === false ? ['--direct', 'off'] : []),
     ]);
   }
 
@@ -159,6 +165,7 @@ export class LocalCluster {
       String(seed),
       '--metrics-port',
       String(await this.metricsPortFor(name)),
+      ...(service === 'decode-worker' && this.options.directConnections !== false ? ['--direct-listen', '127.0.0.1:0'] : []),
     ];
     if (this.options.engine === 'vllm-sim') {
       const [httpPort, zmqPort] = [await freePort(), await freePort()];

@@ -69,6 +69,11 @@ export class WorkerDirectory {
     return this.workers.has(workerId);
   }
 
+  /** host:port of the worker's direct connection, when it registered one (`--direct-listen`). */
+  directAddress(workerId: string): string | undefined {
+    return this.workers.get(workerId)?.registration.directAddress;
+  }
+
   /** The engine's KV capacity in blocks, from the worker's latest load report; undefined when unknown. */
   capacityBlocks(workerId: string): number | undefined {
     const blocks = this.workers.get(workerId)?.load?.numGpuBlocks;

@@ -11,10 +11,15 @@ export class InboxTimeoutError extends Error {
   override name = 'InboxTimeoutError';
 }
 
-/** The messages of one stream (one subject under the mux), buffered until read. */
+/** What a stream hands on of a message: its bytes and headers (a NATS message, or a direct connection's frame). */
+export type StreamMsg = Pick<Msg, 'data' | 'headers'>;
+
+/** The messages of one stream (one subject under the mux, or one stream of a direct connection), buffered until read. */
 export class InboxStream {
-  private readonly buffered: Msg[] = [];
-  private waiter: ((msg: Msg) => void) | undefined;
+  private readonly buffered: StreamMsg[] = [];
+  private waiter: { resolve: (msg: StreamMsg) => void; reject: (err: Error) => void } | undefined;
+  /** Why no more messages will come (the connection carrying them closed); next() rejects with it once the buffer is read. */
+  private failure: Error | undefined;
 
   constructor(
     /** Where the sender publishes (or replies): unique to this stream. */
@@ -23,20 +28,31 @@ export class InboxStream {
   ) {}
 
   /** Called by the mux for each message to this stream's subject. */
-  deliver(msg: Msg): void {
+  deliver(msg: StreamMsg): void {
     const w = this.waiter;
     if (w) {
       this.waiter = undefined;
-      w(msg);
+      w.resolve(msg);
     } else this.buffered.push(msg);
   }
 
+  /** No more messages will come: the reader gets `err` after what is buffered. */
+  fail(err: Error): void {
+    this.failure ??= err;
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w.reject(err);
+    }
+  }
+
   /** The next message; rejects with InboxTimeoutError after `idleMs` of silence, or with the signal's reason. */
-  next(idleMs: number, signal?: AbortSignal): Promise<Msg> {
+  next(idleMs: number, signal?: AbortSignal): Promise<StreamMsg> {
     const ready = this.buffered.shift();
     if (ready) return Promise.resolve(ready);
+    if (this.failure) return Promise.reject(this.failure);
     if (signal?.aborted) return Promise.reject(asError(signal.reason));
-    return new Promise<Msg>((resolve, reject) => {
+    return new Promise<StreamMsg>((resolve, reject) => {
       const onAbort = () => done(() => reject(asError(signal?.reason)));
       const timer = setTimeout(() => done(() => reject(new InboxTimeoutError(`no message for ${idleMs} ms`))), idleMs);
       const done = (settle: () => void) => {
@@ -45,7 +61,7 @@ export class InboxStream {
         this.waiter = undefined;
         settle();
       };
-      this.waiter = (msg) => done(() => resolve(msg));
+      this.waiter = { resolve: (msg) => done(() => resolve(msg)), reject: (err) => done(() => reject(err)) };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

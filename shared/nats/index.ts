@@ -2,7 +2,7 @@ export { connectNats } from './connection.js';
 export { natsAuthOptions } from './connection.js';
 export type { ConnectOptions, NatsCredentials } from './connection.js';
 export { guarded } from './guarded-callback.js';
-export { InboxStream, InboxStreams, InboxTimeoutError } from './inbox-stream.js';
+export { InboxStream, InboxStreams, InboxTimeoutError, type StreamMsg } from './inbox-stream.js';
 export { freePort, natsServerBinary, portIsFree, startNatsCluster, startNatsServer } from './nats-server-process.js';
 export type { NatsServerHandle, NatsServerOptions } from './nats-server-process.js';
 export {

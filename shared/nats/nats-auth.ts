@@ -95,6 +95,8 @@ export function permissionsFor(role: NatsRole, user: string, workerId?: string):
             'atc.sched.held',
             'atc.worker.*.generate',
             'atc.worker.*.cancel',
+            // A worker's direct-connection token (--direct-listen): only who may send it generate requests gets it.
+            'atc.worker.*.direct',
             '_INBOX.>',
             ...kvRead(kvBuckets.workers),
           ],

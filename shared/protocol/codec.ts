@@ -2,6 +2,7 @@
 import { Packr } from 'msgpackr';
 import type { PromptInput } from '../engine/types.js';
 import { ProtocolError } from './errors.js';
+import { splitHostPort } from './direct-frames.js';
 import type {
   CancelV1,
   ErrorV1,
@@ -22,10 +23,26 @@ import type {
   WireSampling,
   WireType,
   WorkerRegistrationV1,
+  DirectGrantV1,
   WireEngineLoad,
   WirePromptTokens,
+  WireBlockHashes,
 } from './messages.js';
-import { bool, intArray, num, oneOf, optBool, optNum, optStr, record, str, strArray, stringMap, type Rec } from './validate.js';
+import {
+  bool,
+  float64Bytes,
+  intArray,
+  num,
+  oneOf,
+  optBool,
+  optNum,
+  optStr,
+  record,
+  str,
+  strArray,
+  stringMap,
+  type Rec,
+} from './validate.js';
 
 // Plain msgpack maps (no msgpackr record extension), so clients in other languages can read our messages.
 const packr = new Packr({ useRecords: false, moreTypes: false });
@@ -93,6 +110,34 @@ function promptTokens(obj: Rec, path: string): WirePromptTokens | undefined {
   return { tokenizer: str(t, 'tokenizer', `${path}.promptTokens`, { maxLength: 4096 }), tokenIds: ids };
 }
 
+function blockHashes(obj: Rec, path: string): WireBlockHashes | undefined {
+  if (obj['blockHashes'] === undefined || obj['blockHashes'] === null) return undefined;
+  const b = record(obj['blockHashes'], `${path}.blockHashes`);
+  const p = `${path}.blockHashes`;
+  const blockSize = num(b, 'blockSize', p, { int: true, min: 1 });
+  const hashes = float64Bytes(b, 'hashes', p, MAX_PROMPT_TOKENS);
+  // A bad hash would only mislead the prefix match, but a NaN or fraction has no place in the index's keys.
+  for (let i = 0; i < hashes.length; i++) {
+    const h = hashes[i]!;
+    if (!(Number.isInteger(h) && h >= 0 && h <= Number.MAX_SAFE_INTEGER))
+      throw new ProtocolError(`${p}.hashes[${i}] is not an integer in [0, 2^53)`);
+  }
+  return { blockSize, hashes };
+}
+
+/** A `host:port` string with a port in 1..65535 (an IPv6 host in brackets). */
+function hostPort(obj: Rec, key: string, path: string): string {
+  const v = str(obj, key, path, { maxLength: MAX_ID });
+  let port = 0;
+  try {
+    port = splitHostPort(v).port;
+  } catch {
+    // named below
+  }
+  if (port < 1) throw new ProtocolError(`${path}.${key} must be host:port, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 function sampling(obj: Rec, path: string): WireSampling {
   const s = record(obj['sampling'], `${path}.sampling`);
   const p = `${path}.sampling`;
@@ -139,6 +184,7 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
     deadlineMs: num(o, 'deadlineMs', 'pick'),
     ...withOpt({}, 'maxQueueMs', optNum(o, 'maxQueueMs', 'pick', { min: 0 })),
     ...withOpt({}, 'promptTokens', promptTokens(o, 'pick')),
+    ...withOpt({}, 'blockHashes', blockHashes(o, 'pick')),
   }),
   'pick.reply.v1': (o): PickReplyV1 =>
     withOpt(
@@ -248,8 +294,8 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
       'seq',
       optNum(o, 'seq', 'error', { int: true, min: 0 }),
     ),
-  'worker.registration.v1': (o): WorkerRegistrationV1 =>
-    withOpt(
+  'worker.registration.v1': (o): WorkerRegistrationV1 => ({
+    ...withOpt(
       {
         type: 'worker.registration.v1',
         workerId: id(o, 'workerId', 'registration'),
@@ -262,6 +308,18 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
       'maxModelLen',
       optNum(o, 'maxModelLen', 'registration', { int: true, min: 1 }),
     ),
+    ...withOpt(
+      {},
+      'directAddress',
+      o['directAddress'] === undefined || o['directAddress'] === null ? undefined : hostPort(o, 'directAddress', 'registration'),
+    ),
+  }),
+  'direct.grant.v1': (o): DirectGrantV1 => ({
+    type: 'direct.grant.v1',
+    workerId: id(o, 'workerId', 'grant'),
+    address: hostPort(o, 'address', 'grant'),
+    token: str(o, 'token', 'grant', { maxLength: MAX_ID }),
+  }),
   'load.report.v1': (o): LoadReportV1 => ({
     type: 'load.report.v1',
     workerId: id(o, 'workerId', 'loadReport'),

@@ -22,9 +22,11 @@ export type {
   WireMessage,
   WireSampling,
   WirePromptTokens,
+  WireBlockHashes,
   WireEngineLoad,
   WireType,
   WorkerRegistrationV1,
+  DirectGrantV1,
 } from './messages.js';
 export {
   assertWorkerId,

@@ -56,6 +56,20 @@ export interface PickRequestV1 {
    * thread). The scheduler uses them when `tokenizer` names its own tokenizer, else tokenizes itself.
    */
   readonly promptTokens?: WirePromptTokens;
+  /**
+   * The scheduler's block hashes of the prompt's token ids, computed by the sender off the scheduler's
+   * decision thread (the ingress's tokenizer pool, or the ingress itself for picks over NATS). The scheduler
+   * uses them when their block size is its own and their count fits the prompt, else hashes the ids itself.
+   */
+  readonly blockHashes?: WireBlockHashes;
+}
+
+/** computeBlockHashes(tokenIds, blockSize) of a prompt. */
+export interface WireBlockHashes {
+  /** Tokens per block. */
+  readonly blockSize: number;
+  /** One 53-bit integer per full block; on the wire a msgpack bin of float64 values. */
+  readonly hashes: Float64Array;
 }
 
 /** Token ids of a prompt and the tokenizer (PromptTokenizer.name) that computed them. */
@@ -193,6 +207,18 @@ export interface WorkerRegistrationV1 {
   readonly startedAtMs: number;
   /** ms since the epoch of this heartbeat. */
   readonly heartbeatAtMs: number;
+  /** host:port of the worker's direct connection (`--direct-listen`), when it takes generate requests there too. */
+  readonly directAddress?: string;
+}
+
+/** worker -> ingress, the reply on atc.worker.<id>.direct: how to open the worker's direct connection. */
+export interface DirectGrantV1 {
+  readonly type: 'direct.grant.v1';
+  readonly workerId: string;
+  /** host:port to connect to. */
+  readonly address: string;
+  /** The secret the connection's first frame must carry (random per worker process). */
+  readonly token: string;
 }
 
 /** A worker's periodic load report. */
@@ -243,6 +269,7 @@ export type WireMessage =
   | KvReleaseV1
   | StreamMessageV1
   | WorkerRegistrationV1
+  | DirectGrantV1
   | LoadReportV1
   | RequestCompletedV1
   | RequestFirstTokenV1;

@@ -48,6 +48,12 @@ export const workerSubjects = {
   ping: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.ping`,
   /** KvReleaseV1 to a prefill worker. */
   release: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.release`,
+  /**
+   * Empty request, DirectGrantV1 reply: the worker's direct connection address and its token. Only who
+   * may dispatch to the worker (the ingress's NATS user) may ask, so the token is as guarded as the
+   * worker's generate subject.
+   */
+  direct: (workerId: string) => `atc.worker.${assertWorkerId(workerId)}.direct`,
 } as const;
 
 export const eventSubjects = {

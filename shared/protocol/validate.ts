@@ -61,6 +61,17 @@ export function intArray(obj: Rec, key: string, path: string): number[] {
   return v as number[];
 }
 
+/**
+ * msgpack bin of float64 values (how msgpackr packs a Float64Array; byte order of the platform, little-endian
+ * on every platform Node ships for), as an aligned copy: the decoded bytes may sit at any offset of the message.
+ */
+export function float64Bytes(obj: Rec, key: string, path: string, maxValues: number): Float64Array {
+  const v = obj[key];
+  if (!(v instanceof Uint8Array) || v.byteLength % 8 !== 0) throw new ProtocolError(`${path}.${key} must be bytes of float64 values`);
+  if (v.byteLength / 8 > maxValues) throw new ProtocolError(`${path}.${key} holds more than ${maxValues} values`);
+  return new Float64Array(new Uint8Array(v).buffer);
+}
+
 export function oneOf<T extends string>(obj: Rec, key: string, path: string, allowed: readonly T[]): T {
   const v = str(obj, key, path);
   if (!(allowed as readonly string[]).includes(v))

@@ -8,6 +8,10 @@ export class SchedulingCycle {
   private exactMatches?: ReadonlyMap<string, number>;
   private routedMatches?: ReadonlyMap<string, number>;
   private hostMatches?: Map<string, number>;
+  /** prefixSource, read once a cycle: cachedBlocks asks for it per worker and per scorer. */
+  private source?: PrefixSource;
+  /** Whether host-tier hits count this cycle (a host tier that holds blocks, a weight > 0, precise matches). */
+  private hostTierCounts?: boolean;
 
   constructor(
     readonly request: SchedulingRequest,
@@ -59,8 +63,11 @@ export class SchedulingCycle {
 
   /** The prefix state cachedBlocks reads (SchedulingState.prefixSource; see there for the default). */
   get prefixSource(): PrefixSource {
-    const { prefixSource, prefixIndex } = this.context.state;
-    return prefixSource ?? (prefixIndex && prefixIndex.workerCount > 0 ? PrefixSource.Precise : PrefixSource.Approximate);
+    if (this.source === undefined) {
+      const { prefixSource, prefixIndex } = this.context.state;
+      this.source = prefixSource ?? (prefixIndex && prefixIndex.workerCount > 0 ? PrefixSource.Precise : PrefixSource.Approximate);
+    }
+    return this.source;
   }
 
   /** worker id -> leading prompt blocks believed cached there, from the configured prefix source. */
@@ -83,7 +90,10 @@ export class SchedulingCycle {
    */
   hostBlocks(workerId: string): number {
     const { hostTier, hostCacheHitWeight } = this.context.state;
-    if (hostTier === undefined || !(hostCacheHitWeight! > 0) || this.prefixSource !== PrefixSource.Precise) return 0;
+    // Decided once a cycle: on a fleet without a CPU tier this is every cycle's answer, for every worker.
+    this.hostTierCounts ??=
+      hostTier !== undefined && hostTier.heldBlocks > 0 && hostCacheHitWeight! > 0 && this.prefixSource === PrefixSource.Precise;
+    if (!this.hostTierCounts || hostTier === undefined) return 0;
     this.hostMatches ??= new Map();
     let n = this.hostMatches.get(workerId);
     if (n === undefined) {

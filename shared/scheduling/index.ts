@@ -48,7 +48,7 @@ export { SaturationTracker } from './state/saturation-tracker.js';
 export type { SaturationOptions, SaturationStats } from './state/saturation-tracker.js';
 export { HOST_MEDIUM, HostTierIndex, applyTieredKvEvents, splitByMedium } from './state/host-tier-index.js';
 export type { ApplyEventsResult, WorkerOwnership, PrefixIndexStats } from './state/prefix-index.js';
-export { computeBlockHashes, chainBlockHash, engineHashDigest, ROOT_PARENT_HASH } from './state/prefix-hash.js';
+export { DEFAULT_BLOCK_SIZE, computeBlockHashes, chainBlockHash, engineHashDigest, ROOT_PARENT_HASH } from './state/prefix-hash.js';
 export { BlockHashTable } from './state/block-hash-table.js';
 export { InflightLedger } from './state/inflight-ledger.js';
 export type { InflightTotals } from './state/inflight-ledger.js';

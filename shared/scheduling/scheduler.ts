@@ -12,6 +12,7 @@ import { InflightLedger } from './state/inflight-ledger.js';
 import { LatencyPredictor } from './state/latency-predictor.js';
 import { HostTierIndex, applyTieredKvEvents } from './state/host-tier-index.js';
 import { PrefixIndex, type ApplyEventsResult } from './state/prefix-index.js';
+import { DEFAULT_BLOCK_SIZE } from './state/prefix-hash.js';
 import { PrefillBacklog } from './state/prefill-backlog.js';
 import { SaturationTracker } from './state/saturation-tracker.js';
 import { RoutedPrefixCache, type RoutedPrefixOptions } from './state/routed-prefix-cache.js';
@@ -75,7 +76,7 @@ export class Scheduler {
   constructor(options: SchedulerOptions = {}) {
     const config = options.config ?? DEFAULT_SCHEDULER_CONFIG;
     this.config = typeof config === 'string' ? loadSchedulerConfig(config, options.registry) : config;
-    const blockSize = options.blockSize ?? 16;
+    const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
     const routed = this.config.routedPrefixes;
     const g = this.config.preciseMatchTokens;
     if (g !== undefined && (!Number.isInteger(g / blockSize) || g < blockSize))

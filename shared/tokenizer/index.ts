@@ -12,4 +12,4 @@ export {
 } from './prompt-tokenizer.js';
 export type { PromptTokenizer } from './prompt-tokenizer.js';
 export { INLINE_MAX_CHARS, TokenizerPool } from './tokenizer-pool.js';
-export type { PromptTokens, TokenizerPoolOptions } from './tokenizer-pool.js';
+export type { PromptTokens, TokenizedPrompt, TokenizerPoolOptions } from './tokenizer-pool.js';

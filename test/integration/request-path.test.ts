@@ -5,7 +5,8 @@ import { connect, createInbox, type NatsConnection } from '@nats-io/transport-no
 import { IngressService } from '../../services/ingress/ingress-service.js';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
 import { createEngine } from '../../shared/engine/factory.js';
-import { clientApi, decodeMessage, encodeMessage, schedulerPick, workerSubjects } from '../../shared/protocol/index.js';
+import { clientApi, decodeMessage, encodeMessage, schedulerPick, workerSubjects, type PickRequestV1 } from '../../shared/protocol/index.js';
+import { computeBlockHashes } from '../../shared/scheduling/index.js';
 import { tokenize } from '../../shared/tokenizer/index.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
 import { useNatsServer } from '../support/nats-server.js';
@@ -122,16 +123,41 @@ function requestPathSuite(nats: { readonly url: string }) {
       assert.equal(dec(unknown.data).error.code, 'model_not_found');
     });
 
+    /** The next pick request the ingress sends, read beside the scheduler's queue group. */
+    async function nextPick(send: () => Promise<unknown>): Promise<PickRequestV1> {
+      const sub = client.subscribe(schedulerPick, { max: 1 });
+      await client.flush();
+      const [, msg] = await Promise.all([send(), (async () => (await sub[Symbol.asyncIterator]().next()).value)()]);
+      return decodeMessage(msg.data, 'pick.request.v1');
+    }
+
     it('tokenizes a long chat prompt on the pool and serves it, usage counting its tokens', async () => {
       const content = 'a long prompt for the tokenizer threads. '.repeat(300); // > INLINE_MAX_CHARS
-      const reply = await client.request(
-        clientApi.chatCompletions,
-        enc({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: 2 }),
-        { timeout: 10_000 },
-      );
-      const body = dec(reply.data);
+      let body: any;
+      const pick = await nextPick(async () => {
+        const reply = await client.request(
+          clientApi.chatCompletions,
+          enc({ model: MODEL, messages: [{ role: 'user', content }], max_tokens: 2 }),
+          { timeout: 10_000 },
+        );
+        body = dec(reply.data);
+      });
       assert.equal(body.usage.completion_tokens, 2);
       assert.ok(body.usage.prompt_tokens > 1000, `prompt_tokens ${body.usage.prompt_tokens}`);
+      // The pool thread hashed the ids as it tokenized them: the scheduler's decision thread does not.
+      const ids = pick.promptTokens?.tokenIds ?? [];
+      assert.equal(ids.length, body.usage.prompt_tokens);
+      assert.equal(pick.blockHashes?.blockSize, 16);
+      assert.deepEqual(pick.blockHashes?.hashes, computeBlockHashes(ids, 16));
+    });
+
+    it('hashes a token-id prompt before asking a scheduler replica', async () => {
+      const prompt = Array.from({ length: 100 }, (_, i) => 500 + i);
+      const pick = await nextPick(() =>
+        client.request(clientApi.completions, enc({ model: MODEL, prompt, max_tokens: 1 }), { timeout: 10_000 }),
+      );
+      assert.deepEqual(pick.prompt, { tokenIds: prompt });
+      assert.deepEqual(pick.blockHashes, { blockSize: 16, hashes: computeBlockHashes(prompt, 16) });
     });
 
     // Rows: the tokenizer named on the pick request, and whether the scheduler decides on the ids it carries

@@ -3,14 +3,16 @@
 // batch sequence number in header Atc-Seq (as KvEventForwarder does), registering in the worker
 // registry and reporting request completions. When a worker's sequence skips (a lost batch), the
 // prefix index drops that worker's entries, picks stop counting its stale cache, and later events
-// rebuild it; other workers are untouched.
+// rebuild it; other workers are untouched. Also: the block hashes a pick request carries (computed by the
+// ingress, off the decision thread) are what the scheduler matches, when they fit its block size.
 import assert from 'node:assert/strict';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
 import type { Engine, KvCacheEvent, KvEventListener } from '../../shared/engine/types.js';
 import { encodeKvEventBatch } from '../../shared/engine/vllm/index.js';
-import { decodeMessage, encodeMessage, eventSubjects, schedulerPick } from '../../shared/protocol/index.js';
+import { decodeMessage, encodeMessage, eventSubjects, schedulerPick, type PickRequestV1 } from '../../shared/protocol/index.js';
+import { computeBlockHashes } from '../../shared/scheduling/index.js';
 import { openWorkerRegistry } from '../../shared/fleet/index.js';
 import { KvEventForwarder } from '../../services/worker/kv-event-forwarder.js';
 import { EventOutbox } from '../../services/worker/event-outbox.js';
@@ -101,7 +103,10 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
     }
 
     /** Asks the scheduler over NATS where `tokenIds` should run; the worker then reports it done, as workers do. */
-    async function pick(tokenIds: readonly number[]): Promise<{ readonly workerId: string; readonly cachedBlocks: number }> {
+    async function pick(
+      tokenIds: readonly number[],
+      extra: Partial<PickRequestV1> = {},
+    ): Promise<{ readonly workerId: string; readonly cachedBlocks: number }> {
       const requestId = `pick-${++picks}`;
       const reply = await nc.request(
         schedulerPick,
@@ -114,6 +119,7 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
           headers: {},
           excludeWorkers: [],
           deadlineMs: Date.now() + 10_000,
+          ...extra,
         }),
         { timeout: 5_000 },
       );
@@ -229,6 +235,27 @@ describe('SchedulingFeed resync after a KV-event gap (real NATS, SchedulerServic
       } finally {
         forwarder.stop();
       }
+    });
+
+    it('matches the block hashes a pick carries when they fit, and hashes the ids itself when they do not', async () => {
+      registered.push('kw4');
+      await beat();
+      await until(() => service.directory.isRegistered('kw4'), 'the scheduler to see kw4 registered');
+      const C = Array.from({ length: 6 * BLOCK }, (_, i) => 300_000 + i);
+      const D = Array.from({ length: 6 * BLOCK }, (_, i) => 400_000 + i);
+      publishBatch('kw4', 0, stored(hashes(8_400_000, 0, 6), null, C));
+      await until(() => blocksOf('kw4') === 6, "kw4's batch");
+      // D's ids with C's hashes: only a scheduler that matches the hashes it was given sees kw4's 6 blocks.
+      const ofC = { blockSize: BLOCK, hashes: computeBlockHashes(C, BLOCK) };
+      assert.deepEqual(await pick(D, { blockHashes: ofC }), { workerId: 'kw4', cachedBlocks: 6 });
+      assert.equal((await pick(D)).cachedBlocks, 0);
+      // Hashes of another block size, or too few for the ids: ignored (logged once), the ids hashed here.
+      assert.equal((await pick(D, { blockHashes: { blockSize: 2 * BLOCK, hashes: computeBlockHashes(C, 2 * BLOCK) } })).cachedBlocks, 0);
+      assert.equal((await pick(D, { blockHashes: { blockSize: BLOCK, hashes: ofC.hashes.subarray(0, 5) } })).cachedBlocks, 0);
+      assert.equal(logs.filter((l) => /block hashes that do not fit/.test(l.msg)).length, 1);
+      // Ids of another tokenizer are recomputed here, and the sender's hashes (of those ids) go with them.
+      const other = await pick([], { prompt: { text: 'hi' }, promptTokens: { tokenizer: 'another', tokenIds: D }, blockHashes: ofC });
+      assert.equal(other.cachedBlocks, 0);
     });
   });
 });

@@ -64,6 +64,13 @@ export class HostTierIndex {
     }
   }
 
+  /** Distinct blocks held in host memory, summed over workers (0: no engine has a CPU tier, or it is empty). */
+  get heldBlocks(): number {
+    let n = 0;
+    for (const w of this.workers.values()) n += w.held.size;
+    return n;
+  }
+
   /** Consecutive blocks of `blockHashes` from index `from` the worker holds in host memory. */
   matchFrom(workerId: string, blockHashes: ArrayLike<number>, from: number): number {
     const w = this.workers.get(workerId);

@@ -7,6 +7,9 @@
 // n^2 / 2^54 ≈ 6e-5 (birthday bound). Cost: two Math.imul rounds per token; an 8,000-token prompt takes
 // on the order of 20 µs on a current x86 core.
 
+/** Tokens per block the scheduler hashes in unless told otherwise: vLLM's default --block-size. */
+export const DEFAULT_BLOCK_SIZE = 16;
+
 /** Parent hash of a prompt's first block. */
 export const ROOT_PARENT_HASH = 0;
 

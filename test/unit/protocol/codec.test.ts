@@ -34,6 +34,7 @@ describe('protocol codec', () => {
       excludeWorkers: [],
       deadlineMs: 1e12,
       promptTokens: { tokenizer: 'cl100k_base', tokenIds: [100264, 882, 100265] },
+      blockHashes: { blockSize: 16, hashes: new Float64Array([0, 1, 2 ** 53 - 1, 4_503_599_627_370_496]) },
     },
     { type: 'pick.reply.v1', requestId: 'r1', decodeWorkerId: 'w1', prefillWorkerId: 'p1', reason: 'why' },
     {
@@ -87,6 +88,17 @@ describe('protocol codec', () => {
     { type: 'stream.keepalive.v1', requestId: 'r1', seq: 2 },
     { type: 'error.v1', requestId: 'r1', code: 'worker_lost', message: 'gone', retryable: true },
     { type: 'worker.registration.v1', workerId: 'w1', role: 'decode', models: ['m'], engineKind: 'sim', startedAtMs: 1, heartbeatAtMs: 2 },
+    {
+      type: 'worker.registration.v1',
+      workerId: 'w2',
+      role: 'both',
+      models: ['m'],
+      engineKind: 'vllm',
+      startedAtMs: 1,
+      heartbeatAtMs: 2,
+      directAddress: '10.0.0.7:7400',
+    },
+    { type: 'direct.grant.v1', workerId: 'w2', address: '[fd00::7]:7400', token: 'secret' },
     { type: 'load.report.v1', workerId: 'w1', role: 'both', seq: 3, reportedAtMs: 4, load, activeRequests: 2 },
     {
       type: 'request.completed.v1',
@@ -110,8 +122,68 @@ describe('protocol codec', () => {
     });
   }
 
+  const pickWith = (blockHashes: unknown) =>
+    pack({
+      type: 'pick.request.v1',
+      requestId: 'r',
+      model: 'm',
+      prompt: { tokenIds: [1] },
+      maxTokens: 1,
+      headers: {},
+      excludeWorkers: [],
+      deadlineMs: 1,
+      blockHashes,
+    });
+  const registration = {
+    type: 'worker.registration.v1',
+    workerId: 'w',
+    role: 'decode',
+    models: [],
+    engineKind: 'sim',
+    startedAtMs: 1,
+    heartbeatAtMs: 1,
+  };
   // Each row: a bad payload and the field its error must name.
   const bad: Array<[string, Uint8Array, WireType, string]> = [
+    [
+      'a direct address without a port',
+      pack({ ...registration, directAddress: 'host' }),
+      'worker.registration.v1',
+      'registration.directAddress must be host:port',
+    ],
+    ['a direct address on port 0', pack({ ...registration, directAddress: 'host:0' }), 'worker.registration.v1', 'must be host:port'],
+    [
+      'a grant without a token',
+      pack({ type: 'direct.grant.v1', workerId: 'w', address: 'h:1' }),
+      'direct.grant.v1',
+      'grant.token must be a string',
+    ],
+    [
+      'block hashes as an array',
+      pickWith({ blockSize: 16, hashes: [1, 2] }),
+      'pick.request.v1',
+      'pick.blockHashes.hashes must be bytes of float64',
+    ],
+    ['block hash bytes cut short', pickWith({ blockSize: 16, hashes: new Uint8Array(12) }), 'pick.request.v1', 'must be bytes of float64'],
+    [
+      'a NaN block hash',
+      pickWith({ blockSize: 16, hashes: new Float64Array([1, NaN]) }),
+      'pick.request.v1',
+      'pick.blockHashes.hashes[1] is not an integer',
+    ],
+    [
+      'a fractional block hash',
+      pickWith({ blockSize: 16, hashes: new Float64Array([0.5]) }),
+      'pick.request.v1',
+      'hashes[0] is not an integer',
+    ],
+    [
+      'a block hash past 2^53',
+      pickWith({ blockSize: 16, hashes: new Float64Array([2 ** 53]) }),
+      'pick.request.v1',
+      'hashes[0] is not an integer',
+    ],
+    ['block size 0', pickWith({ blockSize: 0, hashes: new Float64Array([1]) }), 'pick.request.v1', 'pick.blockHashes.blockSize'],
     ['truncated msgpack', new Uint8Array([0x85, 0xa1]), 'pick.request.v1', 'not valid msgpack'],
     ['not a map', pack([1, 2]), 'pick.request.v1', 'message must be an object'],
     ['unexpected type', pack({ type: 'cancel.v1', requestId: 'r' }), 'pick.request.v1', 'message.type must be one of pick.request.v1'],

@@ -7,6 +7,7 @@ import {
   usePromptTokenizerAt,
 } from '../../../shared/tokenizer/index.js';
 import type { PromptInput } from '../../../shared/engine/types.js';
+import { computeBlockHashes } from '../../../shared/scheduling/index.js';
 import { writeTinyTokenizer } from '../../support/tiny-tokenizer.js';
 
 const long = (words: number) => Array.from({ length: words }, (_, i) => `word${i % 97} the other`).join(' ');
@@ -40,11 +41,30 @@ describe('TokenizerPool', () => {
       });
     }
     it('passes token ids through and names its tokenizer', async () => {
-      assert.deepEqual(await pool.tokenIds({ tokenIds: [1, 2, 3] }), [1, 2, 3]);
-      assert.equal(await pool.promptTokens({ tokenIds: [1, 2, 3] }), undefined);
-      const given = await pool.promptTokens({ text: 'hello' });
-      assert.equal(given?.tokenizer, 'cl100k_base');
-      assert.ok(Array.isArray(given?.tokenIds), 'a plain array, as the wire encodes it');
+      assert.deepEqual(await pool.tokenize({ tokenIds: [1, 2, 3] }), { tokenIds: [1, 2, 3] });
+      assert.equal(pool.tokenizer, 'cl100k_base');
+    });
+    // Rows: prompt, whether a thread tokenizes it (and so hashes it too).
+    for (const [name, prompt] of rows) {
+      const pooled = name.endsWith('(thread)');
+      it(`${pooled ? 'hashes on the thread' : 'leaves hashing to the caller'}: ${name}`, async () => {
+        const got = await pool.tokenize(prompt);
+        assert.ok(Array.isArray(got.tokenIds), 'a plain array, as the wire encodes it');
+        assert.deepEqual(got.tokenIds, promptTokenIds(prompt));
+        if (!pooled) return assert.equal(got.blockHashes, undefined);
+        assert.ok(got.tokenIds.length >= 32, 'the row spans blocks');
+        assert.deepEqual(got.blockHashes, computeBlockHashes(got.tokenIds, 16));
+      });
+    }
+    it('hashes in the block size it is given', async () => {
+      const p = new TokenizerPool({ threads: 1, inlineMaxChars: 0, blockSize: 32 });
+      try {
+        const got = await p.tokenize({ text: long(200) });
+        assert.deepEqual(got.blockHashes, computeBlockHashes(got.tokenIds, 32));
+        assert.equal(got.blockHashes?.length, Math.floor(got.tokenIds.length / 32));
+      } finally {
+        await p.close();
+      }
     });
     it('serves many prompts at once, each its own ids', async () => {
       const prompts = Array.from({ length: 20 }, (_, i) => ({ text: `${i} ${long(50 + i)}` }));
