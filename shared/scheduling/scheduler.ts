@@ -19,7 +19,7 @@ import { RoutedPrefixCache, type RoutedPrefixOptions } from './state/routed-pref
 import { SchedulingConfigError } from './errors.js';
 import type { RoutedPrefixNeeds } from './framework.js';
 import { SessionTable } from './state/session-table.js';
-import { SchedulingHeader, type Decision, type SchedulingRequest, type SchedulingState, type WorkerSnapshot } from './types.js';
+import { SchedulingHeader, StateKey, type Decision, type SchedulingRequest, type SchedulingState, type WorkerSnapshot } from './types.js';
 
 export interface SchedulerOptions {
   /** YAML text or a compiled config; default DEFAULT_SCHEDULER_CONFIG. */
@@ -41,6 +41,7 @@ export interface SchedulerState extends SchedulingState {
   readonly routedPrefixes: RoutedPrefixCache;
   readonly inflight: InflightLedger;
   readonly activeBlocks: ActiveBlockTracker;
+  readonly pendingPrefixes?: ActiveBlockTracker;
   readonly latency: LatencyPredictor;
   readonly sessions: SessionTable;
   readonly prefillBacklog: PrefillBacklog;
@@ -95,6 +96,8 @@ export class Scheduler {
       ...(specTtl !== undefined
         ? { speculativePrefixes: new RoutedPrefixCache({ ttlMs: specTtl, capacityBlocks: SPECULATIVE_CAPACITY_BLOCKS }) }
         : {}),
+      // Kept only when a plugin of the config reads it: an assign and a release per request.
+      ...(this.config.consumes.has(StateKey.PendingPrefixes) ? { pendingPrefixes: new ActiveBlockTracker() } : {}),
       inflight,
       saturation: new SaturationTracker(inflight),
       activeBlocks: new ActiveBlockTracker(),
@@ -130,12 +133,15 @@ export class Scheduler {
     const pending = this.state.inflight.pendingOf(requestId);
     if (pending !== undefined && pending.pendingTokens > 0) this.state.saturation.prefilled(pending.workerId, pending.pendingTokens, nowMs);
     this.state.inflight.markPrefilled(requestId);
+    // Its blocks are computed and announced by now: the KV events speak for them (and for their eviction).
+    this.state.pendingPrefixes?.finish(requestId);
   }
 
   /** The request finished (or failed) on its worker: drop it from the in-flight ledger. */
   finish(requestId: string): void {
     this.state.inflight.finish(requestId);
     this.state.activeBlocks.finish(requestId);
+    this.state.pendingPrefixes?.finish(requestId);
   }
 
   /** Forgets everything about a worker that left the registry. */
@@ -147,6 +153,7 @@ export class Scheduler {
     this.state.speculativePrefixes?.removeWorker(workerId);
     this.state.inflight.removeWorker(workerId);
     this.state.activeBlocks.removeWorker(workerId);
+    this.state.pendingPrefixes?.removeWorker(workerId);
     this.state.latency.removeWorker(workerId);
     this.state.prefillBacklog.removeWorker(workerId);
   }
@@ -172,6 +179,7 @@ export class Scheduler {
         this.state.routedPrefixes.recordRouted(decision.prefill.workerId, blockHashes, engineBlocks(decision.prefill.workerId), nowMs);
     }
     this.state.speculativePrefixes?.recordRouted(decodeId, blockHashes, undefined, nowMs);
+    this.state.pendingPrefixes?.assign(decodeId, request.requestId, blockHashes);
     const session = request.headers[SchedulingHeader.SessionId];
     if (session !== undefined) this.state.sessions.record(session, decodeId);
   }

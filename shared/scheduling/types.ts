@@ -75,6 +75,11 @@ export interface SchedulingState {
   readonly routedPrefixes?: RoutedPrefixCache;
   /** Blocks assumed on a worker for a while after a prompt was routed there (llm-d speculative indexing). */
   readonly speculativePrefixes?: RoutedPrefixCache;
+  /**
+   * Prompt blocks of the requests routed to each worker and not yet prefilled (no first token back): what
+   * the worker will hold once the prompts queued or prefilling there have run, before KV events say so.
+   */
+  readonly pendingPrefixes?: ActiveBlockTracker;
   /** Prefill work this scheduler split off, per prefill worker (kept by the P/D profile handler). */
   readonly prefillBacklog?: PrefillBacklog;
   /** Rotation counters of pickers that rotate, by plugin name (kept by those pickers). */
@@ -174,6 +179,8 @@ export const StateKey = {
   Inflight: 'inflight',
   /** Distinct blocks of the requests in flight per worker (Dynamo's active blocks). */
   ActiveBlocks: 'activeBlocks',
+  /** Prompt blocks of the requests routed to each worker and not yet prefilled. */
+  PendingPrefixes: 'pendingPrefixes',
   /** Online TTFT/TPOT models per worker. */
   Latency: 'latency',
   /** Session -> worker stickiness. */

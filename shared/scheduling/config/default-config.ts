@@ -32,6 +32,12 @@ export const DEFAULT_SCHEDULER_CONFIG = `
 # saves its prefill but costs a PCIe load, 128 KiB per token per GPU at 50 GB/s = 2.6 µs against 34 µs
 # (llama-3-8b-h100, 29,331 tokens/s) to 69 µs (qwen3-32b-2xh100, 14,399 tokens/s) of prefill: 0.92-0.96
 # of a GPU hit, rounded down. Derived, not tuned; with no CPU tier on the engines it changes nothing.
+# pendingPrefixes on (precise-prefix-cache-scorer): a prompt routed to a worker and not yet prefilled counts
+# as held there in the prefix score, so a request sharing its prefix that arrives before its KV events
+# (seconds under load) joins it instead of computing the prefix again elsewhere: a mechanism fix, not a
+# weight. On the tuning window it changes nothing (3.375 on every seed, and the same decisions at speed-up
+# 3.375 on seeds 1-3); measured afterwards on llmd-shared-prefix, where a group's follow-ups strayed from
+# their holder 20 times in 600 at the knee (BENCHMARKS.md, "Prompts routed but not yet prefilled").
 # cacheHolderPrefill off: on the tuning window a kv_both holder prefilling for the load-preferred worker
 # tied (capacity 3.38 on and off, seeds 1-3; holderBias 1, thresholdTokens 512, prefix weight 2 with it:
 # ties too), since the decode profile already sends a prompt to its holder unless the holder is busy, and
@@ -55,6 +61,7 @@ plugins:
   - type: precise-prefix-cache-scorer
     parameters:
       hostCacheHitWeight: 0.9
+      pendingPrefixes: true
   - type: queue-scorer
   - type: kv-cache-utilization-scorer
   - type: inflight-scorer

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import {
+  DEFAULT_SCHEDULER_CONFIG,
   NoEligibleWorkerError,
+  computeBlockHashes,
   PluginKind,
   Scheduler,
   SchedulingStateError,
@@ -41,6 +43,35 @@ describe('scheduling pipeline (default config)', () => {
       assert.equal(d.decode.uncachedTokens, 0);
       s.finish(`r${i}`);
     }
+  });
+
+  it('sends a request sharing a prompt routed moments ago, before its KV events, to the same worker', () => {
+    // llm-d's shared-prefix workload under load: a group's first prompt waits in its engine's queue, and a
+    // follow-up arriving before that prefill announced a block found a miss everywhere and went elsewhere.
+    const hashes = computeBlockHashes(prompt, 16);
+    const s = new Scheduler({ random: seededRandom(7) });
+    const holder = s.decide(req('r0'), workers, NOW_MS).decode.workerId;
+    const second = s.decide(req('r1'), workers, NOW_MS + 1);
+    assert.equal(second.decode.workerId, holder);
+    // The cost side stays on KV events: nothing is reported cached yet.
+    assert.equal(second.decode.uncachedTokens, prompt.length);
+    // Counted until the first token (then the KV events speak for the blocks), or the finish, or the worker's removal.
+    assert.equal(s.state.pendingPrefixes!.activePrefix(holder, hashes), 256);
+    s.markPrefilled('r0', NOW_MS + 2);
+    assert.equal(s.state.pendingPrefixes!.activePrefix(holder, hashes), 256, 'r1 is still pending there');
+    s.finish('r1');
+    assert.equal(s.state.pendingPrefixes!.activePrefix(holder, hashes), 0);
+    s.decide(req('r2'), workers, NOW_MS + 3);
+    s.removeWorker(s.state.inflight.pendingOf('r2')!.workerId);
+    for (const w of workers) assert.equal(s.state.pendingPrefixes!.activePrefix(w.id, hashes), 0);
+
+    // Without pendingPrefixes (the default config before it) the follow-up went to another worker.
+    const off = DEFAULT_SCHEDULER_CONFIG.replace('pendingPrefixes: true', 'pendingPrefixes: false');
+    assert.notEqual(off, DEFAULT_SCHEDULER_CONFIG);
+    const before = new Scheduler({ config: off, random: seededRandom(7) });
+    const h = before.decide(req('r0'), workers, NOW_MS).decode.workerId;
+    assert.notEqual(before.decide(req('r1'), workers, NOW_MS + 1).decode.workerId, h);
+    assert.equal(before.state.pendingPrefixes, undefined);
   });
 
   it('spreads load when the caching worker saturates', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { PrefixIndex } from '../../../shared/scheduling/index.js';
+import { ActiveBlockTracker, PrefixIndex, StateKey, computeBlockHashes } from '../../../shared/scheduling/index.js';
 import { PrecisePrefixScorer } from '../../../shared/scheduling/plugins/scorers/precise-prefix-scorer.js';
 import { batch, cycle, engineHashes, request, rounded, stored, tokens, worker } from './fixtures.js';
 
@@ -37,5 +37,38 @@ describe('precise-prefix-cache-scorer', () => {
     index.applyEvents('b', 1, batch(stored(engineHashes('b', 2), null, [...tokens(16, 5000), ...prompt.slice(16, 32)])));
     const got = new PrecisePrefixScorer('p').score(cycle(request(prompt), ws, { prefixIndex: index }), ws);
     assert.deepEqual(rounded(got), [0, 0, 0]);
+  });
+
+  describe('pendingPrefixes: prompts routed to a worker and not yet prefilled', () => {
+    /** Each worker was routed a prompt made of the first n blocks of `prompt`, or of another prompt (n < 0: |n| blocks of it). */
+    function pendingWith(routed: Record<string, number>): ActiveBlockTracker {
+      const t = new ActiveBlockTracker();
+      for (const [id, n] of Object.entries(routed)) {
+        const toks = n >= 0 ? prompt.slice(0, n * 16) : tokens(-n * 16, 9000);
+        t.assign(id, `pending-on-${id}`, computeBlockHashes(toks, 16));
+      }
+      return t;
+    }
+    const rows: Array<{ name: string; on: boolean; held: Record<string, number>; routed: Record<string, number>; want: number[] }> = [
+      // The fixed behaviour: the group's first prompt waits in a's queue, no KV event yet; a follow-up
+      // sharing its prefix scored 0 everywhere and went wherever load pointed.
+      { name: 'routed to a, not yet prefilled: a scores it', on: true, held: {}, routed: { a: 4 }, want: [1, 0, 0] },
+      { name: 'off (the default): routed blocks do not count', on: false, held: {}, routed: { a: 4 }, want: [0, 0, 0] },
+      { name: 'routed half on a, reported whole on b', on: true, held: { b: 4 }, routed: { a: 2 }, want: [0.5, 1, 0] },
+      { name: 'reported beyond what is routed: the larger counts', on: true, held: { a: 4 }, routed: { a: 2 }, want: [1, 0, 0] },
+      { name: 'routed beyond what is reported: the larger counts', on: true, held: { a: 1 }, routed: { a: 3 }, want: [0.75, 0, 0] },
+      { name: 'another prompt routed: nothing shared', on: true, held: {}, routed: { a: -4, c: 1 }, want: [0, 0, 0.25] },
+    ];
+    for (const r of rows)
+      it(r.name, () => {
+        const s = new PrecisePrefixScorer('prefix', 0, r.on);
+        const got = s.score(cycle(request(prompt), ws, { prefixIndex: indexWith(r.held), pendingPrefixes: pendingWith(r.routed) }), ws);
+        assert.deepEqual(rounded(got), r.want);
+      });
+
+    it('declares the pending-prefix state only when on', () => {
+      assert.deepEqual(new PrecisePrefixScorer('p', 0, true).consumes, [StateKey.PrefixIndex, StateKey.PendingPrefixes]);
+      assert.deepEqual(new PrecisePrefixScorer('p').consumes, [StateKey.PrefixIndex]);
+    });
   });
 });
