@@ -107,6 +107,12 @@ export class Scheduler {
       pickerCounters: new Map(),
     };
     this.random = options.random ?? Math.random;
+    // A request whose completion was never seen leaves the ledger after its TTL; its active and pending
+    // blocks go with it, so a lost event cannot leave them counted for good.
+    inflight.onExpired = (requestId) => {
+      this.state.activeBlocks.finish(requestId);
+      this.state.pendingPrefixes?.finish(requestId);
+    };
   }
 
   /**

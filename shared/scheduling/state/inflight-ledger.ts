@@ -120,8 +120,12 @@ export class InflightLedger {
     for (const [id, e] of this.entries) {
       if (nowMs - e.assignedAtMs < this.ttlMs) break;
       this.finish(id);
+      this.onExpired?.(id);
     }
   }
+
+  /** Called for each request dropped by expire(): state kept per request elsewhere goes with it. */
+  onExpired: ((requestId: string) => void) | undefined;
 
   /** Forgets a worker's entries (worker gone). */
   removeWorker(workerId: string): void {

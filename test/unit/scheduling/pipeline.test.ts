@@ -74,6 +74,19 @@ describe('scheduling pipeline (default config)', () => {
     assert.equal(before.state.pendingPrefixes, undefined);
   });
 
+  it('drops the pending and active blocks of a request whose completion never came, with its in-flight entry', () => {
+    const hashes = computeBlockHashes(prompt, 16);
+    const s = new Scheduler({ random: seededRandom(7), inflightTtlMs: 1000 });
+    const holder = s.decide(req('lost'), workers, NOW_MS).decode.workerId;
+    assert.equal(s.state.pendingPrefixes!.activePrefix(holder, hashes), 256);
+    assert.equal(s.state.activeBlocks.activeBlocks(holder), 256);
+    // Its first token and completion were lost; a decision past the TTL expires it.
+    s.decide(request(tokens(64, 90_000), {}, { requestId: 'later' }), workers, NOW_MS + 1500);
+    assert.equal(s.state.inflight.workerOf('lost'), undefined);
+    assert.equal(s.state.pendingPrefixes!.activePrefix(holder, hashes), 0);
+    assert.equal(s.state.activeBlocks.activePrefix(holder, hashes), 0);
+  });
+
   it('spreads load when the caching worker saturates', () => {
     const s = new Scheduler({ random: seededRandom(7) });
     engineCachesPrompt(s, 'w2');
