@@ -115,9 +115,9 @@ export class Dispatcher {
     this.streams = new InboxStreams(nc);
   }
 
-  /** Streams open now: one per request between its dispatch and its end. */
+  /** Streams open now, over NATS and over direct connections: one per request between its dispatch and its end. */
   get openStreams(): number {
-    return this.streams.size;
+    return this.streams.size + (this.direct?.links.openStreams ?? 0);
   }
 
   /** Runs a job; yields token chunks and then one 'finished'. Aborting `signal` cancels it down to the engine. */
@@ -362,8 +362,11 @@ export class Dispatcher {
         // The worker sends its acceptance once its engine has the request; a stream message may come first.
         if (msg.type !== 'generate.accepted.v1') first = ack;
       } catch (err) {
-        if (err instanceof InboxTimeoutError)
+        if (err instanceof InboxTimeoutError) {
+          // A connection that carries no answer (a peer gone without a FIN) must not take the next request.
+          if (direct) this.direct?.links.reset(workerId, 'a request got no acceptance');
           throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} did not accept the request`, true, { cause: err });
+        }
         throw err;
       }
       for (let expectedSeq = 0; ; expectedSeq++) {
@@ -372,8 +375,10 @@ export class Dispatcher {
           raw = first ?? (await inbox.next(this.options.streamIdleTimeoutMs, signal));
           first = undefined;
         } catch (err) {
-          if (err instanceof InboxTimeoutError)
+          if (err instanceof InboxTimeoutError) {
+            if (direct) this.direct?.links.reset(workerId, 'a stream went silent');
             throw new AtcError(ErrorCode.WorkerLost, `worker ${workerId} went silent for ${this.options.streamIdleTimeoutMs} ms`, true);
+          }
           throw err;
         }
         const msg = decodeMessage(raw.data, ...STREAM_TYPES, 'generate.accepted.v1');
@@ -408,8 +413,10 @@ export class Dispatcher {
       // Stopped early (client gone, error, consumer broke off): tell the worker to free the engine.
       // Also when the acceptance never came (the client left, or it timed out): the worker may have accepted
       // meanwhile; a cancel of a request a worker does not know is ignored.
-      if (published && !finished && !this.nc.isClosed()) {
-        this.nc.publish(workerSubjects.cancel(workerId), encodeMessage({ type: 'cancel.v1', requestId }));
+      // A request sent on a direct connection is cancelled there: a NATS cancel could overtake it.
+      if (published && !finished) {
+        if (direct) direct.cancel(requestId);
+        else if (!this.nc.isClosed()) this.nc.publish(workerSubjects.cancel(workerId), encodeMessage({ type: 'cancel.v1', requestId }));
       }
     }
   }

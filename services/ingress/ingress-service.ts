@@ -111,6 +111,14 @@ export class IngressService {
         })
       : undefined;
     const directLinks = options.direct === false ? undefined : new DirectLinks(nc, logger);
+    if (directLinks) {
+      // After the in-process scheduler's own handler (set as it started): both hear of a departed worker.
+      const before = directory.onWorkerGone;
+      directory.onWorkerGone = (workerId) => {
+        before(workerId);
+        directLinks.forget(workerId);
+      };
+    }
     const dispatcher = new Dispatcher(
       nc,
       { ...defaultDispatcherOptions, ...options.dispatcher },

@@ -10,6 +10,7 @@
 // token is as guarded as the worker's generate subject. The connection is plain TCP: like NATS without
 // TLS, listen on a private network or on loopback (the default advertised host is the listen host).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -30,6 +31,11 @@ import type { GenerateHandler, RequesterChannel } from './generate-handler.js';
 const HELLO_TIMEOUT_MS = 5_000;
 /** Bytes of a frame before the token is shown: a hello is tens of bytes, and a stranger gets no room to fill. */
 const HELLO_MAX_BYTES = 1024;
+/**
+ * Connections at once (authenticated or not): one per ingress is the use, so this only bounds what a
+ * stranger who can reach the port holds open (file descriptors the worker's NATS and engine sockets need).
+ */
+const MAX_CONNECTIONS = 256;
 
 export interface DirectListenerOptions {
   /** host:port to listen on; port 0 takes any free port. */
@@ -69,9 +75,23 @@ export class DirectListener {
     if (advertised === '0.0.0.0' || advertised === '::')
       throw new RangeError(`--direct-listen ${options.listen} needs --direct-advertise: the host the ingress connects to`);
     const address = `${advertised.includes(':') ? `[${advertised}]` : advertised}:${boundPort}`;
+    // The registry refuses what the ingress could not parse: fail here, not by silently never joining.
+    try {
+      splitHostPort(address);
+    } catch {
+      server.close();
+      throw new RangeError(`--direct-advertise ${advertised}: not a host name or IP address the ingress can connect to`);
+    }
+    server.maxConnections = MAX_CONNECTIONS;
+    server.on('error', (err) => logger.warn({ err: String(err) }, 'direct connection listener error'));
     const listener = new DirectListener(server, address, generate, logger, options.maxFrameBytes ?? MAX_FRAME_BYTES);
     server.on('connection', (socket) => listener.accept(socket));
     return listener;
+  }
+
+  /** Connections open now (tests). */
+  get connections(): number {
+    return this.sockets.size;
   }
 
   /** Answers atc.worker.<id>.direct with the address and token. */
@@ -86,6 +106,8 @@ export class DirectListener {
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
     /** Aborted when the connection goes: the engine stops the work of a requester that is gone. */
     const gone = new AbortController();
+    // One listener per request in flight on this connection: hundreds are normal, not a leak.
+    setMaxListeners(0, gone.signal);
     let authed = false;
     const helloTimer = setTimeout(() => {
       this.logger.warn({ peer }, 'direct connection sent no hello: closed');
@@ -113,6 +135,7 @@ export class DirectListener {
         write({ t: 'ready' });
         return;
       }
+      if (frame.t === 'cancel') return this.generate.cancel(frame.requestId);
       if (frame.t !== 'gen') throw new Error('hello twice');
       this.generate.handleDirect(frame.data, contextFromHttpHeaders(frame.trace ?? {}), channel(frame.sid));
     }, HELLO_MAX_BYTES);

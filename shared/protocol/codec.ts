@@ -138,6 +138,15 @@ function hostPort(obj: Rec, key: string, path: string): string {
   return v;
 }
 
+function optionalHostPort(obj: Rec, key: string, path: string): string | undefined {
+  if (obj[key] === undefined || obj[key] === null) return undefined;
+  try {
+    return hostPort(obj, key, path);
+  } catch {
+    return undefined;
+  }
+}
+
 function sampling(obj: Rec, path: string): WireSampling {
   const s = record(obj['sampling'], `${path}.sampling`);
   const p = `${path}.sampling`;
@@ -308,11 +317,8 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
       'maxModelLen',
       optNum(o, 'maxModelLen', 'registration', { int: true, min: 1 }),
     ),
-    ...withOpt(
-      {},
-      'directAddress',
-      o['directAddress'] === undefined || o['directAddress'] === null ? undefined : hostPort(o, 'directAddress', 'registration'),
-    ),
+    // An address the ingress could not use leaves the worker on NATS only, still registered.
+    ...withOpt({}, 'directAddress', optionalHostPort(o, 'directAddress', 'registration')),
   }),
   'direct.grant.v1': (o): DirectGrantV1 => ({
     type: 'direct.grant.v1',

@@ -31,6 +31,12 @@ export interface GenerateFrame {
   readonly trace?: Readonly<Record<string, string>>;
 }
 
+/** ingress -> worker: stop a request sent on this connection (as cancel.v1 on NATS; unknown ids are ignored). */
+export interface CancelFrame {
+  readonly t: 'cancel';
+  readonly requestId: string;
+}
+
 /** worker -> ingress: the acceptance, a refusal or a stream message of stream `sid`. */
 export interface MessageFrame {
   readonly t: 'msg';
@@ -45,7 +51,7 @@ export interface ReadyFrame {
   readonly t: 'ready';
 }
 
-export type IngressFrame = HelloFrame | GenerateFrame;
+export type IngressFrame = HelloFrame | GenerateFrame | CancelFrame;
 export type WorkerFrame = ReadyFrame | MessageFrame;
 
 /** Splits host:port (an IPv6 host in brackets); port 0 allowed (a listener's "any free port"). */
@@ -87,7 +93,8 @@ export function decodeIngressFrame(raw: unknown): IngressFrame {
     const trace = optMap(f, 'trace', 'gen');
     return { t, sid: sid(f, 'gen'), data: bytes(f, 'data', 'gen'), ...(trace ? { trace } : {}) };
   }
-  throw new ProtocolError(`frame.t must be hello or gen, got ${JSON.stringify(t)}`);
+  if (t === 'cancel') return { t, requestId: str(f, 'requestId', 'cancel', { maxLength: 256 }) };
+  throw new ProtocolError(`frame.t must be hello, gen or cancel, got ${JSON.stringify(t)}`);
 }
 
 export function decodeWorkerFrame(raw: unknown): WorkerFrame {

@@ -5,14 +5,15 @@
 // mid-request has its request retried on another worker.
 import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import { IngressService } from '../../services/ingress/ingress-service.js';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
 import { createEngine } from '../../shared/engine/factory.js';
 import { clientApi, workerSubjects } from '../../shared/protocol/index.js';
 import { encodeFrame, splitHostPort } from '../../shared/protocol/direct-frames.js';
-import type { NatsUser } from '../../shared/nats/index.js';
+import { inboxPrefixOf, type NatsUser } from '../../shared/nats/index.js';
+import { DirectLinks } from '../../services/ingress/direct-links.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { testLogger } from '../support/quiet-logger.js';
 import { until } from '../support/poll.js';
@@ -124,6 +125,52 @@ describe('direct connections between the ingress and workers (real NATS with use
     await admin.flush();
     sub.unsubscribe();
     assert.deepEqual(seen, []);
+  });
+
+  it('opens one connection per worker however many requests ask at once', async () => {
+    // A second ingress's links, asked 20 times in one turn for d1, as a burst of picks would.
+    const links = new DirectLinks(admin, testLogger('links'));
+    const d1 = workers.get('d1')!.direct!;
+    const before = d1.connections;
+    try {
+      for (let i = 0; i < 20; i++) assert.equal(links.open('d1', d1.address), undefined, 'NATS until the connection is up');
+      await until(() => links.connected === 1, 'the connection to come up');
+      assert.equal(d1.connections, before + 1);
+      const s = links.open('d1', d1.address);
+      assert.ok(s, 'a stream once up');
+      assert.equal(links.openStreams, 1);
+      s.inbox.close();
+      assert.equal(links.openStreams, 0);
+    } finally {
+      links.close();
+    }
+    await until(() => d1.connections === before, 'its connection to close with it');
+  });
+
+  it('carries more than ten requests at once on a connection, and stops the one its client cancels', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const bodies = await Promise.all(
+        Array.from({ length: 24 }, (_, i) => complete({ prompt: `burst ${i}`, max_tokens: 20, ignore_eos: true })),
+      );
+      for (const b of bodies) assert.equal(b.usage.completion_tokens, 20);
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings.filter((w) => /MaxListeners|memory leak/.test(String(w))).map(String), []);
+    // A streamed request cancelled over the NATS API: the cancel reaches the engine on the same connection.
+    const inbox = createInbox(inboxPrefixOf(nats.users.clients[0]!.user));
+    const sub = client.subscribe(inbox);
+    client.publish(clientApi.completions, enc({ model: MODEL, prompt: 'long', max_tokens: 5000, ignore_eos: true, stream: true }), {
+      reply: inbox,
+    });
+    for await (const m of sub) {
+      client.publish(clientApi.cancel, enc({ request_id: m.headers?.get('Atc-Request-Id') }));
+      break;
+    }
+    await until(() => [...workers.values()].every((w) => w.generate.activeRequests === 0), 'the engine work to stop after the cancel');
   });
 
   it('closes a connection without the token, or with a bad frame, and keeps serving', async () => {

@@ -58,7 +58,7 @@ describe('direct-connection frames', () => {
 
   // Rows: a decoded frame that must be refused, and the field its error names.
   const badFrames: Array<[string, unknown, (raw: unknown) => unknown, RegExp]> = [
-    ['unknown type to a worker', { t: 'msg', sid: 1, data: new Uint8Array() }, decodeIngressFrame, /frame.t must be hello or gen/],
+    ['unknown type to a worker', { t: 'msg', sid: 1, data: new Uint8Array() }, decodeIngressFrame, /frame.t must be hello, gen or cancel/],
     ['gen without data', { t: 'gen', sid: 1 }, decodeIngressFrame, /gen.data must be bytes/],
     ['negative stream id', { t: 'gen', sid: -1, data: new Uint8Array() }, decodeIngressFrame, /gen.sid must be >= 0/],
     ['hello without token', { t: 'hello' }, decodeIngressFrame, /hello.token must be a string/],
