@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { IngressService } from '../../services/ingress/ingress-service.js';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
-import { createEngine } from '../../shared/engine/factory.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { until } from '../support/poll.js';
 import { testLogger } from '../support/quiet-logger.js';
+import { simEngine } from '../support/sim-engine.js';
 
 const MODEL = 'test-model';
 const WORKERS = ['w1', 'w2', 'w3', 'w4'];
@@ -38,15 +38,7 @@ describe('cache-aware routing (in-process services over real NATS)', function ()
             natsUrl: nats.url,
             logger: testLogger(id),
             loadReportMs: 50,
-            engine: createEngine({
-              kind: 'sim',
-              model: MODEL,
-              profile: 'llama-3-8b-h100',
-              vllmUrl: '',
-              vllmKvEventsEndpoint: '',
-              seed: i,
-              engineId: id,
-            }),
+            engine: simEngine(id, MODEL, i),
           }),
         );
       }

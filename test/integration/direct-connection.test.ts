@@ -9,19 +9,18 @@ import { connect, createInbox, type NatsConnection } from '@nats-io/transport-no
 import { IngressService } from '../../services/ingress/ingress-service.js';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
-import { createEngine } from '../../shared/engine/factory.js';
 import { clientApi, workerSubjects } from '../../shared/protocol/index.js';
 import { encodeFrame, splitHostPort } from '../../shared/protocol/direct-frames.js';
-import { inboxPrefixOf, type NatsUser } from '../../shared/nats/index.js';
+import { inboxPrefixOf } from '../../shared/nats/index.js';
 import { DirectLinks } from '../../services/ingress/direct-links.js';
-import { useNatsServer } from '../support/nats-server.js';
+import { credentialsOf, useNatsServer } from '../support/nats-server.js';
 import { testLogger } from '../support/quiet-logger.js';
 import { until } from '../support/poll.js';
+import { simEngine } from '../support/sim-engine.js';
 
 const MODEL = 'test-model';
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b));
-const credentials = (u: NatsUser) => ({ natsUser: u.user, natsPassword: u.password });
 
 /** Resolves when the socket closes (the worker dropped it). */
 const closed = (socket: Socket) => new Promise<void>((resolve) => socket.once('close', () => resolve()));
@@ -40,19 +39,11 @@ describe('direct connections between the ingress and workers (real NATS with use
       workerId: id,
       role: 'decode',
       natsUrl: nats.url,
-      natsCredentials: credentials(nats.users.workers.get(id)!),
+      natsCredentials: credentialsOf(nats.users.workers.get(id)!),
       logger: testLogger(id),
       loadReportMs: 50,
       direct: { listen: '127.0.0.1:0' },
-      engine: createEngine({
-        kind: 'sim',
-        model: MODEL,
-        profile: 'llama-3-8b-h100',
-        vllmUrl: '',
-        vllmKvEventsEndpoint: '',
-        seed: 1,
-        engineId: id,
-      }),
+      engine: simEngine(id, MODEL),
     });
 
   const complete = async (body: Record<string, unknown>) => {
@@ -64,14 +55,14 @@ describe('direct connections between the ingress and workers (real NATS with use
     const u = nats.users;
     scheduler = await SchedulerService.start({
       natsUrl: nats.url,
-      natsCredentials: credentials(u.scheduler),
+      natsCredentials: credentialsOf(u.scheduler),
       logger: testLogger('scheduler'),
       replicaId: 's1',
     });
     for (const id of ['d1', 'd2']) workers.set(id, await startWorker(id));
     ingress = await IngressService.start({
       natsUrl: nats.url,
-      natsCredentials: credentials(u.ingress),
+      natsCredentials: credentialsOf(u.ingress),
       logger: testLogger('ingress'),
       http: { port: 0, host: '127.0.0.1', maxBodyBytes: 1 << 20 },
       limits: { maxTokensLimit: 100_000, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: 64 },

@@ -8,11 +8,11 @@ import { Registry } from 'prom-client';
 import { IngressService } from '../../services/ingress/ingress-service.js';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
-import { createEngine } from '../../shared/engine/factory.js';
 import { AtcHeader, clientApi, decodeMessage, encodeMessage, schedulerPick } from '../../shared/protocol/index.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { until } from '../support/poll.js';
 import { testLogger } from '../support/quiet-logger.js';
+import { simEngine } from '../support/sim-engine.js';
 
 const MODEL = 'test-model';
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -44,15 +44,7 @@ describe('flow control over NATS and HTTP (in-process services)', function () {
       natsUrl: nats.url,
       logger: testLogger('w1'),
       loadReportMs: 50,
-      engine: createEngine({
-        kind: 'sim',
-        model: MODEL,
-        profile: 'llama-3-8b-h100',
-        vllmUrl: '',
-        vllmKvEventsEndpoint: '',
-        seed: 1,
-        engineId: 'w1',
-      }),
+      engine: simEngine('w1', MODEL),
     });
     // This ingress never lets a request queue: saturated means 429 at once.
     ingress = await IngressService.start({

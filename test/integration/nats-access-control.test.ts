@@ -9,17 +9,16 @@ type PermissionViolationError = InstanceType<typeof errors.PermissionViolationEr
 import { IngressService } from '../../services/ingress/ingress-service.js';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
-import { createEngine } from '../../shared/engine/factory.js';
 import type { NatsUser } from '../../shared/nats/index.js';
 import { AtcHeader, clientApi, encodeMessage, eventSubjects, kvBuckets, workerSubjects } from '../../shared/protocol/index.js';
-import { useNatsServer } from '../support/nats-server.js';
+import { credentialsOf, useNatsServer } from '../support/nats-server.js';
 import { until } from '../support/poll.js';
 import { testLogger } from '../support/quiet-logger.js';
+import { simEngine } from '../support/sim-engine.js';
 
 const MODEL = 'test-model';
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const dec = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>;
-const credentials = (u: NatsUser) => ({ natsUser: u.user, natsPassword: u.password });
 
 /** The permission errors the server sent this connection, as they arrive. */
 function permissionErrors(nc: NatsConnection): PermissionViolationError[] {
@@ -50,7 +49,7 @@ describe('NATS access control (generated users and permissions)', function () {
     const u = nats.users;
     scheduler = await SchedulerService.start({
       natsUrl: nats.url,
-      natsCredentials: credentials(u.scheduler),
+      natsCredentials: credentialsOf(u.scheduler),
       logger: testLogger('scheduler'),
       replicaId: 's1',
     });
@@ -60,24 +59,16 @@ describe('NATS access control (generated users and permissions)', function () {
           workerId: id,
           role: 'decode',
           natsUrl: nats.url,
-          natsCredentials: credentials(u.workers.get(id)!),
+          natsCredentials: credentialsOf(u.workers.get(id)!),
           logger: testLogger(id),
           loadReportMs: 50,
-          engine: createEngine({
-            kind: 'sim',
-            model: MODEL,
-            profile: 'llama-3-8b-h100',
-            vllmUrl: '',
-            vllmKvEventsEndpoint: '',
-            seed: 1,
-            engineId: id,
-          }),
+          engine: simEngine(id, MODEL),
         }),
       );
     }
     ingress = await IngressService.start({
       natsUrl: nats.url,
-      natsCredentials: credentials(u.ingress),
+      natsCredentials: credentialsOf(u.ingress),
       logger: testLogger('ingress'),
       http: { port: 0, host: '127.0.0.1', maxBodyBytes: 1 << 20 },
       limits: { maxTokensLimit: 4096, defaultCompletionMaxTokens: 16, defaultChatMaxTokens: 64 },

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import { IngressService } from '../../services/ingress/ingress-service.js';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
-import { createEngine } from '../../shared/engine/factory.js';
 import { clientApi, decodeMessage, encodeMessage, schedulerPick, workerSubjects, type PickRequestV1 } from '../../shared/protocol/index.js';
 import { computeBlockHashes } from '../../shared/scheduling/index.js';
 import { tokenize } from '../../shared/tokenizer/index.js';
@@ -12,6 +11,7 @@ import { WorkerRuntime } from '../../services/worker/index.js';
 import { useNatsServer } from '../support/nats-server.js';
 import { testLogger } from '../support/quiet-logger.js';
 import { until } from '../support/poll.js';
+import { simEngine } from '../support/sim-engine.js';
 
 const MODEL = 'test-model';
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
@@ -41,15 +41,7 @@ function requestPathSuite(nats: { readonly url: string }) {
             natsUrl: nats.url,
             logger: testLogger(id),
             loadReportMs: 50,
-            engine: createEngine({
-              kind: 'sim',
-              model: MODEL,
-              profile: 'llama-3-8b-h100',
-              vllmUrl: '',
-              vllmKvEventsEndpoint: '',
-              seed: 1,
-              engineId: id,
-            }),
+            engine: simEngine(id, MODEL),
           }),
         );
       }

@@ -4,10 +4,10 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { IngressService } from '../../services/ingress/ingress-service.js';
 import { SchedulerService } from '../../services/scheduler/scheduler-service.js';
 import { WorkerRuntime } from '../../services/worker/index.js';
-import { createEngine } from '../../shared/engine/factory.js';
 import { clientApi } from '../../shared/protocol/index.js';
 import { testLogger } from './quiet-logger.js';
 import { until } from './poll.js';
+import { simEngine } from './sim-engine.js';
 
 export const FLEET_MODEL = 'test-model';
 
@@ -37,15 +37,7 @@ export function useInProcessFleet(nats: { readonly url: string }): { readonly fl
           natsUrl: nats.url,
           logger: testLogger(id),
           loadReportMs: 100,
-          engine: createEngine({
-            kind: 'sim',
-            model: FLEET_MODEL,
-            profile: 'llama-3-8b-h100',
-            vllmUrl: '',
-            vllmKvEventsEndpoint: '',
-            seed: 1,
-            engineId: id,
-          }),
+          engine: simEngine(id, FLEET_MODEL),
         }),
       );
     }

@@ -57,3 +57,6 @@ export function useNatsServer(options: SuiteNatsOptions = {}): SuiteNats {
   });
   return handle;
 }
+
+/** A generated user as a service's NATS credential options (--nats-user, its password). */
+export const credentialsOf = (u: NatsUser) => ({ natsUser: u.user, natsPassword: u.password });
