@@ -17,6 +17,7 @@ import {
   schedulerReplicaPick,
   schedulerHeld,
   type PickReplyV1,
+  type ErrorV1,
   type PickRequestV1,
 } from '../../shared/protocol/index.js';
 import { NoEligibleWorkerError, type Decision, type Scheduler, type WorkerSnapshot } from '../../shared/scheduling/index.js';
@@ -158,17 +159,12 @@ export class PickServer {
       request,
       contextFromMessage(msg),
       (reply) => {
-        try {
-          const data = encodeMessage(reply);
-          if (HOP_TIMING) {
-            const h = hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() });
-            h.set(AtcHeader.Replica, replicaToken(this.replicaId));
-            msg.respond(data, { headers: h });
-          } else msg.respond(data, { headers: this.replyHeaders });
-        } catch (err) {
-          // The connection closed while the pick was queued: the ingress asks again elsewhere.
-          this.logger.warn({ requestId: request.requestId, err: String(err) }, 'could not answer a pick');
+        let headers = this.replyHeaders;
+        if (HOP_TIMING) {
+          headers = hopHeaders({ schedulerReceived: receivedAt, schedulerReplied: hopNow() });
+          headers.set(AtcHeader.Replica, replicaToken(this.replicaId));
         }
+        this.answer(msg, request.requestId, reply, headers);
       },
       (e) => this.respondError(msg, request.requestId, e),
     );
@@ -372,10 +368,18 @@ export class PickServer {
   }
 
   private respondError(msg: Msg, requestId: string, e: AtcError): void {
+    this.answer(
+      msg,
+      requestId,
+      { type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable },
+      this.replyHeaders,
+    );
+  }
+
+  /** Answers a pick; a connection that closed while the pick was queued is logged (the ingress asks again elsewhere). */
+  private answer(msg: Msg, requestId: string, reply: PickReplyV1 | ErrorV1, headers: MsgHdrs): void {
     try {
-      msg.respond(encodeMessage({ type: 'error.v1', requestId, code: e.code, message: e.message, retryable: e.retryable }), {
-        headers: this.replyHeaders,
-      });
+      msg.respond(encodeMessage(reply), { headers });
     } catch (err) {
       this.logger.warn({ requestId, err: String(err) }, 'could not answer a pick');
     }

@@ -20,6 +20,7 @@ import {
   MAX_FRAME_BYTES,
   decodeIngressFrame,
   encodeFrame,
+  isConnectableAddress,
   splitHostPort,
   type WorkerFrame,
 } from '../../shared/protocol/direct-frames.js';
@@ -75,10 +76,9 @@ export class DirectListener {
     if (advertised === '0.0.0.0' || advertised === '::')
       throw new RangeError(`--direct-listen ${options.listen} needs --direct-advertise: the host the ingress connects to`);
     const address = `${advertised.includes(':') ? `[${advertised}]` : advertised}:${boundPort}`;
-    // The registry refuses what the ingress could not parse: fail here, not by silently never joining.
-    try {
-      splitHostPort(address);
-    } catch {
+    // The registry drops an address the ingress could not use (the worker would serve over NATS only):
+    // say so at start-up instead.
+    if (!isConnectableAddress(address)) {
       server.close();
       throw new RangeError(`--direct-advertise ${advertised}: not a host name or IP address the ingress can connect to`);
     }

@@ -2,7 +2,7 @@
 import { Packr } from 'msgpackr';
 import type { PromptInput } from '../engine/types.js';
 import { ProtocolError } from './errors.js';
-import { splitHostPort } from './direct-frames.js';
+import { isConnectableAddress } from './direct-frames.js';
 import type {
   CancelV1,
   ErrorV1,
@@ -128,23 +128,14 @@ function blockHashes(obj: Rec, path: string): WireBlockHashes | undefined {
 /** A `host:port` string with a port in 1..65535 (an IPv6 host in brackets). */
 function hostPort(obj: Rec, key: string, path: string): string {
   const v = str(obj, key, path, { maxLength: MAX_ID });
-  let port = 0;
-  try {
-    port = splitHostPort(v).port;
-  } catch {
-    // named below
-  }
-  if (port < 1) throw new ProtocolError(`${path}.${key} must be host:port, got ${JSON.stringify(v)}`);
+  if (!isConnectableAddress(v)) throw new ProtocolError(`${path}.${key} must be host:port, got ${JSON.stringify(v)}`);
   return v;
 }
 
-function optionalHostPort(obj: Rec, key: string, path: string): string | undefined {
-  if (obj[key] === undefined || obj[key] === null) return undefined;
-  try {
-    return hostPort(obj, key, path);
-  } catch {
-    return undefined;
-  }
+/** hostPort's value, or undefined when absent or unusable. */
+function optionalHostPort(obj: Rec, key: string): string | undefined {
+  const v = obj[key];
+  return typeof v === 'string' && v.length <= MAX_ID && isConnectableAddress(v) ? v : undefined;
 }
 
 function sampling(obj: Rec, path: string): WireSampling {
@@ -318,7 +309,7 @@ const validators: { [K in WireType]: (o: Rec) => ByType[K] } = {
       optNum(o, 'maxModelLen', 'registration', { int: true, min: 1 }),
     ),
     // An address the ingress could not use leaves the worker on NATS only, still registered.
-    ...withOpt({}, 'directAddress', optionalHostPort(o, 'directAddress', 'registration')),
+    ...withOpt({}, 'directAddress', optionalHostPort(o, 'directAddress')),
   }),
   'direct.grant.v1': (o): DirectGrantV1 => ({
     type: 'direct.grant.v1',

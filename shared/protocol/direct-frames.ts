@@ -62,6 +62,15 @@ export function splitHostPort(value: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
+/** Whether `value` is a host:port an ingress can connect to (splitHostPort's form, port 1..65535). */
+export function isConnectableAddress(value: string): boolean {
+  try {
+    return splitHostPort(value).port >= 1;
+  } catch {
+    return false;
+  }
+}
+
 /** One frame, length-prefixed. */
 export function encodeFrame(frame: IngressFrame | WorkerFrame): Buffer {
   const body = packr.pack(frame);
