@@ -83,7 +83,8 @@ export interface ServiceProcess {
   /** The current process (replaced when the service is restarted). */
   child: ChildProcess;
   readonly service: string;
-  readonly args: readonly string[];
+  /** Its command line; a restart gives it a fresh --metrics-port (see relaunch). */
+  args: readonly string[];
   /** How many times it was restarted. */
   restarts: number;
   /** Killed on purpose (kill()): not restarted. */
@@ -185,6 +186,22 @@ export class LocalCluster {
     return this.spawn(name, service, args);
   }
 
+  /**
+   * Starts a service again on a fresh metrics port. A port from freePort() is only free when it is
+   * picked: until the child binds it, any process may take it (e.g. as the local end of an outgoing
+   * connection) and keep it, and a restart on the same port would then fail forever with EADDRINUSE.
+   */
+  private async relaunch(proc: ServiceProcess): Promise<void> {
+    if (this.stopping || proc.killed) return;
+    const at = proc.args.indexOf('--metrics-port');
+    if (at >= 0) {
+      const args = [...proc.args];
+      args[at + 1] = String(await this.metricsPortFor(proc.name));
+      proc.args = args;
+    }
+    if (!this.stopping && !proc.killed) proc.child = this.launch(proc);
+  }
+
   private async metricsPortFor(name: string): Promise<number> {
     const port = await freePort();
     this.metricsPorts.set(name, port);
@@ -280,9 +297,7 @@ export class LocalCluster {
       const delayMs = Math.min(RESTART_MAX_MS, RESTART_BASE_MS * 2 ** proc.restarts);
       proc.restarts++;
       this.options.onLine?.(name, `exited (code ${code}, signal ${signal}); restarting in ${delayMs} ms (restart ${proc.restarts})`);
-      setTimeout(() => {
-        if (!this.stopping && !proc.killed) proc.child = this.launch(proc);
-      }, delayMs).unref();
+      setTimeout(() => void this.relaunch(proc), delayMs).unref();
     });
     return child;
   }
@@ -306,12 +321,14 @@ export class LocalCluster {
   }
 
   /**
-   * Waits until every worker has registered and a one-token completion goes through ingress, scheduler
-   * and a worker: after it, every part of the cluster is in use.
+   * Waits until every worker has registered, every service without HTTP of its own serves its metrics
+   * (a scheduler replica opens them once it takes picks), and a one-token completion goes through
+   * ingress, scheduler and a worker: after it, every part of the cluster is in use.
    */
   async waitReady(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     await this.waitForWorkers(deadline);
+    await this.waitForMetrics(deadline);
     const url = `http://127.0.0.1:${this.options.httpPort}/v1/completions`;
     let last = '';
     for (;;) {
@@ -340,6 +357,26 @@ export class LocalCluster {
 
   private httpAuthHeaders(): Record<string, string> {
     return this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {};
+  }
+
+  private async waitForMetrics(deadline: number): Promise<void> {
+    for (;;) {
+      const missing: string[] = [];
+      for (const proc of this.services) {
+        const port = this.metricsPorts.get(proc.name);
+        if (port === undefined || proc.killed) continue;
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/metrics`);
+          // Every service's registry has llm-atc's own metrics; another program on the port would not.
+          if (!(res.ok && (await res.text()).includes('# HELP atc_'))) missing.push(proc.name);
+        } catch {
+          missing.push(proc.name);
+        }
+      }
+      if (missing.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`services not serving their metrics in time: ${missing.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
 
   private async waitForWorkers(deadline: number): Promise<void> {

@@ -2,7 +2,7 @@
 // sizes against NATS's max_payload, over-long prompts, slow and idle clients.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { createServer, connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kvm } from '@nats-io/kv';
@@ -97,12 +97,21 @@ describe('edges of the HTTP API', function () {
     await closedBy(sock);
   });
 
-  it('restarts a crashed service (with a log line) and serves again', async () => {
+  it('restarts a crashed service (with a log line) on a fresh metrics port, and serves again', async () => {
     const worker = env.cluster.services.find((s) => s.name === 'decode-1')!;
     const oldPid = worker.child.pid!;
+    const oldMetricsPort = env.cluster.metricsPorts.get('decode-1')!;
+    const exited = new Promise((resolve) => worker.child.once('exit', resolve));
     process.kill(oldPid, 'SIGKILL');
+    await exited;
+    // Another process takes the crashed service's metrics port before the restart (the restart waits 500 ms).
+    const squatter = createServer();
+    await new Promise<void>((resolve, reject) => squatter.once('error', reject).listen(oldMetricsPort, '127.0.0.1', resolve));
+    after(() => squatter.close());
     await until(() => worker.child.pid !== oldPid, 'decode-1 restarted', 20_000);
     assert.ok(env.logs.some((l) => l.includes('[decode-1]') && l.includes('restarting in')));
+    assert.notEqual(env.cluster.metricsPorts.get('decode-1'), oldMetricsPort);
+    await env.cluster.waitReady(30_000); // its metrics answer on the new port
     await until(
       async () => {
         try {
