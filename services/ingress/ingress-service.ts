@@ -142,6 +142,9 @@ export class IngressService {
     );
     const natsApi = new IngressNatsApi(nc, frontDoor, logger, http.maxBodyBytes);
     natsApi.start();
+    // The server knows the API's subscriptions before "ready": a client connected elsewhere would
+    // otherwise get "no responders" for a request sent right after start resolves.
+    await nc.flush();
     const server = new IngressHttpServer(frontDoor, http, registry, logger);
     const port = await server.listen();
     logger.info({ port, maxBodyBytes: http.maxBodyBytes, scheduler: scheduler ? 'in-process' : 'nats' }, 'ingress ready');
